@@ -1,0 +1,43 @@
+# The two commands of the README:
+#   make run   - create .venv, install, ingest samples/ into index/, serve on http://127.0.0.1:8000/
+#   make test  - create .venv, install with test extras and Debian's chromium, run every test
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INDEX ?= index
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install install-test chromium ingest-samples bench clean
+
+run: install ingest-samples
+	$(BIN)/archive serve --index $(INDEX) --host $(HOST) --port $(PORT)
+
+ingest-samples: install
+	$(BIN)/archive ingest --index $(INDEX) samples/ || [ $$? -eq 1 ]
+
+test: install-test chromium
+	$(BIN)/pytest -q
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+# A normal (non-editable) install, so the tests see the package as users get it (rules as package data).
+install: $(BIN)/python
+	$(BIN)/python -m pip install -q .
+
+install-test: $(BIN)/python
+	$(BIN)/python -m pip install -q '.[test]'
+
+# Browser tests drive Debian's Chromium through Playwright; a browser download is not possible.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+bench: install-test
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

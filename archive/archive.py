@@ -1,0 +1,80 @@
+"""The `Archive` facade: what the CLI and the web app talk to, never to a searcher or writer."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from archive.config import Settings
+from archive.documents import Document, SearchResult
+from archive.engine import SORTS, WhooshEngine
+from archive.errors import BadQuery, IndexNotFound
+from archive.query import parse
+
+logger = logging.getLogger(__name__)
+LAST_INGEST = "last-ingest.json"
+MAX_LIMIT = 1000
+
+
+class Archive:
+    """One archive: an index and the settings it was opened with. Safe to share between threads."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.index = Path(settings.index)
+        if not WhooshEngine.exists(self.index):
+            raise IndexNotFound(f"No index at {self.index}. Create one with: archive ingest --index {self.index} FOLDER")
+        self.engine = WhooshEngine(self.index)
+
+    def search(self, query: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
+               facets: bool = True, snippets: int = 3) -> SearchResult:
+        """Parse and run a query; raise `BadQuery` with a plain message when nothing can be searched."""
+        if sort not in SORTS:
+            raise BadQuery(f"Unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+        if limit < 0 or offset < 0:
+            raise BadQuery("limit and offset must not be negative")
+        parsed = parse(query)
+        result = self.engine.search(parsed.tree, query=query, interpreted=parsed.tree.describe(),
+                                    limit=min(limit, MAX_LIMIT), offset=offset, sort=sort,
+                                    facets=facets, snippet_count=snippets)
+        result.messages = parsed.notes + result.messages
+        return result
+
+    def get(self, doc_id: str) -> Document | None:
+        """Return a document by id, or None."""
+        return self.engine.get(doc_id)
+
+    def copies(self, doc: Document) -> list[str]:
+        """Return the paths of every copy of a document's text (itself included)."""
+        return self.engine.copies(doc.content_hash)
+
+    def marked(self, doc: Document, query: str) -> tuple[str, str, int]:
+        """Return (title HTML, text HTML, number of marks) with the query's matches marked."""
+        try:
+            tree = parse(query).tree
+        except BadQuery:
+            from html import escape
+
+            return escape(doc.title), escape(doc.text), 0
+        return self.engine.marked(doc, tree)
+
+    def stats(self) -> dict:
+        """Return document counts, sources, index size and the last ingest's summary."""
+        stats = self.engine.stats()
+        stats["index"] = str(self.index.resolve())
+        try:
+            stats["last_ingest"] = json.loads((self.index / LAST_INGEST).read_text())
+        except (OSError, ValueError):
+            stats["last_ingest"] = None
+        return stats
+
+    def close(self) -> None:
+        """Release open searchers."""
+        self.engine.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,50 @@
+"""Guess a document's language: by script for CJK and Hangul, by common words for European languages."""
+
+from __future__ import annotations
+
+import re
+
+_STOPWORDS = {
+    "en": "the and of to in is that for it was on with as by at from his her are has have said".split(),
+    "de": "der die und das ist nicht mit sich des auf für dem den ein eine auch von zu im".split(),
+    "fr": "le la les et des est une pour dans que qui sur pas du au par avec plus ce sont".split(),
+    "es": "el la los las de que y en un una por con para es del se al como más pero".split(),
+    "pt": "o a os as de que e em um uma para com não por mais do da dos das se ao".split(),
+    "it": "il la di che e un una per non con del della sono nel alla anche gli le".split(),
+    "nl": "de het een en van in is dat op te zijn voor met niet aan er ook als".split(),
+}
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def detect_language(text: str) -> str:
+    """Return an ISO 639-1 code, or "" when the text gives too little to go on."""
+    sample = text[:20000]
+    counts = _script_counts(sample)
+    letters = sum(counts.values()) or 1
+    if counts["hangul"] / letters > 0.3:
+        return "ko"
+    if counts["kana"] / letters > 0.1:
+        return "ja"
+    if counts["han"] / letters > 0.3:
+        return "zh"
+    words = [w.lower() for w in _WORD.findall(sample)]
+    if len(words) < 5:
+        return ""
+    scores = {lang: sum(1 for w in words if w in set(sw)) for lang, sw in _STOPWORDS.items()}
+    best = max(scores, key=lambda k: scores[k])
+    return best if scores[best] >= max(2, len(words) // 50) else ""
+
+
+def _script_counts(text: str) -> dict[str, int]:
+    counts = {"hangul": 0, "kana": 0, "han": 0, "latin": 0}
+    for ch in text:
+        o = ord(ch)
+        if 0xAC00 <= o <= 0xD7AF or 0x1100 <= o <= 0x11FF or 0x3130 <= o <= 0x318F:
+            counts["hangul"] += 1
+        elif 0x3040 <= o <= 0x30FF:
+            counts["kana"] += 1
+        elif 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF:
+            counts["han"] += 1
+        elif ch.isalpha():
+            counts["latin"] += 1
+    return counts

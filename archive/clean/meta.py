@@ -1,0 +1,95 @@
+"""Metadata for plain-text documents: title, date and where the date came from."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+            ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+            ("oct", "october"), ("nov", "november"), ("dec", "december"),
+        ]
+    )
+    for m in names
+}
+_MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_ISO = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_./]?(0[1-9]|1[0-2])[-_./]?(0[1-9]|[12]\d|3[01])(?!\d)")
+_MDY = re.compile(_MONTH + r"\s+(\d{1,2}),?\s+((?:19|20)\d\d)\b", re.IGNORECASE)
+_DMY = re.compile(r"\b(\d{1,2})\s+" + _MONTH + r",?\s+((?:19|20)\d\d)\b", re.IGNORECASE)
+_HEADLINE_MAX_WORDS = 25
+
+
+def split_title(paragraphs: list[str]) -> tuple[str, int]:
+    """Return (title, n) where n is how many leading paragraphs the title consumed (0 or 1).
+
+    The first paragraph is the headline when it is short and does not end like a sentence
+    (headlines carry no final full stop); otherwise the title is the first sentence of the text,
+    trimmed, and the paragraph stays in the body.
+    """
+    if not paragraphs:
+        return "", 0
+    first = paragraphs[0].strip()
+    if len(paragraphs) > 1 and "\n" not in first and len(first.split()) <= _HEADLINE_MAX_WORDS and not first.endswith("."):
+        return first, 1
+    return trim_title(first_sentence(first)), 0
+
+
+def first_sentence(text: str) -> str:
+    """Return the first sentence of a paragraph."""
+    m = re.search(r"(?<=[a-z0-9\)”\"’])[.!?](?=\s+[A-Z“\"‘(])", text)
+    return text[: m.end()] if m else text
+
+
+def trim_title(text: str, limit: int = 120) -> str:
+    """Trim a title to a word boundary under `limit` characters."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+def date_from_text(text: str) -> str:
+    """Return the first full date written in the text (ISO, 'Nov. 19, 2020', '19 November 2020')."""
+    found = []
+    for rx, order in ((_ISO, "ymd"), (_MDY, "mdy"), (_DMY, "dmy")):
+        m = rx.search(text[:5000])
+        if m:
+            d = _to_date(m.groups(), order)
+            if d:
+                found.append((m.start(), d))
+    return min(found)[1] if found else ""
+
+
+def date_from_name(name: str) -> str:
+    """Return a date written in a file name (2020-11-20, 20201120), or ""."""
+    m = _ISO.search(name)
+    return _to_date(m.groups(), "ymd") if m else ""
+
+
+def date_from_mtime(mtime_ns: int) -> str:
+    """Return the file's modification date."""
+    return datetime.fromtimestamp(mtime_ns / 1e9, tz=timezone.utc).date().isoformat()
+
+
+def normalise_date(value: str) -> str:
+    """Return an ISO date for a metadata value such as '2020-11-20T08:00:00+09:00', or ""."""
+    value = (value or "").strip()
+    return date_from_text(value) if value else ""
+
+
+def _to_date(groups: tuple[str, ...], order: str) -> str:
+    try:
+        if order == "ymd":
+            y, m, d = int(groups[0]), int(groups[1]), int(groups[2])
+        elif order == "mdy":
+            m, d, y = _MONTHS[groups[0].lower().rstrip(".")], int(groups[1]), int(groups[2])
+        else:
+            d, m, y = int(groups[0]), _MONTHS[groups[1].lower().rstrip(".")], int(groups[2])
+        return date(y, m, d).isoformat()
+    except (KeyError, ValueError):
+        return ""

@@ -1,0 +1,112 @@
+"""Clean plain text: remove boilerplate lines with a reason for each, keep every article line.
+
+Stages, in order:
+1. split the text into blocks (paragraphs) of lines, keeping offsets;
+2. judge each line: generic rules, the source's own rules, lines learnt as boilerplate from the
+   corpus, image tag lines;
+3. remove judged lines only from the edges of their block (never from the middle of a paragraph);
+4. assemble the cleaned text and record where each removed line stood.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from archive.clean.lines import (
+    Line,
+    capitalised_words,
+    is_tag_line,
+    match_rules,
+    split_lines,
+)
+from archive.clean.rules import LineRule, find_source, generic_rules
+from archive.documents import Removed
+
+
+@dataclass
+class CleanText:
+    """The result of cleaning: the kept text, what was removed and why, and the source if known."""
+
+    text: str
+    removed: list[Removed] = field(default_factory=list)
+    source: str = ""
+    paragraphs: list[str] = field(default_factory=list)
+
+
+def clean_text(raw: str, *, learnt: frozenset[str] = frozenset(), source_hint: str = "") -> CleanText:
+    """Clean one plain-text document.
+
+    :param learnt: whitespace-normalised lines known to be boilerplate of this source (they recur
+        across many of its documents).
+    :param source_hint: a source name already known (for example from HTML metadata).
+    """
+    lines = split_lines(raw)
+    src = find_source(raw)
+    rules: tuple[LineRule, ...] = generic_rules() + (src.rules if src else ())
+    _judge(lines, rules, learnt, capitalised_words(raw))
+    _keep_paragraph_middles(lines)
+    text, removed, paragraphs = _assemble(lines)
+    return CleanText(text, removed, source_hint or (src.name if src else ""), paragraphs)
+
+
+def _judge(lines: list[Line], rules: tuple[LineRule, ...], learnt: frozenset[str], caps: set[str]) -> None:
+    for line in lines:
+        line.reason = match_rules(line.text, rules)
+        if line.reason is None and line.key in learnt:
+            line.reason = "repeated in many documents of this source"
+    for i, line in enumerate(lines):
+        if line.reason is None and is_tag_line(line.text, caps):
+            line.reason = "image tag list"
+    # A tag line is most often found beside a caption; that evidence can stand in for proper nouns.
+    for i, line in enumerate(lines):
+        if line.reason is None and _next_to_caption(lines, i) and is_tag_line(line.text, _all_words(line.text)):
+            line.reason = "image tag list"
+
+
+def _all_words(text: str) -> set[str]:
+    return set(text.split())
+
+
+def _next_to_caption(lines: list[Line], i: int) -> bool:
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(lines) and lines[j].reason == "photo caption":
+            return True
+    return False
+
+
+def _keep_paragraph_middles(lines: list[Line]) -> None:
+    """Un-judge lines that sit between kept lines of the same block: only edges are removed."""
+    blocks: dict[int, list[Line]] = {}
+    for line in lines:
+        blocks.setdefault(line.block, []).append(line)
+    for members in blocks.values():
+        lo, hi = 0, len(members)
+        while lo < hi and members[lo].reason:
+            lo += 1
+        while hi > lo and members[hi - 1].reason:
+            hi -= 1
+        for line in members[lo:hi]:
+            line.reason = None
+
+
+def _assemble(lines: list[Line]) -> tuple[str, list[Removed], list[str]]:
+    """Join kept lines (a block's lines by newline, blocks by a blank line) and place removals."""
+    paragraphs: list[list[str]] = []
+    removed: list[Removed] = []
+    last_block = None
+    length = 0  # length of the text assembled so far
+    for line in lines:
+        if line.reason:
+            removed.append(Removed(line.text, line.reason, line.start, length))
+            continue
+        if line.block != last_block or not paragraphs:
+            if paragraphs:
+                length += 2
+            paragraphs.append([line.text])
+            last_block = line.block
+        else:
+            length += 1
+            paragraphs[-1].append(line.text)
+        length += len(line.text)
+    blocks = ["\n".join(p) for p in paragraphs]
+    return "\n\n".join(blocks), removed, blocks

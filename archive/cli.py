@@ -1,0 +1,250 @@
+"""The `archive` command: ingest, search, extract, serve, stats.
+
+Results go to stdout, diagnostics to stderr. Exit codes (DESIGN.md §8): 0 ok; 1 some files failed
+to ingest, or a search matched nothing; 2 usage error; 3 fatal (no index, unreadable index, the
+run failed); 75 another ingest holds the lock.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import logging
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from archive import config as config_mod
+from archive.archive import Archive
+from archive.errors import ArchiveError, BadQuery
+from archive.ingest import collections_for, ingest as run_ingest, walk, IngestReport
+from archive.extract import extract_file
+
+EXIT_NO_MATCH = 1
+EXIT_FATAL = 3
+
+
+def _options(fn):  # type: ignore[no-untyped-def]
+    """Add the options every command shares: --index, --config, --verbose."""
+    fn = click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")(fn)
+    fn = click.option("--config", "config_file", type=click.Path(dir_okay=False), envvar="ARCHIVE_CONFIG",
+                      help="Settings file (TOML). Env: ARCHIVE_CONFIG.")(fn)
+    fn = click.option("--index", "index", type=click.Path(file_okay=False), envvar="ARCHIVE_INDEX",
+                      help="Index folder. Env: ARCHIVE_INDEX. Default: ./index")(fn)
+    return fn
+
+
+def _settings(index: str | None, config_file: str | None, verbose: int) -> config_mod.Settings:
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    return config_mod.load(config_file, index=index)
+
+
+def _fail(exc: ArchiveError) -> None:
+    click.echo(f"archive: {exc}", err=True)
+    sys.exit(exc.exit_code)
+
+
+class _Group(click.Group):
+    """Turn any unexpected error into one line on stderr and exit code 3, never a traceback."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except ArchiveError as exc:
+            _fail(exc)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001
+            logging.getLogger("archive").debug("unexpected error", exc_info=True)
+            click.echo(f"archive: unexpected error: {type(exc).__name__}: {exc} (run with -vv for details)", err=True)
+            sys.exit(EXIT_FATAL)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="archive")
+def cli() -> None:
+    """A searchable archive of news articles and reports."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--dry-run", is_flag=True, help="List what would change; touch nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False), help="Also write the JSON report to FILE.")
+@_options
+def ingest(paths: tuple[str, ...], dry_run: bool, as_json: bool, report_file: str | None,
+           index: str | None, config_file: str | None, verbose: int) -> None:
+    """Clean and index files and folders (recursively); only new and changed files are read."""
+    try:
+        settings = _settings(index, config_file, verbose)
+        report = run_ingest(list(paths), settings, dry_run=dry_run)
+    except ArchiveError as exc:
+        _fail(exc)
+        return
+    _emit_report(report, as_json, report_file)
+    sys.exit(report.exit_code)
+
+
+def _emit_report(report: IngestReport, as_json: bool, report_file: str | None) -> None:
+    click.echo(report.summary(), err=True)
+    data = json.dumps(report.to_dict(), indent=2)
+    if as_json:
+        click.echo(data)
+    if report_file:
+        Path(report_file).write_text(data + "\n")
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(0, 1000), help="Hits to show.")
+@click.option("--offset", default=0, type=click.IntRange(0), help="Hits to skip (for paging).")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (DESIGN.md §8).")
+@click.option("--count", is_flag=True, help="Print only the number of matching documents.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Stream every result as CSV or JSON Lines.")
+@_options
+def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count: bool, fmt: str | None,
+           index: str | None, config_file: str | None, verbose: int) -> None:
+    """Search the archive. Words are ANDed; use OR, NOT, -word, "phrases", title:, source:, date:."""
+    settings = _settings(index, config_file, verbose)
+    try:
+        with Archive(settings) as archive:
+            if fmt:
+                total = _export(archive, query, sort, fmt)
+            else:
+                result = archive.search(query, limit=0 if count else limit, offset=offset, sort=sort, facets=as_json)
+                total = result.total
+                for note in result.messages:
+                    click.echo(f"note: {note}", err=True)
+                if count:
+                    click.echo(result.total)
+                elif as_json:
+                    click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+                else:
+                    _print_hits(result)
+    except ArchiveError as exc:
+        _fail(exc)
+        return
+    sys.exit(0 if total else EXIT_NO_MATCH)
+
+
+def _print_hits(result) -> None:  # type: ignore[no-untyped-def]
+    tty = sys.stdout.isatty()
+    click.echo(f"{result.total} documents match {result.interpreted}" + (" (partial)" if result.partial else ""))
+    for rank, hit in enumerate(result.hits, start=result.offset + 1):
+        copies = f"  [{len(hit.paths)} copies]" if len(hit.paths) > 1 else ""
+        click.echo(f"\n{rank}. {hit.title}{copies}")
+        click.echo(f"   {hit.source} | {hit.date or 'no date'} | {hit.path}")
+        for snip in hit.snippets:
+            click.echo("   " + _terminal(snip, tty))
+
+
+def _terminal(snippet_html: str, tty: bool) -> str:
+    """Turn snippet HTML into terminal text: hits in reverse video on a terminal, [[...]] otherwise."""
+    on, off = ("\x1b[7m", "\x1b[0m") if tty else ("[[", "]]")
+    return html.unescape(re.sub(r"<mark>(.*?)</mark>", lambda m: on + m.group(1) + off, snippet_html))
+
+
+def _export(archive: Archive, query: str, sort: str, fmt: str) -> int:
+    """Stream every result, page by page, in bounded memory; return the total."""
+    columns = ["id", "title", "source", "date", "url", "path", "score", "snippet"]
+    writer = csv.DictWriter(sys.stdout, fieldnames=columns) if fmt == "csv" else None
+    if writer:
+        writer.writeheader()
+    offset, page, total = 0, 500, 0
+    while True:
+        result = archive.search(query, limit=page, offset=offset, sort=sort, facets=False, snippets=1)
+        total = result.total
+        for hit in result.hits:
+            row = {"id": hit.id, "title": hit.title, "source": hit.source, "date": hit.date, "url": hit.url,
+                   "path": hit.path, "score": hit.score,
+                   "snippet": html.unescape(re.sub(r"</?mark>", "", hit.snippets[0])) if hit.snippets else ""}
+            if writer:
+                writer.writerow(row)
+            else:
+                click.echo(json.dumps(row, ensure_ascii=False))
+        offset += page
+        if offset >= total or not result.hits:
+            return total
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file, one per line.")
+@click.option("-v", "--verbose", count=True, help="More log output on stderr.")
+def extract(paths: tuple[str, ...], as_json: bool, verbose: int) -> None:
+    """Print the cleaned text of files (and what was removed, with --json) without indexing."""
+    settings = _settings(None, None, verbose)
+    report = IngestReport()
+    failed = 0
+    for coll in collections_for(list(paths), settings):
+        for path in walk(coll, settings, report):
+            try:
+                doc = extract_file(path, collection=coll.name, root=coll.root, max_bytes=settings.max_bytes)
+            except ArchiveError as exc:
+                click.echo(f"archive: {path}: {exc}", err=True)
+                failed += 1
+                continue
+            if as_json:
+                out = {k: getattr(doc, k) for k in ("path", "title", "source", "date", "date_source", "url", "language", "encoding", "text")}
+                out["removed"] = [{"text": r.text, "reason": r.reason} for r in doc.removed]
+                click.echo(json.dumps(out, ensure_ascii=False))
+            else:
+                click.echo(f"# {doc.title}\n{doc.source} | {doc.date} ({doc.date_source}) | {doc.language} | {doc.path}\n")
+                click.echo(doc.text + "\n")
+    for p in report.skipped:
+        click.echo(f"archive: skipped {p.path}: {p.reason}", err=True)
+    sys.exit(1 if failed else 0)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
+@_options
+def serve(host: str, port: int, threads: int, index: str | None, config_file: str | None, verbose: int) -> None:
+    """Serve the search web app with waitress (a production WSGI server; debug is always off)."""
+    settings = _settings(index, config_file, verbose)
+    try:
+        Archive(settings).close()  # fail early, with exit code 3, when there is no index
+    except ArchiveError as exc:
+        _fail(exc)
+        return
+    import waitress
+
+    from web import create_app
+
+    app = create_app({"ARCHIVE_SETTINGS": settings})
+    click.echo(f"Serving {settings.index} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="archive")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@_options
+def stats(as_json: bool, index: str | None, config_file: str | None, verbose: int) -> None:
+    """Show documents, sources, index size and the last ingest."""
+    settings = _settings(index, config_file, verbose)
+    try:
+        with Archive(settings) as archive:
+            data = archive.stats()
+    except ArchiveError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"index:      {data['index']}")
+    click.echo(f"documents:  {data['documents']}")
+    click.echo(f"size:       {data['index_bytes'] / 1e6:.1f} MB")
+    last = data.get("last_ingest") or {}
+    click.echo(f"last ingest: {last.get('finished', 'never')}"
+               + (f" ({last['added']} added, {last['updated']} updated, {last['deleted']} deleted, {last['failed']} failed)" if last else ""))
+    click.echo("sources:")
+    for name, n in data["sources"].items():
+        click.echo(f"  {n:6d}  {name}")
+    click.echo("languages:  " + ", ".join(f"{k} {v}" for k, v in data["languages"].items()))

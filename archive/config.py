@@ -1,0 +1,71 @@
+"""Settings: defaults, then a TOML file, then ARCHIVE_* environment variables, then flags.
+
+A partial file overrides only the keys it sets. Example `archive.toml`:
+
+    index = "/srv/archive/index"
+    max_file_mb = 50
+
+    [collections]
+    dailynk = "/srv/news/dailynk"
+    reports = "/srv/reports"
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from archive.errors import ArchiveError
+
+
+@dataclass
+class Settings:
+    """Every setting, with its default; help text is in each field's metadata."""
+
+    index: Path = field(default=Path("index"), metadata={"help": "index folder"})
+    collections: dict[str, Path] = field(default_factory=dict, metadata={"help": "collection name -> folder"})
+    max_file_mb: float = field(default=50.0, metadata={"help": "files larger than this are reported, not read"})
+    batch_size: int = field(default=500, metadata={"help": "documents per commit during ingest"})
+    include: list[str] = field(default_factory=list, metadata={"help": "glob patterns of files to read (empty: every supported file)"})
+    exclude: list[str] = field(default_factory=lambda: [".*", "*~", "*.tmp", "*.part", "*.swp"],
+                               metadata={"help": "glob patterns of files and folders to skip"})
+
+    @property
+    def max_bytes(self) -> int:
+        """Return the size cap in bytes."""
+        return int(self.max_file_mb * 1024 * 1024)
+
+
+def load(config_file: str | os.PathLike | None = None, **overrides: object) -> Settings:
+    """Return settings from defaults < file < environment < non-None overrides."""
+    settings = Settings()
+    path = config_file or os.environ.get("ARCHIVE_CONFIG")
+    if path:
+        _apply_file(settings, Path(path))
+    elif Path("archive.toml").is_file():
+        _apply_file(settings, Path("archive.toml"))
+    env_index = os.environ.get("ARCHIVE_INDEX")
+    if env_index:
+        settings.index = Path(env_index)
+    for key, value in overrides.items():
+        if value is not None:
+            setattr(settings, key, Path(value) if key == "index" else value)  # type: ignore[arg-type]
+    return settings
+
+
+def _apply_file(settings: Settings, path: Path) -> None:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ArchiveError(f"Cannot read the config file {path}: {exc}") from exc
+    known = {f.name for f in fields(Settings)}
+    for key, value in data.items():
+        if key not in known:
+            raise ArchiveError(f"Unknown setting {key!r} in {path} (known: {', '.join(sorted(known))})")
+        if key == "index":
+            value = (path.parent / value).resolve()
+        elif key == "collections":
+            value = {name: (path.parent / folder).resolve() for name, folder in value.items()}
+        setattr(settings, key, value)

@@ -1,0 +1,117 @@
+"""The archive's own types: documents, removed blocks, hits and search results.
+
+The engine seam speaks only in these types, so a second engine can sit behind it (DESIGN.md §1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Removed:
+    """A block of the original text that cleaning removed, with the reason and where it stood."""
+
+    text: str
+    reason: str
+    start: int = -1  # character offset in the decoded original (-1 when unknown)
+    at: int = -1  # offset in the cleaned text where the block stood (-1 when unknown)
+
+
+@dataclass
+class Document:
+    """One cleaned source document, as it is indexed and shown."""
+
+    id: str
+    collection: str
+    path: str  # absolute path of the source file
+    relpath: str  # path relative to the collection's folder
+    title: str
+    text: str  # the cleaned article text: paragraphs separated by blank lines
+    source: str = ""
+    date: str = ""  # ISO date, YYYY-MM-DD, or "" when unknown
+    date_source: str = ""  # where the date came from: metadata, text, filename, mtime
+    url: str = ""
+    language: str = ""
+    content_hash: str = ""
+    size: int = 0
+    mtime_ns: int = 0
+    removed: list[Removed] = field(default_factory=list)
+    encoding: str = ""
+    ingested_at: str = ""
+    pipeline: str = ""
+
+    def to_dict(self) -> dict:
+        """Return the document as a plain dict (for JSON)."""
+        return asdict(self)
+
+
+@dataclass
+class Hit:
+    """One result of a search: a document (standing for all its identical copies) and its snippets."""
+
+    id: str
+    title: str
+    source: str
+    collection: str
+    date: str
+    url: str
+    path: str
+    paths: list[str]
+    score: float
+    snippets: list[str]  # HTML: everything escaped, hits wrapped in <mark>
+    matched: list[str] = field(default_factory=list)
+    title_html: str = ""
+    language: str = ""
+
+    def to_dict(self) -> dict:
+        """Return the hit in the JSON shape of DESIGN.md §8."""
+        d = asdict(self)
+        d.pop("title_html")
+        d.pop("language")
+        return d
+
+
+@dataclass
+class SearchResult:
+    """A page of hits and what is known about the whole result set."""
+
+    query: str
+    interpreted: str
+    total: int
+    total_exact: bool
+    partial: bool
+    offset: int
+    limit: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    suggestion: str | None = None
+    messages: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """Return the result in the JSON shape of DESIGN.md §8."""
+        return {
+            "query": self.query,
+            "interpreted": self.interpreted,
+            "total": self.total,
+            "total_exact": self.total_exact,
+            "partial": self.partial,
+            "offset": self.offset,
+            "limit": self.limit,
+            "suggestion": self.suggestion,
+            "facets": self.facets,
+            "hits": [h.to_dict() for h in self.hits],
+        }
+
+
+def document_id(collection: str, relpath: str) -> str:
+    """Return the stable id of a document: a short hash of its collection and relative path."""
+    key = f"{collection}\0{relpath}".encode()
+    return hashlib.sha1(key).hexdigest()[:16]
+
+
+def content_hash(text: str) -> str:
+    """Return the hash of a cleaned text, used to group identical copies."""
+    normal = " ".join(text.split()).casefold()
+    return hashlib.sha1(normal.encode()).hexdigest()[:20]

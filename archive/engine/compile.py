@@ -1,0 +1,168 @@
+"""Compile a query tree into a Whoosh query, and into a plan for finding its matches in a text.
+
+Unquoted words search the stemmed fields; quoted phrases, proximity, prefixes and fuzzy terms
+search the exact fields (DESIGN.md §3). Prefix and fuzzy terms expand from the index's own
+vocabulary, capped so `a*` cannot run away; a capped expansion makes the result `partial`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from whoosh import query as wq
+from whoosh.reading import IndexReader
+
+from archive.engine.analysis import exact_words, fold, stemmed_words
+from archive.query.tree import And, DateRange, Everything, Node, Not, Or, Phrase, Term, Value
+
+MAX_EXPANSION = 50
+
+
+@dataclass
+class Plan:
+    """What to look for in a text to mark a query's matches (the query's positive leaves)."""
+
+    stems: set[str] = field(default_factory=set)  # stemmed words
+    words: set[str] = field(default_factory=set)  # exact words (quoted single words, expansions)
+    phrases: set[tuple[tuple[str, ...], int]] = field(default_factory=set)  # (words, slop)
+    title_only: bool = False
+
+
+@dataclass
+class Compiled:
+    """A Whoosh query plus what the user should know about how it was run."""
+
+    query: wq.Query
+    body_plan: Plan
+    title_plan: Plan
+    notes: list[str] = field(default_factory=list)
+    partial: bool = False
+    expansions: dict[str, list[str]] = field(default_factory=dict)
+
+
+class Compiler:
+    """Compile one tree against one index reader (expansions read its vocabulary)."""
+
+    def __init__(self, reader: IndexReader):
+        self.reader = reader
+        self.body, self.title = Plan(), Plan()
+        self.notes: list[str] = []
+        self.partial = False
+        self.expansions: dict[str, list[str]] = {}
+
+    def compile(self, tree: Node) -> Compiled:
+        q = self._node(tree, negated=False)
+        if q is None:
+            q = wq.NullQuery
+        return Compiled(q, self.body, self.title, self.notes, self.partial, self.expansions)
+
+    def _node(self, node: Node, negated: bool) -> wq.Query | None:  # noqa: PLR0911
+        if isinstance(node, Term):
+            return self._term(node, negated)
+        if isinstance(node, Phrase):
+            return self._phrase(node.text, node.field, node.slop, negated)
+        if isinstance(node, Value):
+            value = " ".join(node.value.split())
+            return wq.Term(node.field, value if node.field == "collection" else value.lower())
+        if isinstance(node, DateRange):
+            return wq.TermRange("date", node.start or "0000", node.end or "9999")
+        if isinstance(node, Everything):
+            return wq.Every()
+        if isinstance(node, Not):
+            inner = self._node(node.child, negated=not negated)
+            return wq.Not(inner) if inner is not None else None
+        if isinstance(node, And):
+            return self._and(node, negated)
+        if isinstance(node, Or):
+            parts = [p for p in (self._node(c, negated) for c in node.children) if p is not None]
+            return wq.Or(parts) if len(parts) > 1 else (parts[0] if parts else None)
+        raise TypeError(f"unknown query node {node!r}")
+
+    def _and(self, node: And, negated: bool) -> wq.Query | None:
+        pos, neg = [], []
+        for child in node.children:
+            if isinstance(child, Not):
+                q = self._node(child.child, negated=not negated)
+                if q is not None:
+                    neg.append(q)
+            else:
+                q = self._node(child, negated)
+                if q is not None:
+                    pos.append(q)
+        if not pos:
+            return wq.Not(wq.Or(neg)) if neg else None
+        base = wq.And(pos) if len(pos) > 1 else pos[0]
+        return wq.AndNot(base, wq.Or(neg) if len(neg) > 1 else neg[0]) if neg else base
+
+    def _plans(self, fieldname: str, negated: bool) -> list[Plan]:
+        if negated:
+            return []
+        return [self.title] if fieldname == "title" else [self.body, self.title]
+
+    def _fields(self, fieldname: str, exact: bool) -> list[str]:
+        names = ["title"] if fieldname == "title" else ["body", "title"]
+        return [n + "_exact" for n in names] if exact else names
+
+    def _term(self, node: Term, negated: bool) -> wq.Query | None:
+        if node.prefix or node.fuzzy:
+            return self._expand(node, negated)
+        exact = exact_words(node.text)
+        if not exact:
+            self.notes.append(f"'{node.text}' has no letters or digits and was ignored")
+            return None
+        if len(exact) > 1:
+            # "e-mail", "U.S.", a Korean word: its parts must stand together.
+            return self._phrase(node.text, node.field, 0, negated)
+        stem = stemmed_words(node.text)[0]
+        for plan in self._plans(node.field, negated):
+            plan.stems.add(stem)
+        return _any([wq.Term(f, stem) for f in self._fields(node.field, exact=False)])
+
+    def _phrase(self, text: str, fieldname: str, slop: int, negated: bool) -> wq.Query | None:
+        words = exact_words(text)
+        if not words:
+            self.notes.append(f'"{text}" has no letters or digits and was ignored')
+            return None
+        fields = self._fields(fieldname, exact=True)
+        plans = self._plans(fieldname, negated)
+        if len(words) == 1:
+            for plan in plans:
+                plan.words.add(words[0])
+            return _any([wq.Term(f, words[0]) for f in fields])
+        for plan in plans:
+            plan.phrases.add((tuple(words), slop))
+        # Whoosh's slop counts positions from one word to the next: 1 means adjacent.
+        return _any([wq.Phrase(f, words, slop=slop + 1) for f in fields])
+
+    def _expand(self, node: Term, negated: bool) -> wq.Query | None:
+        words = exact_words(node.text)
+        if len(words) != 1:
+            self.notes.append(f"'{node.describe()}': prefix and fuzzy search take one word; searched as written")
+            return self._phrase(node.text, node.field, 0, negated) if words else None
+        word = fold(words[0])
+        terms = self._vocabulary(word, node)
+        self.expansions[node.describe()] = terms
+        if not terms:
+            return wq.NullQuery
+        for plan in self._plans(node.field, negated):
+            plan.words.update(terms)
+        return _any([wq.Term(f, t) for f in self._fields(node.field, exact=True) for t in terms])
+
+    def _vocabulary(self, word: str, node: Term) -> list[str]:
+        """Return the indexed words a prefix or fuzzy term stands for, most frequent first, capped."""
+        field_name = "title_exact" if node.field == "title" else "body_exact"
+        if node.prefix:
+            found = list(self.reader.expand_prefix(field_name, word))
+        else:
+            found = list(self.reader.terms_within(field_name, word, node.fuzzy, prefix=1 if len(word) > 3 else 0))
+        found = [t.decode() if isinstance(t, bytes) else t for t in found]
+        if len(found) > MAX_EXPANSION:
+            found.sort(key=lambda t: -self.reader.doc_frequency(field_name, t))
+            self.notes.append(f"'{node.describe()}' matches {len(found):,} words; the {MAX_EXPANSION} most common were used")
+            self.partial = True
+            found = found[:MAX_EXPANSION]
+        return found
+
+
+def _any(queries: list[wq.Query]) -> wq.Query:
+    return queries[0] if len(queries) == 1 else wq.Or(queries)

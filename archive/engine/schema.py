@@ -1,0 +1,41 @@
+"""The Whoosh schema: two analysed fields each for title and body (DESIGN.md §3), metadata as ids."""
+
+from __future__ import annotations
+
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+
+from archive.engine.analysis import exact_analyzer, stemmed_analyzer
+
+TITLE_BOOST = 2.0
+
+
+def build_schema() -> Schema:
+    """Return the schema every index of this version uses."""
+    return Schema(
+        id=ID(stored=True, unique=True),
+        collection=ID(stored=True, sortable=True),
+        # Filters and facets use a lower-cased key; `source_name` keeps the spelling to show.
+        source=ID(sortable=True),
+        source_name=STORED,
+        lang=ID(stored=True, sortable=True),
+        date=ID(stored=True, sortable=True),  # YYYY-MM-DD sorts as text
+        year=ID(sortable=True),
+        content_hash=ID(stored=True, sortable=True),
+        # Unquoted words: stemmed, no positions (phrases use the exact fields).
+        title=TEXT(analyzer=stemmed_analyzer(), phrase=False, stored=True, field_boost=TITLE_BOOST),
+        body=TEXT(analyzer=stemmed_analyzer(), phrase=False),
+        # Quoted phrases and proximity: folded, unstemmed, with positions.
+        title_exact=TEXT(analyzer=exact_analyzer(), phrase=True, field_boost=TITLE_BOOST),
+        body_exact=TEXT(analyzer=exact_analyzer(), phrase=True),
+        path=STORED,
+        relpath=ID(stored=True),
+        url=STORED,
+        text=STORED,
+        removed=STORED,  # JSON list of {text, reason, start, at}
+        date_source=STORED,
+        size=NUMERIC(stored=True),
+        mtime_ns=NUMERIC(bits=64, stored=True),
+        ingested_at=STORED,
+        pipeline=STORED,
+        encoding=STORED,
+    )

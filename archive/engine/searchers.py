@@ -1,0 +1,112 @@
+"""Open indexes and share searchers between threads safely (DESIGN.md §2).
+
+`Searcher.refresh()` breaks searches running in other threads, so instead one searcher is open
+per index generation: each request acquires the current one and releases it; when a commit
+lands, new requests get a new searcher and the old one closes when its last user releases it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from whoosh import index
+from whoosh.index import EmptyIndexError, Index
+from whoosh.searching import Searcher
+
+from archive.errors import IndexNotFound, IndexUnreadable
+
+logger = logging.getLogger(__name__)
+_OPEN_RETRIES = 8
+
+
+def open_index(path: Path) -> Index:
+    """Open an existing index, retrying while a commit replaces its table of contents."""
+    if not path.is_dir() or not index.exists_in(str(path)):
+        raise IndexNotFound(f"No index at {path}. Create one with: archive ingest --index {path} FOLDER")
+    return _retry(lambda: index.open_dir(str(path)), path)
+
+
+def _retry(fn, path: Path):  # type: ignore[no-untyped-def]
+    delay = 0.01
+    for attempt in range(_OPEN_RETRIES):
+        try:
+            return fn()
+        except (FileNotFoundError, EmptyIndexError) as exc:
+            # A commit in another process replaced a _MAIN_N.toc between listing and reading.
+            if attempt == _OPEN_RETRIES - 1:
+                raise IndexUnreadable(f"Cannot open the index at {path}: {exc}") from exc
+            time.sleep(delay)
+            delay *= 2
+        except Exception as exc:  # noqa: BLE001 - a corrupt index must become a plain message
+            raise IndexUnreadable(f"Cannot open the index at {path}: {exc}") from exc
+    raise AssertionError("unreachable")
+
+
+class _Entry:
+    def __init__(self, searcher: Searcher, generation: int):
+        self.searcher, self.generation, self.users, self.retired = searcher, generation, 0, False
+
+
+class SearcherManager:
+    """Hand out the searcher of the newest committed generation; close old ones when unused."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = threading.Lock()
+        self._current: _Entry | None = None
+        self._ix: Index | None = None
+
+    @contextmanager
+    def acquire(self) -> Iterator[Searcher]:
+        """Yield a searcher that stays valid until the block ends."""
+        entry = self._checkout()
+        try:
+            yield entry.searcher
+        finally:
+            self._release(entry)
+
+    def _checkout(self) -> _Entry:
+        with self._lock:
+            if self._ix is None:
+                self._ix = open_index(self.path)
+            latest = self._ix.latest_generation()
+            if self._current is None or self._current.generation != latest:
+                self._swap()
+            assert self._current is not None
+            self._current.users += 1
+            return self._current
+
+    def _swap(self) -> None:
+        assert self._ix is not None
+        ix = _retry(lambda: index.open_dir(str(self.path)), self.path)
+        searcher = ix.searcher()
+        new = _Entry(searcher, ix.latest_generation())
+        old, self._current = self._current, new
+        logger.debug("opened searcher for generation %s", new.generation)
+        if old is not None:
+            old.retired = True
+            if old.users == 0:
+                old.searcher.close()
+
+    def _release(self, entry: _Entry) -> None:
+        with self._lock:
+            entry.users -= 1
+            if entry.retired and entry.users == 0:
+                entry.searcher.close()
+
+    def close(self) -> None:
+        """Close the current searcher (call when the process is done searching)."""
+        with self._lock:
+            if self._current is not None:
+                self._current.retired = True
+                if self._current.users == 0:
+                    self._current.searcher.close()
+                self._current = None
+            if self._ix is not None:
+                self._ix.close()
+                self._ix = None

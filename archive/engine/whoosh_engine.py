@@ -1,0 +1,239 @@
+"""The Whoosh engine: the one place that reads and writes a Whoosh index.
+
+It speaks the archive's own types (query tree in; `Document`, `Hit`, `SearchResult` out), so a
+distributed engine can replace it behind the same methods.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index
+from whoosh.index import LockError
+from whoosh.searching import Searcher
+
+from archive.documents import Document, Hit, Removed, SearchResult
+from archive.engine.compile import Compiled, Compiler, Plan
+from archive.engine.schema import build_schema
+from archive.engine.searchers import SearcherManager, open_index
+from archive.engine.spans import find_spans
+from archive.errors import IndexLocked
+from archive.highlight import mark, snippets
+from archive.query.tree import Node
+
+logger = logging.getLogger(__name__)
+
+FACET_FIELDS = ("source", "year", "lang")
+SORTS = ("relevance", "newest", "oldest")
+
+
+@dataclass
+class FileState:
+    """What the index holds about one source file: enough to tell whether it changed."""
+
+    id: str
+    collection: str
+    relpath: str
+    size: int
+    mtime_ns: int
+    content_hash: str
+    pipeline: str
+
+
+class WhooshEngine:
+    """Search and write one Whoosh index folder."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.searchers = SearcherManager(self.path)
+
+    # -- creating and writing -------------------------------------------------------------
+
+    @staticmethod
+    def exists(path: Path) -> bool:
+        """Return True when a Whoosh index is in the folder."""
+        return Path(path).is_dir() and index.exists_in(str(path))
+
+    @classmethod
+    def create(cls, path: Path) -> WhooshEngine:
+        """Create an empty index in the folder (which may exist) and return an engine on it."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        index.create_in(str(path), build_schema()).close()
+        return cls(path)
+
+    def write(self, add: Iterable[Document] = (), delete: Iterable[str] = ()) -> int:
+        """Delete documents by id and add (or replace) documents, in one commit.
+
+        Returns the number of documents added. The commit is atomic: a crash leaves the index at
+        its previous commit. Raises `IndexLocked` when another writer holds the lock.
+        """
+        ix = open_index(self.path)
+        try:
+            try:
+                writer = ix.writer(timeout=0)
+            except LockError as exc:
+                raise IndexLocked(f"Another process is writing to the index at {self.path}") from exc
+            added = 0
+            with writer:  # commits on success, cancels (and unlocks) on error
+                for doc_id in delete:
+                    writer.delete_by_term("id", doc_id)
+                for doc in add:
+                    writer.update_document(**_fields(doc))
+                    added += 1
+            return added
+        finally:
+            ix.close()
+
+    # -- reading --------------------------------------------------------------------------
+
+    @contextmanager
+    def searcher(self) -> Iterator[Searcher]:
+        """Yield the current searcher (shared between threads; do not close it)."""
+        with self.searchers.acquire() as s:
+            yield s
+
+    def get(self, doc_id: str) -> Document | None:
+        """Return the stored document with this id, or None."""
+        with self.searcher() as s:
+            fields = s.document(id=doc_id)
+        return _document(fields) if fields else None
+
+    def copies(self, content_hash: str) -> list[str]:
+        """Return the paths of every document whose cleaned text has this hash."""
+        with self.searcher() as s:
+            return sorted(f["path"] for f in s.documents(content_hash=content_hash))
+
+    def states(self) -> dict[str, FileState]:
+        """Return the state of every indexed file, by document id."""
+        out = {}
+        with self.searcher() as s:
+            for f in s.all_stored_fields():
+                out[f["id"]] = FileState(f["id"], f["collection"], f["relpath"], f.get("size", 0),
+                                         f.get("mtime_ns", 0), f.get("content_hash", ""), f.get("pipeline", ""))
+        return out
+
+    def stats(self) -> dict:
+        """Return document count, documents per source and language, and the index's size."""
+        with self.searcher() as s:
+            docs = s.doc_count()
+            facets = _facet_counts(s, s.reader().all_doc_ids(), FACET_FIELDS)
+        size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+        return {"documents": docs, "sources": facets["source"], "languages": facets["lang"],
+                "years": facets["year"], "index_bytes": size}
+
+    # -- searching ------------------------------------------------------------------------
+
+    def search(self, tree: Node, *, query: str = "", interpreted: str = "", limit: int = 10,
+               offset: int = 0, sort: str = "relevance", facets: bool = True,
+               snippet_count: int = 3) -> SearchResult:
+        """Run a query tree: exact total of distinct texts, facets, and one page of hits."""
+        with self.searcher() as s:
+            comp = Compiler(s.reader()).compile(tree)
+            matched = list(s.docs_for_query(comp.query))
+            hash_of = s.reader().column_reader("content_hash")
+            total = len({hash_of[d] for d in matched})
+            facet_counts = _facet_counts(s, matched, FACET_FIELDS) if facets else {}
+            hits = self._page(s, comp, limit, offset, sort, snippet_count) if total and limit else []
+        return SearchResult(query=query, interpreted=interpreted, total=total, total_exact=True,
+                            partial=comp.partial, offset=offset, limit=limit, hits=hits,
+                            facets=facet_counts, messages=comp.notes)
+
+    def _page(self, s: Searcher, comp: Compiled, limit: int, offset: int, sort: str, count: int) -> list[Hit]:
+        kwargs: dict = {"collapse": "content_hash", "collapse_limit": 1, "optimize": False}
+        if sort in ("newest", "oldest"):
+            kwargs.update(sortedby="date", reverse=(sort == "newest"))
+        results = s.search(comp.query, limit=offset + limit, **kwargs)
+        hits = []
+        for r in results[offset : offset + limit]:
+            f = r.fields()
+            paths = sorted(c["path"] for c in s.documents(content_hash=f["content_hash"])) or [f["path"]]
+            hits.append(_hit(f, r.score if r.score is not None else 0.0, paths, comp, count))
+        return hits
+
+    def marked(self, doc: Document, tree: Node) -> tuple[str, str, int]:
+        """Return the document's title and text as HTML with every match marked, and the count."""
+        with self.searcher() as s:
+            comp = Compiler(s.reader()).compile(tree)
+        body_spans = find_spans(doc.text, comp.body_plan)
+        title_spans = find_spans(doc.title, comp.title_plan)
+        return mark(doc.title, title_spans), mark(doc.text, body_spans), len(body_spans) + len(title_spans)
+
+    def close(self) -> None:
+        """Close open searchers."""
+        self.searchers.close()
+
+
+def _fields(doc: Document) -> dict:
+    return {
+        "id": doc.id, "collection": doc.collection, "source": source_key(doc.source or doc.collection),
+        "source_name": doc.source or doc.collection, "lang": (doc.language or "").lower(), "date": doc.date or "", "year": doc.date[:4] if doc.date else "",
+        "content_hash": doc.content_hash, "title": doc.title, "body": doc.text,
+        "title_exact": doc.title, "body_exact": doc.text, "path": doc.path, "relpath": doc.relpath,
+        "url": doc.url, "text": doc.text,
+        "removed": json.dumps([r.__dict__ for r in doc.removed], ensure_ascii=False),
+        "date_source": doc.date_source, "size": doc.size, "mtime_ns": doc.mtime_ns,
+        "ingested_at": doc.ingested_at, "pipeline": doc.pipeline, "encoding": doc.encoding,
+    }
+
+
+def _document(f: dict) -> Document:
+    removed = [Removed(**r) for r in json.loads(f.get("removed") or "[]")]
+    return Document(
+        id=f["id"], collection=f["collection"], path=f["path"], relpath=f["relpath"],
+        title=f.get("title", ""), text=f.get("text", ""), source=f.get("source_name", ""),
+        date=f.get("date", ""), date_source=f.get("date_source", ""), url=f.get("url", ""),
+        language=f.get("lang", ""), content_hash=f.get("content_hash", ""), size=f.get("size", 0),
+        mtime_ns=f.get("mtime_ns", 0), removed=removed, encoding=f.get("encoding", ""),
+        ingested_at=f.get("ingested_at", ""), pipeline=f.get("pipeline", ""),
+    )
+
+
+def _hit(f: dict, score: float, paths: list[str], comp: Compiled, count: int) -> Hit:
+    text, title = f.get("text", ""), f.get("title", "")
+    body_spans = find_spans(text, comp.body_plan)
+    title_spans = find_spans(title, comp.title_plan)
+    forms = sorted({text[s:e].lower() for s, e in body_spans} | {title[s:e].lower() for s, e in title_spans})
+    return Hit(
+        id=f["id"], title=title, source=f.get("source_name", ""), collection=f.get("collection", ""),
+        date=f.get("date", ""), url=f.get("url", ""), path=f["path"], paths=paths,
+        score=round(float(score), 4), snippets=snippets(text, body_spans, count), matched=forms,
+        title_html=mark(title, title_spans), language=f.get("lang", ""),
+    )
+
+
+def _facet_counts(s: Searcher, docnums: Iterable[int], fields: tuple[str, ...]) -> dict[str, dict[str, int]]:
+    """Count distinct texts (content hashes) per facet value; values keep their stored spelling."""
+    reader = s.reader()
+    hash_of = reader.column_reader("content_hash")
+    columns = {name: reader.column_reader(name) for name in fields}
+    seen: dict[str, dict[str, set]] = {name: {} for name in fields}
+    for d in docnums:
+        h = hash_of[d]
+        for name, col in columns.items():
+            value = col[d]
+            if value:
+                seen[name].setdefault(value, set()).add(h)
+    out = {}
+    for name in fields:
+        counts = {_label(s, name, v): len(hs) for v, hs in seen[name].items()}
+        out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return out
+
+
+def _label(s: Searcher, name: str, value: str) -> str:
+    """Return a facet value as stored (the index keeps sources lower-cased for matching)."""
+    if name != "source":
+        return value
+    doc = s.document(source=value)
+    return doc["source_name"] if doc else value
+
+
+def source_key(name: str) -> str:
+    """Return the indexed form of a source name: lower case, single spaces."""
+    return " ".join(name.split()).lower()

@@ -1,0 +1,108 @@
+"""Turn one source file into a cleaned `Document`: read, detect its kind, clean, fill in metadata."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+from archive.clean import PIPELINE_VERSION, clean_html, clean_text, decode_bytes, looks_binary
+from archive.clean.language import detect_language
+from archive.clean.meta import date_from_mtime, date_from_name, date_from_text, split_title
+from archive.documents import Document, content_hash, document_id
+from archive.errors import SourceUnreadable
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
+TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
+SUPPORTED_SUFFIXES = HTML_SUFFIXES | TEXT_SUFFIXES
+_HTML_SNIFF = re.compile(rb"^\s*(<!doctype html|<html|<head|<meta|<!--)", re.IGNORECASE)
+
+
+def extract_file(
+    path: Path,
+    *,
+    collection: str,
+    root: Path,
+    learnt: frozenset[str] = frozenset(),
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Document:
+    """Read and clean one file; raise `SourceUnreadable` with a plain reason when it cannot be."""
+    try:
+        st = path.stat()
+        if st.st_size > max_bytes:
+            raise SourceUnreadable(f"too large ({st.st_size:,} bytes; the limit is {max_bytes:,})")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceUnreadable(f"cannot read: {exc.strerror or exc}") from exc
+    if not data.strip():
+        raise SourceUnreadable("empty file")
+    if looks_binary(data):
+        raise SourceUnreadable("binary content, not text")
+    raw, encoding = decode_bytes(data)
+    relpath = path.relative_to(root).as_posix() if path != root else path.name
+    doc = Document(
+        id=document_id(collection, relpath),
+        collection=collection,
+        path=str(path),
+        relpath=relpath,
+        title="",
+        text="",
+        size=st.st_size,
+        mtime_ns=st.st_mtime_ns,
+        encoding=encoding,
+        pipeline=PIPELINE_VERSION,
+        ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+    if is_html(path, data):
+        _fill_from_html(doc, raw, learnt)
+    else:
+        _fill_from_text(doc, raw, learnt)
+    if not doc.text.strip() and not doc.title:
+        raise SourceUnreadable("no text left after cleaning")
+    _fill_date(doc, raw)
+    doc.source = doc.source or collection
+    doc.language = doc.language or detect_language(doc.title + "\n" + doc.text)
+    doc.content_hash = content_hash(doc.title + "\n" + doc.text)
+    return doc
+
+
+def is_html(path: Path, data: bytes) -> bool:
+    """Return True for an HTML file, by extension or by its first bytes."""
+    return path.suffix.lower() in HTML_SUFFIXES or bool(_HTML_SNIFF.match(data[:512].lstrip(b"\xef\xbb\xbf")))
+
+
+def _fill_from_text(doc: Document, raw: str, learnt: frozenset[str]) -> None:
+    cleaned = clean_text(raw, learnt=learnt)
+    title, used = split_title(cleaned.paragraphs)
+    doc.title = title
+    doc.text = "\n\n".join(cleaned.paragraphs[used:])
+    shift = len(cleaned.paragraphs[0]) + 2 if used else 0
+    for r in cleaned.removed:
+        r.at = max(0, r.at - shift)
+    doc.removed = cleaned.removed
+    doc.source = cleaned.source
+
+
+def _fill_from_html(doc: Document, raw: str, learnt: frozenset[str]) -> None:
+    cleaned = clean_html(raw, learnt=learnt)
+    doc.text = cleaned.text
+    doc.title = cleaned.title or split_title(cleaned.paragraphs)[0]
+    doc.removed = cleaned.removed
+    doc.source, doc.url, doc.language = cleaned.source, cleaned.url, cleaned.language
+    if cleaned.date:
+        doc.date, doc.date_source = cleaned.date, "metadata"
+
+
+def _fill_date(doc: Document, raw: str) -> None:
+    if doc.date:
+        return
+    for value, origin in (
+        (date_from_text(doc.title + "\n" + doc.text), "text"),
+        (date_from_name(os.path.basename(doc.relpath)), "filename"),
+        (date_from_mtime(doc.mtime_ns), "mtime"),
+    ):
+        if value:
+            doc.date, doc.date_source = value, origin
+            return

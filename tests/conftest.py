@@ -1,0 +1,92 @@
+"""Shared fixtures: the demo corpus, the seeds, a real index on disk, the web app on loopback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from archive.config import Settings
+from archive.ingest import ingest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def samples_dir() -> Path:
+    return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    return SEEDS
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory) -> Path:
+    """An index of samples/ and the seeds, built once per test session."""
+    index = tmp_path_factory.mktemp("sample-index") / "index"
+    report = ingest([str(SAMPLES), str(SEEDS)], Settings(index=index))
+    assert not report.failed, report.summary()
+    return index
+
+
+@pytest.fixture
+def index_dir(tmp_path) -> Path:
+    """A fresh, not yet created, index folder."""
+    return tmp_path / "index"
+
+
+@pytest.fixture(scope="session")
+def app(sample_index):
+    from web import create_app
+
+    app = create_app({"ARCHIVE_SETTINGS": Settings(index=sample_index), "TESTING": True})
+    yield app
+    archive = app.extensions.get("archive")
+    if archive is not None:
+        archive.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The web app served by waitress on a free loopback port, for as long as the session runs."""
+    from waitress.server import create_server
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = create_server(app, host="127.0.0.1", port=port, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (no browser download: executable_path is set)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("chromium is not installed: `make test` installs it with apt")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield b
+        b.close()
