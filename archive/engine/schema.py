@@ -20,6 +20,7 @@ def build_schema() -> Schema:
         lang=ID(stored=True, sortable=True),
         date=ID(stored=True, sortable=True),  # YYYY-MM-DD sorts as text
         year=ID(sortable=True),
+        month=ID(sortable=True),  # YYYY-MM, for timelines
         content_hash=ID(stored=True, sortable=True),
         # Unquoted words: stemmed, no positions (phrases use the exact fields).
         title=TEXT(analyzer=stemmed_analyzer(), phrase=False, stored=True, field_boost=TITLE_BOOST),

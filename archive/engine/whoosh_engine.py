@@ -28,7 +28,7 @@ from archive.query.tree import Node
 
 logger = logging.getLogger(__name__)
 
-FACET_FIELDS = ("source", "year", "lang")
+FACET_FIELDS = ("source", "year", "lang", "month")
 SORTS = ("relevance", "newest", "oldest")
 
 
@@ -125,7 +125,7 @@ class WhooshEngine:
             facets = _facet_counts(s, s.reader().all_doc_ids(), FACET_FIELDS)
         size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
         return {"documents": docs, "sources": facets["source"], "languages": facets["lang"],
-                "years": facets["year"], "index_bytes": size}
+                "years": facets["year"], "months": facets["month"], "index_bytes": size}
 
     # -- searching ------------------------------------------------------------------------
 
@@ -172,7 +172,7 @@ class WhooshEngine:
 def _fields(doc: Document) -> dict:
     return {
         "id": doc.id, "collection": doc.collection, "source": source_key(doc.source or doc.collection),
-        "source_name": doc.source or doc.collection, "lang": (doc.language or "").lower(), "date": doc.date or "", "year": doc.date[:4] if doc.date else "",
+        "source_name": doc.source or doc.collection, "lang": (doc.language or "").lower(), "date": doc.date or "", "year": doc.date[:4] if doc.date else "", "month": doc.date[:7] if doc.date else "",
         "content_hash": doc.content_hash, "title": doc.title, "body": doc.text,
         "title_exact": doc.title, "body_exact": doc.text, "path": doc.path, "relpath": doc.relpath,
         "url": doc.url, "text": doc.text,
