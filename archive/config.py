@@ -29,7 +29,8 @@ class Settings:
     max_file_mb: float = field(default=50.0, metadata={"help": "files larger than this are reported, not read"})
     batch_size: int = field(default=500, metadata={"help": "documents per commit during ingest"})
     include: list[str] = field(default_factory=list, metadata={"help": "glob patterns of files to read (empty: every supported file)"})
-    exclude: list[str] = field(default_factory=lambda: [".*", "*~", "*.tmp", "*.part", "*.swp"],
+    # README files describe a folder; they are not documents of the collection.
+    exclude: list[str] = field(default_factory=lambda: [".*", "*~", "*.tmp", "*.part", "*.swp", "README", "README.*"],
                                metadata={"help": "glob patterns of files and folders to skip"})
 
     @property

@@ -62,7 +62,8 @@ def extract_file(
     if not doc.text.strip() and not doc.title:
         raise SourceUnreadable("no text left after cleaning")
     _fill_date(doc, raw)
-    doc.source = doc.source or collection
+    # Failing metadata, rules and sign-offs, the folder a file sits in names its source.
+    doc.source = doc.source or (path.parent.name if path.parent != root else collection)
     doc.language = doc.language or detect_language(doc.title + "\n" + doc.text)
     doc.content_hash = content_hash(doc.title + "\n" + doc.text)
     return doc
