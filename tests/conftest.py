@@ -90,3 +90,30 @@ def browser():
         )
         yield b
         b.close()
+
+
+@pytest.fixture
+def make_app():
+    """Build web apps on given indexes (with extra config); close their archives afterwards."""
+    from web import create_app
+
+    apps = []
+
+    def make(index: Path, **config):  # type: ignore[no-untyped-def]
+        app = create_app({"ARCHIVE_SETTINGS": Settings(index=index), "TESTING": True, **config})
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        archive = app.extensions.get("archive")
+        if archive is not None:
+            archive.close()
+
+
+@pytest.fixture(scope="session")
+def shots_dir(tmp_path_factory) -> Path:
+    """Where browser tests save screenshots: $ARCHIVE_SHOTS (e.g. /tmp/shots) or a temporary folder."""
+    path = Path(os.environ.get("ARCHIVE_SHOTS") or tmp_path_factory.mktemp("shots"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
