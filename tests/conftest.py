@@ -117,3 +117,30 @@ def shots_dir(tmp_path_factory) -> Path:
     path = Path(os.environ.get("ARCHIVE_SHOTS") or tmp_path_factory.mktemp("shots"))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _page(browser, **options):  # type: ignore[no-untyped-def]
+    context = browser.new_context(**options)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    return context, page, errors
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser tab; the test fails if a page raises a script error or logs one (e.g. a CSP violation)."""
+    context, page, errors = _page(browser, accept_downloads=True)
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+@pytest.fixture
+def nojs_page(browser):
+    """A browser tab with JavaScript switched off."""
+    context, page, errors = _page(browser, java_script_enabled=False)
+    yield page
+    context.close()
+    assert not errors, errors

@@ -212,3 +212,19 @@ def test_a_running_app_sees_documents_committed_after_it_started(make_app, tmp_p
     assert after["total"] > before
     assert client.get("/api/search", query_string={"q": "Merrow"}).get_json()["total"] > 0
     assert "harbour-gazette" in {s.lower().replace(" ", "-") for s in after["facets"]["source"]}
+
+
+def test_identical_texts_are_one_result_that_says_how_many_copies(make_app, tmp_path):
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    story = Path("samples/harbour-gazette/2019-03-13-port-merrow-dockers-walk-out-over-pay.txt").read_text()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (folder / name).write_text(story)
+    index = tmp_path / "index"
+    ingest([str(folder)], Settings(index=index))
+    client = make_app(index).test_client()
+    page = get(client, "/search", q="dockers")
+    assert total(page) == 1
+    assert '<span class="copies"' in page and "3 copies</span>" in page
+    doc_id = re.search(r'/doc/([0-9a-f]{16})', page).group(1)
+    assert "3 files have this text" in get(client, f"/doc/{doc_id}")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 MAX_MONTHS = 60  # longer ranges are drawn per year: 60 bars are about as many as stay readable
+MAX_TICKS = 10  # axis labels: more would collide at phone width
 WIDTH, HEIGHT = 600.0, 100.0  # the SVG's own units; CSS stretches it to the column's width
 
 
@@ -50,6 +51,18 @@ class Timeline:
     def peak_label(self) -> str:
         """Return the top of the scale as text."""
         return f"{100 * self.peak:.1f}%" if self.share else f"{self.peak:g}"
+
+    @property
+    def ticks(self) -> list[str]:
+        """Return one axis label per bar ("" for none): every year, or each January, thinned to fit."""
+        if self.unit == "year":
+            step = -(-len(self.bars) // MAX_TICKS)
+            return [b.label if i % step == 0 else "" for i, b in enumerate(self.bars)]
+        labels = [b.label[:4] if b.label.endswith("-01") else "" for b in self.bars]
+        labels[0] = self.bars[0].label
+        if len(self.bars) > 1 and labels[1]:
+            labels[1] = ""  # a January right after the first bar would run into its label
+        return labels
 
     @property
     def first(self) -> str:

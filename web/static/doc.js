@@ -22,7 +22,7 @@
     mark.setAttribute("tabindex", "-1");
     mark.scrollIntoView({block: "center"});
     mark.focus({preventScroll: true});
-    pos.textContent = (current + 1) + " of " + marks.length;
+    pos.textContent = "hit " + (current + 1) + " of " + marks.length;
     // Replace, not push: stepping through hits should not fill the back button's history.
     history.replaceState(null, "", "#" + mark.id);
   }
