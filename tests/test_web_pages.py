@@ -22,7 +22,7 @@ def get(client, url: str, **params) -> str:  # type: ignore[no-untyped-def]
 
 def facet_links(page: str, name: str) -> dict[str, tuple[int, str]]:
     """Return value -> (count, href) of one facet's clickable values."""
-    section = re.search(rf'<section class="facet" data-facet="{name}">(.*?)</section>', page, re.S).group(1)
+    section = re.search(rf'<section class="facet" data-facet="{name}">(.*?)</section>', page, re.DOTALL).group(1)
     return {html.unescape(v): (int(n), html.unescape(href)) for href, v, n in re.findall(
         r'<a href="([^"]+)"><span class="value">([^<]*)</span> <span class="count">(\d+)</span>', section)}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from werkzeug.datastructures import MultiDict
 
@@ -137,3 +139,21 @@ def test_timeline_axis_labels_each_january_and_thins_years():
     years = {"month": {"1990-01": 1, "2020-01": 1}, "year": {"1990": 1, "2020": 1}}
     ticks = timeline.build(years, None, lambda u, k: "").ticks
     assert len(ticks) == 31 and 0 < len([t for t in ticks if t]) <= timeline.MAX_TICKS and ticks[0] == "1990"
+
+
+def test_render_of_many_hits_numbers_each_once():
+    text = "\n\n".join(f"oil {i} gas" for i in range(300))
+    spans = [(m, m + 3) for m in range(len(text)) if text.startswith("oil", m)]
+    blocks, _ = docview.render(text, spans, [], show_removed=False)
+    html = "".join(str(b.html) for b in blocks)
+    assert [int(n) for n in re.findall(r'id="hit-(\d+)"', html)] == list(range(1, 301))
+
+
+@pytest.mark.parametrize("url,shown", [
+    ("https://example.org/a?b=1", True), ("http://x.example/", True), ("javascript:alert(1)", False),
+    ("file:///etc/passwd", False), ("//evil.example/", False), ("", False), ("https://a b", False),
+])
+def test_only_web_addresses_become_links(url, shown):
+    from web.views import _web_url
+
+    assert (_web_url(url) == url) is shown

@@ -8,6 +8,7 @@ anchors the navigator jumps to), split paragraphs, and put each removed block wh
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from html import escape, unescape
@@ -17,8 +18,8 @@ from markupsafe import Markup
 from archive.documents import Removed
 
 Span = tuple[int, int]
-_MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
-_PARAGRAPH = re.compile(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", re.S)
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
+_PARAGRAPH = re.compile(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", re.DOTALL)
 
 
 @dataclass
@@ -78,7 +79,12 @@ def render(text: str, spans: list[Span], removed: list[Removed], show_removed: b
 def _marked(text: str, spans: list[Span], start: int, end: int) -> Markup:
     """Return text[start:end] as HTML with spans marked; a hit's first part carries its anchor."""
     parts, pos = [], start
-    for number, (s, e) in enumerate(spans, start=1):
+    # Spans are sorted and disjoint: skip straight to the first one that ends inside this piece,
+    # so a long report with thousands of hits and paragraphs stays linear.
+    first = bisect.bisect_right(spans, start, key=lambda sp: sp[1])
+    for number, (s, e) in enumerate(spans[first:], start=first + 1):
+        if s >= end:
+            break
         s2, e2 = max(s, start), min(e, end)
         if s2 >= e2:
             continue

@@ -14,7 +14,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import unescape
 
 from flask import Blueprint, Response, abort, current_app, request, stream_with_context
@@ -46,7 +46,7 @@ def export(fmt: str):  # type: ignore[no-untyped-def]
         archive.search(query, limit=0, facets=False)  # a bad query is a 400 before the download starts
     except BadQuery as exc:
         return Response(str(exc) + "\n", status=400, mimetype="text/plain")
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     page = current_app.config.get("EXPORT_PAGE", PAGE)
     rows = _rows(archive, query, state.sort, now.isoformat().replace("+00:00", "Z"), page)
     body = _csv(rows) if fmt == "csv" else (json.dumps(r, ensure_ascii=False) + "\n" for r in rows)

@@ -149,7 +149,7 @@ def doc_url(doc_id: str, state: SearchState, removed: bool = False) -> str:
 
 def _web_url(url: str) -> str | None:
     """Return the document's URL when it is a web address (never javascript: or file:)."""
-    return url if re.match(r"https?://[^\s]+\Z", url or "", re.I) else None
+    return url if re.match(r"https?://[^\s]+\Z", url or "", re.IGNORECASE) else None
 
 
 @bp.route("/doc/<doc_id>/original")
