@@ -158,3 +158,19 @@ def test_query_syntax_help_opens(page, live_server):
     assert not page.locator(".syntax-panel").is_visible()
     page.click(".syntax summary")
     assert page.locator(".syntax-panel").is_visible() and "exact phrase" in page.inner_text(".syntax-panel")
+
+
+def test_search_facets_and_pages_work_without_javascript(nojs_page, live_server):
+    page = nojs_page
+    page.goto(live_server + "/")
+    page.fill("input[name=q]", "the")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_url(re.compile(r"q=the"))
+    page.locator("[data-facet=year] li a").first.click()
+    page.wait_for_url(re.compile(r"year=\d{4}"))
+    year = params(page.url)["year"][0]
+    assert all(d.startswith(year) for d in page.locator(".hit time").all_inner_texts())
+    page.fill("input[name=q]", "prices")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_url(re.compile(r"q=prices"))
+    assert params(page.url)["year"] == [year]  # a new query keeps the filters shown as chips
