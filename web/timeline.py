@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 MAX_MONTHS = 60  # longer ranges are drawn per year: 60 bars are about as many as stay readable
-MAX_TICKS = 10  # axis labels: more would collide at phone width
-WIDTH, HEIGHT = 600.0, 100.0  # the SVG's own units; CSS stretches it to the column's width
+MAX_TICKS = 8  # axis labels: more would collide at phone width
+WIDTH, HEIGHT = 600.0, 100.0
+MIN_BAR = 2.0  # the least height of a bar that is not zero, in the same units  # the SVG's own units; CSS stretches it to the column's width
 
 
 @dataclass(frozen=True)
@@ -54,14 +55,23 @@ class Timeline:
 
     @property
     def ticks(self) -> list[str]:
-        """Return one axis label per bar ("" for none): every year, or each January, thinned to fit."""
+        """Return one axis label per bar ("" for none): years, or each January, thinned to fit.
+
+        The first and the last bar are always labelled; the template aligns the last label to the
+        right edge, so it never runs past the chart.
+        """
+        n = len(self.bars)
+        step = -(-n // MAX_TICKS)  # bars per label, so that labels do not run into each other
         if self.unit == "year":
-            step = -(-len(self.bars) // MAX_TICKS)
-            return [b.label if i % step == 0 else "" for i, b in enumerate(self.bars)]
-        labels = [b.label[:4] if b.label.endswith("-01") else "" for b in self.bars]
+            labels = [b.label if i % step == 0 else "" for i, b in enumerate(self.bars)]
+        else:
+            labels = [b.label[:4] if b.label.endswith("-01") else "" for b in self.bars]
         labels[0] = self.bars[0].label
-        if len(self.bars) > 1 and labels[1]:
-            labels[1] = ""  # a January right after the first bar would run into its label
+        for i in range(1, n - 1):  # keep clear of the first and last labels
+            if i < step or n - 1 - i < step:
+                labels[i] = ""
+        if n > 1:
+            labels[-1] = self.bars[-1].label
         return labels
 
     @property
@@ -97,6 +107,8 @@ def build(facets: dict[str, dict[str, int]], totals: dict[str, dict[str, int]] |
     bars = []
     for i, key in enumerate(keys):
         h = HEIGHT * values[i] / peak
+        if values[i] > 0:
+            h = max(h, MIN_BAR)  # a month with one hit must not look like a month with none
         bars.append(Bar(key, counts.get(key, 0), all_counts.get(key, 0), values[i], x=round(i * step + gap / 2, 2),
                         y=round(HEIGHT - h, 2), width=round(step - gap, 2), height=round(h, 2), href=href(unit, key)))
     return Timeline(bars, unit, share, peak)
