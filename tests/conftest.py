@@ -90,3 +90,57 @@ def browser():
         )
         yield b
         b.close()
+
+
+@pytest.fixture
+def make_app():
+    """Build web apps on given indexes (with extra config); close their archives afterwards."""
+    from web import create_app
+
+    apps = []
+
+    def make(index: Path, **config):  # type: ignore[no-untyped-def]
+        app = create_app({"ARCHIVE_SETTINGS": Settings(index=index), "TESTING": True, **config})
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        archive = app.extensions.get("archive")
+        if archive is not None:
+            archive.close()
+
+
+@pytest.fixture(scope="session")
+def shots_dir(tmp_path_factory) -> Path:
+    """Where browser tests save screenshots: $ARCHIVE_SHOTS (e.g. /tmp/shots) or a temporary folder."""
+    path = Path(os.environ.get("ARCHIVE_SHOTS") or tmp_path_factory.mktemp("shots"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _page(browser, **options):  # type: ignore[no-untyped-def]
+    context = browser.new_context(**options)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    return context, page, errors
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser tab; the test fails if a page raises a script error or logs one (e.g. a CSP violation)."""
+    context, page, errors = _page(browser, accept_downloads=True)
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+@pytest.fixture
+def nojs_page(browser):
+    """A browser tab with JavaScript switched off."""
+    context, page, errors = _page(browser, java_script_enabled=False)
+    yield page
+    context.close()
+    assert not errors, errors

@@ -7,17 +7,6 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context()
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, errors
-
-
 def test_phrase_search_then_open_document_shows_highlighted_hits(page, live_server):
     page.goto(live_server + "/")
     page.fill("input[name=q]", '"border closes"')

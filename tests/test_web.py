@@ -25,9 +25,14 @@ def test_document_view_marks_every_hit(client):
     page = client.get("/search", query_string={"q": "Kimhyongjik"}).get_data(as_text=True)
     doc_id = re.search(r'/doc/([0-9a-f]{16})', page).group(1)
     doc = client.get(f"/doc/{doc_id}", query_string={"q": "Kimhyongjik"}).get_data(as_text=True)
-    marks = re.findall(r"<mark>(.*?)</mark>", doc)
-    assert marks and {m.lower() for m in marks} == {"kimhyongjik"}
+    marks = re.findall(r"<mark[^>]*>(.*?)</mark>", doc)
+    matched = set()
+    for hit in client.get("/api/search", query_string={"q": "Kimhyongjik"}).get_json()["hits"]:
+        matched.update(m.lower() for m in hit["matched"])
+    assert marks and {m.lower() for m in marks} <= matched
     assert int(re.search(r'<span id="hitcount">(\d+)</span>', doc).group(1)) == len(marks)
+    text_marks = re.findall(r'<mark id="hit-(\d+)">', doc)
+    assert text_marks == [str(n) for n in range(1, len(text_marks) + 1)]
 
 
 def test_pagination_links_keep_the_query(client):

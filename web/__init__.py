@@ -1,7 +1,8 @@
-"""The web app: search page, result list with highlighted snippets, document view, JSON API.
+"""The web app: search page with facets and timeline, document view, downloads, JSON API.
 
 `create_app(config)` builds it; the app talks only to the `archive.Archive` facade, which keeps a
-long-lived searcher shared by all requests.
+long-lived searcher shared by all requests and reopens it when a commit lands. Every endpoint
+only reads.
 """
 
 from __future__ import annotations
@@ -39,8 +40,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.debug = False
     app.json.sort_keys = False  # keep the documented key order of the JSON API
 
-    from web import views
+    from web import api, export, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(export.bp)
     views.register_handlers(app)
     return app

@@ -1,46 +1,38 @@
-"""Views: `/` and `/search` (results), `/doc/<id>` (a document with its hits), `/api/search` (JSON)."""
+"""Pages: `/` and `/search` (results, facets, timeline), `/doc/<id>` (one document), its original file."""
 
 from __future__ import annotations
 
 import re
-import threading
+import stat
+from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request, send_file
 from markupsafe import Markup
 
 from archive.archive import Archive
+from archive.documents import Document, SearchResult
 from archive.errors import ArchiveError, BadQuery, IndexNotFound
+from web import document as docview
+from web import timeline
+from web.facade import get_archive
+from web.filters import FILTERS, SearchState
 
 bp = Blueprint("search", __name__)
-_lock = threading.Lock()
-_DOC_ID = re.compile(r"[0-9a-f]{16}")
-MAX_PAGE = 10_000
+DOC_ID = re.compile(r"[0-9a-f]{16}")
+FACETS = (("source", "Source"), ("year", "Year"), ("lang", "Language"))
+FACET_SHOWN = 8  # values shown before "more"
 
 
-def get_archive() -> Archive:
-    """Return the app's long-lived archive, opening it on first use."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    archive = app.extensions.get("archive")
-    if archive is None:
-        with _lock:
-            archive = app.extensions.get("archive")
-            if archive is None:
-                archive = Archive(app.config["ARCHIVE_SETTINGS"])
-                app.extensions["archive"] = archive
-    return archive
+@dataclass(frozen=True)
+class FacetValue:
+    """One clickable facet value: its count, whether it is the active filter, and its link."""
 
-
-def _search_args() -> tuple[str, int, str]:
-    q = request.args.get("q", "").strip()
-    try:
-        page = min(max(1, int(request.args.get("page", "1"))), MAX_PAGE)
-    except ValueError:
-        page = 1
-    sort = request.args.get("sort", "relevance")
-    if sort not in ("relevance", "newest", "oldest"):
-        sort = "relevance"
-    return q, page, sort
+    value: str
+    count: int
+    selected: bool
+    url: str
 
 
 @bp.route("/")
@@ -51,24 +43,62 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/search")
 def search():  # type: ignore[no-untyped-def]
-    """Show one page of results for the query in the URL."""
-    q, page, sort = _search_args()
+    """Show one page of results for the state in the URL."""
+    state = SearchState.from_args(request.args)
     size = current_app.config["PAGE_SIZE"]
-    result, error = None, None
-    if q:
+    result, error, suggestion, chart = None, None, None, None
+    if state.active:
+        archive = get_archive()
         try:
-            result = get_archive().search(q, limit=size, offset=(page - 1) * size, sort=sort)
+            result = archive.search(state.engine_query(), limit=size, offset=(state.page - 1) * size, sort=state.sort)
         except BadQuery as exc:
             error = str(exc)
-    pages = _pages(result.total, page, size) if result else []
-    return render_template("search.html", q=q, page=page, sort=sort, result=result, error=error,
-                           pages=pages, url_for_page=lambda p: _url(q=q, sort=sort, page=p),
-                           url_for_sort=lambda s: _url(q=q, sort=s), Markup=Markup)
+        if result is not None:
+            suggestion = _suggestion(archive, state, result)
+            chart = _timeline(archive, state, result)
+    return render_template(
+        "search.html", state=state, q=state.q, result=result, error=error, suggestion=suggestion,
+        chart=chart, pages=_pages(result.total, state.page, size) if result else [],
+        facets=_facets(state, result) if result else [], chips=state.chips(),
+        doc_url=lambda doc_id: doc_url(doc_id, state),
+    )
 
 
-def _url(**params: object) -> str:
-    clean = {k: v for k, v in params.items() if v not in (None, "", 1, "relevance")}
-    return "/search?" + urlencode(clean)
+def _suggestion(archive: Archive, state: SearchState, result: SearchResult) -> SearchState | None:
+    """Return the state of the "did you mean" link, keeping the filters, or None."""
+    if not result.suggestion:
+        return None
+    q = state.strip_filters(result.suggestion)
+    if q is None and state.q:
+        # The engine's suggestion did not keep our filter prefix: ask for the user's words alone.
+        try:
+            q = archive.search(state.q, limit=0, facets=False).suggestion
+        except BadQuery:
+            q = None
+    if not q or q == state.q:
+        return None
+    return state.with_(q=q)
+
+
+def _timeline(archive: Archive, state: SearchState, result: SearchResult) -> timeline.Timeline | None:
+    totals = None
+    if state.timeline == "share":
+        # All documents under the same filters: the denominator of each bar.
+        totals = archive.search(" ".join(state.filter_clauses()) or "*", limit=0).facets
+    return timeline.build(result.facets, totals, lambda unit, key: state.with_filter(unit, key).url())
+
+
+def _facets(state: SearchState, result: SearchResult) -> list[tuple[str, str, list[FacetValue]]]:
+    """Return (name, label, values) for each facet shown beside the results."""
+    out = []
+    for name, label in FACETS:
+        counts = result.facets.get(name) or {}
+        items = sorted(counts.items(), reverse=True) if name == "year" else list(counts.items())
+        values = [FacetValue(v, n, state.filters.get(name) == v, state.with_filter(name, v).url())
+                  for v, n in items if FILTERS[name][1].fullmatch(v)]
+        if values:
+            out.append((name, label, values))
+    return out
 
 
 def _pages(total: int, page: int, size: int) -> list[int]:
@@ -77,44 +107,90 @@ def _pages(total: int, page: int, size: int) -> list[int]:
     return sorted(window)
 
 
-@bp.route("/doc/<doc_id>")
-def document(doc_id: str):  # type: ignore[no-untyped-def]
-    """Show one cleaned document with every hit of the query marked."""
-    if not _DOC_ID.fullmatch(doc_id):
+def load_document(doc_id: str) -> Document:
+    """Return the document with this id, or abort with 404 (ids are hashes, never paths)."""
+    if not DOC_ID.fullmatch(doc_id):
         abort(404)
-    archive = get_archive()
-    doc = archive.get(doc_id)
+    doc = get_archive().get(doc_id)
     if doc is None:
         abort(404)
-    q = request.args.get("q", "").strip()
-    title_html, text_html, count = archive.marked(doc, q) if q else (None, None, 0)
-    return render_template("doc.html", doc=doc, q=q, title_html=Markup(title_html) if title_html else None,
-                           paragraphs=_paragraphs(text_html) if text_html else None, count=count,
-                           copies=archive.copies(doc))
+    return doc
 
 
-def _paragraphs(text_html: str) -> list[Markup]:
-    """Split marked-up text into paragraphs (the HTML is already escaped)."""
-    return [Markup(p) for p in text_html.split("\n\n")]
+@bp.route("/doc/<doc_id>")
+def document(doc_id: str):  # type: ignore[no-untyped-def]
+    """Show one cleaned document with every hit of the query marked and numbered."""
+    doc = load_document(doc_id)
+    archive = get_archive()
+    state = SearchState.from_args(request.args)
+    q = state.q
+    show_removed = request.args.get("removed") == "1"
+    title_html, text_html, _ = archive.marked(doc, q) if q else (None, None, 0)
+    text, spans = docview.unmark(text_html) if text_html is not None else (doc.text, [])
+    if text != doc.text:  # never show a text other than the stored one
+        text, spans = doc.text, []
+    blocks, unplaced = docview.render(text, spans, doc.removed, show_removed)
+    title_hits = title_html.count("<mark>") if title_html else 0
+    return render_template(
+        "doc.html", doc=doc, q=q, state=state, title_html=Markup(title_html) if title_html else None, blocks=blocks,
+        unplaced=unplaced, hits=len(spans), count=len(spans) + title_hits, show_removed=show_removed,
+        copies=archive.copies(doc), back_url=state.url() if state.active else None,
+        toggle_url=doc_url(doc.id, state, removed=not show_removed), web_url=_web_url(doc.url),
+    )
 
 
-@bp.route("/api/search")
-def api_search():  # type: ignore[no-untyped-def]
-    """Return the same object as `archive search --json`."""
-    q = request.args.get("q", "").strip()
+def doc_url(doc_id: str, state: SearchState, removed: bool = False) -> str:
+    """Return the link to a document that keeps the search state (for marks and the way back)."""
+    params = state.params()
+    if removed:
+        params["removed"] = "1"
+    return f"/doc/{doc_id}" + ("?" + urlencode(params) if params else "")
+
+
+def _web_url(url: str) -> str | None:
+    """Return the document's URL when it is a web address (never javascript: or file:)."""
+    return url if re.match(r"https?://[^\s]+\Z", url or "", re.IGNORECASE) else None
+
+
+@bp.route("/doc/<doc_id>/original")
+def original(doc_id: str):  # type: ignore[no-untyped-def]
+    """Serve a document's source file as plain text, found by id only (never by a path in the URL).
+
+    Only the file that was indexed is served: it must be a regular file (not a symlink) at the
+    stored path, with the size and modification time recorded at ingest, so a file swapped for a
+    link to somewhere else is refused. Plain text with a sandboxing policy, so an HTML source
+    cannot run script in the archive's origin.
+    """
+    doc = load_document(doc_id)
+    path = Path(doc.path)
+    if not _is_indexed_file(path, doc):
+        return _error_page(404, "Original not available",
+                           "The original file is no longer where it was indexed from, or it changed since.")
+    response = send_file(path, mimetype="text/plain", download_name=path.name, max_age=0)
+    response.charset = _charset(doc.encoding)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _is_indexed_file(path: Path, doc: Document) -> bool:
+    """Return True when path is the regular file that was ingested for this document."""
+    rel = Path(doc.relpath)
+    if not path.is_absolute() or rel.is_absolute() or ".." in rel.parts or ".." in path.parts:
+        return False
+    if path.parts[-len(rel.parts):] != rel.parts or path.is_symlink():
+        return False
     try:
-        limit = min(max(0, int(request.args.get("limit", "10"))), 100)
-        offset = max(0, int(request.args.get("offset", "0")))
-    except ValueError:
-        return jsonify(error="limit and offset must be whole numbers"), 400
-    sort = request.args.get("sort", "relevance")
-    if not q:
-        return jsonify(error="the q parameter is required"), 400
-    try:
-        result = get_archive().search(q, limit=limit, offset=offset, sort=sort)
-    except BadQuery as exc:
-        return jsonify(error=str(exc), query=q), 400
-    return jsonify(result.to_dict())
+        st = path.stat()
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size == doc.size and st.st_mtime_ns == doc.mtime_ns
+
+
+def _charset(encoding: str) -> str:
+    """Return a charset name a browser knows, for the source file's detected encoding."""
+    if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,40}", encoding or "") or encoding.lower().startswith("utf-8"):
+        return "utf-8"
+    return encoding
 
 
 def register_handlers(app: Flask) -> None:
@@ -123,6 +199,10 @@ def register_handlers(app: Flask) -> None:
     @app.errorhandler(404)
     def not_found(_exc):  # type: ignore[no-untyped-def]
         return _error_page(404, "Not found", "There is no such page or document in this archive.")
+
+    @app.errorhandler(405)
+    def not_allowed(_exc):  # type: ignore[no-untyped-def]
+        return _error_page(405, "Read-only", "This archive can only be read: use GET.")
 
     @app.errorhandler(IndexNotFound)
     def no_index(_exc):  # type: ignore[no-untyped-def]
@@ -138,9 +218,10 @@ def register_handlers(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):  # type: ignore[no-untyped-def]
-        response.headers["Content-Security-Policy"] = (
+        response.headers.setdefault(
+            "Content-Security-Policy",
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
         )
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"

@@ -1,0 +1,55 @@
+"""The JSON API: `/api/search` (the object of `archive search --json`), `/api/doc/<id>`, and its OpenAPI file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from archive.errors import BadQuery
+from web.facade import get_archive
+from web.filters import SearchState
+from web.views import load_document
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+MAX_API_LIMIT = 100
+
+
+@bp.route("/search")
+def search():  # type: ignore[no-untyped-def]
+    """Return the same object as `archive search --json`; facet filters may be given as parameters."""
+    state = SearchState.from_args(request.args)
+    try:
+        limit = min(max(0, int(request.args.get("limit", "10"))), MAX_API_LIMIT)
+        offset = max(0, int(request.args.get("offset", "0")))
+    except ValueError:
+        return jsonify(error="limit and offset must be whole numbers"), 400
+    if not state.active:
+        return jsonify(error="the q parameter is required"), 400
+    sort = request.args.get("sort", "relevance")
+    try:
+        result = get_archive().search(state.engine_query(), limit=limit, offset=offset, sort=sort)
+    except BadQuery as exc:
+        return jsonify(error=str(exc), query=state.q), 400
+    return jsonify(result.to_dict())
+
+
+@bp.route("/doc/<doc_id>")
+def document(doc_id: str):  # type: ignore[no-untyped-def]
+    """Return one stored document; with `q`, also its text with the query's matches marked."""
+    doc = load_document(doc_id)
+    archive = get_archive()
+    out = doc.to_dict()
+    out["copies"] = archive.copies(doc)
+    q = request.args.get("q", "").strip()
+    if q:
+        title_html, text_html, count = archive.marked(doc, q)
+        out["marked"] = {"query": q, "title_html": title_html, "text_html": text_html, "count": count}
+    return jsonify(out)
+
+
+@bp.route("/openapi.json")
+def openapi():  # type: ignore[no-untyped-def]
+    """Serve the OpenAPI description of this API."""
+    spec = Path(current_app.static_folder or "", "openapi.json").read_bytes()  # small: read, not streamed
+    return Response(spec, mimetype="application/json")

@@ -1,0 +1,135 @@
+"""The search page's state in the URL, and the query the engine runs for it.
+
+The user's query (`q`) stays as typed; facet filters live in their own parameters
+(`?q=oil&source=Daily+NK&year=2021`) and are composed into the query language only when the
+engine is asked: filters first, so that a long query cut by the parser never loses them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlencode
+
+from werkzeug.datastructures import MultiDict
+
+SORTS = ("relevance", "newest", "oldest")
+TIMELINE_MODES = ("count", "share")
+MAX_PAGE = 10_000
+MAX_VALUE_CHARS = 200
+# Each filter: URL parameter -> (label shown on its chip, pattern a valid value matches).
+FILTERS: dict[str, tuple[str, re.Pattern[str]]] = {
+    "source": ("Source", re.compile(r'[^"\x00-\x1f]{1,200}')),
+    "year": ("Year", re.compile(r"\d{4}")),
+    "month": ("Month", re.compile(r"\d{4}-(0[1-9]|1[0-2])")),
+    "lang": ("Language", re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})?")),
+}
+
+
+@dataclass(frozen=True)
+class Chip:
+    """One active filter, with the URL that removes it."""
+
+    name: str
+    label: str
+    value: str
+    remove_url: str
+
+
+@dataclass(frozen=True)
+class SearchState:
+    """Everything the search page shows, as read from (and written back to) the URL."""
+
+    q: str = ""
+    page: int = 1
+    sort: str = "relevance"
+    timeline: str = "count"
+    filters: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_args(cls, args: MultiDict) -> SearchState:
+        """Read the state from query parameters; ignore values that are not valid."""
+        try:
+            page = min(max(1, int(args.get("page", "1"))), MAX_PAGE)
+        except ValueError:
+            page = 1
+        sort = args.get("sort", "relevance")
+        timeline = args.get("timeline", "count")
+        filters = {}
+        for name, (_, pattern) in FILTERS.items():
+            value = " ".join(args.get(name, "").split())
+            if value and pattern.fullmatch(value):
+                filters[name] = value
+        return cls(q=args.get("q", "").strip(), page=page, sort=sort if sort in SORTS else "relevance",
+                   timeline=timeline if timeline in TIMELINE_MODES else "count", filters=filters)
+
+    @property
+    def active(self) -> bool:
+        """True when there is something to search: a query or at least one filter."""
+        return bool(self.q or self.filters)
+
+    def engine_query(self) -> str:
+        """Return the query the engine runs: the filters as clauses, then the user's query."""
+        clauses = self.filter_clauses()
+        if self.q:
+            clauses.append(f"({self.q})" if clauses else self.q)
+        return " ".join(clauses)
+
+    def filter_clauses(self) -> list[str]:
+        """Return the filters in the query language (source:"X", date:2021, lang:ko)."""
+        out = []
+        for name, value in self.filters.items():
+            if name == "source":
+                out.append(f'source:"{value}"')
+            elif name in ("year", "month"):
+                out.append(f"date:{value}")
+            else:
+                out.append(f"{name}:{value}")
+        return out
+
+    def strip_filters(self, suggestion: str) -> str | None:
+        """Turn a suggestion for the engine's query back into one for the user's query."""
+        prefix = " ".join(self.filter_clauses())
+        if not prefix:
+            return suggestion
+        if not suggestion.startswith(prefix + " "):
+            return None
+        rest = suggestion[len(prefix) + 1 :].strip()
+        return rest[1:-1] if rest.startswith("(") and rest.endswith(")") else rest
+
+    def with_(self, **changes: object) -> SearchState:
+        """Return a copy with some fields changed; a change of query or filter goes to page 1."""
+        if "page" not in changes:
+            changes["page"] = 1
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def with_filter(self, name: str, value: str | None) -> SearchState:
+        """Return a copy with one filter set (or removed when value is None), on page 1."""
+        filters = dict(self.filters)
+        if value is None:
+            filters.pop(name, None)
+        else:
+            filters[name] = value
+        return self.with_(filters=filters)
+
+    def params(self) -> dict[str, str]:
+        """Return the URL parameters of this state, defaults left out, in a stable order."""
+        out = {"q": self.q}
+        out.update({name: self.filters[name] for name in FILTERS if name in self.filters})
+        if self.sort != "relevance":
+            out["sort"] = self.sort
+        if self.timeline != "count":
+            out["timeline"] = self.timeline
+        if self.page != 1:
+            out["page"] = str(self.page)
+        return {k: v for k, v in out.items() if v}
+
+    def url(self, path: str = "/search") -> str:
+        """Return the URL of this state."""
+        params = self.params()
+        return path + ("?" + urlencode(params) if params else "")
+
+    def chips(self) -> list[Chip]:
+        """Return the active filters, each with the URL that removes it."""
+        return [Chip(name, FILTERS[name][0], value, self.with_filter(name, None).url())
+                for name, value in self.filters.items()]

@@ -1,0 +1,130 @@
+"""The timeline above the results: hits per month (per year for long ranges), as data for an SVG.
+
+The template draws the bars; this module only counts and scales. In "share" mode each bar is the
+hits of its month divided by all documents of that month under the same filters, so a source that
+publishes more in some months does not look like a trend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+MAX_MONTHS = 60  # longer ranges are drawn per year: 60 bars are about as many as stay readable
+MAX_TICKS = 8  # axis labels: more would collide at phone width
+WIDTH, HEIGHT = 600.0, 100.0
+MIN_BAR = 2.0  # the least height of a bar that is not zero, in the same units  # the SVG's own units; CSS stretches it to the column's width
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bucket of the timeline with its position in the SVG."""
+
+    label: str  # 2021-03 or 2021
+    count: int
+    total: int  # all documents of the bucket (0 when unknown)
+    value: float  # what is drawn: count, or count / total in share mode
+    x: float
+    y: float
+    width: float
+    height: float
+    href: str
+
+    @property
+    def title(self) -> str:
+        """Return the tooltip text of the bar."""
+        docs = "document" if self.count == 1 else "documents"
+        if self.total:
+            return f"{self.label}: {self.count} {docs} ({100 * self.count / self.total:.1f}% of {self.total})"
+        return f"{self.label}: {self.count} {docs}"
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The bars, the unit of a bucket (month or year) and the largest value drawn."""
+
+    bars: list[Bar]
+    unit: str
+    share: bool
+    peak: float
+
+    @property
+    def peak_label(self) -> str:
+        """Return the top of the scale as text."""
+        return f"{100 * self.peak:.1f}%" if self.share else f"{self.peak:g}"
+
+    @property
+    def ticks(self) -> list[str]:
+        """Return one axis label per bar ("" for none): years, or each January, thinned to fit.
+
+        The first and the last bar are always labelled; the template aligns the last label to the
+        right edge, so it never runs past the chart.
+        """
+        n = len(self.bars)
+        step = -(-n // MAX_TICKS)  # bars per label, so that labels do not run into each other
+        if self.unit == "year":
+            labels = [b.label if i % step == 0 else "" for i, b in enumerate(self.bars)]
+        else:
+            labels = [b.label[:4] if b.label.endswith("-01") else "" for b in self.bars]
+        labels[0] = self.bars[0].label
+        for i in range(1, n - 1):  # keep clear of the first and last labels
+            if i < step or n - 1 - i < step:
+                labels[i] = ""
+        if n > 1:
+            labels[-1] = self.bars[-1].label
+        return labels
+
+    @property
+    def first(self) -> str:
+        return self.bars[0].label
+
+    @property
+    def last(self) -> str:
+        return self.bars[-1].label
+
+
+def build(facets: dict[str, dict[str, int]], totals: dict[str, dict[str, int]] | None,
+          href: Callable[[str, str], str]) -> Timeline | None:
+    """Return the timeline of a result's month (or year) facet, or None when no hit has a date.
+
+    :param totals: facets of all documents (same filters) for share mode, or None for counts.
+    :param href: builds the link of a bar from (unit, label): a filter on that month or year.
+    """
+    months = facets.get("month") or {}
+    if not months:
+        return None
+    keys = _month_range(min(months), max(months))
+    unit, counts, all_counts = "month", months, (totals or {}).get("month", {})
+    if len(keys) > MAX_MONTHS:
+        years = facets.get("year") or {}
+        keys = [str(y) for y in range(int(min(years)), int(max(years)) + 1)]
+        unit, counts, all_counts = "year", years, (totals or {}).get("year", {})
+    share = totals is not None
+    values = [_value(counts.get(k, 0), all_counts.get(k, 0), share) for k in keys]
+    peak = max(values) or 1.0
+    step = WIDTH / len(keys)
+    gap = min(step * 0.2, 4.0)
+    bars = []
+    for i, key in enumerate(keys):
+        h = HEIGHT * values[i] / peak
+        if values[i] > 0:
+            h = max(h, MIN_BAR)  # a month with one hit must not look like a month with none
+        bars.append(Bar(key, counts.get(key, 0), all_counts.get(key, 0), values[i], x=round(i * step + gap / 2, 2),
+                        y=round(HEIGHT - h, 2), width=round(step - gap, 2), height=round(h, 2), href=href(unit, key)))
+    return Timeline(bars, unit, share, peak)
+
+
+def _value(count: int, total: int, share: bool) -> float:
+    if not share:
+        return float(count)
+    return count / total if total else 0.0
+
+
+def _month_range(first: str, last: str) -> list[str]:
+    """Return every month from first to last (YYYY-MM), both included."""
+    y, m = int(first[:4]), int(first[5:7])
+    out = []
+    while f"{y:04d}-{m:02d}" <= last:
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
