@@ -18,14 +18,25 @@ from archive.query.tree import And, DateRange, Everything, Node, Not, Or, Phrase
 MAX_EXPANSION = 50
 
 
+@dataclass(frozen=True)
+class Pattern:
+    """One thing to find in a text, and the query variant it stands for (its label)."""
+
+    label: str  # as the user (or the aliases file, or an expansion) wrote it
+    kind: str  # "stem": a stemmed word; "word": an exact word; "phrase": exact words in order
+    words: tuple[str, ...]
+    slop: int = 0  # phrases: other words allowed between each word and the next
+
+
 @dataclass
 class Plan:
     """What to look for in a text to mark a query's matches (the query's positive leaves)."""
 
-    stems: set[str] = field(default_factory=set)  # stemmed words
-    words: set[str] = field(default_factory=set)  # exact words (quoted single words, expansions)
-    phrases: set[tuple[tuple[str, ...], int]] = field(default_factory=set)  # (words, slop)
-    title_only: bool = False
+    patterns: set[Pattern] = field(default_factory=set)
+
+    def add(self, label: str, kind: str, words: tuple[str, ...], slop: int = 0) -> None:
+        """Add a pattern."""
+        self.patterns.add(Pattern(label, kind, words, slop))
 
 
 @dataclass
@@ -115,7 +126,7 @@ class Compiler:
             return self._phrase(node.text, node.field, 0, negated)
         stem = stemmed_words(node.text)[0]
         for plan in self._plans(node.field, negated):
-            plan.stems.add(stem)
+            plan.add(node.text, "stem", (stem,))
         return _any([wq.Term(f, stem) for f in self._fields(node.field, exact=False)])
 
     def _phrase(self, text: str, fieldname: str, slop: int, negated: bool) -> wq.Query | None:
@@ -125,12 +136,10 @@ class Compiler:
             return None
         fields = self._fields(fieldname, exact=True)
         plans = self._plans(fieldname, negated)
-        if len(words) == 1:
-            for plan in plans:
-                plan.words.add(words[0])
-            return _any([wq.Term(f, words[0]) for f in fields])
         for plan in plans:
-            plan.phrases.add((tuple(words), slop))
+            plan.add(text, "word" if len(words) == 1 else "phrase", tuple(words), slop)
+        if len(words) == 1:
+            return _any([wq.Term(f, words[0]) for f in fields])
         # Whoosh's slop counts positions from one word to the next: 1 means adjacent.
         return _any([wq.Phrase(f, words, slop=slop + 1) for f in fields])
 
@@ -145,7 +154,8 @@ class Compiler:
         if not terms:
             return wq.NullQuery
         for plan in self._plans(node.field, negated):
-            plan.words.update(terms)
+            for t in terms:
+                plan.add(t, "word", (t,))
         return _any([wq.Term(f, t) for f in self._fields(node.field, exact=True) for t in terms])
 
     def _vocabulary(self, word: str, node: Term) -> list[str]:
