@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from whoosh.reading import IndexReader
 
-from archive.engine.analysis import exact_words
+from archive.engine.analysis import exact_words, stemmed_words
 from archive.query.tree import Node, Term, positive_leaves
 from archive.query.words import fold, pieces
 
 FIELDS = ("body_exact", "title_exact")
 RARE = 2  # a word in at most this many documents may be a typo
-MORE_COMMON = 5  # ... when a close word is in at least this many times as many
+MORE_COMMON = 10  # ... when a close word is in at least this many times as many
 
 
 def suggest(reader: IndexReader, tree: Node, query: str) -> str | None:
@@ -56,9 +56,12 @@ def _closest(reader: IndexReader, word: str) -> str | None:
     df = _df(reader, word)
     if df > RARE:
         return None
-    for distance in (1, 2) if len(word) >= 5 else (1,):
+    # A word that is in the index gets only one-edit corrections; an unknown word up to two.
+    for distance in (1, 2) if len(word) >= 5 and df == 0 else (1,):
         found = {t for r, _ in reader.leaf_readers() for f in FIELDS
-                 for t in r.terms_within(f, word, distance, prefix=1)} - {word}
+                 for t in r.terms_within(f, word, distance, prefix=1)}
+        # Another form of the same word is no correction: unquoted words match it already.
+        found = {t for t in found if stemmed_words(t) != stemmed_words(word)}
         if found:
             best = max(sorted(found), key=lambda t: _df(reader, t))
             return best if _df(reader, best) >= max(1, df * MORE_COMMON) else None

@@ -36,6 +36,7 @@ _LEX = re.compile(
     r"""(?P<space>\s+)
       | (?P<open>\()
       | (?P<close>\))
+      | (?P<neg>-(?=["(]))
       | (?P<phrase>"(?P<ptext>[^"]*)(?:"(?:~(?P<slop>\d+))?|$))
       | (?P<bare>[A-Za-z]+:)(?=[\s)]|$)
       | (?P<field>(?P<fname>[A-Za-z]+):(?=\S))
@@ -149,7 +150,7 @@ class _Parser:
         tok = self.peek()
         assert tok is not None
         negate = self._is_op("NOT") or (tok.kind == "word" and tok.text.startswith("-") and len(tok.text) > 1)
-        if self._is_op("NOT"):
+        if self._is_op("NOT") or tok.kind == "neg":
             self.take()
             if self.peek() is None or self.peek().kind == "close":  # type: ignore[union-attr]
                 self.notes.append("'NOT' with nothing after it was ignored")
