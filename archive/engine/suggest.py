@@ -51,9 +51,15 @@ def _df(reader: IndexReader, word: str) -> int:
     return sum(reader.doc_frequency(f, word) for f in FIELDS)
 
 
+def _stem_df(reader: IndexReader, word: str) -> int:
+    stem = stemmed_words(word)
+    return sum(reader.doc_frequency(f, stem[0]) for f in ("body", "title")) if len(stem) == 1 else 0
+
+
 def _closest(reader: IndexReader, word: str) -> str | None:
     """Return the most common indexed word close to a rare word, if it is much more common."""
-    df = _df(reader, word)
+    # An unquoted word also matches its other forms ("résumé" finds "resumed"): count them too.
+    df = max(_df(reader, word), _stem_df(reader, word))
     if df > RARE:
         return None
     # A word that is in the index gets only one-edit corrections; an unknown word up to two.

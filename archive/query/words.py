@@ -25,9 +25,9 @@ _LETTER = rf"(?:(?![{_CJK}])[^\W_])"
 TOKEN = re.compile(
     rf"(?P<code>(?<![^\W_])[A-Za-z](?:\+\+|#)(?![^\W\d]|[+#]))"
     rf"|(?P<cjk>[{_CJK}]+)"
-    rf"|(?P<word>{_LETTER}+(?:['’ʼ]{_LETTER}+)*)"
+    rf"|(?P<word>{_LETTER}+(?:['‘’ʼʻ＇]{_LETTER}+)*)"
 )
-_APOSTROPHES = re.compile(r"['’ʼ]")
+_APOSTROPHES = re.compile(r"['‘’ʼʻ＇]")
 
 
 def pieces(value: str) -> Iterator[tuple[str, int, int]]:
