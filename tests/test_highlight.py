@@ -81,3 +81,14 @@ def test_snippets_are_returned_in_text_order_and_do_not_overlap():
 def test_cpp_is_one_token_on_both_sides():
     assert exact_words("C++ and Series C") == ["c++", "and", "series", "c"]
     assert marked("We use C++ daily. Series C round.", plan(("C++", "stem", "C++", 0))) == ["C++"]
+
+
+def test_token_spans_equal_the_index_analysers(samples_dir):
+    from archive.engine.analysis import EXACT, STEMMED, token_spans
+
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(samples_dir.rglob("*.txt"))]
+    texts.append("C++ C# F# Korea’s ‘quoted’ 김정은은 e-mail U.S. 3.5% naïve Ærø ﬁnance")
+    for text in texts:
+        for stemmed, analyzer in ((False, EXACT), (True, STEMMED)):
+            expected = [(t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True)]
+            assert token_spans(text, stemmed) == expected

@@ -15,6 +15,7 @@ from whoosh.collectors import CollapseCollector, WrappingCollector
 from whoosh.searching import Searcher
 
 from archive.documents import Hit
+from archive.engine.columns import column
 from archive.engine.compile import Compiled
 from archive.engine.spans import find_matches
 from archive.highlight import mark, snippets
@@ -36,27 +37,28 @@ class Counted:
 
 
 def count(s: Searcher, comp: Compiled, fields: tuple[str, ...], deadline: float) -> Counted:
-    """Count the distinct texts (content hashes) the query matches, and per facet value."""
-    hash_of = s.reader().column_reader("content_hash")
-    hashes: set = set()
+    """Count the distinct texts (content hashes) the query matches, and per facet value, unscored."""
     docs: list[int] = []
     complete = True
     for i, d in enumerate(s.docs_for_query(comp.query)):
         if i % CHECK_EVERY == CHECK_EVERY - 1 and time.monotonic() > deadline:
             complete = False
             break
-        hashes.add(hash_of[d])
-        if fields:
-            docs.append(d)
-    facets = facet_counts(s, docs, fields) if fields else {}
-    return Counted(len(hashes), facets, complete)
+        docs.append(d)
+    return tally(s, docs, fields, complete)
+
+
+def tally(s: Searcher, docs: list[int], fields: tuple[str, ...], complete: bool = True) -> Counted:
+    """Count the distinct texts among matched documents, in total and per facet value."""
+    hash_of = column(s, "content_hash")
+    total = len({hash_of[d] for d in docs})
+    return Counted(total, facet_counts(s, docs, fields) if fields else {}, complete)
 
 
 def facet_counts(s: Searcher, docnums: Iterable[int], fields: tuple[str, ...]) -> dict[str, dict[str, int]]:
     """Count distinct texts (content hashes) per facet value; values keep their stored spelling."""
-    reader = s.reader()
-    hash_of = reader.column_reader("content_hash")
-    columns = {name: reader.column_reader(name) for name in fields}
+    hash_of = column(s, "content_hash")
+    columns = {name: column(s, name) for name in fields}
     seen: dict[str, dict[str, set]] = {name: {} for name in fields}
     for d in docnums:
         h = hash_of[d]
@@ -79,27 +81,35 @@ def _label(s: Searcher, name: str, value: str) -> str:
     return doc["source_name"] if doc else value
 
 
-class _Deadline(WrappingCollector):
-    """Stop collecting when the clock passes a deadline; what was collected stays usable."""
+class _Watch(WrappingCollector):
+    """Note every matching document on its way to the collector; stop at the deadline."""
 
     def __init__(self, child, deadline: float):  # type: ignore[no-untyped-def]
         super().__init__(child)
         self.deadline = deadline
+        self.seen: list[int] = []
 
     def matches(self) -> Iterator[int]:
+        offset, seen = self.child.offset, self.seen
         for i, sub_docnum in enumerate(self.child.matches()):
             if i % CHECK_EVERY == CHECK_EVERY - 1 and time.monotonic() > self.deadline:
                 raise OutOfTime
+            seen.append(offset + sub_docnum)
             yield sub_docnum
 
 
-def ranked(s: Searcher, comp: Compiled, limit: int | None, sort: str, deadline: float) -> tuple[list[tuple[int, float]], bool]:
-    """Return (docnum, score) of the top `limit` distinct texts (all when None), and whether complete."""
+def ranked(s: Searcher, comp: Compiled, limit: int | None, sort: str, deadline: float,
+           fields: tuple[str, ...] = (), counting: bool = True) -> tuple[list[tuple[int, float]], Counted]:
+    """Return (docnum, score) of the top `limit` distinct texts (all when None), and their count.
+
+    One pass does both: every match goes through the watch (which keeps its number, for the
+    total and the facets) into the collapse on the content hash and then the top-k collector.
+    """
     kwargs: dict = {"optimize": False}
     if sort in ("newest", "oldest"):
         kwargs.update(sortedby="date", reverse=(sort == "newest"))
-    # The deadline sits inside the collapse, which reads the matches through it.
-    collector = CollapseCollector(_Deadline(s.collector(limit=limit, **kwargs), deadline), "content_hash", limit=1)
+    watch = _Watch(s.collector(limit=limit, **kwargs), deadline)
+    collector = CollapseCollector(watch, "content_hash", limit=1)
     complete = True
     try:
         s.search_with_collector(comp.query, collector)
@@ -110,7 +120,7 @@ def ranked(s: Searcher, comp: Compiled, limit: int | None, sort: str, deadline: 
     for i in range(results.scored_length()):
         score = results.score(i)  # a sort key, not a score, when sorted by date
         out.append((results.docnum(i), float(score) if isinstance(score, (int, float)) else 0.0))
-    return out, complete
+    return out, tally(s, watch.seen, fields, complete) if counting else Counted(len(out), {}, complete)
 
 
 def make_hits(s: Searcher, comp: Compiled, ranked_docs: Iterable[tuple[int, float]], count: int) -> Iterator[Hit]:

@@ -34,7 +34,6 @@ logger = logging.getLogger(__name__)
 FACET_FIELDS = ("source", "year", "lang", "month")
 SORTS = ("relevance", "newest", "oldest")
 TIME_BUDGET = 10.0  # seconds a search may walk its matches before it stops and says so
-PAGE_GRACE = 1.0  # seconds the page of hits may take after a timed-out count
 SUGGEST_BELOW = 3  # look for typos when fewer documents than this match
 
 
@@ -148,23 +147,22 @@ class WhooshEngine:
         deadline = time.monotonic() + time_budget
         with self.searcher() as s:
             comp = Compiler(s.reader()).compile(tree)
-            counted = count(s, comp, FACET_FIELDS if facets else (), deadline)
+            fields = FACET_FIELDS if facets else ()
             hits: list[Hit] = []
-            complete = counted.complete
-            if counted.total and limit:
-                # The page gets a grace period, so a timed-out count still shows its best hits.
-                top, page_done = ranked(s, comp, offset + limit, sort, max(deadline, time.monotonic() + PAGE_GRACE))
+            if limit:
+                top, counted = ranked(s, comp, offset + limit, sort, deadline, fields)
                 hits = list(make_hits(s, comp, top[offset:], snippet_count))
-                complete = complete and page_done
+            else:
+                counted = count(s, comp, fields, deadline)
             suggestion = None
             if suggest_from is not None and counted.total < SUGGEST_BELOW:
                 suggestion = suggest(s.reader(), suggest_from, query)
         notes = list(comp.notes)
-        if not complete:
+        if not counted.complete:
             notes.append(f"The search stopped after {time_budget:g} s: at least {counted.total:,} documents match, "
                          "and the ranking may miss some. Narrow the query for an exact count.")
         return SearchResult(query=query, interpreted=interpreted, total=counted.total, total_exact=counted.complete,
-                            partial=comp.partial or not complete, offset=offset, limit=limit, hits=hits,
+                            partial=comp.partial or not counted.complete, offset=offset, limit=limit, hits=hits,
                             facets=counted.facets, suggestion=suggestion, messages=notes)
 
     def export(self, tree: Node, *, sort: str = "relevance") -> Iterator[Hit]:
@@ -174,7 +172,7 @@ class WhooshEngine:
         """
         with self.searcher() as s:
             comp = Compiler(s.reader()).compile(tree)
-            top, _ = ranked(s, comp, None, sort, float("inf"))
+            top, _ = ranked(s, comp, None, sort, float("inf"), counting=False)  # no deadline: exports are complete
             yield from make_hits(s, comp, top, 1)
 
     def marked(self, doc: Document, tree: Node) -> tuple[str, str, int]:
