@@ -212,3 +212,10 @@ def test_cli_jsonl_export_streams_every_result(sample_index):
     rows = [json.loads(line) for line in out.stdout.splitlines()]
     assert len(rows) == len({r["id"] for r in rows}) == total > 20
     assert all("<mark>" not in r["snippet"] for r in rows)
+
+
+def test_title_matches_rank_first(archive):
+    hits = archive.search("semiconductor", limit=10).hits
+    in_title = ["semiconductor" in h.title.lower() for h in hits]
+    assert in_title[:2] == [True, True] and not any(in_title[2:])
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
