@@ -219,3 +219,33 @@ def test_title_matches_rank_first(archive):
     in_title = ["semiconductor" in h.title.lower() for h in hits]
     assert in_title[:2] == [True, True] and not any(in_title[2:])
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_aliases_path_in_config_is_relative_to_the_config_file(tmp_path):
+    from archive.config import load
+
+    (tmp_path / "archive.toml").write_text('aliases = "names.toml"\n', encoding="utf-8")
+    assert load(tmp_path / "archive.toml").aliases == str(tmp_path / "names.toml")
+
+
+def test_unreadable_aliases_file_is_a_plain_error(sample_index, tmp_path):
+    from archive.errors import ArchiveError
+
+    bad = tmp_path / "aliases.toml"
+    bad.write_text("aliases = [1, 2]\n", encoding="utf-8")
+    with Archive(Settings(index=sample_index, aliases=str(bad))) as a, pytest.raises(ArchiveError, match="alias group"):
+        a.search("oil")
+    with Archive(Settings(index=sample_index, aliases=str(tmp_path / "missing.toml"))) as a:
+        with pytest.raises(ArchiveError, match="Cannot read the aliases file"):
+            a.search("oil")
+
+
+def test_fuzzy_distance_follows_word_length(archive):
+    result = archive.search("trade~2")
+    assert "'trade~2': a word of 5 letters allows at most 1 edit" in result.messages
+    assert result.total == archive.search("trade~1").total
+
+
+def test_very_long_phrase_is_cut_with_a_note(archive):
+    result = archive.search('"' + "oil prices " * 100 + '"')
+    assert "only the first 64 words of a phrase were used" in result.messages and result.total == 0

@@ -44,7 +44,7 @@ def suggest(reader: IndexReader, tree: Node, query: str) -> str | None:
 
 
 def _correctable(word: str) -> bool:
-    return len(word) >= 3 and word.isalpha() and word.isascii()
+    return 3 <= len(word) <= 30 and word.isalpha() and word.isascii()
 
 
 def _df(reader: IndexReader, word: str) -> int:
