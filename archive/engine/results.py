@@ -81,35 +81,31 @@ def _label(s: Searcher, name: str, value: str) -> str:
     return doc["source_name"] if doc else value
 
 
-class _Watch(WrappingCollector):
-    """Note every matching document on its way to the collector; stop at the deadline."""
+class _Deadline(WrappingCollector):
+    """Pass matches on to the collector until the clock passes a deadline."""
 
     def __init__(self, child, deadline: float):  # type: ignore[no-untyped-def]
         super().__init__(child)
         self.deadline = deadline
-        self.seen: list[int] = []
 
     def matches(self) -> Iterator[int]:
-        offset, seen = self.child.offset, self.seen
         for i, sub_docnum in enumerate(self.child.matches()):
             if i % CHECK_EVERY == CHECK_EVERY - 1 and time.monotonic() > self.deadline:
                 raise OutOfTime
-            seen.append(offset + sub_docnum)
             yield sub_docnum
 
 
-def ranked(s: Searcher, comp: Compiled, limit: int | None, sort: str, deadline: float,
-           fields: tuple[str, ...] = (), counting: bool = True) -> tuple[list[tuple[int, float]], Counted]:
-    """Return (docnum, score) of the top `limit` distinct texts (all when None), and their count.
+def ranked(s: Searcher, comp: Compiled, limit: int | None, sort: str, deadline: float) -> tuple[list[tuple[int, float]], bool]:
+    """Return (docnum, score) of the top `limit` distinct texts (all when None), and whether complete.
 
-    One pass does both: every match goes through the watch (which keeps its number, for the
-    total and the facets) into the collapse on the content hash and then the top-k collector.
+    This pass does not count: a scored top-N collector skips documents that cannot reach the
+    top N (which makes it fast); `count` walks every match without scoring.
     """
     kwargs: dict = {"optimize": False}
     if sort in ("newest", "oldest"):
         kwargs.update(sortedby="date", reverse=(sort == "newest"))
-    watch = _Watch(s.collector(limit=limit, **kwargs), deadline)
-    collector = CollapseCollector(watch, "content_hash", limit=1)
+    # The deadline sits inside the collapse, which reads the matches through it.
+    collector = CollapseCollector(_Deadline(s.collector(limit=limit, **kwargs), deadline), "content_hash", limit=1)
     complete = True
     try:
         s.search_with_collector(comp.query, collector)
@@ -120,7 +116,7 @@ def ranked(s: Searcher, comp: Compiled, limit: int | None, sort: str, deadline: 
     for i in range(results.scored_length()):
         score = results.score(i)  # a sort key, not a score, when sorted by date
         out.append((results.docnum(i), float(score) if isinstance(score, (int, float)) else 0.0))
-    return out, tally(s, watch.seen, fields, complete) if counting else Counted(len(out), {}, complete)
+    return out, complete
 
 
 def make_hits(s: Searcher, comp: Compiled, ranked_docs: Iterable[tuple[int, float]], count: int) -> Iterator[Hit]:

@@ -149,20 +149,21 @@ class WhooshEngine:
             comp = Compiler(s.reader()).compile(tree)
             fields = FACET_FIELDS if facets else ()
             hits: list[Hit] = []
-            if limit:
-                top, counted = ranked(s, comp, offset + limit, sort, deadline, fields)
+            counted = count(s, comp, fields, deadline)
+            complete = counted.complete
+            if limit and counted.total:
+                top, complete = ranked(s, comp, offset + limit, sort, deadline)
+                complete = complete and counted.complete
                 hits = list(make_hits(s, comp, top[offset:], snippet_count))
-            else:
-                counted = count(s, comp, fields, deadline)
             suggestion = None
             if suggest_from is not None and counted.total < SUGGEST_BELOW:
                 suggestion = suggest(s.reader(), suggest_from, query)
         notes = list(comp.notes)
-        if not counted.complete:
+        if not complete:
             notes.append(f"The search stopped after {time_budget:g} s: at least {counted.total:,} documents match, "
                          "and the ranking may miss some. Narrow the query for an exact count.")
         return SearchResult(query=query, interpreted=interpreted, total=counted.total, total_exact=counted.complete,
-                            partial=comp.partial or not counted.complete, offset=offset, limit=limit, hits=hits,
+                            partial=comp.partial or not complete, offset=offset, limit=limit, hits=hits,
                             facets=counted.facets, suggestion=suggestion, messages=notes)
 
     def export(self, tree: Node, *, sort: str = "relevance") -> Iterator[Hit]:
@@ -172,7 +173,7 @@ class WhooshEngine:
         """
         with self.searcher() as s:
             comp = Compiler(s.reader()).compile(tree)
-            top, _ = ranked(s, comp, None, sort, float("inf"), counting=False)  # no deadline: exports are complete
+            top, _ = ranked(s, comp, None, sort, float("inf"))  # no deadline: an export is complete
             yield from make_hits(s, comp, top, 1)
 
     def marked(self, doc: Document, tree: Node) -> tuple[str, str, int]:
