@@ -123,11 +123,12 @@ def test_bbc_quoted_phrase_is_narrower_than_its_stemmed_words(bbc):
 
 def test_bbc_pagination_and_export_reach_every_result(bbc):
     archive, _ = bbc
-    total = archive.search('"prime minister"', limit=0).total
-    paged = [h.id for off in range(0, total, 100) for h in archive.search('"prime minister"', limit=100, offset=off).hits]
-    exported = [h.id for h in archive.export('"prime minister"')]
-    assert len(paged) == len(set(paged)) == total == len(exported)
-    assert set(paged) == set(exported)
+    for query, page in (('"prime minister"', 100), ("oil", 7)):
+        total = archive.search(query, limit=0).total
+        paged = [h.id for off in range(0, total, page) for h in archive.search(query, limit=page, offset=off).hits]
+        exported = [h.id for h in archive.export(query)]
+        assert len(paged) == len(set(paged)) == total == len(exported), query
+        assert set(paged) == set(exported)
 
 
 def test_bbc_time_budget_stops_a_wide_query_and_says_so(bbc):
