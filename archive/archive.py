@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from functools import cached_property
+from html import escape
 from pathlib import Path
 
 from archive.config import Settings
-from archive.documents import Document, SearchResult
+from archive.documents import Document, Hit, SearchResult
 from archive.engine import SORTS, WhooshEngine
+from archive.engine.whoosh_engine import TIME_BUDGET
 from archive.errors import BadQuery, IndexNotFound
 from archive.query import parse
+from archive.query.aliases import NO_ALIASES, Aliases, load_aliases
 
 logger = logging.getLogger(__name__)
 LAST_INGEST = "last-ingest.json"
@@ -28,18 +33,40 @@ class Archive:
         self.engine = WhooshEngine(self.index)
 
     def search(self, query: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
-               facets: bool = True, snippets: int = 3) -> SearchResult:
-        """Parse and run a query; raise `BadQuery` with a plain message when nothing can be searched."""
+               facets: bool = True, snippets: int = 3, aliases: bool = True,
+               time_budget: float = TIME_BUDGET) -> SearchResult:
+        """Parse and run a query; raise `BadQuery` with a plain message when nothing can be searched.
+
+        `aliases=False` searches the names as written, without their variants; `time_budget`
+        is how many seconds the search may take before it stops with a partial result.
+        """
         if sort not in SORTS:
             raise BadQuery(f"Unknown sort {sort!r}; use one of {', '.join(SORTS)}")
         if limit < 0 or offset < 0:
             raise BadQuery("limit and offset must not be negative")
         parsed = parse(query)
-        result = self.engine.search(parsed.tree, query=query, interpreted=parsed.tree.describe(),
+        tree = self.aliases.expand(parsed.tree) if aliases else parsed.tree
+        result = self.engine.search(tree, query=query, interpreted=tree.describe(),
                                     limit=min(limit, MAX_LIMIT), offset=offset, sort=sort,
-                                    facets=facets, snippet_count=snippets)
+                                    facets=facets, snippet_count=snippets, time_budget=time_budget,
+                                    suggest_from=parsed.tree)
         result.messages = parsed.notes + result.messages
         return result
+
+    def export(self, query: str, *, sort: str = "relevance", aliases: bool = True) -> Iterator[Hit]:
+        """Yield every result of a query (one per distinct text), for CSV or JSON Lines export."""
+        if sort not in SORTS:
+            raise BadQuery(f"Unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+        tree = parse(query).tree
+        yield from self.engine.export(self.aliases.expand(tree) if aliases else tree, sort=sort)
+
+    @cached_property
+    def aliases(self) -> Aliases:
+        """Return the aliases named by the settings (the shipped sample by default)."""
+        setting = str(self.settings.aliases or "")
+        if setting.lower() in ("off", "none", "false"):
+            return NO_ALIASES
+        return load_aliases(setting or None)
 
     def get(self, doc_id: str) -> Document | None:
         """Return a document by id, or None."""
@@ -49,15 +76,13 @@ class Archive:
         """Return the paths of every copy of a document's text (itself included)."""
         return self.engine.copies(doc.content_hash)
 
-    def marked(self, doc: Document, query: str) -> tuple[str, str, int]:
+    def marked(self, doc: Document, query: str, aliases: bool = True) -> tuple[str, str, int]:
         """Return (title HTML, text HTML, number of marks) with the query's matches marked."""
         try:
             tree = parse(query).tree
         except BadQuery:
-            from html import escape
-
             return escape(doc.title), escape(doc.text), 0
-        return self.engine.marked(doc, tree)
+        return self.engine.marked(doc, self.aliases.expand(tree) if aliases else tree)
 
     def stats(self) -> dict:
         """Return document counts, sources, index size and the last ingest's summary."""

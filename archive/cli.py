@@ -106,20 +106,24 @@ def _emit_report(report: IngestReport, as_json: bool, report_file: str | None) -
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (DESIGN.md §8).")
 @click.option("--count", is_flag=True, help="Print only the number of matching documents.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Stream every result as CSV or JSON Lines.")
+@click.option("--no-aliases", "no_aliases", is_flag=True, help="Search names as written, without their aliases.")
 @_options
 def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count: bool, fmt: str | None,
-           index: str | None, config_file: str | None, verbose: int) -> None:
+           no_aliases: bool, index: str | None, config_file: str | None, verbose: int) -> None:
     """Search the archive. Words are ANDed; use OR, NOT, -word, "phrases", title:, source:, date:."""
     settings = _settings(index, config_file, verbose)
     try:
         with Archive(settings) as archive:
             if fmt:
-                total = _export(archive, query, sort, fmt)
+                total = _export(archive, query, sort, fmt, not no_aliases)
             else:
-                result = archive.search(query, limit=0 if count else limit, offset=offset, sort=sort, facets=as_json)
+                result = archive.search(query, limit=0 if count else limit, offset=offset, sort=sort,
+                                        facets=as_json, aliases=not no_aliases)
                 total = result.total
                 for note in result.messages:
                     click.echo(f"note: {note}", err=True)
+                if result.suggestion and not as_json:
+                    click.echo(f"Did you mean: {result.suggestion}", err=True)
                 if count:
                     click.echo(result.total)
                 elif as_json:
@@ -134,11 +138,14 @@ def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count:
 
 def _print_hits(result) -> None:  # type: ignore[no-untyped-def]
     tty = sys.stdout.isatty()
-    click.echo(f"{result.total} documents match {result.interpreted}" + (" (partial)" if result.partial else ""))
+    at_least = "" if result.total_exact else "at least "
+    click.echo(f"{at_least}{result.total} documents match {result.interpreted}" + (" (partial)" if result.partial else ""))
     for rank, hit in enumerate(result.hits, start=result.offset + 1):
         copies = f"  [{len(hit.paths)} copies]" if len(hit.paths) > 1 else ""
         click.echo(f"\n{rank}. {hit.title}{copies}")
         click.echo(f"   {hit.source} | {hit.date or 'no date'} | {hit.path}")
+        if hit.matched:
+            click.echo("   matched: " + ", ".join(hit.matched))
         for snip in hit.snippets:
             click.echo("   " + _terminal(snip, tty))
 
@@ -149,27 +156,23 @@ def _terminal(snippet_html: str, tty: bool) -> str:
     return html.unescape(re.sub(r"<mark>(.*?)</mark>", lambda m: on + m.group(1) + off, snippet_html))
 
 
-def _export(archive: Archive, query: str, sort: str, fmt: str) -> int:
-    """Stream every result, page by page, in bounded memory; return the total."""
+def _export(archive: Archive, query: str, sort: str, fmt: str, aliases: bool) -> int:
+    """Stream every result, one row per distinct text, in bounded memory; return the count."""
     columns = ["id", "title", "source", "date", "url", "path", "score", "snippet"]
     writer = csv.DictWriter(sys.stdout, fieldnames=columns) if fmt == "csv" else None
     if writer:
         writer.writeheader()
-    offset, page, total = 0, 500, 0
-    while True:
-        result = archive.search(query, limit=page, offset=offset, sort=sort, facets=False, snippets=1)
-        total = result.total
-        for hit in result.hits:
-            row = {"id": hit.id, "title": hit.title, "source": hit.source, "date": hit.date, "url": hit.url,
-                   "path": hit.path, "score": hit.score,
-                   "snippet": html.unescape(re.sub(r"</?mark>", "", hit.snippets[0])) if hit.snippets else ""}
-            if writer:
-                writer.writerow(row)
-            else:
-                click.echo(json.dumps(row, ensure_ascii=False))
-        offset += page
-        if offset >= total or not result.hits:
-            return total
+    total = 0
+    for hit in archive.export(query, sort=sort, aliases=aliases):
+        row = {"id": hit.id, "title": hit.title, "source": hit.source, "date": hit.date, "url": hit.url,
+               "path": hit.path, "score": hit.score,
+               "snippet": html.unescape(re.sub(r"</?mark>", "", hit.snippets[0])) if hit.snippets else ""}
+        if writer:
+            writer.writerow(row)
+        else:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        total += 1
+    return total
 
 
 @cli.command()

@@ -32,6 +32,8 @@ class Settings:
     # README files describe a folder; they are not documents of the collection.
     exclude: list[str] = field(default_factory=lambda: [".*", "*~", "*.tmp", "*.part", "*.swp", "README", "README.*"],
                                metadata={"help": "glob patterns of files and folders to skip"})
+    aliases: str = field(default="", metadata={"help": "aliases file (TOML) of equivalent names; empty: the sample "
+                                                        "shipped with the package; 'off': no aliases"})
 
     @property
     def max_bytes(self) -> int:
@@ -47,6 +49,9 @@ def load(config_file: str | os.PathLike | None = None, **overrides: object) -> S
         _apply_file(settings, Path(path))
     elif Path("archive.toml").is_file():
         _apply_file(settings, Path("archive.toml"))
+    env_aliases = os.environ.get("ARCHIVE_ALIASES")
+    if env_aliases is not None:
+        settings.aliases = env_aliases
     env_index = os.environ.get("ARCHIVE_INDEX")
     if env_index:
         settings.index = Path(env_index)
@@ -67,6 +72,8 @@ def _apply_file(settings: Settings, path: Path) -> None:
             raise ArchiveError(f"Unknown setting {key!r} in {path} (known: {', '.join(sorted(known))})")
         if key == "index":
             value = (path.parent / value).resolve()
+        elif key == "aliases" and value and str(value).lower() not in ("off", "none", "false"):
+            value = str((path.parent / value).resolve())
         elif key == "collections":
             value = {name: (path.parent / folder).resolve() for name, folder in value.items()}
         setattr(settings, key, value)

@@ -1,11 +1,8 @@
 """Analysers: one tokenizer, folding inside the analyser, a stemmed and an exact variant.
 
-- Words are runs of letters and digits; an apostrophe inside a word is dropped, so "Korea’s",
-  "Korea's" and "Koreas" index alike; other punctuation separates words ("e-mail" is "e", "mail";
-  "U.S." is "u", "s"), and the query side splits the same way, so they match as phrases.
-- Runs of Han, kana and Hangul become overlapping character bigrams (a lone character stays
-  one token), so a Korean or Chinese word is found inside a longer run.
-- Folding: case-folded, diacritics removed (é -> e), compatibility forms unified.
+Tokens and folding come from `archive.query.words` (shared with the query side): words are runs
+of letters and digits, apostrophes inside a word are dropped, `C++`/`C#`/`F#` are words of their
+own, CJK and Hangul runs become character bigrams, and everything is case- and accent-folded.
 - `STEMMED` adds the Porter stemmer for unquoted words; `EXACT` stops there, for phrases.
   Neither removes stop words, so "state of the art" is a phrase of four words.
 Offsets point into the original text, so highlights can be placed on what the user reads.
@@ -13,18 +10,15 @@ Offsets point into the original text, so highlights can be placed on what the us
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 
 from whoosh.analysis import Filter, StemFilter, Token, Tokenizer
+from whoosh.lang.porter import stem as porter_stem
 
-_CJK = "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_TOKEN = re.compile(
-    rf"(?P<cjk>[{_CJK}]+)|(?P<word>(?:(?![{_CJK}])[^\W_])+(?:['’ʼ](?:(?![{_CJK}])[^\W_])+)*)"
-)
-_APOSTROPHES = re.compile(r"['’ʼ]")
+from archive.query.words import fold, pieces
+
+__all__ = ["EXACT", "STEMMED", "exact_words", "fold", "stemmed_words", "token_spans"]
 
 
 class WordTokenizer(Tokenizer):
@@ -45,7 +39,7 @@ class WordTokenizer(Tokenizer):
     ) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pos = start_pos
-        for text, start, end in _pieces(value) if tokenize else [(value, 0, len(value))]:
+        for text, start, end in pieces(value) if tokenize else [(value, 0, len(value))]:
             t.text = text
             t.boost = 1.0
             t.stopped = False
@@ -60,18 +54,6 @@ class WordTokenizer(Tokenizer):
             yield t
 
 
-def _pieces(value: str) -> Iterator[tuple[str, int, int]]:
-    for m in _TOKEN.finditer(value):
-        if m.group("word"):
-            yield m.group(0), m.start(), m.end()
-            continue
-        run, base = m.group(0), m.start()
-        if len(run) == 1:
-            yield run, base, base + 1
-        for i in range(len(run) - 1):
-            yield run[i : i + 2], base + i, base + i + 2
-
-
 class FoldFilter(Filter):
     """Case-fold, strip diacritics and apostrophes (inside the analyser, not in the stored text)."""
 
@@ -79,17 +61,6 @@ class FoldFilter(Filter):
         for t in tokens:
             t.text = fold(t.text)
             yield t
-
-
-@lru_cache(maxsize=200_000)
-def fold(word: str) -> str:
-    """Return the folded form of one word: 'Kórea’s' -> 'koreas'."""
-    word = _APOSTROPHES.sub("", word)
-    if word.isascii():
-        return word.lower()
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return unicodedata.normalize("NFC", stripped)
 
 
 def exact_analyzer():  # type: ignore[no-untyped-def]
@@ -117,6 +88,16 @@ def stemmed_words(text: str) -> list[str]:
 
 
 def token_spans(text: str, stemmed: bool = False) -> list[tuple[str, int, int]]:
-    """Return (term, start, end) for every token of a text, with offsets into it."""
-    analyzer = STEMMED if stemmed else EXACT
-    return [(t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True)]
+    """Return (term, start, end) for every token of a text, with offsets into it.
+
+    The same steps as the analysers (tokens, fold, stem) without Whoosh's token objects: this
+    runs over every shown hit's whole text, so it must be cheap (a test keeps the two equal).
+    """
+    if stemmed:
+        return [(_stem(fold(t)), s, e) for t, s, e in pieces(text)]
+    return [(fold(t), s, e) for t, s, e in pieces(text)]
+
+
+@lru_cache(maxsize=100_000)
+def _stem(word: str) -> str:
+    return porter_stem(word)

@@ -16,16 +16,28 @@ from archive.engine.analysis import exact_words, fold, stemmed_words
 from archive.query.tree import And, DateRange, Everything, Node, Not, Or, Phrase, Term, Value
 
 MAX_EXPANSION = 50
+MAX_PHRASE_WORDS = 64  # a longer phrase costs much and says little more
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One thing to find in a text, and the query variant it stands for (its label)."""
+
+    label: str  # as the user (or the aliases file, or an expansion) wrote it
+    kind: str  # "stem": a stemmed word; "word": an exact word; "phrase": exact words in order
+    words: tuple[str, ...]
+    slop: int = 0  # phrases: other words allowed between each word and the next
 
 
 @dataclass
 class Plan:
     """What to look for in a text to mark a query's matches (the query's positive leaves)."""
 
-    stems: set[str] = field(default_factory=set)  # stemmed words
-    words: set[str] = field(default_factory=set)  # exact words (quoted single words, expansions)
-    phrases: set[tuple[tuple[str, ...], int]] = field(default_factory=set)  # (words, slop)
-    title_only: bool = False
+    patterns: set[Pattern] = field(default_factory=set)
+
+    def add(self, label: str, kind: str, words: tuple[str, ...], slop: int = 0) -> None:
+        """Add a pattern."""
+        self.patterns.add(Pattern(label, kind, words, slop))
 
 
 @dataclass
@@ -115,7 +127,7 @@ class Compiler:
             return self._phrase(node.text, node.field, 0, negated)
         stem = stemmed_words(node.text)[0]
         for plan in self._plans(node.field, negated):
-            plan.stems.add(stem)
+            plan.add(node.text, "stem", (stem,))
         return _any([wq.Term(f, stem) for f in self._fields(node.field, exact=False)])
 
     def _phrase(self, text: str, fieldname: str, slop: int, negated: bool) -> wq.Query | None:
@@ -123,14 +135,15 @@ class Compiler:
         if not words:
             self.notes.append(f'"{text}" has no letters or digits and was ignored')
             return None
+        if len(words) > MAX_PHRASE_WORDS:
+            self.notes.append(f"only the first {MAX_PHRASE_WORDS} words of a phrase were used")
+            words = words[:MAX_PHRASE_WORDS]
         fields = self._fields(fieldname, exact=True)
         plans = self._plans(fieldname, negated)
-        if len(words) == 1:
-            for plan in plans:
-                plan.words.add(words[0])
-            return _any([wq.Term(f, words[0]) for f in fields])
         for plan in plans:
-            plan.phrases.add((tuple(words), slop))
+            plan.add(text, "word" if len(words) == 1 else "phrase", tuple(words), slop)
+        if len(words) == 1:
+            return _any([wq.Term(f, words[0]) for f in fields])
         # Whoosh's slop counts positions from one word to the next: 1 means adjacent.
         return _any([wq.Phrase(f, words, slop=slop + 1) for f in fields])
 
@@ -145,19 +158,39 @@ class Compiler:
         if not terms:
             return wq.NullQuery
         for plan in self._plans(node.field, negated):
-            plan.words.update(terms)
+            for t in terms:
+                plan.add(t, "word", (t,))
         return _any([wq.Term(f, t) for f in self._fields(node.field, exact=True) for t in terms])
 
     def _vocabulary(self, word: str, node: Term) -> list[str]:
         """Return the indexed words a prefix or fuzzy term stands for, most frequent first, capped."""
-        field_name = "title_exact" if node.field == "title" else "body_exact"
-        if node.prefix:
-            found = list(self.reader.expand_prefix(field_name, word))
-        else:
-            found = list(self.reader.terms_within(field_name, word, node.fuzzy, prefix=1 if len(word) > 3 else 0))
-        found = [t.decode() if isinstance(t, bytes) else t for t in found]
+        fields = self._fields(node.field, exact=True)
+        distance = self._distance(word, node) if node.fuzzy else 0
+        found: set[str] = set()
+        # Segment by segment: each segment's reader walks its own term automaton (a reader over
+        # several segments would compare the word with every term instead).
+        for reader, _ in self.reader.leaf_readers():
+            for f in fields:
+                if node.prefix:
+                    terms = reader.expand_prefix(f, word)
+                elif distance:
+                    terms = reader.terms_within(f, word, distance, prefix=1 if len(word) > 3 else 0)
+                else:
+                    terms = [word] if reader.doc_frequency(f, word) else []
+                found.update(t.decode() if isinstance(t, bytes) else t for t in terms)
+        return self._cap(sorted(found), node, fields)
+
+    def _distance(self, word: str, node: Term) -> int:
+        """Return the edit distance to use: short words allow fewer edits (as Lucene's AUTO)."""
+        most = 0 if len(word) <= 2 else (1 if len(word) <= 5 else 2)
+        if node.fuzzy > most:
+            letters, edits = ("letter" if len(word) == 1 else "letters"), ("edit" if most == 1 else "edits")
+            self.notes.append(f"'{node.describe()}': a word of {len(word)} {letters} allows at most {most} {edits}")
+        return min(node.fuzzy, most)
+
+    def _cap(self, found: list[str], node: Term, fields: list[str]) -> list[str]:
         if len(found) > MAX_EXPANSION:
-            found.sort(key=lambda t: -self.reader.doc_frequency(field_name, t))
+            found.sort(key=lambda t: -sum(self.reader.doc_frequency(f, t) for f in fields))
             self.notes.append(f"'{node.describe()}' matches {len(found):,} words; the {MAX_EXPANSION} most common were used")
             self.partial = True
             found = found[:MAX_EXPANSION]

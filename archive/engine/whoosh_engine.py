@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,18 +19,22 @@ from whoosh.index import LockError
 from whoosh.searching import Searcher
 
 from archive.documents import Document, Hit, Removed, SearchResult
-from archive.engine.compile import Compiled, Compiler, Plan
+from archive.engine.compile import Compiler
+from archive.engine.results import count, facet_counts, make_hits, ranked
 from archive.engine.schema import build_schema
 from archive.engine.searchers import SearcherManager, open_index
 from archive.engine.spans import find_spans
+from archive.engine.suggest import suggest
 from archive.errors import IndexLocked
-from archive.highlight import mark, snippets
+from archive.highlight import mark
 from archive.query.tree import Node
 
 logger = logging.getLogger(__name__)
 
 FACET_FIELDS = ("source", "year", "lang", "month")
 SORTS = ("relevance", "newest", "oldest")
+TIME_BUDGET = 10.0  # seconds a search may walk its matches before it stops and says so
+SUGGEST_BELOW = 3  # look for typos when fewer documents than this match
 
 
 @dataclass
@@ -122,7 +127,7 @@ class WhooshEngine:
         """Return document count, documents per source and language, and the index's size."""
         with self.searcher() as s:
             docs = s.doc_count()
-            facets = _facet_counts(s, s.reader().all_doc_ids(), FACET_FIELDS)
+            facets = facet_counts(s, s.reader().all_doc_ids(), FACET_FIELDS)
         size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
         return {"documents": docs, "sources": facets["source"], "languages": facets["lang"],
                 "years": facets["year"], "months": facets["month"], "index_bytes": size}
@@ -131,30 +136,45 @@ class WhooshEngine:
 
     def search(self, tree: Node, *, query: str = "", interpreted: str = "", limit: int = 10,
                offset: int = 0, sort: str = "relevance", facets: bool = True,
-               snippet_count: int = 3) -> SearchResult:
-        """Run a query tree: exact total of distinct texts, facets, and one page of hits."""
+               snippet_count: int = 3, time_budget: float = TIME_BUDGET,
+               suggest_from: Node | None = None) -> SearchResult:
+        """Run a query tree: exact total of distinct texts, facets, and one page of hits.
+
+        The walk over the matches stops after `time_budget` seconds (the result is then partial
+        and its total a lower bound). `suggest_from` is the tree as the user wrote it (before
+        aliases): when few documents match, its rare words are checked for typos.
+        """
+        deadline = time.monotonic() + time_budget
         with self.searcher() as s:
             comp = Compiler(s.reader()).compile(tree)
-            matched = list(s.docs_for_query(comp.query))
-            hash_of = s.reader().column_reader("content_hash")
-            total = len({hash_of[d] for d in matched})
-            facet_counts = _facet_counts(s, matched, FACET_FIELDS) if facets else {}
-            hits = self._page(s, comp, limit, offset, sort, snippet_count) if total and limit else []
-        return SearchResult(query=query, interpreted=interpreted, total=total, total_exact=True,
-                            partial=comp.partial, offset=offset, limit=limit, hits=hits,
-                            facets=facet_counts, messages=comp.notes)
+            fields = FACET_FIELDS if facets else ()
+            hits: list[Hit] = []
+            counted = count(s, comp, fields, deadline)
+            complete = counted.complete
+            if limit and counted.total:
+                top, complete = ranked(s, comp, offset + limit, sort, deadline)
+                complete = complete and counted.complete
+                hits = list(make_hits(s, comp, top[offset:], snippet_count))
+            suggestion = None
+            if suggest_from is not None and counted.total < SUGGEST_BELOW:
+                suggestion = suggest(s.reader(), suggest_from, query)
+        notes = list(comp.notes)
+        if not complete:
+            notes.append(f"The search stopped after {time_budget:g} s: at least {counted.total:,} documents match, "
+                         "and the ranking may miss some. Narrow the query for an exact count.")
+        return SearchResult(query=query, interpreted=interpreted, total=counted.total, total_exact=counted.complete,
+                            partial=comp.partial or not complete, offset=offset, limit=limit, hits=hits,
+                            facets=counted.facets, suggestion=suggestion, messages=notes)
 
-    def _page(self, s: Searcher, comp: Compiled, limit: int, offset: int, sort: str, count: int) -> list[Hit]:
-        kwargs: dict = {"collapse": "content_hash", "collapse_limit": 1, "optimize": False}
-        if sort in ("newest", "oldest"):
-            kwargs.update(sortedby="date", reverse=(sort == "newest"))
-        results = s.search(comp.query, limit=offset + limit, **kwargs)
-        hits = []
-        for r in results[offset : offset + limit]:
-            f = r.fields()
-            paths = sorted(c["path"] for c in s.documents(content_hash=f["content_hash"])) or [f["path"]]
-            hits.append(_hit(f, r.score if r.score is not None else 0.0, paths, comp, count))
-        return hits
+    def export(self, tree: Node, *, sort: str = "relevance") -> Iterator[Hit]:
+        """Yield every distinct hit, best first (or by date), with one snippet; for export.
+
+        Memory holds one (document number, score) pair per result, never their texts.
+        """
+        with self.searcher() as s:
+            comp = Compiler(s.reader()).compile(tree)
+            top, _ = ranked(s, comp, None, sort, float("inf"))  # no deadline: an export is complete
+            yield from make_hits(s, comp, top, 1)
 
     def marked(self, doc: Document, tree: Node) -> tuple[str, str, int]:
         """Return the document's title and text as HTML with every match marked, and the count."""
@@ -192,46 +212,6 @@ def _document(f: dict) -> Document:
         mtime_ns=f.get("mtime_ns", 0), removed=removed, encoding=f.get("encoding", ""),
         ingested_at=f.get("ingested_at", ""), pipeline=f.get("pipeline", ""),
     )
-
-
-def _hit(f: dict, score: float, paths: list[str], comp: Compiled, count: int) -> Hit:
-    text, title = f.get("text", ""), f.get("title", "")
-    body_spans = find_spans(text, comp.body_plan)
-    title_spans = find_spans(title, comp.title_plan)
-    forms = sorted({text[s:e].lower() for s, e in body_spans} | {title[s:e].lower() for s, e in title_spans})
-    return Hit(
-        id=f["id"], title=title, source=f.get("source_name", ""), collection=f.get("collection", ""),
-        date=f.get("date", ""), url=f.get("url", ""), path=f["path"], paths=paths,
-        score=round(float(score), 4), snippets=snippets(text, body_spans, count), matched=forms,
-        title_html=mark(title, title_spans), language=f.get("lang", ""),
-    )
-
-
-def _facet_counts(s: Searcher, docnums: Iterable[int], fields: tuple[str, ...]) -> dict[str, dict[str, int]]:
-    """Count distinct texts (content hashes) per facet value; values keep their stored spelling."""
-    reader = s.reader()
-    hash_of = reader.column_reader("content_hash")
-    columns = {name: reader.column_reader(name) for name in fields}
-    seen: dict[str, dict[str, set]] = {name: {} for name in fields}
-    for d in docnums:
-        h = hash_of[d]
-        for name, col in columns.items():
-            value = col[d]
-            if value:
-                seen[name].setdefault(value, set()).add(h)
-    out = {}
-    for name in fields:
-        counts = {_label(s, name, v): len(hs) for v, hs in seen[name].items()}
-        out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    return out
-
-
-def _label(s: Searcher, name: str, value: str) -> str:
-    """Return a facet value as stored (the index keeps sources lower-cased for matching)."""
-    if name != "source":
-        return value
-    doc = s.document(source=value)
-    return doc["source_name"] if doc else value
 
 
 def source_key(name: str) -> str:

@@ -9,7 +9,7 @@ reported in `notes`, and the tree shows how the query was read.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from archive.errors import BadQuery
 from archive.query.tree import (
@@ -28,6 +28,7 @@ from archive.query.tree import (
 )
 
 MAX_QUERY_CHARS = 2000
+KNOWN_FIELDS = (*TEXT_FIELDS, *KEY_FIELDS, "date")
 MAX_CLAUSES = 64
 MAX_DEPTH = 30
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "＂": '"'})
@@ -35,7 +36,9 @@ _LEX = re.compile(
     r"""(?P<space>\s+)
       | (?P<open>\()
       | (?P<close>\))
+      | (?P<neg>-(?=["(]))
       | (?P<phrase>"(?P<ptext>[^"]*)(?:"(?:~(?P<slop>\d+))?|$))
+      | (?P<bare>[A-Za-z]+:)(?=[\s)]|$)
       | (?P<field>(?P<fname>[A-Za-z]+):(?=\S))
       | (?P<word>[^\s()"]+)""",
     re.VERBOSE,
@@ -147,7 +150,7 @@ class _Parser:
         tok = self.peek()
         assert tok is not None
         negate = self._is_op("NOT") or (tok.kind == "word" and tok.text.startswith("-") and len(tok.text) > 1)
-        if self._is_op("NOT"):
+        if self._is_op("NOT") or tok.kind == "neg":
             self.take()
             if self.peek() is None or self.peek().kind == "close":  # type: ignore[union-attr]
                 self.notes.append("'NOT' with nothing after it was ignored")
@@ -181,15 +184,28 @@ class _Parser:
             if self.clauses == MAX_CLAUSES + 1:
                 self.notes.append(f"only the first {MAX_CLAUSES} words and phrases were used")
             return None
+        if tok.kind == "bare":
+            return self.bare_field(tok.text)
         if tok.kind == "field":
             return self.fielded(tok.text)
         if tok.kind == "phrase":
             return _phrase(tok, "", self.notes)
         return _word(tok.text, "", self.notes)
 
+    def bare_field(self, text: str) -> Node | None:
+        """Read `title:` followed by nothing: a note for a known field, else the word itself."""
+        name = FIELD_ALIASES.get(text[:-1].lower(), text[:-1].lower())
+        if name in KNOWN_FIELDS:
+            self.notes.append(f"'{text}' with no value after it was ignored")
+            return None
+        return _word(text, "", self.notes)
+
     def fielded(self, name: str) -> Node | None:
         name = FIELD_ALIASES.get(name, name)
         value = self.peek()
+        if value is not None and value.kind == "open" and name in KNOWN_FIELDS:
+            group = self.primary()  # title:(oil OR gas) applies the field to every word inside
+            return _in_field(group, name, self.notes) if group is not None else None
         if value is None or value.kind not in ("word", "phrase"):
             self.notes.append(f"'{name}:' with no value after it was ignored")
             return None
@@ -207,6 +223,23 @@ class _Parser:
     def _is_op(self, op: str) -> bool:
         tok = self.peek()
         return tok is not None and tok.kind == "word" and tok.text == op
+
+
+def _in_field(node: Node, name: str, notes: list[str]) -> Node | None:
+    """Apply a field to the words and phrases of a group: title:(a OR "b c")."""
+    if isinstance(node, (And, Or)):
+        kids = [k for k in (_in_field(c, name, notes) for c in node.children) if k is not None]
+        return _and(kids) if isinstance(node, And) else (Or(tuple(kids)) if len(kids) > 1 else (kids[0] if kids else None))
+    if isinstance(node, Not):
+        child = _in_field(node.child, name, notes)  # type: ignore[arg-type]
+        return Not(child) if child is not None else None
+    if not isinstance(node, (Term, Phrase)) or node.field:
+        return node
+    if name in TEXT_FIELDS:
+        return replace(node, field=name)
+    if name in ("date", "year"):
+        return _date(node.text, notes)
+    return Value(name, node.text)
 
 
 def _and(parts: list[Node]) -> Node | None:

@@ -1,0 +1,52 @@
+"""Per-document values of the sortable fields (content hash, source, year...), as plain lists.
+
+Totals and facet counts read one value per matching document. Reading them through Whoosh's
+column readers costs microseconds each (a million lookups for a broad query over 100,000
+documents), so each segment's column is read once and kept: segments never change after they are
+written, so a commit only adds the new segment's values. Equal values share one string.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import OrderedDict
+
+from whoosh.searching import Searcher
+
+MAX_SEGMENT_COLUMNS = 512  # (segment, field) lists kept; old ones are read again if needed
+_segments: OrderedDict[tuple[str, str], list] = OrderedDict()
+_searchers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def column(s: Searcher, name: str) -> list:
+    """Return the values of a sortable field for every document number of the searcher."""
+    with _lock:
+        cols = _searchers.setdefault(s, {})
+        values = cols.get(name)
+    if values is None:
+        values = []
+        for sub, offset in s.leaf_searchers():
+            assert len(values) == offset, "segments are expected in document-number order"
+            values += _segment_column(sub, name)
+        with _lock:
+            cols[name] = values
+    return values
+
+
+def _segment_column(sub: Searcher, name: str) -> list:
+    reader = sub.reader()
+    key = (reader.segment().segment_id(), name)
+    with _lock:
+        values = _segments.get(key)
+        if values is not None:
+            _segments.move_to_end(key)
+            return values
+    shared: dict = {}
+    values = [shared.setdefault(v, v) for v in reader.column_reader(name)]
+    with _lock:
+        _segments[key] = values
+        while len(_segments) > MAX_SEGMENT_COLUMNS:
+            _segments.popitem(last=False)
+    return values

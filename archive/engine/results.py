@@ -1,0 +1,141 @@
+"""Run a compiled query: the exact total and facets, one page of hits, every hit for export.
+
+Identical cleaned texts are one result (collapse on the content hash, DESIGN.md §6). Every pass
+that walks the matches watches a deadline, so a query over a huge index stops with what it has
+and says so (`partial`) instead of hanging the CLI or the server.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from whoosh.collectors import CollapseCollector, WrappingCollector
+from whoosh.searching import Searcher
+
+from archive.documents import Hit
+from archive.engine.columns import column
+from archive.engine.compile import Compiled
+from archive.engine.spans import find_matches
+from archive.highlight import mark, snippets
+
+CHECK_EVERY = 256  # matches between two looks at the clock
+
+
+class OutOfTime(Exception):
+    """The time budget of a search ran out."""
+
+
+@dataclass
+class Counted:
+    """The distinct texts a query matches, counted per facet value; `complete` False on timeout."""
+
+    total: int = 0
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    complete: bool = True
+
+
+def count(s: Searcher, comp: Compiled, fields: tuple[str, ...], deadline: float) -> Counted:
+    """Count the distinct texts (content hashes) the query matches, and per facet value, unscored."""
+    docs: list[int] = []
+    complete = True
+    for i, d in enumerate(s.docs_for_query(comp.query)):
+        if i % CHECK_EVERY == CHECK_EVERY - 1 and time.monotonic() > deadline:
+            complete = False
+            break
+        docs.append(d)
+    return tally(s, docs, fields, complete)
+
+
+def tally(s: Searcher, docs: list[int], fields: tuple[str, ...], complete: bool = True) -> Counted:
+    """Count the distinct texts among matched documents, in total and per facet value."""
+    hash_of = column(s, "content_hash")
+    total = len({hash_of[d] for d in docs})
+    return Counted(total, facet_counts(s, docs, fields) if fields else {}, complete)
+
+
+def facet_counts(s: Searcher, docnums: Iterable[int], fields: tuple[str, ...]) -> dict[str, dict[str, int]]:
+    """Count distinct texts (content hashes) per facet value; values keep their stored spelling."""
+    hash_of = column(s, "content_hash")
+    columns = {name: column(s, name) for name in fields}
+    seen: dict[str, dict[str, set]] = {name: {} for name in fields}
+    for d in docnums:
+        h = hash_of[d]
+        for name, col in columns.items():
+            value = col[d]
+            if value:
+                seen[name].setdefault(value, set()).add(h)
+    out = {}
+    for name in fields:
+        counts = {_label(s, name, v): len(hs) for v, hs in seen[name].items()}
+        out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return out
+
+
+def _label(s: Searcher, name: str, value: str) -> str:
+    """Return a facet value as stored (the index keeps sources lower-cased for matching)."""
+    if name != "source":
+        return value
+    doc = s.document(source=value)
+    return doc["source_name"] if doc else value
+
+
+class _Deadline(WrappingCollector):
+    """Pass matches on to the collector until the clock passes a deadline."""
+
+    def __init__(self, child, deadline: float):  # type: ignore[no-untyped-def]
+        super().__init__(child)
+        self.deadline = deadline
+
+    def matches(self) -> Iterator[int]:
+        for i, sub_docnum in enumerate(self.child.matches()):
+            if i % CHECK_EVERY == CHECK_EVERY - 1 and time.monotonic() > self.deadline:
+                raise OutOfTime
+            yield sub_docnum
+
+
+def ranked(s: Searcher, comp: Compiled, limit: int | None, sort: str, deadline: float) -> tuple[list[tuple[int, float]], bool]:
+    """Return (docnum, score) of the top `limit` distinct texts (all when None), and whether complete.
+
+    This pass does not count: a scored top-N collector skips documents that cannot reach the
+    top N (which makes it fast); `count` walks every match without scoring.
+    """
+    kwargs: dict = {"optimize": False}
+    if sort in ("newest", "oldest"):
+        kwargs.update(sortedby="date", reverse=(sort == "newest"))
+    # The deadline sits inside the collapse, which reads the matches through it.
+    collector = CollapseCollector(_Deadline(s.collector(limit=limit, **kwargs), deadline), "content_hash", limit=1)
+    complete = True
+    try:
+        s.search_with_collector(comp.query, collector)
+    except OutOfTime:
+        complete = False
+    results = collector.results()
+    out = []
+    for i in range(results.scored_length()):
+        score = results.score(i)  # a sort key, not a score, when sorted by date
+        out.append((results.docnum(i), float(score) if isinstance(score, (int, float)) else 0.0))
+    return out, complete
+
+
+def make_hits(s: Searcher, comp: Compiled, ranked_docs: Iterable[tuple[int, float]], count: int) -> Iterator[Hit]:
+    """Yield a Hit, with snippets and matched variants, for each (docnum, score)."""
+    for docnum, score in ranked_docs:
+        f = s.stored_fields(docnum)
+        paths = sorted(c["path"] for c in s.documents(content_hash=f["content_hash"])) or [f["path"]]
+        yield make_hit(f, score, paths, comp, count)
+
+
+def make_hit(f: dict, score: float, paths: list[str], comp: Compiled, count: int) -> Hit:
+    """Return the Hit of one stored document."""
+    text, title = f.get("text", ""), f.get("title", "")
+    body = find_matches(text, comp.body_plan)
+    head = find_matches(title, comp.title_plan)
+    matched = sorted({label for label, _, _ in body + head}, key=str.casefold)
+    return Hit(
+        id=f["id"], title=title, source=f.get("source_name", ""), collection=f.get("collection", ""),
+        date=f.get("date", ""), url=f.get("url", ""), path=f["path"], paths=paths,
+        score=round(float(score), 4), snippets=snippets(text, [(a, b) for _, a, b in body], count),
+        matched=matched, title_html=mark(title, [(a, b) for _, a, b in head]), language=f.get("lang", ""),
+    )

@@ -1,0 +1,59 @@
+"""Words as the index sees them, without Whoosh: the token pattern and folding.
+
+The engine's analysers and the query side (aliases, suggestions) share these, so a name in the
+aliases file and a word in a query are compared exactly as the index compares them.
+
+- Words are runs of letters and digits; an apostrophe inside a word is dropped, so "Korea’s",
+  "Korea's" and "Koreas" are one word; other punctuation separates words ("e-mail" is "e",
+  "mail"; "U.S." is "u", "s").
+- A single letter followed by `++` or `#` is one word: `C++`, `C#`, `F#` are programming
+  languages, not the letter "c" (which would match "Series C").
+- Runs of Han, kana and Hangul become overlapping character bigrams (a lone character stays one
+  token), so a Korean or Chinese word is found inside a longer run.
+- Folding: case-folded, diacritics removed (é -> e), compatibility forms unified.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+
+_CJK = "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_LETTER = rf"(?:(?![{_CJK}])[^\W_])"
+TOKEN = re.compile(
+    rf"(?P<code>(?<![^\W_])[A-Za-z](?:\+\+|#)(?![^\W\d]|[+#]))"
+    rf"|(?P<cjk>[{_CJK}]+)"
+    rf"|(?P<word>{_LETTER}+(?:['‘’ʼʻ＇]{_LETTER}+)*)"
+)
+_APOSTROPHES = re.compile(r"['‘’ʼʻ＇]")
+
+
+def pieces(value: str) -> Iterator[tuple[str, int, int]]:
+    """Yield (token text, start, end) for each token of a text, before folding."""
+    for m in TOKEN.finditer(value):
+        if not m.group("cjk"):
+            yield m.group(0), m.start(), m.end()
+            continue
+        run, base = m.group(0), m.start()
+        if len(run) == 1:
+            yield run, base, base + 1
+        for i in range(len(run) - 1):
+            yield run[i : i + 2], base + i, base + i + 2
+
+
+@lru_cache(maxsize=200_000)
+def fold(word: str) -> str:
+    """Return the folded form of one word: 'Kórea’s' -> 'koreas'."""
+    word = _APOSTROPHES.sub("", word)
+    if word.isascii():
+        return word.lower()
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", stripped)
+
+
+def words(text: str) -> tuple[str, ...]:
+    """Return the folded, unstemmed words of a text, in order (as the exact fields index them)."""
+    return tuple(fold(t) for t, _, _ in pieces(text))
