@@ -12,17 +12,14 @@ indexed version of it stays searchable. `full=True` rebuilds into a new folder a
 
 from __future__ import annotations
 
-import errno
-import fnmatch
 import hashlib
 import json
 import logging
 import os
 import re
 import shutil
-import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -31,33 +28,18 @@ from archive.config import Settings
 from archive.documents import Document, document_id
 from archive.engine import WhooshEngine
 from archive.errors import ArchiveError, SourceUnreadable
-from archive.extract import SUPPORTED_SUFFIXES, extract_file
+from archive.extract import extract_file
 from archive.lock import ingest_lock
 from archive.manifest import Entry, Manifest
+from archive.walk import Collection, Problem, os_reason, walk
 
 logger = logging.getLogger(__name__)
 LAST_INGEST = "last-ingest.json"
-# Files of an index folder that are not index data and move with it through a full rebuild.
-_CARRY_OVER = ("README*", ".gitkeep")
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class Collection:
-    """A named folder of source documents."""
-
-    name: str
-    root: Path
-    only: Path | None = None  # a single file of the folder, when a file was named
-
-
-@dataclass
-class Problem:
-    """A file that was skipped or failed, and why."""
-
-    path: str
-    reason: str
-    kept_previous: bool = False  # the file was indexed before and its old version stays searchable
+# Decoding never fails (cp1252 and Latin-1 take any byte), so garbage shows up as control and
+# replacement characters: above this share the file is reported as undecodable.
+MAX_GARBLED = 0.02
+_GARBLED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]")  # control characters but \t and \n
 
 
 @dataclass
@@ -137,7 +119,7 @@ def ingest(paths: list[str], settings: Settings, *, dry_run: bool = False, full:
     report = IngestReport(dry_run=dry_run, full=full, index=str(settings.index))
     collections = collections_for(paths, settings)
     with ingest_lock(settings.index):
-        _remove_stale_builds(Path(settings.index))
+        WhooshEngine.remove_stale_builds(Path(settings.index))
         run = _full if full else _incremental
         run(collections, settings, report, strict, progress)
     report.seconds = time.monotonic() - start
@@ -176,7 +158,7 @@ def _full(collections: list[Collection], settings: Settings, report: IngestRepor
         if report.dry_run:
             _Pass(settings, report, {}, previous, _DrySink(report), strict).run(collections, progress)
             return
-        build = target.parent / f".{target.name}.full-{os.getpid()}"
+        build = WhooshEngine.build_dir(target)
         try:
             _build(build, collections, settings, report, strict, progress, previous, old)
         except BaseException:
@@ -185,7 +167,6 @@ def _full(collections: list[Collection], settings: Settings, report: IngestRepor
     finally:
         if old is not None:
             old.close()
-    _carry_over(target, build)
     aside = WhooshEngine.swap_in(build, target)
     shutil.rmtree(aside, ignore_errors=True)
     logger.info("swapped the rebuilt index into %s", target)
@@ -265,7 +246,7 @@ class _Pass:
         try:
             st = os.stat(path)
         except OSError as exc:
-            return self.fail(path, _os_reason(exc), doc_id)
+            return self.fail(path, os_reason(exc), doc_id)
         prev = self.known.get(doc_id)
         if prev and (prev.size, prev.mtime_ns, prev.pipeline) == (st.st_size, st.st_mtime_ns, PIPELINE_VERSION):
             self.report.unchanged += 1
@@ -276,7 +257,7 @@ class _Pass:
             with open(path, "rb") as f:
                 raw_hash = hashlib.sha1(f.read()).hexdigest()
         except OSError as exc:
-            return self.fail(path, _os_reason(exc), doc_id)
+            return self.fail(path, os_reason(exc), doc_id)
         if prev and (prev.raw_hash, prev.pipeline) == (raw_hash, PIPELINE_VERSION):
             self.report.unchanged += 1
             self.report.rehashed += 1
@@ -296,7 +277,12 @@ class _Pass:
     def extract(self, coll: Collection, path: Path, doc_id: str) -> Document | None:
         """Return the cleaned document, or None after reporting why it could not be made."""
         try:
-            return extract_file(path, collection=coll.name, root=coll.root, max_bytes=self.settings.max_bytes)
+            doc = extract_file(path, collection=coll.name, root=coll.root, max_bytes=self.settings.max_bytes)
+            garbled = _garbled_share(doc.title + doc.text)
+            if garbled > MAX_GARBLED:
+                raise SourceUnreadable(f"undecodable: {garbled:.0%} of the characters are control or replacement "
+                                       f"characters (read as {doc.encoding}; no known encoding fits)")
+            return doc
         except SourceUnreadable as exc:
             self.fail(path, str(exc), doc_id)
         except Exception as exc:  # noqa: BLE001 - one bad file must never stop the batch
@@ -407,84 +393,8 @@ def _record(index_dir: Path, report: IngestReport) -> None:
     (Path(index_dir) / LAST_INGEST).write_text(json.dumps(summary, indent=1))
 
 
-def _remove_stale_builds(target: Path) -> None:
-    """Remove folders of full rebuilds that were killed (we hold the lock: none is running)."""
-    parent = target.absolute().parent
-    for stale in parent.glob(f".{target.name}.full-*") if parent.is_dir() else ():
-        logger.warning("removing %s, left by a full rebuild that did not finish", stale)
-        shutil.rmtree(stale, ignore_errors=True)
-
-
-def _carry_over(old: Path, new: Path) -> None:
-    """Copy the files that are not index data (README, .gitkeep) into the rebuilt folder."""
-    for pattern in _CARRY_OVER:
-        for f in old.glob(pattern) if old.is_dir() else ():
-            if f.is_file():
-                shutil.copy2(f, new / f.name)
-
-
-def _os_reason(exc: OSError) -> str:
-    if exc.errno == errno.ELOOP:
-        return "symbolic link loop"
-    if exc.errno == errno.ENOENT:
-        return "vanished during the run (or a broken symbolic link)"
-    return f"cannot read: {exc.strerror or exc}"
-
-
-def walk(coll: Collection, settings: Settings, report: IngestReport) -> Iterator[Path]:
-    """Yield the supported files of a collection, sorted, skipping excluded names and loops."""
-    if coll.only is not None:
-        yield coll.only
-        return
-    exclude = _matcher(settings.exclude)
-    include = _matcher(settings.include) if settings.include else None
-    visited: set[tuple[int, int]] = set()
-    yield from _walk_dir(coll.root, exclude, include, visited, report)
-
-
-def _walk_dir(folder: Path, exclude: Callable[[str], bool], include: Callable[[str], bool] | None,
-              visited: set[tuple[int, int]], report: IngestReport) -> Iterator[Path]:
-    try:
-        st = os.stat(folder)
-        with os.scandir(folder) as it:
-            entries = sorted(it, key=lambda e: e.name)
-    except OSError as exc:
-        report.failed.append(Problem(str(folder), f"cannot list folder: {exc.strerror}"))
-        return
-    if (st.st_dev, st.st_ino) in visited:
-        report.skipped.append(Problem(str(folder), "symbolic link loop (folder already walked)"))
-        return
-    visited.add((st.st_dev, st.st_ino))
-    for entry in entries:
-        if exclude(entry.name):
-            continue
-        path = Path(entry.path)
-        if entry.is_dir():
-            yield from _walk_dir(path, exclude, include, visited, report)
-        elif not entry.is_file():
-            _report_odd(entry, report)
-        elif include is not None and not include(entry.name):
-            continue
-        elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            report.skipped.append(Problem(str(path), f"unsupported file type {path.suffix or '(none)'}"))
-        else:
-            yield path
-
-
-def _report_odd(entry: os.DirEntry, report: IngestReport) -> None:
-    """Report an entry that is neither a file nor a folder: a broken link, a loop, a pipe."""
-    try:
-        mode = os.stat(entry.path).st_mode
-    except OSError as exc:
-        report.failed.append(Problem(entry.path, _os_reason(exc)))
-        return
-    kind = "a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
-    report.skipped.append(Problem(entry.path, f"not a regular file ({kind})"))
-
-
-def _matcher(patterns: list[str]) -> Callable[[str], bool]:
-    """Return a test of a name against glob patterns, compiled once (fnmatch per call is slow)."""
-    if not patterns:
-        return lambda name: False
-    rx = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
-    return lambda name: rx.match(name) is not None
+def _garbled_share(text: str) -> float:
+    """Return the share of characters that decoding could not make sense of."""
+    if not text:
+        return 0.0
+    return len(_GARBLED.findall(text)) / len(text)

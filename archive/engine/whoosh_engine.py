@@ -10,6 +10,7 @@ import ctypes
 import json
 import logging
 import os
+import shutil
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -125,14 +126,34 @@ class WhooshEngine:
             ix.close()
 
     @staticmethod
+    def build_dir(target: Path) -> Path:
+        """Return the folder a full rebuild of `target` is written to (a hidden sibling)."""
+        target = Path(target).absolute()
+        return target.parent / f".{target.name}.full-{os.getpid()}"
+
+    @staticmethod
+    def remove_stale_builds(target: Path) -> None:
+        """Remove folders of full rebuilds that were killed (call with the ingest lock held)."""
+        target = Path(target).absolute()
+        for stale in target.parent.glob(f".{target.name}.full-*") if target.parent.is_dir() else ():
+            logger.warning("removing %s, left by a full rebuild that did not finish", stale)
+            shutil.rmtree(stale, ignore_errors=True)
+
+    @staticmethod
     def swap_in(build: Path, target: Path) -> Path:
         """Atomically put the folder `build` at `target`; return where the previous folder went.
+
+        Files of the old folder that are not index data (README, .gitkeep) are copied over first.
 
         Readers never see a missing index: on Linux the two folders are exchanged in one
         `renameat2(RENAME_EXCHANGE)`. Open searchers keep reading the old files (Whoosh opens a
         segment's compound file once), and the searcher manager notices the new folder.
         """
         build, target = Path(build), Path(target)
+        for pattern in _CARRY_OVER:
+            for f in target.glob(pattern) if target.is_dir() else ():
+                if f.is_file():
+                    shutil.copy2(f, build / f.name)
         if not target.exists():
             os.rename(build, target)
             return build
@@ -235,6 +256,8 @@ def _writer(ix: index.Index, path: Path, **kwargs: object) -> Iterator:
         yield writer
 
 
+# Files of an index folder that are not index data and move with it through a full rebuild.
+_CARRY_OVER = ("README*", ".gitkeep")
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
