@@ -72,9 +72,14 @@ def _walk_dir(folder: Path, exclude: Callable[[str], bool], include: Callable[[s
         if exclude(entry.name):
             continue
         path = Path(entry.path)
-        if entry.is_dir():
+        try:
+            is_dir, is_file = entry.is_dir(), entry.is_file()
+        except OSError as exc:  # a link loop (ELOOP); a vanished file just answers False
+            report.failed.append(Problem(entry.path, os_reason(exc)))
+            continue
+        if is_dir:
             yield from _walk_dir(path, exclude, include, visited, report)
-        elif not entry.is_file():
+        elif not is_file:
             _report_odd(entry, report)
         elif include is not None and not include(entry.name):
             continue
