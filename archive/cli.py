@@ -107,14 +107,18 @@ def _progress() -> Iterator[Callable[[int, int], None]]:
         return
     from tqdm import tqdm
 
-    bar = tqdm(total=0, unit="file", file=sys.stderr, leave=False, mininterval=0.5)
+    bars: list[tqdm] = []  # made on the first call, when the number of files is known
+
+    def update(done: int, total: int) -> None:
+        if not bars:
+            bars.append(tqdm(total=total, unit="file", file=sys.stderr, leave=False, mininterval=0.5))
+        bars[0].update(done - bars[0].n)
+
     try:
-        def update(done: int, total: int) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
         yield update
     finally:
-        bar.close()
+        for bar in bars:
+            bar.close()
 
 
 def _emit_report(report: IngestReport, as_json: bool, report_file: str | None) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import pty
 import shutil
+import struct
 import subprocess
 import sys
+import termios
 from pathlib import Path
 
 import pytest
@@ -220,3 +224,27 @@ def test_duplicates_are_grouped(tmp_path):
         result = archive.search('"batch 0"')
         assert result.total == 1
         assert sorted(Path(p).name for p in result.hits[0].paths) == ["a000.txt", "copy.txt", "spaced.txt"]
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path):
+    src = make_corpus(tmp_path / "src", 3)
+    main, sub = pty.openpty()
+    fcntl.ioctl(sub, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a real terminal has a width
+    proc = subprocess.Popen([sys.executable, str(ROOT / "ingest.py"), "--index", str(tmp_path / "ix"), str(src)],
+                            stdin=sub, stdout=sub, stderr=sub)
+    os.close(sub)
+    out = b""
+    while chunk := _read(main):
+        out += chunk
+    os.close(main)
+    assert proc.wait(timeout=120) == 0
+    text = out.decode()
+    assert "file/s]" in text and "3 added" in text
+    assert "INFO archive.ingest" not in text
+
+
+def _read(fd: int) -> bytes:
+    try:
+        return os.read(fd, 4096)
+    except OSError:  # EIO: the child closed the terminal
+        return b""
