@@ -61,6 +61,7 @@ class IngestReport:
     documents: int = 0  # documents in the index after the run
     distinct_texts: int = 0  # distinct cleaned texts among them (identical copies count once)
     changes: list[dict] = field(default_factory=list)  # dry run only: what would change
+    started: float = field(default_factory=time.monotonic, repr=False)
 
     @property
     def exit_code(self) -> int:
@@ -70,6 +71,7 @@ class IngestReport:
     def to_dict(self) -> dict:
         """Return the report as plain data (for --json)."""
         d = asdict(self)
+        d.pop("started")
         d["exit_code"] = self.exit_code
         return d
 
@@ -115,14 +117,13 @@ def ingest(paths: list[str], settings: Settings, *, dry_run: bool = False, full:
         the old index stays in place.
     :param progress: called with (files done, files in all) after each file.
     """
-    start = time.monotonic()
     report = IngestReport(dry_run=dry_run, full=full, index=str(settings.index))
     collections = collections_for(paths, settings)
     with ingest_lock(settings.index):
         WhooshEngine.remove_stale_builds(Path(settings.index))
         run = _full if full else _incremental
         run(collections, settings, report, strict, progress)
-    report.seconds = time.monotonic() - start
+    report.seconds = time.monotonic() - report.started
     return report
 
 
@@ -385,6 +386,7 @@ def _count_documents(manifest: Manifest, report: IngestReport) -> None:
 
 def _record(index_dir: Path, report: IngestReport) -> None:
     """Keep the last run's summary beside the index, for `archive stats`."""
+    report.seconds = time.monotonic() - report.started
     summary = report.to_dict()
     summary["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     summary["failed"] = len(report.failed)

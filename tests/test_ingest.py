@@ -188,9 +188,9 @@ def test_full_rebuild_swaps_folder_under_open_searchers(tmp_path):
     assert not list(tmp_path.glob(".ix.full-*"))
 
 
-def test_full_rebuild_equals_incremental_result(tmp_path):
+def test_full_rebuild_in_two_processes_equals_incremental_result(tmp_path):
     src = make_corpus(tmp_path / "src", 5)
-    inc, full = Settings(index=tmp_path / "inc"), Settings(index=tmp_path / "full")
+    inc, full = Settings(index=tmp_path / "inc"), Settings(index=tmp_path / "full", full_procs=2)
     ingest([str(src)], inc)
     (src / "a001.txt").write_text(article(1, "Changed."))
     (src / "a002.txt").unlink()
