@@ -13,6 +13,8 @@ import json
 import logging
 import re
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -72,21 +74,51 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--full", is_flag=True, help="Rebuild the whole index in a new folder and swap it in atomically.")
 @click.option("--dry-run", is_flag=True, help="List what would change; touch nothing.")
+@click.option("--strict", is_flag=True, help="Stop at the first file that fails, with exit code 3.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False), help="Also write the JSON report to FILE.")
 @_options
-def ingest(paths: tuple[str, ...], dry_run: bool, as_json: bool, report_file: str | None,
-           index: str | None, config_file: str | None, verbose: int) -> None:
-    """Clean and index files and folders (recursively); only new and changed files are read."""
+def ingest(paths: tuple[str, ...], full: bool, dry_run: bool, strict: bool, as_json: bool,
+           report_file: str | None, index: str | None, config_file: str | None, verbose: int) -> None:
+    """Clean and index files and folders (recursively); only new and changed files are read.
+
+    Exit codes: 0 every file indexed; 1 some files failed (named on stderr); 3 the run failed;
+    75 another ingest holds the lock.
+    """
     try:
         settings = _settings(index, config_file, verbose)
-        report = run_ingest(list(paths), settings, dry_run=dry_run)
+        with _progress() as progress:
+            report = run_ingest(list(paths), settings, dry_run=dry_run, full=full, strict=strict, progress=progress)
     except ArchiveError as exc:
         _fail(exc)
         return
     _emit_report(report, as_json, report_file)
     sys.exit(report.exit_code)
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[int, int], None]]:
+    """Yield a progress callback: a bar on a terminal, one plain log line per commit otherwise (cron)."""
+    if not sys.stderr.isatty():
+        logging.getLogger("archive.ingest").setLevel(min(logging.INFO, logging.getLogger().getEffectiveLevel()))
+        yield lambda done, total: None
+        return
+    from tqdm import tqdm
+
+    bars: list[tqdm] = []  # made on the first call, when the number of files is known
+
+    def update(done: int, total: int) -> None:
+        if not bars:
+            bars.append(tqdm(total=total, unit="file", file=sys.stderr, leave=False, mininterval=0.5))
+        bars[0].update(done - bars[0].n)
+
+    try:
+        yield update
+    finally:
+        for bar in bars:
+            bar.close()
 
 
 def _emit_report(report: IngestReport, as_json: bool, report_file: str | None) -> None:

@@ -1,49 +1,45 @@
-"""Ingest: walk collections, compare with what the index holds, clean what changed, commit in batches.
+"""Ingest: walk collections, compare with the manifest, clean what changed, commit in batches.
 
-A run adds new files, re-indexes changed ones (size or mtime differ, or the cleaning pipeline
-changed), and deletes documents whose files are gone from a collection being ingested. Each
-commit is atomic, so an interrupted run leaves the index at its last commit and the next run
-finishes the job. A file that cannot be read is reported with its reason; it never stops the run,
-and a previously indexed version of it stays searchable.
+A run adds new files, re-indexes changed ones, and deletes documents whose files are gone from a
+collection being ingested (DESIGN.md §7). An unchanged file costs one `stat`: its size and
+mtime_ns match the manifest. A file whose size or mtime changed is read and hashed; if its bytes
+are the same it is not cleaned again. A new cleaning pipeline version re-cleans every file.
+Each commit is atomic and the manifest follows it (archive/manifest.py), so a run that is killed
+leaves the index at its last commit and the next run finishes the job. A file that cannot be
+read is reported with its reason; it never stops the run (unless --strict), and a previously
+indexed version of it stays searchable. `full=True` rebuilds into a new folder and swaps it in.
 """
 
 from __future__ import annotations
 
-import fnmatch
+import hashlib
 import json
 import logging
 import os
+import re
+import shutil
 import time
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from archive.clean import PIPELINE_VERSION
 from archive.config import Settings
 from archive.documents import Document, document_id
-from archive.engine import FileState, WhooshEngine
+from archive.engine import WhooshEngine
 from archive.errors import ArchiveError, SourceUnreadable
-from archive.extract import SUPPORTED_SUFFIXES, extract_file
+from archive.extract import extract_file
 from archive.lock import ingest_lock
+from archive.manifest import Entry, Manifest
+from archive.walk import Collection, Problem, os_reason, walk
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Collection:
-    """A named folder of source documents."""
-
-    name: str
-    root: Path
-    only: Path | None = None  # a single file of the folder, when a file was named
-
-
-@dataclass
-class Problem:
-    """A file that was skipped or failed, and why."""
-
-    path: str
-    reason: str
+LAST_INGEST = "last-ingest.json"
+Progress = Callable[[int, int], None]
+# Decoding never fails (cp1252 and Latin-1 take any byte), so garbage shows up as control and
+# replacement characters: above this share the file is reported as undecodable.
+MAX_GARBLED = 0.02
+_GARBLED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]")  # control characters but \t and \n
 
 
 @dataclass
@@ -58,7 +54,14 @@ class IngestReport:
     skipped: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     dry_run: bool = False
+    full: bool = False
     index: str = ""
+    files: int = 0  # files looked at
+    rehashed: int = 0  # files whose mtime or size changed but whose bytes did not (not cleaned again)
+    documents: int = 0  # documents in the index after the run
+    distinct_texts: int = 0  # distinct cleaned texts among them (identical copies count once)
+    changes: list[dict] = field(default_factory=list)  # dry run only: what would change
+    started: float = field(default_factory=time.monotonic, repr=False)
 
     @property
     def exit_code(self) -> int:
@@ -68,16 +71,21 @@ class IngestReport:
     def to_dict(self) -> dict:
         """Return the report as plain data (for --json)."""
         d = asdict(self)
+        d.pop("started")
         d["exit_code"] = self.exit_code
         return d
 
     def summary(self) -> str:
-        """Return the one-paragraph summary printed on stderr."""
+        """Return the summary printed on stderr."""
         verb = "would be " if self.dry_run else ""
         lines = [f"{self.added} {verb}added, {self.updated} {verb}updated, {self.deleted} {verb}deleted, "
                  f"{self.unchanged} unchanged, {len(self.skipped)} skipped, {len(self.failed)} failed "
-                 f"in {self.seconds:.1f} s"]
-        lines += [f"  failed: {p.path}: {p.reason}" for p in self.failed]
+                 f"in {self.seconds:.1f} s" + (" (full rebuild)" if self.full else "")]
+        if self.documents:
+            lines.append(f"index: {self.documents} documents, {self.distinct_texts} distinct texts")
+        lines += [f"  {c['action']}: {c['path']}" for c in self.changes]
+        lines += [f"  failed: {p.path}: {p.reason}" + ("; the previous version stays indexed" if p.kept_previous else "")
+                  for p in self.failed]
         lines += [f"  skipped: {p.path}: {p.reason}" for p in self.skipped]
         return "\n".join(lines)
 
@@ -101,128 +109,294 @@ def collections_for(paths: list[str], settings: Settings) -> list[Collection]:
     return out
 
 
-def ingest(paths: list[str], settings: Settings, *, dry_run: bool = False) -> IngestReport:
-    """Ingest files and folders into the index named by the settings."""
-    start = time.monotonic()
-    report = IngestReport(dry_run=dry_run, index=str(settings.index))
+def ingest(paths: list[str], settings: Settings, *, dry_run: bool = False, full: bool = False,
+           strict: bool = False, progress: Progress | None = None) -> IngestReport:
+    """Ingest files and folders into the index named by the settings.
+
+    :param strict: stop at the first file that fails (ArchiveError, exit 3); for a full rebuild
+        the old index stays in place.
+    :param progress: called with (files done, files in all) after each file.
+    """
+    report = IngestReport(dry_run=dry_run, full=full, index=str(settings.index))
     collections = collections_for(paths, settings)
     with ingest_lock(settings.index):
-        if WhooshEngine.exists(settings.index):
-            engine = WhooshEngine(settings.index)
-        elif dry_run:
-            engine = None
-        else:
-            engine = WhooshEngine.create(settings.index)
-        try:
-            _run(engine, collections, settings, report)
-        finally:
-            if engine is not None:
-                engine.close()
-    report.seconds = time.monotonic() - start
-    if not dry_run:
-        _record(settings.index, report)
+        WhooshEngine.remove_stale_builds(Path(settings.index))
+        run = _full if full else _incremental
+        run(collections, settings, report, strict, progress)
+    report.seconds = time.monotonic() - report.started
     return report
+
+
+def _incremental(collections: list[Collection], settings: Settings, report: IngestReport, strict: bool,
+                 progress: Progress | None) -> None:
+    target = Path(settings.index)
+    if report.dry_run and not WhooshEngine.exists(target):
+        _Pass(settings, report, {}, {}, _DrySink(report), strict).run(collections, progress)
+        return
+    engine = WhooshEngine(target) if WhooshEngine.exists(target) else WhooshEngine.create(target)
+    try:
+        with Manifest(target, readonly=report.dry_run) as manifest:
+            known = _load_known(engine, manifest, report.dry_run)
+            sink = _DrySink(report) if report.dry_run else _CommitSink(engine, manifest, settings.batch_size)
+            _Pass(settings, report, known, known, sink, strict).run(collections, progress)
+            if not report.dry_run:
+                _count_documents(manifest, report)
+                _record(target, report)
+    finally:
+        engine.close()
+
+
+def _full(collections: list[Collection], settings: Settings, report: IngestReport, strict: bool,
+          progress: Progress | None) -> None:
+    """Rebuild into a sibling folder, check it, then swap it in atomically (the old one stays until then)."""
+    target = Path(settings.index)
+    old = WhooshEngine(target) if WhooshEngine.exists(target) else None
+    try:
+        previous: dict[str, Entry] = {}
+        if old is not None:
+            with Manifest(target, readonly=report.dry_run) as manifest:
+                previous = _load_known(old, manifest, report.dry_run)
+        if report.dry_run:
+            _Pass(settings, report, {}, previous, _DrySink(report), strict).run(collections, progress)
+            return
+        build = WhooshEngine.build_dir(target)
+        try:
+            _build(build, collections, settings, report, strict, progress, previous, old)
+        except BaseException:
+            shutil.rmtree(build, ignore_errors=True)
+            raise
+    finally:
+        if old is not None:
+            old.close()
+    aside = WhooshEngine.swap_in(build, target)
+    shutil.rmtree(aside, ignore_errors=True)
+    logger.info("swapped the rebuilt index into %s", target)
+
+
+def _build(build: Path, collections: list[Collection], settings: Settings, report: IngestReport, strict: bool,
+           progress: Progress | None, previous: dict[str, Entry], old: WhooshEngine | None) -> None:
+    engine = WhooshEngine.create(build)
+    try:
+        with engine.bulk(procs=settings.full_procs) as add:
+            sink = _BuildSink(add, old)
+            _Pass(settings, report, {}, previous, sink, strict).run(collections, progress)
+        count = engine.count()
+        if count != len(sink.entries):
+            raise ArchiveError(f"The rebuilt index holds {count} documents, not {len(sink.entries)}: "
+                               f"the old index is kept")
+        with Manifest(build) as manifest:
+            manifest.apply(sink.entries, (), engine.stamp())
+            _count_documents(manifest, report)
+        # Documents of collections this rebuild did not walk are gone from the new index.
+        report.deleted = len(set(previous) - {e.id for e in sink.entries})
+        _record(build, report)
+    finally:
+        engine.close()
+
+
+def _load_known(engine: WhooshEngine, manifest: Manifest, dry_run: bool) -> dict[str, Entry]:
+    """Return the manifest's entries, rebuilt from the index when they describe another commit."""
+    stamp = engine.stamp()
+    if manifest.stamp() == stamp:
+        return manifest.entries()
+    if manifest.stamp() is not None:
+        logger.warning("The manifest does not describe the index's last commit (an interrupted run?): "
+                       "rebuilding it from the index")
+    entries = [Entry(s.id, s.collection, s.relpath, s.size, s.mtime_ns, s.content_hash, "", s.pipeline)
+               for s in engine.states().values()]
+    if not dry_run:
+        manifest.rebuild(entries, stamp)
+    return {e.id: e for e in entries}
+
+
+class _Pass:
+    """One pass over the files: decide what changed and hand documents to a sink."""
+
+    def __init__(self, settings: Settings, report: IngestReport, known: dict[str, Entry],
+                 previous: dict[str, Entry], sink: _Sink, strict: bool):
+        self.settings, self.report, self.sink, self.strict = settings, report, sink, strict
+        self.known = known  # entries that let a file be skipped as unchanged
+        self.previous = previous  # what the index held before the run (added vs updated, deletions)
+        self.seen: set[str] = set()
+
+    def run(self, collections: list[Collection], progress: Progress | None) -> None:
+        """Visit every file, then delete documents whose files are gone, then flush."""
+        files = [(c, p) for c in collections for p in walk(c, self.settings, self.report)]
+        self.report.files = len(files)
+        if self.strict and self.report.failed:
+            p = self.report.failed[0]
+            raise ArchiveError(f"{p.path}: {p.reason} (--strict: the run stops at the first failure)")
+        for done, (coll, path) in enumerate(files, 1):
+            self.visit(coll, path)
+            if progress is not None:
+                progress(done, len(files))
+        whole = {c.name for c in collections if c.only is None}
+        gone = [i for i, e in self.previous.items() if e.collection in whole and i not in self.seen]
+        self.report.deleted = len(gone)
+        for i in gone:
+            self.sink.note("delete", self.previous[i].relpath)
+        self.sink.flush(gone, final=True)
+
+    def visit(self, coll: Collection, path: Path) -> None:
+        """Decide what one file needs, and do it."""
+        relpath = path.relative_to(coll.root).as_posix()
+        doc_id = document_id(coll.name, relpath)
+        if doc_id in self.seen:  # the same file named twice
+            return
+        self.seen.add(doc_id)
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            return self.fail(path, os_reason(exc), doc_id)
+        prev = self.known.get(doc_id)
+        if prev and (prev.size, prev.mtime_ns, prev.pipeline) == (st.st_size, st.st_mtime_ns, PIPELINE_VERSION):
+            self.report.unchanged += 1
+            return
+        if st.st_size > self.settings.max_bytes:
+            return self.fail(path, f"too large ({st.st_size:,} bytes; the limit is {self.settings.max_bytes:,})", doc_id)
+        try:
+            with open(path, "rb") as f:
+                raw_hash = hashlib.sha1(f.read()).hexdigest()
+        except OSError as exc:
+            return self.fail(path, os_reason(exc), doc_id)
+        if prev and (prev.raw_hash, prev.pipeline) == (raw_hash, PIPELINE_VERSION):
+            self.report.unchanged += 1
+            self.report.rehashed += 1
+            self.sink.touch(replace(prev, size=st.st_size, mtime_ns=st.st_mtime_ns))
+            return
+        doc = self.extract(coll, path, doc_id)
+        if doc is None:
+            return
+        if doc_id in self.previous:
+            self.report.updated += 1
+        else:
+            self.report.added += 1
+        self.sink.note("update" if doc_id in self.previous else "add", str(path))
+        self.sink.add(doc, Entry(doc.id, coll.name, relpath, doc.size, doc.mtime_ns, doc.content_hash,
+                                 raw_hash, doc.pipeline))
+
+    def extract(self, coll: Collection, path: Path, doc_id: str) -> Document | None:
+        """Return the cleaned document, or None after reporting why it could not be made."""
+        try:
+            doc = extract_file(path, collection=coll.name, root=coll.root, max_bytes=self.settings.max_bytes)
+            garbled = _garbled_share(doc.title + doc.text)
+            if garbled > MAX_GARBLED:
+                raise SourceUnreadable(f"undecodable: {garbled:.0%} of the characters are control or replacement "
+                                       f"characters (read as {doc.encoding}; no known encoding fits)")
+            return doc
+        except SourceUnreadable as exc:
+            self.fail(path, str(exc), doc_id)
+        except Exception as exc:  # noqa: BLE001 - one bad file must never stop the batch
+            logger.exception("unexpected error cleaning %s", path)
+            self.fail(path, f"could not be cleaned: {type(exc).__name__}: {exc}", doc_id)
+        return None
+
+    def fail(self, path: Path | str, reason: str, doc_id: str | None = None) -> None:
+        """Report a failed file; its previous version, if any, stays in the index."""
+        prev = self.previous.get(doc_id) if doc_id else None
+        kept = prev is not None and self.sink.keep(prev)
+        self.report.failed.append(Problem(str(path), reason, kept_previous=kept))
+        if self.strict:
+            raise ArchiveError(f"{path}: {reason} (--strict: the run stops at the first failure)")
+
+
+class _Sink:
+    """Where a pass sends its documents."""
+
+    def add(self, doc: Document, entry: Entry) -> None:
+        """Index a new or changed document."""
+
+    def touch(self, entry: Entry) -> None:
+        """Record a file whose bytes did not change under a new size or mtime."""
+
+    def keep(self, prev: Entry) -> bool:
+        """Keep the indexed version of a file that failed; return True if it stays searchable."""
+        return True
+
+    def note(self, action: str, path: str) -> None:
+        """Hear about one change (a dry run lists them)."""
+
+    def flush(self, delete: list[str], final: bool = False) -> None:
+        """Commit what is pending, deleting these ids too."""
+
+
+class _DrySink(_Sink):
+    def __init__(self, report: IngestReport):
+        self.report = report
+
+    def note(self, action: str, path: str) -> None:
+        self.report.changes.append({"action": action, "path": path})
+
+
+class _CommitSink(_Sink):
+    """Incremental runs: commit every `batch_size` documents, then record the commit in the manifest."""
+
+    def __init__(self, engine: WhooshEngine, manifest: Manifest, batch_size: int):
+        self.engine, self.manifest, self.batch_size = engine, manifest, max(1, batch_size)
+        self.docs: list[Document] = []
+        self.entries: list[Entry] = []
+        self.touched: list[Entry] = []
+
+    def add(self, doc: Document, entry: Entry) -> None:
+        self.docs.append(doc)
+        self.entries.append(entry)
+        if len(self.docs) >= self.batch_size:
+            self.flush([])
+
+    def touch(self, entry: Entry) -> None:
+        self.touched.append(entry)
+
+    def flush(self, delete: list[str], final: bool = False) -> None:
+        if self.docs or delete:
+            self.engine.write(self.docs, delete)
+            # Only after the commit: a kill in between leaves a stale stamp, so the next run rebuilds.
+            self.manifest.apply(self.entries + self.touched, delete, self.engine.stamp())
+            logger.info("committed %d documents and %d deletions", len(self.docs), len(delete))
+        elif self.touched:
+            self.manifest.apply(self.touched, (), None)  # same index content: the stamp stays valid
+        self.docs, self.entries, self.touched = [], [], []
+
+
+class _BuildSink(_Sink):
+    """Full rebuilds: every document goes to one writer on the new folder."""
+
+    def __init__(self, add: Callable[[Document], None], old: WhooshEngine | None):
+        self._add, self.old = add, old
+        self.entries: list[Entry] = []
+
+    def add(self, doc: Document, entry: Entry) -> None:
+        self._add(doc)
+        self.entries.append(entry)
+        if len(self.entries) % 500 == 0:
+            logger.info("%d documents indexed", len(self.entries))
+
+    def keep(self, prev: Entry) -> bool:
+        doc = self.old.get(prev.id) if self.old is not None else None
+        if doc is None:
+            return False
+        self.add(doc, prev)
+        return True
+
+
+def _count_documents(manifest: Manifest, report: IngestReport) -> None:
+    entries = manifest.entries()
+    report.documents = len(entries)
+    report.distinct_texts = len({e.content_hash for e in entries.values()})
 
 
 def _record(index_dir: Path, report: IngestReport) -> None:
     """Keep the last run's summary beside the index, for `archive stats`."""
+    report.seconds = time.monotonic() - report.started
     summary = report.to_dict()
     summary["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     summary["failed"] = len(report.failed)
     summary["skipped"] = len(report.skipped)
-    (Path(index_dir) / "last-ingest.json").write_text(json.dumps(summary, indent=1))
+    summary.pop("changes")
+    (Path(index_dir) / LAST_INGEST).write_text(json.dumps(summary, indent=1))
 
 
-def _run(engine: WhooshEngine | None, collections: list[Collection], settings: Settings, report: IngestReport) -> None:
-    states = engine.states() if engine is not None else {}
-    seen: set[str] = set()
-    batch: list[Document] = []
-    for coll in collections:
-        for path in walk(coll, settings, report):
-            relpath = path.relative_to(coll.root).as_posix()
-            doc_id = document_id(coll.name, relpath)
-            seen.add(doc_id)
-            doc = _changed(path, coll, relpath, states.get(doc_id), settings, report)
-            if doc is None:
-                continue
-            if states.get(doc_id):
-                report.updated += 1
-            else:
-                report.added += 1
-            batch.append(doc)
-            if len(batch) >= settings.batch_size:
-                _commit(engine, batch, [], report)
-                batch = []
-    gone = _gone(states, collections, seen)
-    report.deleted = len(gone)
-    _commit(engine, batch, gone, report)
-
-
-def _changed(path: Path, coll: Collection, relpath: str, prev: FileState | None, settings: Settings,
-             report: IngestReport) -> Document | None:
-    """Return the cleaned document when the file is new or changed; None when unchanged or failed."""
-    try:
-        st = path.stat()
-    except OSError as exc:
-        report.failed.append(Problem(str(path), f"vanished or unreadable: {exc.strerror or exc}"))
-        return None
-    if prev and prev.size == st.st_size and prev.mtime_ns == st.st_mtime_ns and prev.pipeline == PIPELINE_VERSION:
-        report.unchanged += 1
-        return None
-    try:
-        return extract_file(path, collection=coll.name, root=coll.root, max_bytes=settings.max_bytes)
-    except SourceUnreadable as exc:
-        report.failed.append(Problem(str(path), str(exc)))
-    except Exception as exc:  # noqa: BLE001 - one bad file must never stop the batch
-        logger.exception("unexpected error cleaning %s", path)
-        report.failed.append(Problem(str(path), f"could not be cleaned: {type(exc).__name__}: {exc}"))
-    return None
-
-
-def _gone(states: dict[str, FileState], collections: list[Collection], seen: set[str]) -> list[str]:
-    """Return ids of indexed documents whose files are no longer in the collections walked."""
-    whole = {c.name for c in collections if c.only is None}
-    return [i for i, st in states.items() if st.collection in whole and i not in seen]
-
-
-def _commit(engine: WhooshEngine | None, batch: list[Document], delete: list[str], report: IngestReport) -> None:
-    if report.dry_run or engine is None or not (batch or delete):
-        return
-    engine.write(batch, delete)
-    logger.info("committed %d documents, %d deletions", len(batch), len(delete))
-
-
-def walk(coll: Collection, settings: Settings, report: IngestReport) -> Iterator[Path]:
-    """Yield the supported files of a collection, sorted, skipping excluded names and loops."""
-    if coll.only is not None:
-        yield coll.only
-        return
-    visited: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(coll.root, followlinks=True, onerror=_walk_error(report)):
-        st = os.stat(dirpath)
-        if (st.st_dev, st.st_ino) in visited:
-            report.skipped.append(Problem(dirpath, "symbolic link loop"))
-            dirnames[:] = []
-            continue
-        visited.add((st.st_dev, st.st_ino))
-        dirnames[:] = sorted(d for d in dirnames if not _excluded(d, settings))
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            if _excluded(name, settings):
-                continue
-            if settings.include and not any(fnmatch.fnmatch(name, pat) for pat in settings.include):
-                continue
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                report.skipped.append(Problem(str(path), f"unsupported file type {path.suffix or '(none)'}"))
-                continue
-            yield path
-
-
-def _excluded(name: str, settings: Settings) -> bool:
-    return any(fnmatch.fnmatch(name, pat) for pat in settings.exclude)
-
-
-def _walk_error(report: IngestReport):  # type: ignore[no-untyped-def]
-    def handler(exc: OSError) -> None:
-        report.failed.append(Problem(str(exc.filename), f"cannot list folder: {exc.strerror}"))
-    return handler
+def _garbled_share(text: str) -> float:
+    """Return the share of characters that decoding could not make sense of."""
+    if not text:
+        return 0.0
+    return len(_GARBLED.findall(text)) / len(text)

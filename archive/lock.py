@@ -2,13 +2,15 @@
 
 The lock is an `flock` on `<index>.ingest.lock`: the kernel releases it when the holding process
 dies, however it dies, so a lock left by a dead process never blocks the next run. The file's
-content names the holder (pid, host, start time) for the message a second ingest prints.
+content names the holder (pid, host, start time) for the message a second ingest prints; a run
+that ends empties it, so a run that finds it filled in knows its predecessor died, and says so.
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import socket
 import time
@@ -18,11 +20,14 @@ from pathlib import Path
 
 from archive.errors import IndexLocked
 
+logger = logging.getLogger(__name__)
+
 
 def lock_path(index_dir: Path) -> Path:
     """Return the lock file of an index folder (beside it, so a full rebuild can swap folders)."""
-    index_dir = Path(index_dir).resolve()
-    return index_dir.parent / f".{index_dir.name}.ingest.lock"
+    # Resolve the parent only: the index folder itself is replaced by full rebuilds.
+    index_dir = Path(os.path.abspath(index_dir))
+    return index_dir.parent.resolve() / f".{index_dir.name}.ingest.lock"
 
 
 @contextmanager
@@ -36,10 +41,16 @@ def ingest_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise IndexLocked(f"Another ingest is running on {index_dir} ({_holder(path)}); try again later") from None
+        if os.fstat(fd).st_size:
+            logger.warning("An earlier ingest (%s) ended without releasing its lock (killed?); "
+                           "its lock was cleared and this run finishes its work", _holder(path))
         os.ftruncate(fd, 0)
         os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
                                  "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}).encode())
-        yield
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)  # the run ended (even with an error): no dead predecessor to report
     finally:
         os.close(fd)
 

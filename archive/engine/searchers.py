@@ -3,6 +3,8 @@
 `Searcher.refresh()` breaks searches running in other threads, so instead one searcher is open
 per index generation: each request acquires the current one and releases it; when a commit
 lands, new requests get a new searcher and the old one closes when its last user releases it.
+A full rebuild swaps a new folder in at the same path (`WhooshEngine.swap_in`): the manager
+tells generations apart by the folder's inode as well as the commit number, so it notices.
 """
 
 from __future__ import annotations
@@ -26,9 +28,24 @@ _OPEN_RETRIES = 8
 
 def open_index(path: Path) -> Index:
     """Open an existing index, retrying while a commit replaces its table of contents."""
-    if not path.is_dir() or not index.exists_in(str(path)):
+    if not _exists(path):
         raise IndexNotFound(f"No index at {path}. Create one with: archive ingest --index {path} FOLDER")
     return _retry(lambda: index.open_dir(str(path)), path)
+
+
+def _exists(path: Path) -> bool:
+    """Return True when an index is in the folder, looking twice across a non-atomic folder swap."""
+    for _ in range(2):
+        if path.is_dir() and index.exists_in(str(path)):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def generation_key(path: Path, ix: Index) -> tuple[int, int, int]:
+    """Return (device, inode, generation): it changes with every commit and every folder swap."""
+    st = path.stat()
+    return st.st_dev, st.st_ino, ix.latest_generation()
 
 
 def _retry(fn, path: Path):  # type: ignore[no-untyped-def]
@@ -48,7 +65,7 @@ def _retry(fn, path: Path):  # type: ignore[no-untyped-def]
 
 
 class _Entry:
-    def __init__(self, searcher: Searcher, generation: int):
+    def __init__(self, searcher: Searcher, generation: tuple[int, int, int]):
         self.searcher, self.generation, self.users, self.retired = searcher, generation, 0, False
 
 
@@ -74,18 +91,19 @@ class SearcherManager:
         with self._lock:
             if self._ix is None:
                 self._ix = open_index(self.path)
-            latest = self._ix.latest_generation()
+            latest = _retry(lambda: generation_key(self.path, self._ix), self.path)
             if self._current is None or self._current.generation != latest:
-                self._swap()
+                self._swap(latest)
             assert self._current is not None
             self._current.users += 1
             return self._current
 
-    def _swap(self) -> None:
-        assert self._ix is not None
+    def _swap(self, key: tuple[int, int, int]) -> None:
+        # The key was read before opening: if a commit lands in between, the next checkout
+        # sees a newer key and opens again (one extra open, never a stale searcher).
         ix = _retry(lambda: index.open_dir(str(self.path)), self.path)
         searcher = ix.searcher()
-        new = _Entry(searcher, ix.latest_generation())
+        new = _Entry(searcher, key)
         old, self._current = self._current, new
         logger.debug("opened searcher for generation %s", new.generation)
         if old is not None:

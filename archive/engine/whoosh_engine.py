@@ -6,10 +6,13 @@ distributed engine can replace it behind the same methods.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
+import os
+import shutil
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,12 +83,8 @@ class WhooshEngine:
         """
         ix = open_index(self.path)
         try:
-            try:
-                writer = ix.writer(timeout=0)
-            except LockError as exc:
-                raise IndexLocked(f"Another process is writing to the index at {self.path}") from exc
             added = 0
-            with writer:  # commits on success, cancels (and unlocks) on error
+            with _writer(ix, self.path) as writer:  # commits on success, cancels (and unlocks) on error
                 for doc_id in delete:
                     writer.delete_by_term("id", doc_id)
                 for doc in add:
@@ -94,6 +93,83 @@ class WhooshEngine:
             return added
         finally:
             ix.close()
+
+    @contextmanager
+    def bulk(self, procs: int = 1, limitmb: int = 256) -> Iterator[Callable[[Document], None]]:
+        """Yield a function that adds a document to a fresh index; everything commits at the end.
+
+        For full builds into a new folder only: one commit, and with `procs` > 1 Whoosh's
+        multiprocess writer, which can drop documents silently (DESIGN.md §2), so callers check
+        `count()` before swapping the folder in.
+        """
+        ix = open_index(self.path)
+        try:
+            kwargs: dict = {"limitmb": limitmb}
+            if procs > 1:
+                kwargs.update(procs=procs, multisegment=True)
+            with _writer(ix, self.path, **kwargs) as writer:
+                yield lambda doc: writer.add_document(**_fields(doc))
+        finally:
+            ix.close()
+
+    def stamp(self) -> str:
+        """Return an identifier of the last commit: its generation and its table of contents' mtime."""
+        ix = open_index(self.path)
+        try:
+            gen = ix.latest_generation()
+            toc = self.path / f"_{ix.indexname}_{gen}.toc"
+            return f"{gen}:{toc.stat().st_mtime_ns}"
+        finally:
+            ix.close()
+
+    def count(self) -> int:
+        """Return the number of documents in the last commit."""
+        ix = open_index(self.path)
+        try:
+            return int(ix.doc_count())
+        finally:
+            ix.close()
+
+    @staticmethod
+    def build_dir(target: Path) -> Path:
+        """Return the folder a full rebuild of `target` is written to (a hidden sibling)."""
+        target = Path(target).absolute()
+        return target.parent / f".{target.name}.full-{os.getpid()}"
+
+    @staticmethod
+    def remove_stale_builds(target: Path) -> None:
+        """Remove folders of full rebuilds that were killed (call with the ingest lock held)."""
+        target = Path(target).absolute()
+        for stale in target.parent.glob(f".{target.name}.full-*") if target.parent.is_dir() else ():
+            logger.warning("removing %s, left by a full rebuild that did not finish", stale)
+            shutil.rmtree(stale, ignore_errors=True)
+
+    @staticmethod
+    def swap_in(build: Path, target: Path) -> Path:
+        """Atomically put the folder `build` at `target`; return where the previous folder went.
+
+        Files of the old folder that are not index data (README, .gitkeep) are copied over first.
+
+        Readers never see a missing index: on Linux the two folders are exchanged in one
+        `renameat2(RENAME_EXCHANGE)`. Open searchers keep reading the old files (Whoosh opens a
+        segment's compound file once), and the searcher manager notices the new folder.
+        """
+        build, target = Path(build), Path(target)
+        for pattern in _CARRY_OVER:
+            for f in target.glob(pattern) if target.is_dir() else ():
+                if f.is_file():
+                    shutil.copy2(f, build / f.name)
+        if not target.exists():
+            os.rename(build, target)
+            return build
+        if not _exchange(build, target):
+            # No atomic exchange (not Linux, or the file system refuses): two renames; readers
+            # retry the short moment the index is missing (searchers.open_index).
+            aside = build.with_name(build.name + ".old")
+            os.rename(target, aside)
+            os.rename(build, target)
+            return aside
+        return build
 
     # -- reading --------------------------------------------------------------------------
 
@@ -187,6 +263,37 @@ class WhooshEngine:
     def close(self) -> None:
         """Close open searchers."""
         self.searchers.close()
+
+
+@contextmanager
+def _writer(ix: index.Index, path: Path, **kwargs: object) -> Iterator:
+    """Open a writer without waiting (`IndexLocked` if taken) and always commit or cancel it."""
+    try:
+        writer = ix.writer(timeout=0, **kwargs)
+    except LockError as exc:
+        raise IndexLocked(f"Another process is writing to the index at {path}") from exc
+    with writer:
+        yield writer
+
+
+# Files of an index folder that are not index data and move with it through a full rebuild.
+_CARRY_OVER = ("README*", ".gitkeep")
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically with Linux's renameat2; return False when unavailable."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    logger.info("renameat2 exchange failed (%s); falling back to two renames", os.strerror(err))
+    return False
 
 
 def _fields(doc: Document) -> dict:

@@ -1,0 +1,105 @@
+"""The ingest manifest: a SQLite cache, inside the index folder, of what the index holds per file.
+
+The index is the source of truth (DESIGN.md §7). The manifest is stamped with the index commit it
+describes and is written only after that commit, in one transaction; when its stamp does not
+match the index (a run was killed between the two), it is rebuilt from the index's stored fields.
+So it can never claim a file that the index does not hold, or miss one that it does.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import astuple, dataclass
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+FILENAME = "manifest.sqlite"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    id TEXT PRIMARY KEY, collection TEXT NOT NULL, relpath TEXT NOT NULL, size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL, content_hash TEXT NOT NULL, raw_hash TEXT NOT NULL, pipeline TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+_COLUMNS = "id, collection, relpath, size, mtime_ns, content_hash, raw_hash, pipeline"
+
+
+@dataclass
+class Entry:
+    """What is known about one indexed file: enough to tell, from one stat, that it is unchanged."""
+
+    id: str
+    collection: str
+    relpath: str
+    size: int
+    mtime_ns: int
+    content_hash: str
+    raw_hash: str  # hash of the file's bytes ("" when unknown: the index does not store it)
+    pipeline: str
+
+
+class Manifest:
+    """The manifest of one index folder."""
+
+    def __init__(self, index_dir: Path, readonly: bool = False):
+        self.path = Path(index_dir) / FILENAME
+        if readonly:
+            # A dry run touches nothing: read the file if there is one, else start from nothing.
+            where = f"file:{self.path}?mode=ro" if self.path.is_file() else "file::memory:"
+            self._db = sqlite3.connect(where, uri=True, isolation_level=None)
+            if not self.path.is_file():
+                self._db.executescript(_SCHEMA)
+        else:
+            self._db = sqlite3.connect(self.path, isolation_level=None)
+            self._db.executescript(_SCHEMA)
+
+    def stamp(self) -> str | None:
+        """Return the stamp of the index commit the manifest describes, or None."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'stamp'").fetchone()
+        return row[0] if row else None
+
+    def entries(self) -> dict[str, Entry]:
+        """Return every entry, by document id."""
+        rows = self._db.execute(f"SELECT {_COLUMNS} FROM files")
+        return {r[0]: Entry(*r) for r in rows}
+
+    def apply(self, upsert: Iterable[Entry], delete: Iterable[str], stamp: str | None, *, clear: bool = False) -> None:
+        """Record a commit: add or replace entries, drop deleted ids and move the stamp, atomically."""
+        with _transaction(self._db):
+            if clear:
+                self._db.execute("DELETE FROM files")
+            self._db.executemany(f"INSERT OR REPLACE INTO files ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
+                                 (astuple(e) for e in upsert))
+            self._db.executemany("DELETE FROM files WHERE id = ?", ((i,) for i in delete))
+            if stamp is not None:
+                self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('stamp', ?)", (stamp,))
+
+    def rebuild(self, entries: Iterable[Entry], stamp: str) -> None:
+        """Replace every entry with what the index holds, stamped with its commit."""
+        self.apply(entries, (), stamp, clear=True)
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    def __enter__(self) -> Manifest:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _transaction:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error (sqlite3's implicit transactions are off)."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")

@@ -1,0 +1,116 @@
+"""Walk a collection's folder: sorted, following links without looping, skipping excluded names.
+
+Every file that cannot be walked (a link loop, a broken link, a pipe) is reported with a reason.
+"""
+
+from __future__ import annotations
+
+import errno
+import fnmatch
+import os
+import re
+import stat
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from archive.config import Settings
+from archive.extract import SUPPORTED_SUFFIXES
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A named folder of source documents."""
+
+    name: str
+    root: Path
+    only: Path | None = None  # a single file of the folder, when a file was named
+
+
+@dataclass
+class Problem:
+    """A file that was skipped or failed, and why."""
+
+    path: str
+    reason: str
+    kept_previous: bool = False  # the file was indexed before and its old version stays searchable
+
+
+class Reporter(Protocol):
+    """Anything with `failed` and `skipped` lists of problems (an ingest report)."""
+
+    failed: list[Problem]
+    skipped: list[Problem]
+
+
+def walk(coll: Collection, settings: Settings, report: Reporter) -> Iterator[Path]:
+    """Yield the supported files of a collection, sorted, skipping excluded names and loops."""
+    if coll.only is not None:
+        yield coll.only
+        return
+    exclude = _matcher(settings.exclude)
+    include = _matcher(settings.include) if settings.include else None
+    visited: set[tuple[int, int]] = set()
+    yield from _walk_dir(coll.root, exclude, include, visited, report)
+
+
+def _walk_dir(folder: Path, exclude: Callable[[str], bool], include: Callable[[str], bool] | None,
+              visited: set[tuple[int, int]], report: Reporter) -> Iterator[Path]:
+    try:
+        st = os.stat(folder)
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError as exc:
+        report.failed.append(Problem(str(folder), f"cannot list folder: {exc.strerror}"))
+        return
+    if (st.st_dev, st.st_ino) in visited:
+        report.skipped.append(Problem(str(folder), "symbolic link loop (folder already walked)"))
+        return
+    visited.add((st.st_dev, st.st_ino))
+    for entry in entries:
+        if exclude(entry.name):
+            continue
+        path = Path(entry.path)
+        try:
+            is_dir, is_file = entry.is_dir(), entry.is_file()
+        except OSError as exc:  # a link loop (ELOOP); a vanished file just answers False
+            report.failed.append(Problem(entry.path, os_reason(exc)))
+            continue
+        if is_dir:
+            yield from _walk_dir(path, exclude, include, visited, report)
+        elif not is_file:
+            _report_odd(entry, report)
+        elif include is not None and not include(entry.name):
+            continue
+        elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            report.skipped.append(Problem(str(path), f"unsupported file type {path.suffix or '(none)'}"))
+        else:
+            yield path
+
+
+def _report_odd(entry: os.DirEntry, report: Reporter) -> None:
+    """Report an entry that is neither a file nor a folder: a broken link, a loop, a pipe."""
+    try:
+        mode = os.stat(entry.path).st_mode
+    except OSError as exc:
+        report.failed.append(Problem(entry.path, os_reason(exc)))
+        return
+    kind = "a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+    report.skipped.append(Problem(entry.path, f"not a regular file ({kind})"))
+
+
+def _matcher(patterns: list[str]) -> Callable[[str], bool]:
+    """Return a test of a name against glob patterns, compiled once (fnmatch per call is slow)."""
+    if not patterns:
+        return lambda name: False
+    rx = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
+    return lambda name: rx.match(name) is not None
+
+
+def os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop"
+    if exc.errno == errno.ENOENT:
+        return "vanished during the run (or a broken symbolic link)"
+    return f"cannot read: {exc.strerror or exc}"
