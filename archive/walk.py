@@ -52,11 +52,12 @@ def walk(coll: Collection, settings: Settings, report: Reporter) -> Iterator[Pat
     exclude = _matcher(settings.exclude)
     include = _matcher(settings.include) if settings.include else None
     visited: set[tuple[int, int]] = set()
-    yield from _walk_dir(coll.root, exclude, include, visited, report)
+    root = os.path.realpath(coll.root)
+    yield from _walk_dir(coll.root, exclude, include, visited, report, root)
 
 
 def _walk_dir(folder: Path, exclude: Callable[[str], bool], include: Callable[[str], bool] | None,
-              visited: set[tuple[int, int]], report: Reporter) -> Iterator[Path]:
+              visited: set[tuple[int, int]], report: Reporter, root: str) -> Iterator[Path]:
     try:
         st = os.stat(folder)
         with os.scandir(folder) as it:
@@ -73,12 +74,16 @@ def _walk_dir(folder: Path, exclude: Callable[[str], bool], include: Callable[[s
             continue
         path = Path(entry.path)
         try:
+            if entry.is_symlink() and not _inside(entry.path, root):
+                # A link must not pull a file from elsewhere on the machine into the archive.
+                report.skipped.append(Problem(entry.path, "symbolic link to a place outside the collection"))
+                continue
             is_dir, is_file = entry.is_dir(), entry.is_file()
         except OSError as exc:  # a link loop (ELOOP); a vanished file just answers False
             report.failed.append(Problem(entry.path, os_reason(exc)))
             continue
         if is_dir:
-            yield from _walk_dir(path, exclude, include, visited, report)
+            yield from _walk_dir(path, exclude, include, visited, report, root)
         elif not is_file:
             _report_odd(entry, report)
         elif include is not None and not include(entry.name):
@@ -87,6 +92,12 @@ def _walk_dir(folder: Path, exclude: Callable[[str], bool], include: Callable[[s
             report.skipped.append(Problem(str(path), f"unsupported file type {path.suffix or '(none)'}"))
         else:
             yield path
+
+
+def _inside(path: str, root: str) -> bool:
+    """Return True when a path, links resolved, lies inside the collection's folder."""
+    real = os.path.realpath(path)
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def _report_odd(entry: os.DirEntry, report: Reporter) -> None:
