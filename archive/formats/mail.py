@@ -1,0 +1,178 @@
+"""Read e-mail (.eml) and mailboxes (.mbox) with the standard library: one part per message.
+
+Quoted replies and signatures are kept out of a message's text and listed as removed, with
+reasons. Attachments of readable types become parts of their own ("!/<file name>" under the
+message), linked both ways (meta parent / children). Messages carry a thread id: the first
+message id of their References, else the root their In-Reply-To leads to, else their own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import getaddresses, parsedate_to_datetime
+
+from archive.formats.mailtext import split_body
+from archive.formats.model import Context, Part
+from archive.formats.textutil import html_paragraphs
+
+_PARSER = BytesParser(policy=policy.default)
+_MBOX_SPLIT = re.compile(rb"^From [^\n]*\n", re.MULTILINE)
+_MBOXRD_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
+_MSGID = re.compile(r"<([^<>\s]+)>")
+_KNOWN_HEADERS = ("from", "to", "subject", "date", "message-id")
+
+
+def read_eml(name: str, data: bytes, ctx: Context) -> Iterator[Part]:
+    """Yield one message and its readable attachments."""
+    msg = _PARSER.parsebytes(data)
+    if not any(msg.get(h) for h in _KNOWN_HEADERS):
+        yield Part(error="not an e-mail message: no From, To, Subject, Date or Message-ID header", format="eml")
+        return
+    meta = _headers(msg)
+    meta["thread_id"] = _thread_root(meta, {})
+    yield from _message_parts(msg, meta, "", ctx, "eml")
+
+
+def read_mbox(name: str, data: bytes, ctx: Context) -> Iterator[Part]:
+    """Yield every message of a mailbox (mboxo or mboxrd), each with its attachments."""
+    starts = [m.end() for m in _MBOX_SPLIT.finditer(data)]
+    if not starts or not data.lstrip().startswith(b"From "):
+        yield Part(error="not a mailbox: no 'From ' separator line", format="mbox")
+        return
+    ends = [m.start() for m in _MBOX_SPLIT.finditer(data)][1:] + [len(data)]
+    messages = []
+    for start, end in zip(starts, ends):
+        msg = _PARSER.parsebytes(_MBOXRD_FROM.sub(rb"\1", data[start:end]))
+        messages.append((msg, _headers(msg)))
+    parents = {m["message_id"]: m.get("in_reply_to", "") for _, m in messages if m.get("message_id")}
+    seen: set[str] = set()
+    for index, (msg, meta) in enumerate(messages, 1):
+        key = meta.get("message_id", "")
+        subpath = f"#{key}" if key and key not in seen else f"#{index}"
+        seen.add(key)
+        meta["thread_id"] = _thread_root(meta, parents)
+        yield from _message_parts(msg, meta, subpath, ctx, "mbox")
+
+
+def _headers(msg: EmailMessage) -> dict:
+    """Return the message's addressing fields, dates and ids as plain values."""
+    meta: dict = {}
+    for field in ("from", "to", "cc"):
+        values = _header(msg, field, all_values=True)
+        addresses = [f"{n} <{a}>" if n else a for n, a in getaddresses(values) if a or n]
+        if addresses:
+            meta[field] = addresses
+    meta["subject"] = _header(msg, "subject")
+    when = _header(msg, "date")
+    try:
+        moment = parsedate_to_datetime(when) if when else None
+    except (TypeError, ValueError, IndexError):
+        moment = None
+    if moment is not None:
+        meta["date"], meta["datetime"] = moment.date().isoformat(), moment.isoformat()
+    ids = _MSGID.findall(_header(msg, "message-id"))
+    if ids:
+        meta["message_id"] = ids[0]
+    reply = _MSGID.findall(_header(msg, "in-reply-to"))
+    if reply:
+        meta["in_reply_to"] = reply[0]
+    refs = _MSGID.findall(_header(msg, "references"))
+    if refs:
+        meta["references"] = refs
+    return {k: v for k, v in meta.items() if v}
+
+
+def _header(msg: EmailMessage, name: str, all_values: bool = False):
+    """Return a header as text (or all its values); a malformed header is read raw, not raised."""
+    try:
+        values = [str(v) for v in (msg.get_all(name) or [])]
+    except (ValueError, TypeError, IndexError, AttributeError):
+        values = [str(v) for _, v in msg.raw_items() if _.lower() == name]
+    return values if all_values else " ".join(values).strip()
+
+
+def _thread_root(meta: dict, parents: dict[str, str]) -> str:
+    """Return the id of the first message of this message's thread."""
+    if meta.get("references"):
+        return meta["references"][0]
+    current, hops = meta.get("in_reply_to", ""), 0
+    while current and parents.get(current) and hops < 1000:  # walk up the replies this mailbox holds
+        current, hops = parents[current], hops + 1
+    return current or meta.get("message_id", "")
+
+
+def _message_parts(msg: EmailMessage, meta: dict, subpath: str, ctx: Context, fmt: str) -> Iterator[Part]:
+    """Yield the message, then the parts of its readable attachments, linked both ways."""
+    from archive.formats.containers import read_member
+
+    body, is_html = _body(msg)
+    text, removed = split_body(body)
+    listed, children, attached = [], [], []
+    used: set[str] = set()
+    for n, item in enumerate(msg.iter_attachments(), 1):
+        filename, payload = _attachment(item, n)
+        entry = {"name": filename, "type": item.get_content_type(), "size": len(payload)}
+        listed.append(entry)
+        name = _unique(filename, used)
+        prefix = f"{subpath}!/{name}"
+        for part in read_member(name, payload, ctx, prefix):
+            if part.error and part.error.startswith("unsupported"):
+                entry["unsupported"] = part.error
+                continue
+            if part.subpath == prefix or "parent" not in part.meta:
+                part.meta["parent"] = subpath
+            if not part.error:
+                children.append(part.subpath)
+                entry["subpath"] = part.subpath
+            attached.append(part)
+    meta.update(attachments=listed, children=children, html_body=is_html or None)
+    meta = {k: v for k, v in meta.items() if v not in (None, [], "")}
+    yield Part(subpath=subpath, title=meta.get("subject", "") or "(no subject)", text=text, meta=meta,
+               removed=removed, format=fmt)
+    yield from attached
+
+
+def _body(msg: EmailMessage) -> tuple[str, bool]:
+    """Return the message's text body (plain preferred, else HTML turned into text)."""
+    part = msg.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return "", False
+    try:
+        content = part.get_content()
+    except (LookupError, UnicodeError, AssertionError):  # an unknown or lying charset
+        content = (part.get_payload(decode=True) or b"").decode("latin-1")
+    if not isinstance(content, str):
+        return "", False
+    if part.get_content_subtype() == "html":
+        return "\n\n".join(html_paragraphs(_unquote_html(content))[1]), True
+    return content.replace("\r\n", "\n"), False
+
+
+def _unquote_html(html: str) -> str:
+    """Turn HTML blockquotes into '> ' text so quoted replies are found as in plain mail."""
+    return re.sub(r"(?is)<blockquote\b.*?</blockquote>", "<p>&gt; (quoted message)</p>", html)
+
+
+def _attachment(item: EmailMessage, n: int) -> tuple[str, bytes]:
+    """Return an attachment's file name and its decoded bytes."""
+    filename = item.get_filename() or ""
+    if item.get_content_type() == "message/rfc822":
+        inner = item.get_payload()
+        inner = inner[0] if isinstance(inner, list) else inner
+        return filename or f"message-{n}.eml", inner.as_bytes(policy=policy.default) if inner else b""
+    filename = filename.replace("/", "_").replace("\\", "_") or f"attachment-{n}"
+    return filename, item.get_payload(decode=True) or b""
+
+
+def _unique(name: str, used: set[str]) -> str:
+    """Return `name`, or `name` with a counter when another attachment of the message has it."""
+    candidate, k = name, 1
+    while candidate in used:
+        k += 1
+        candidate = f"{k}-{name}"
+    used.add(candidate)
+    return candidate
