@@ -88,10 +88,10 @@ def _mark_attributions(lines: list[str], labels: list[str]) -> None:
             continue
         one = lines[j].strip()
         two = f"{lines[j - 1].strip()} {one}" if j >= 1 and lines[j - 1].strip() else ""
-        if _ATTRIBUTION.match(one):
+        if two and not labels[j - 1] and two.lower().startswith("on ") and _ATTRIBUTION.match(two):
+            labels[j - 1:i] = [QUOTE_REASON] * (i - j + 1)  # "On <date>, <name>" / "wrote:" wrapped
+        elif _ATTRIBUTION.match(one):
             labels[j:i] = [QUOTE_REASON] * (i - j)
-        elif two and _ATTRIBUTION.match(two) and not labels[j - 1]:
-            labels[j - 1:i] = [QUOTE_REASON] * (i - j + 1)
 
 
 def _signature_start(lines: list[str], labels: list[str]) -> int | None:

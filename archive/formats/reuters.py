@@ -22,7 +22,6 @@ _D = re.compile(r"<D>(.*?)</D>", re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DATE = re.compile(r"(\d{1,2})-([A-Za-z]{3})-(\d{4})(?:\s+(\d{1,2}):(\d{2}):(\d{2}))?")
-_SIGN_OFF = re.compile(r"\s*\bReuter\s*$")
 _MONTHS = {m: i for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP",
                                        "OCT", "NOV", "DEC"), 1)}
 _LISTS = ("topics", "places", "people", "orgs", "exchanges", "companies")
@@ -86,10 +85,10 @@ def _text(raw: str) -> str:
 def _body(body: str) -> tuple[list[str], list[Removed]]:
     """Split a body into paragraphs (an indented line starts one) and remove the "Reuter" sign-off."""
     removed = []
-    sign = _SIGN_OFF.search(body)
-    if sign:
-        removed.append(Removed("Reuter", "news-wire sign-off", start=sign.start()))
-        body = body[: sign.start()]
+    body = body.rstrip()
+    if body.endswith("Reuter") and (len(body) == 6 or not body[-7].isalnum()):
+        removed.append(Removed("Reuter", "news-wire sign-off", start=len(body) - 6))
+        body = body[:-6]
     paragraphs, current = [], []
     for line in body.split("\n"):
         if (not line.strip() or line[:1].isspace()) and current:

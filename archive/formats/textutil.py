@@ -24,12 +24,13 @@ def join_lines(lines: list[str]) -> str:
             out = line
         elif out.endswith(_SOFT_HYPHENS):
             out = out[:-1] + line
-        elif _HYPHEN_END.search(out) and line[:1].islower():
+        elif out.endswith("-") and _HYPHEN_END.search(out) and line[:1].islower():
             out = out[:-1] + line
         else:
             out = f"{out} {line}"
-    for mark in _SOFT_HYPHENS:
-        out = out.replace(mark, "")
+    if "\x02" in out or "\xad" in out or "\ufffe" in out:
+        for mark in _SOFT_HYPHENS:
+            out = out.replace(mark, "")
     return out
 
 
