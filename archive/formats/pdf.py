@@ -37,6 +37,7 @@ class Line:
     top: float
     bottom: float
     left: float
+    right: float = 0.0
 
     @property
     def height(self) -> float:
@@ -96,14 +97,22 @@ def _page_lines(doc: pdfium.PdfDocument, index: int) -> list[Line]:
             if not text:
                 continue
             prev = lines[-1] if lines else None
-            if prev and abs(prev.top - top) < 0.5 * max(prev.height, 1) and left >= prev.left:
-                prev.text = f"{prev.text} {text}"
+            if prev and left >= prev.left and _same_line(prev, top, bottom):
+                gap = " " if left - prev.right > 0.25 * max(top - bottom, 1) else ""  # a space is ~⅓ em
+                prev.text, prev.right = f"{prev.text}{gap}{text}", right
+                prev.top, prev.bottom = max(prev.top, top), min(prev.bottom, bottom)
             else:
-                lines.append(Line(text, top, bottom, left))
+                lines.append(Line(text, top, bottom, left, right))
         return lines
     finally:
         textpage.close()
         page.close()
+
+
+def _same_line(prev: Line, top: float, bottom: float) -> bool:
+    """True when a box's vertical centre lies within the previous line's box (a bullet, a comma)."""
+    centre = (top + bottom) / 2
+    return prev.bottom - 1 <= centre <= prev.top + 1 or abs((prev.top + prev.bottom) / 2 - centre) < 0.3 * prev.height
 
 
 def _ocr_page(doc: pdfium.PdfDocument, index: int, languages: str) -> list[Line]:
@@ -138,7 +147,8 @@ def _running_lines(pages: list[list[Line]]) -> dict[tuple[int, int], str]:
         found.update({i: (_key(lines[i].text), "footer") for i in by_height[-_EDGE_LINES:] if i not in found})
         edges.append(found)
         counts.update({key for key, _ in found.values() if key})
-    need = max(2, -(-len(pages) * 6 // 10))  # 60 % of the pages, at least two
+    # Most pages, or three: running heads often change with each chapter ("Chapter 2: ...").
+    need = max(2, min(3, -(-len(pages) * 6 // 10)))
     out = {}
     for p, found in enumerate(edges):
         for i, (key, where) in found.items():
