@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import tarfile
 from pathlib import Path
 
@@ -129,6 +130,28 @@ def test_pdf_ocr_reads_a_scan(tmp_path):
     part = only(parts_of(pdf, ocr="eng"))
     assert "Harbour strike ends" in part.text
     assert part.meta["ocr"] == "eng"
+
+
+def _tesseract_has(language: str) -> bool:
+    """True when tesseract is installed with the data for one language."""
+    if shutil.which("tesseract") is None:
+        return False
+    out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, check=False)
+    return language in out.stdout.split()
+
+
+@pytest.mark.skipif(not (_tesseract_has("kor") and Path(make.KOREAN_FONT).exists()),
+                    reason="Korean OCR needs Debian's tesseract-ocr-kor, and fonts-nanum to draw the test page")
+def test_pdf_ocr_reads_korean(tmp_path):
+    pdf = make.make_image_pdf(tmp_path / "scan-ko.pdf", "혜산 광산 폭발 사고", font=make.KOREAN_FONT)
+    part = only(parts_of(pdf, ocr="eng+kor"))
+    assert part.text == "혜산 광산 폭발 사고"
+
+
+def test_ocr_with_missing_language_data_is_an_error(tmp_path):
+    pdf = make.make_image_pdf(tmp_path / "scan.pdf", "Harbour strike ends")
+    (part,) = parts_of(pdf, ocr="xx-no-such-language")
+    assert part.error.startswith("no text layer, and OCR is unavailable")
 
 
 def test_docx_reading_order_and_properties(files):

@@ -119,3 +119,14 @@ def test_mbox_from_lines_in_bodies_are_unescaped(tmp_path):
     assert [p.title for p in parts] == ["one", "two"]
     assert [p.subpath for p in parts] == ["#1", "#2"]  # no Message-ID: numbered in mailbox order
     assert parts[0].text == "Line From here on"
+
+
+def test_links_stay_consistent_inside_an_archive(tmp_path):
+    msg = make.make_message("Minutes", "Attached.", attachments=(("minutes.txt", b"Minutes text", "text/plain"),))
+    z = make.make_zip(tmp_path / "mail.zip", {"2024/minutes.eml": bytes(msg)})
+    parts = parts_of(z)
+    by_path = {p.subpath: p for p in parts}
+    message, attachment = by_path["!/2024/minutes.eml"], by_path["!/2024/minutes.eml!/minutes.txt"]
+    assert message.meta["children"] == [attachment.subpath]
+    assert message.meta["attachments"][0]["subpath"] == attachment.subpath
+    assert attachment.meta["parent"] == message.subpath

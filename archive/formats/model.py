@@ -38,6 +38,9 @@ class Part:
             meta["parent"] = prefix + meta["parent"]
         if "children" in meta:
             meta["children"] = [prefix + c for c in meta["children"]]
+        if "attachments" in meta:
+            meta["attachments"] = [{**a, "subpath": prefix + a["subpath"]} if "subpath" in a else a
+                                   for a in meta["attachments"]]
         return replace(self, subpath=prefix + self.subpath, meta=meta)
 
 

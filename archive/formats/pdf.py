@@ -29,6 +29,10 @@ _OCR_DPI = 300
 _PLACEHOLDERS = {"untitled", "anonymous", "unspecified", "unknown"}  # what PDF writers fill in by default
 
 
+class OcrUnavailable(Exception):
+    """OCR was asked for but cannot run here; the message says what is missing."""
+
+
 @dataclass
 class Line:
     """One line of text on a page and its box (PDF points, y grows upwards)."""
@@ -62,7 +66,11 @@ def read_pdf(name: str, data: bytes, ctx: Context) -> Iterator[Part]:
             if not ctx.ocr:
                 yield Part(error="no text layer (scanned?); OCR is off", meta=meta, format="pdf")
                 return
-            pages = [_ocr_page(doc, i, ctx.ocr) for i in range(len(doc))]
+            try:
+                pages = [_ocr_page(doc, i, ctx.ocr) for i in range(len(doc))]
+            except OcrUnavailable as exc:
+                yield Part(error=f"no text layer, and OCR is unavailable: {exc}", meta=meta, format="pdf")
+                return
             meta["ocr"] = ctx.ocr
             if not any(pages):
                 yield Part(error="no text layer, and OCR found no text", meta=meta, format="pdf")
@@ -117,8 +125,10 @@ def _same_line(prev: Line, top: float, bottom: float) -> bool:
 
 def _ocr_page(doc: pdfium.PdfDocument, index: int, languages: str) -> list[Line]:
     """Render one page and read it with tesseract; return its lines (no geometry: one per text line)."""
-    import pytesseract  # optional extra "ocr"
-
+    try:
+        import pytesseract  # the optional extra "ocr"
+    except ImportError as exc:
+        raise OcrUnavailable("pytesseract is not installed (pip install '.[ocr]')") from exc
     page = doc[index]
     try:
         bitmap = page.render(scale=_OCR_DPI / 72)
@@ -126,7 +136,14 @@ def _ocr_page(doc: pdfium.PdfDocument, index: int, languages: str) -> list[Line]
         bitmap.close()
     finally:
         page.close()
-    text = pytesseract.image_to_string(image, lang=languages)
+    try:
+        text = pytesseract.image_to_string(image, lang=languages)
+        if not text.strip():  # automatic layout finds no text block on a page of one short line
+            text = pytesseract.image_to_string(image, lang=languages, config="--psm 6")
+    except pytesseract.TesseractNotFoundError as exc:
+        raise OcrUnavailable("tesseract is not installed (apt-get install tesseract-ocr)") from exc
+    except pytesseract.TesseractError as exc:  # most often: the language's data is not installed
+        raise OcrUnavailable(f"tesseract failed: {exc.message.strip()[:200]}") from exc
     lines, y = [], 0.0
     for raw in text.splitlines():
         y -= 2.0 if not raw.strip() else 1.0  # a blank line becomes a wider gap: a paragraph break
