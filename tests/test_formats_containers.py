@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import zipfile
 from pathlib import Path
@@ -102,3 +103,16 @@ def test_mailbox_inside_a_tar(tmp_path):
     tar = make.make_tar(tmp_path / "mail.tar", {"box.mbox": box.read_bytes()})
     (part,) = parts_of(tar)
     assert part.subpath == "!/box.mbox#m1@example.org" and part.title == "Hello"
+
+
+def test_archive_and_mailbox_read_from_disk_beyond_the_file_limit(tmp_path):
+    noise = [hashlib.sha256(f"{i}-{k}".encode()).hexdigest() for i in range(5) for k in range(30)]
+    members = {f"{i}.txt": " ".join(noise[i * 30:(i + 1) * 30]).encode() for i in range(5)}  # hardly compresses
+    z = make.make_zip(tmp_path / "big.zip", members)
+    box = make.make_mbox(tmp_path / "big.mbox", [make.make_message(f"M{i}", "word " * 200) for i in range(5)])
+    small = Limits(max_file_bytes=2000)  # each member and message fits; the files as a whole do not
+    assert z.stat().st_size > 2000 and box.stat().st_size > 2000
+    assert [p.error for p in read_parts(z, None, "zip", limits=small)] == [None] * 5
+    assert [p.title for p in read_parts(box, None, "mbox", limits=small)] == [f"M{i}" for i in range(5)]
+    (refused,) = read_parts(z, None, "zip", limits=Limits(max_container_bytes=1000))
+    assert refused.error.startswith("too large")

@@ -13,6 +13,7 @@ text; `read_parts` never raises, so one bad file or member never stops an ingest
 from __future__ import annotations
 
 import logging
+import mmap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,30 +22,40 @@ from archive.formats.model import Context, Limits, Part
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["HEAD_BYTES", "SUPPORTED_KINDS", "Limits", "Part", "detect", "read_parts"]
+# Kinds read from a memory map when read_parts is given a path only: big archives and mailboxes.
+STREAMED_KINDS = frozenset({"zip", "tar", "gzip", "mbox"})
+
+__all__ = ["HEAD_BYTES", "STREAMED_KINDS", "SUPPORTED_KINDS", "Limits", "Part", "detect", "read_parts"]
 
 
 def read_parts(path: Path, data: bytes | None, kind: str, *, limits: Limits | None = None,
                ocr: str = "") -> Iterator[Part]:
     """Yield the parts of one source file; errors become parts with `error` set, never exceptions.
 
-    :param data: the file's bytes, or None to read them from `path` (up to `limits.max_file_bytes`).
+    :param data: the file's bytes, or None to read them from `path`: archives and mailboxes are
+        then mapped into memory rather than read (up to `limits.max_container_bytes`), other
+        files read whole (up to `limits.max_file_bytes`).
     :param kind: what `detect` said.
     :param ocr: tesseract languages (for example "eng+kor") to OCR PDF pages without text; "" is off.
     """
     limits = limits or Limits()
-    if data is None:
-        try:
-            size = path.stat().st_size
-            if size > limits.max_file_bytes:
-                yield Part(error=f"too large ({size:,} bytes; the limit is {limits.max_file_bytes:,})")
-                return
-            data = path.read_bytes()
-        except OSError as exc:
-            yield Part(error=f"cannot read: {exc.strerror or exc}")
-            return
     ctx = Context(limits=limits, ocr=ocr)
-    yield from dispatch(path.name, data, kind, ctx)
+    if data is not None:
+        yield from dispatch(path.name, data, kind, ctx)
+        return
+    try:
+        size = path.stat().st_size
+        limit = limits.max_container_bytes if kind in STREAMED_KINDS else limits.max_file_bytes
+        if size > limit:
+            yield Part(error=f"too large ({size:,} bytes; the limit is {limit:,})")
+            return
+        if kind not in STREAMED_KINDS or size == 0:
+            yield from dispatch(path.name, path.read_bytes(), kind, ctx)
+            return
+        with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            yield from dispatch(path.name, mapped, kind, ctx)
+    except OSError as exc:
+        yield Part(error=f"cannot read: {exc.strerror or exc}")
 
 
 def dispatch(name: str, data: bytes, kind: str, ctx: Context) -> Iterator[Part]:
@@ -58,8 +69,9 @@ def dispatch(name: str, data: bytes, kind: str, ctx: Context) -> Iterator[Part]:
     if reader is None:
         yield Part(error=f"unsupported: {kind}")
         return
-    if len(data) > ctx.limits.max_file_bytes:
-        yield Part(error=f"too large ({len(data):,} bytes; the limit is {ctx.limits.max_file_bytes:,})")
+    limit = ctx.limits.max_container_bytes if kind in STREAMED_KINDS else ctx.limits.max_file_bytes
+    if len(data) > limit:
+        yield Part(error=f"too large ({len(data):,} bytes; the limit is {limit:,})")
         return
     try:
         yield from reader(name, data, ctx)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import io
 import logging
+import mmap
 import tarfile
 import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import PurePosixPath
+from typing import BinaryIO
 
 from archive.formats.model import Context, Part
 
@@ -31,7 +33,7 @@ def read_zip(name: str, data: bytes, ctx: Context) -> Iterator[Part]:
     if _too_deep(ctx):
         yield Part(error=f"refused: archives nested more than {ctx.limits.max_depth} deep")
         return
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
+    with zipfile.ZipFile(_file(data)) as z:
         for info in z.infolist():
             if info.is_dir() or _ignored(info.filename):
                 continue
@@ -56,8 +58,8 @@ def read_tar(name: str, data: bytes, ctx: Context) -> Iterator[Part]:
     if _too_deep(ctx):
         yield Part(error=f"refused: archives nested more than {ctx.limits.max_depth} deep")
         return
-    raw = io.BytesIO(data)
-    stream = _BoundedGzip(raw, ctx) if data[:2] == b"\x1f\x8b" else raw
+    raw = _file(data)
+    stream = _BoundedGzip(raw, len(data), ctx) if data[:2] == b"\x1f\x8b" else raw
     try:
         yield from _tar_members(stream, ctx)
     except Refused as exc:
@@ -90,7 +92,7 @@ def read_gzip(name: str, data: bytes, ctx: Context) -> Iterator[Part]:
     prefix = "!/" + PurePosixPath(inner).name
     try:
         _admit(inner, 0, len(data), ctx)
-        body = _BoundedGzip(io.BytesIO(data), ctx).read()
+        body = _BoundedGzip(_file(data), len(data), ctx).read()
     except Refused as exc:
         yield Part(subpath=prefix, error=str(exc))
         return
@@ -153,10 +155,10 @@ def _admit(member: str, size: int, packed: int, ctx: Context) -> None:
 class _BoundedGzip(io.RawIOBase):
     """A gzip stream that stops with `Refused` once it has inflated past the limits."""
 
-    def __init__(self, raw: io.BytesIO, ctx: Context) -> None:
+    def __init__(self, raw: BinaryIO, packed: int, ctx: Context) -> None:
         self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
         self._raw, self._ctx = raw, ctx
-        self._packed = len(raw.getbuffer())
+        self._packed = packed
         self._out = 0
         self._pending = b""
 
@@ -198,6 +200,44 @@ class _BoundedGzip(io.RawIOBase):
             raise Refused(f"refused: decompresses to more than {limits.max_total_bytes:,} bytes")
         if self._out > limits.ratio_floor and self._out > limits.max_ratio * self._packed:
             raise Refused(f"refused: compression ratio above {limits.max_ratio}:1 (a gzip bomb?)")
+
+
+def _file(data: bytes | mmap.mmap) -> BinaryIO:
+    """Return a file object over the bytes; a memory map is one already (and is not copied)."""
+    if isinstance(data, mmap.mmap):
+        return _MappedFile(data)
+    return io.BytesIO(data)
+
+
+class _MappedFile(io.RawIOBase):
+    """A seekable file over a memory map (zipfile asks for `seekable`, which mmap lacks)."""
+
+    def __init__(self, mapped: mmap.mmap) -> None:
+        self._map = mapped
+        mapped.seek(0)
+
+    def readable(self) -> bool:
+        """Return True."""
+        return True
+
+    def seekable(self) -> bool:
+        """Return True."""
+        return True
+
+    def readinto(self, buffer) -> int:
+        """Copy the next bytes of the map into `buffer`."""
+        chunk = self._map.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Move in the map; return the new position."""
+        self._map.seek(offset, whence)
+        return self._map.tell()
+
+    def tell(self) -> int:
+        """Return the position in the map."""
+        return self._map.tell()
 
 
 def _too_deep(ctx: Context) -> bool:

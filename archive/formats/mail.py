@@ -40,7 +40,7 @@ def read_eml(name: str, data: bytes, ctx: Context) -> Iterator[Part]:
 def read_mbox(name: str, data: bytes, ctx: Context) -> Iterator[Part]:
     """Yield every message of a mailbox (mboxo or mboxrd), each with its attachments."""
     starts = [m.end() for m in _MBOX_SPLIT.finditer(data)]
-    if not starts or not data.lstrip().startswith(b"From "):
+    if not starts or not data[:4096].lstrip().startswith(b"From "):
         yield Part(error="not a mailbox: no 'From ' separator line", format="mbox")
         return
     ends = [m.start() for m in _MBOX_SPLIT.finditer(data)][1:] + [len(data)]

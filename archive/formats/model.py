@@ -49,6 +49,7 @@ class Limits:
     """Bounds on what one source file may unpack to; past them a member is refused with a reason."""
 
     max_file_bytes: int = 50 * MB  # one file, or one member once uncompressed
+    max_container_bytes: int = 4096 * MB  # an archive or mailbox on disk (memory-mapped, not read)
     max_total_bytes: int = 1024 * MB  # everything one top-level archive unpacks to
     max_members: int = 10_000  # members of one top-level archive, nested ones included
     max_depth: int = 3  # archives inside archives (a mail attachment counts as a level)
