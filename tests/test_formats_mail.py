@@ -130,3 +130,17 @@ def test_links_stay_consistent_inside_an_archive(tmp_path):
     assert message.meta["children"] == [attachment.subpath]
     assert message.meta["attachments"][0]["subpath"] == attachment.subpath
     assert attachment.meta["parent"] == message.subpath
+
+
+def test_encoded_headers_html_body_and_unknown_charset(tmp_path):
+    eml = tmp_path / "encoded.eml"
+    eml.write_bytes(
+        b"From: =?utf-8?q?Lima=2C_Ana?= <ana@example.org>\nTo: ben@example.org\n"
+        b"Subject: =?utf-8?b?7Zic7IKwIOuJtOyKpA==?=\nMessage-ID: <h1@example.org>\n"
+        b"MIME-Version: 1.0\nContent-Type: text/html; charset=x-unknown\n\n"
+        b"<html><body><p>Caf\xe9 opens.</p><blockquote><p>Old words</p></blockquote></body></html>\n")
+    (part,) = parts_of(eml)
+    assert part.meta["from"] == ["Lima, Ana <ana@example.org>"]
+    assert part.title == "\ud61c\uc0b0 \ub274\uc2a4"
+    assert part.text == "Caf\xe9 opens." and part.meta["html_body"] is True
+    assert [r.reason for r in part.removed] == ["quoted reply"]

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from email import policy
-from email.message import EmailMessage
+from email.header import decode_header, make_header
+from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 
@@ -19,7 +20,9 @@ from archive.formats.mailtext import split_body
 from archive.formats.model import Context, Part
 from archive.formats.textutil import html_paragraphs
 
-_PARSER = BytesParser(policy=policy.default)
+# compat32 parses about 19 times faster than policy.default (0.4 against 7.5 ms for a small
+# message here); headers are decoded (RFC 2047) by hand below instead.
+_PARSER = BytesParser(policy=policy.compat32)
 _MBOX_SPLIT = re.compile(rb"^From [^\n]*\n", re.MULTILINE)
 _MBOXRD_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
 _MSGID = re.compile(r"<([^<>\s]+)>")
@@ -58,12 +61,12 @@ def read_mbox(name: str, data: bytes, ctx: Context) -> Iterator[Part]:
         yield from _message_parts(msg, meta, subpath, ctx, "mbox")
 
 
-def _headers(msg: EmailMessage) -> dict:
+def _headers(msg: Message) -> dict:
     """Return the message's addressing fields, dates and ids as plain values."""
     meta: dict = {}
     for field in ("from", "to", "cc"):
-        values = _header(msg, field, all_values=True)
-        addresses = [f"{n} <{a}>" if n else a for n, a in getaddresses(values) if a or n]
+        raw = [str(v) for v in (msg.get_all(field) or [])]
+        addresses = [f"{_decode(n)} <{a}>" if n else a for n, a in getaddresses(raw) if a or n]
         if addresses:
             meta[field] = addresses
     meta["subject"] = _header(msg, "subject")
@@ -86,13 +89,17 @@ def _headers(msg: EmailMessage) -> dict:
     return {k: v for k, v in meta.items() if v}
 
 
-def _header(msg: EmailMessage, name: str, all_values: bool = False):
-    """Return a header as text (or all its values); a malformed header is read raw, not raised."""
+def _header(msg: Message, name: str) -> str:
+    """Return a header's values, decoded and joined."""
+    return " ".join(_decode(v) for v in (msg.get_all(name) or [])).strip()
+
+
+def _decode(value) -> str:
+    """Decode RFC 2047 words ("=?utf-8?q?...?="); a malformed header is kept as it came."""
     try:
-        values = [str(v) for v in (msg.get_all(name) or [])]
-    except (ValueError, TypeError, IndexError, AttributeError):
-        values = [str(v) for _, v in msg.raw_items() if _.lower() == name]
-    return values if all_values else " ".join(values).strip()
+        return " ".join(str(make_header(decode_header(value))).split())
+    except (ValueError, LookupError, UnicodeError, TypeError, AssertionError):
+        return " ".join(str(value).split())
 
 
 def _thread_root(meta: dict, parents: dict[str, str]) -> str:
@@ -105,15 +112,16 @@ def _thread_root(meta: dict, parents: dict[str, str]) -> str:
     return current or meta.get("message_id", "")
 
 
-def _message_parts(msg: EmailMessage, meta: dict, subpath: str, ctx: Context, fmt: str) -> Iterator[Part]:
+def _message_parts(msg: Message, meta: dict, subpath: str, ctx: Context, fmt: str) -> Iterator[Part]:
     """Yield the message, then the parts of its readable attachments, linked both ways."""
     from archive.formats.containers import read_member
 
-    body, is_html = _body(msg)
+    body_part, attachments = _structure(msg)
+    body, is_html = _body(body_part)
     text, removed = split_body(body)
     listed, children, attached = [], [], []
     used: set[str] = set()
-    for n, item in enumerate(msg.iter_attachments(), 1):
+    for n, item in enumerate(attachments, 1):
         filename, payload = _attachment(item, n)
         entry = {"name": filename, "type": item.get_content_type(), "size": len(payload)}
         listed.append(entry)
@@ -136,18 +144,41 @@ def _message_parts(msg: EmailMessage, meta: dict, subpath: str, ctx: Context, fm
     yield from attached
 
 
-def _body(msg: EmailMessage) -> tuple[str, bool]:
-    """Return the message's text body (plain preferred, else HTML turned into text)."""
-    part = msg.get_body(preferencelist=("plain", "html"))
+def _structure(msg: Message) -> tuple[Message | None, list[Message]]:
+    """Return the body part (first inline text/plain, else text/html) and the attachments, in order."""
+    plain = html = None
+    attachments = []
+    for part in _leaves(msg):
+        kind = part.get_content_type()
+        named = part.get_content_disposition() == "attachment" or bool(part.get_filename())
+        if kind == "message/rfc822" or named:
+            attachments.append(part)
+        elif kind == "text/plain" and plain is None:
+            plain = part
+        elif kind == "text/html" and html is None:
+            html = part
+    return (plain if plain is not None else html), attachments
+
+
+def _leaves(part: Message) -> Iterator[Message]:
+    """Yield the leaf parts of a message; an attached message is one leaf, not opened here."""
+    if part.is_multipart() and part.get_content_type() != "message/rfc822":
+        for sub in part.get_payload():
+            yield from _leaves(sub)
+    else:
+        yield part
+
+
+def _body(part: Message | None) -> tuple[str, bool]:
+    """Return the text of the body part (HTML turned into paragraphs) and whether it was HTML."""
     if part is None:
         return "", False
+    payload = part.get_payload(decode=True) or b""
     try:
-        content = part.get_content()
-    except (LookupError, UnicodeError, AssertionError):  # an unknown or lying charset
-        content = (part.get_payload(decode=True) or b"").decode("latin-1")
-    if not isinstance(content, str):
-        return "", False
-    if part.get_content_subtype() == "html":
+        content = payload.decode(part.get_content_charset() or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know
+        content = payload.decode("latin-1")
+    if part.get_content_type() == "text/html":
         return "\n\n".join(html_paragraphs(_unquote_html(content))[1]), True
     return content.replace("\r\n", "\n"), False
 
@@ -157,13 +188,13 @@ def _unquote_html(html: str) -> str:
     return re.sub(r"(?is)<blockquote\b.*?</blockquote>", "<p>&gt; (quoted message)</p>", html)
 
 
-def _attachment(item: EmailMessage, n: int) -> tuple[str, bytes]:
+def _attachment(item: Message, n: int) -> tuple[str, bytes]:
     """Return an attachment's file name and its decoded bytes."""
-    filename = item.get_filename() or ""
+    filename = _decode(item.get_filename() or "")
     if item.get_content_type() == "message/rfc822":
         inner = item.get_payload()
-        inner = inner[0] if isinstance(inner, list) else inner
-        return filename or f"message-{n}.eml", inner.as_bytes(policy=policy.default) if inner else b""
+        inner = inner[0] if isinstance(inner, list) and inner else inner
+        return filename or f"message-{n}.eml", inner.as_bytes() if isinstance(inner, Message) else b""
     filename = filename.replace("/", "_").replace("\\", "_") or f"attachment-{n}"
     return filename, item.get_payload(decode=True) or b""
 

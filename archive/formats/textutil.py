@@ -40,10 +40,22 @@ def squeeze(text: str) -> str:
 
 
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=False)
+# Text is handed to lxml as UTF-8 with the encoding said, so a <meta charset> cannot mislead it.
+_HTML_PARSER = lxml.html.HTMLParser(encoding="utf-8")
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([\w.-]+)""")
 _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr", "table",
            "section", "article", "header", "footer", "ul", "ol", "dl", "dt", "dd", "hr", "figure",
            "figcaption", "aside", "nav", "address", "main", "body"}
 _DROP = {"script", "style", "head", "title", "noscript", "template"}
+
+
+def _decode_markup(data: bytes) -> str:
+    """Decode XHTML bytes by their XML declaration (UTF-8 when there is none)."""
+    m = _XML_ENCODING.match(data)
+    try:
+        return data.decode(m.group(1).decode("ascii") if m else "utf-8", errors="replace")
+    except LookupError:
+        return data.decode("utf-8", errors="replace")
 
 
 def safe_xml(data: bytes) -> etree._Element:
@@ -53,7 +65,10 @@ def safe_xml(data: bytes) -> etree._Element:
 
 def html_paragraphs(data: bytes | str) -> tuple[str, list[str]]:
     """Return (title, paragraphs) of an HTML or XHTML page: one paragraph per block element."""
-    root = lxml.html.fromstring(data.encode() if isinstance(data, str) else data)
+    text = data if isinstance(data, str) else _decode_markup(data)
+    if not text.strip():
+        return "", []
+    root = lxml.html.fromstring(text.encode("utf-8"), parser=_HTML_PARSER)
     title_el = root.find(".//title")
     title = squeeze(title_el.text_content()) if title_el is not None else ""
     paras: list[str] = []
