@@ -22,8 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from archive.formats import HEAD_BYTES, detect, read_parts  # noqa: E402
-from fixtures.formats import make  # noqa: E402
+from fixtures.formats import make
+
+from archive.formats import HEAD_BYTES, detect, read_parts
 
 REUTERS = Path("/work/shared/corpora/reuters21578/reuters21578.tar.gz")
 REAL_PDFS = [Path("/usr/share/doc/libtasn1-doc/libtasn1.pdf"),
@@ -51,7 +52,8 @@ def build_folder(d: Path, n: int) -> None:
         make.make_zip(d / f"bundle-{k}.zip", {"a/report.pdf": (d / f"report-{k}.pdf").read_bytes(),
                                               "a/note.docx": (d / f"note-{k}.docx").read_bytes(),
                                               "a/readme.txt": b"read me"})
-        make.make_tar(d / f"bundle-{k}.tar.gz", {f"n{i}.txt": make.paragraph(i, 200).encode() for i in range(10)}, gz=True)
+        texts = {f"n{i}.txt": make.paragraph(i, 200).encode() for i in range(10)}
+        make.make_tar(d / f"bundle-{k}.tar.gz", texts, gz=True)
         make.make_gz(d / f"notes-{k}.txt.gz", make.paragraph(k, 2000).encode())
     make.make_pdf(d / "locked.pdf", [["secret"]], password="pw")
     make.make_image_pdf(d / "scan.pdf", "Harbour strike ends")
@@ -119,8 +121,8 @@ def compare_pdf(n: int) -> None:
             pages = [[make.paragraph(k * 13 + p * 3 + i, 80) for i in range(4)] for p in range(6)]
             path = make.make_pdf(d / f"r{k}.pdf", pages, header="Oil Bulletin", footer=True, hyphenate="shipments")
             truth[path] = pages
-        print("| library | s for %d generated PDFs (%d pages) | pages/s | word similarity | paragraphs found/expected |"
-              % (n, 6 * n))
+        print(f"| library | s for {n} generated PDFs ({6 * n} pages) | pages/s | word similarity "
+              "| paragraphs found/expected |")
         print("|---|---:|---:|---:|---:|")
         for label, pages_of in (("pypdfium2", _pdfium_pages), ("pdfminer.six", _pdfminer_pages)):
             start = time.perf_counter()

@@ -8,9 +8,9 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from fixtures.formats import make
 
 from archive.formats import HEAD_BYTES, Limits, Part, detect, read_parts
-from fixtures.formats import make
 
 REUTERS_TARBALL = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "reuters21578" / "reuters21578.tar.gz"
 if not REUTERS_TARBALL.exists():

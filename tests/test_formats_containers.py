@@ -8,8 +8,9 @@ import io
 import zipfile
 from pathlib import Path
 
-from archive.formats import HEAD_BYTES, Limits, Part, detect, read_parts
 from fixtures.formats import make
+
+from archive.formats import HEAD_BYTES, Limits, Part, detect, read_parts
 
 
 def parts_of(path: Path, **kwargs) -> list[Part]:

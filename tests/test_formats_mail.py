@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fixtures.formats import make
 
 from archive.formats import HEAD_BYTES, Part, detect, read_parts
 from archive.formats.mailtext import split_body
-from fixtures.formats import make
 
 
 def parts_of(path: Path) -> list[Part]:

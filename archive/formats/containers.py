@@ -118,8 +118,9 @@ def check_zip(z: zipfile.ZipFile, ctx: Context) -> str | None:
         if info.flag_bits & 0x1:
             return "encrypted (password-protected) document"
         total += info.file_size
-        if info.file_size > ctx.limits.ratio_floor and info.file_size > ctx.limits.max_ratio * max(info.compress_size, 1):
-            return f"refused: {info.filename} would inflate {info.file_size // max(info.compress_size, 1)}-fold"
+        ratio = info.file_size // max(info.compress_size, 1)
+        if info.file_size > ctx.limits.ratio_floor and ratio > ctx.limits.max_ratio:
+            return f"refused: {info.filename} would inflate {ratio:,}-fold (a zip bomb?)"
     if total > ctx.limits.max_file_bytes:
         return f"refused: unpacks to {total:,} bytes; the limit is {ctx.limits.max_file_bytes:,}"
     return None

@@ -25,15 +25,15 @@ _ODF = {
     "meta": "urn:oasis:names:tc:opendocument:xmlns:meta:1.0",
     "dc": "http://purl.org/dc/elements/1.1/",
 }
-_T = "{%s}" % _ODF["text"]
-_TABLE = "{%s}table" % _ODF["table"]
-_ROW = "{%s}table-row" % _ODF["table"]
-_CELL = "{%s}table-cell" % _ODF["table"]
+_T = "{{{}}}".format(_ODF["text"])
+_TABLE = "{{{}}}table".format(_ODF["table"])
+_ROW = "{{{}}}table-row".format(_ODF["table"])
+_CELL = "{{{}}}table-cell".format(_ODF["table"])
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _W_NS = {"w": _W[1:-1]}
 _CORE_NS = {"dc": "http://purl.org/dc/elements/1.1/", "dcterms": "http://purl.org/dc/terms/",
             "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"}
-_SKIP = {_T + "note", _T + "tracked-changes", _T + "sequence-decls", "{%s}annotation" % _ODF["office"]}
+_SKIP = {_T + "note", _T + "tracked-changes", _T + "sequence-decls", "{{{}}}annotation".format(_ODF["office"])}
 
 __all__ = ["read_docx", "read_epub", "read_odt"]
 

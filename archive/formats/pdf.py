@@ -12,6 +12,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 
 import pypdfium2 as pdfium
 
@@ -213,10 +214,10 @@ def _paragraphs(lines: list[Line]) -> list[str]:
     """Group lines into paragraphs: a gap wider than the usual line pitch, or a jump up, starts one."""
     if not lines:
         return []
-    steps = [a.bottom - b.bottom for a, b in zip(lines, lines[1:]) if a.bottom > b.bottom]
+    steps = [a.bottom - b.bottom for a, b in pairwise(lines) if a.bottom > b.bottom]
     pitch = statistics.median(steps) if steps else 0.0
     groups, current = [], [lines[0]]
-    for prev, line in zip(lines, lines[1:]):
+    for prev, line in pairwise(lines):
         step = prev.bottom - line.bottom
         size_change = abs(line.height - prev.height) > 0.3 * max(prev.height, 1)
         if step <= 0 or (pitch and step > 1.4 * pitch) or size_change:

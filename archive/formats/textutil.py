@@ -22,9 +22,7 @@ def join_lines(lines: list[str]) -> str:
             continue
         if not out:
             out = line
-        elif out.endswith(_SOFT_HYPHENS):
-            out = out[:-1] + line
-        elif out.endswith("-") and _HYPHEN_END.search(out) and line[:1].islower():
+        elif out.endswith(_SOFT_HYPHENS) or (out.endswith("-") and line[:1].islower() and _HYPHEN_END.search(out)):
             out = out[:-1] + line
         else:
             out = f"{out} {line}"
