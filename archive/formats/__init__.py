@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from archive.formats.detect import HEAD_BYTES, SUPPORTED_KINDS, detect
-from archive.formats.model import Context, Limits, Part
+from archive.formats.model import Buffer, Context, Limits, Part
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def read_parts(path: Path, data: bytes | None, kind: str, *, limits: Limits | No
         yield Part(error=f"cannot read: {exc.strerror or exc}")
 
 
-def dispatch(name: str, data: bytes, kind: str, ctx: Context) -> Iterator[Part]:
+def dispatch(name: str, data: Buffer, kind: str, ctx: Context) -> Iterator[Part]:
     """Run the reader for `kind`; turn anything it raises into an error part."""
     from archive.formats.readers import READERS
 

@@ -15,9 +15,9 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import PurePosixPath
-from typing import BinaryIO
+from typing import IO, cast
 
-from archive.formats.model import Context, Part
+from archive.formats.model import Buffer, Context, Part
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ class Refused(Exception):
     """A member exceeds a limit; the message says which."""
 
 
-def read_zip(name: str, data: bytes, ctx: Context) -> Iterator[Part]:
+def read_zip(name: str, data: Buffer, ctx: Context) -> Iterator[Part]:
     """Yield the parts of every member of a zip file."""
     if _too_deep(ctx):
         yield Part(error=f"refused: archives nested more than {ctx.limits.max_depth} deep")
@@ -53,20 +53,20 @@ def read_zip(name: str, data: bytes, ctx: Context) -> Iterator[Part]:
             yield from read_member(info.filename, body, ctx, prefix)
 
 
-def read_tar(name: str, data: bytes, ctx: Context) -> Iterator[Part]:
+def read_tar(name: str, data: Buffer, ctx: Context) -> Iterator[Part]:
     """Yield the parts of every regular member of a tar file (plain or gzip-compressed), streamed."""
     if _too_deep(ctx):
         yield Part(error=f"refused: archives nested more than {ctx.limits.max_depth} deep")
         return
     raw = _file(data)
-    stream = _BoundedGzip(raw, len(data), ctx) if data[:2] == b"\x1f\x8b" else raw
+    stream = cast(IO[bytes], _BoundedGzip(raw, len(data), ctx)) if data[:2] == b"\x1f\x8b" else raw
     try:
         yield from _tar_members(stream, ctx)
     except Refused as exc:
         yield Part(error=str(exc))
 
 
-def _tar_members(stream, ctx: Context) -> Iterator[Part]:
+def _tar_members(stream: IO[bytes], ctx: Context) -> Iterator[Part]:
     """Yield the parts of a tar stream's members."""
     with tarfile.open(fileobj=stream, mode="r|") as tar:
         for info in tar:
@@ -83,7 +83,7 @@ def _tar_members(stream, ctx: Context) -> Iterator[Part]:
             yield from read_member(info.name, body, ctx, prefix)
 
 
-def read_gzip(name: str, data: bytes, ctx: Context) -> Iterator[Part]:
+def read_gzip(name: str, data: Buffer, ctx: Context) -> Iterator[Part]:
     """Yield the parts of the one file a .gz holds (named after the archive without .gz)."""
     if _too_deep(ctx):
         yield Part(error=f"refused: archives nested more than {ctx.limits.max_depth} deep")
@@ -156,7 +156,7 @@ def _admit(member: str, size: int, packed: int, ctx: Context) -> None:
 class _BoundedGzip(io.RawIOBase):
     """A gzip stream that stops with `Refused` once it has inflated past the limits."""
 
-    def __init__(self, raw: BinaryIO, packed: int, ctx: Context) -> None:
+    def __init__(self, raw: IO[bytes], packed: int, ctx: Context) -> None:
         self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
         self._raw, self._ctx = raw, ctx
         self._packed = packed
@@ -203,10 +203,10 @@ class _BoundedGzip(io.RawIOBase):
             raise Refused(f"refused: compression ratio above {limits.max_ratio}:1 (a gzip bomb?)")
 
 
-def _file(data: bytes | mmap.mmap) -> BinaryIO:
+def _file(data: Buffer) -> IO[bytes]:
     """Return a file object over the bytes; a memory map is one already (and is not copied)."""
     if isinstance(data, mmap.mmap):
-        return _MappedFile(data)
+        return cast(IO[bytes], _MappedFile(data))
     return io.BytesIO(data)
 
 
@@ -233,7 +233,7 @@ class _MappedFile(io.RawIOBase):
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         """Move in the map; return the new position."""
-        self._map.seek(offset, whence)
+        self._map.seek(offset, whence)  # type: ignore[arg-type]
         return self._map.tell()
 
     def tell(self) -> int:

@@ -7,7 +7,7 @@ import logging
 import re
 import zipfile
 import zlib
-from pathlib import Path
+from pathlib import PurePath
 
 import puremagic
 
@@ -30,7 +30,7 @@ _BY_SUFFIX = {".html": "html", ".htm": "html", ".xhtml": "html", ".shtml": "html
 _ZIP_MIMETYPES = {"application/vnd.oasis.opendocument.text": "odt", "application/epub+zip": "epub"}
 
 
-def detect(path: Path, head: bytes, data: bytes | None = None) -> str:
+def detect(path: PurePath, head: bytes, data: bytes | None = None) -> str:
     """Return the kind of a file from its first bytes (and its whole bytes or path for zip files).
 
     Kinds are those in SUPPORTED_KINDS, or "unsupported:<mime type or description>".
@@ -59,7 +59,7 @@ def _describe(head: bytes) -> str:
     return best.mime_type or best.name or "binary data"
 
 
-def _text_kind(path: Path, head: bytes) -> str:
+def _text_kind(path: PurePath, head: bytes) -> str:
     """Tell the text formats apart: SGML, mailbox, e-mail, HTML, then by extension, else text."""
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if _REUTERS.search(head[:2048]):
@@ -86,10 +86,10 @@ def _looks_like_mail(start: bytes) -> bool:
     return len(names) == len(lines) and len(_MAIL_HEADERS.intersection(names)) >= 2
 
 
-def _zip_kind(path: Path, data: bytes | None) -> str:
+def _zip_kind(path: PurePath, data: bytes | None) -> str:
     """Tell a Word, OpenDocument or EPUB file from a plain zip by the members inside."""
     try:
-        source = io.BytesIO(data) if data is not None else path
+        source = io.BytesIO(data) if data is not None else str(path)
         with zipfile.ZipFile(source) as z:
             names = set(z.namelist())
             if "mimetype" in names:

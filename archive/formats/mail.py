@@ -17,7 +17,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 
 from archive.formats.mailtext import split_body
-from archive.formats.model import Context, Part
+from archive.formats.model import Buffer, Context, Part
 from archive.formats.textutil import html_paragraphs
 
 # compat32 parses about 19 times faster than policy.default (0.4 against 7.5 ms for a small
@@ -40,7 +40,7 @@ def read_eml(name: str, data: bytes, ctx: Context) -> Iterator[Part]:
     yield from _message_parts(msg, meta, "", ctx, "eml")
 
 
-def read_mbox(name: str, data: bytes, ctx: Context) -> Iterator[Part]:
+def read_mbox(name: str, data: Buffer, ctx: Context) -> Iterator[Part]:
     """Yield every message of a mailbox (mboxo or mboxrd), each with its attachments."""
     starts = [m.end() for m in _MBOX_SPLIT.finditer(data)]
     if not starts or not data[:4096].lstrip().startswith(b"From "):
@@ -164,7 +164,8 @@ def _leaves(part: Message) -> Iterator[Message]:
     """Yield the leaf parts of a message; an attached message is one leaf, not opened here."""
     if part.is_multipart() and part.get_content_type() != "message/rfc822":
         for sub in part.get_payload():
-            yield from _leaves(sub)
+            if isinstance(sub, Message):
+                yield from _leaves(sub)
     else:
         yield part
 
@@ -173,7 +174,7 @@ def _body(part: Message | None) -> tuple[str, bool]:
     """Return the text of the body part (HTML turned into paragraphs) and whether it was HTML."""
     if part is None:
         return "", False
-    payload = part.get_payload(decode=True) or b""
+    payload = _payload(part)
     try:
         content = payload.decode(part.get_content_charset() or "utf-8", errors="replace")
     except LookupError:  # a charset Python does not know
@@ -196,7 +197,13 @@ def _attachment(item: Message, n: int) -> tuple[str, bytes]:
         inner = inner[0] if isinstance(inner, list) and inner else inner
         return filename or f"message-{n}.eml", inner.as_bytes() if isinstance(inner, Message) else b""
     filename = filename.replace("/", "_").replace("\\", "_") or f"attachment-{n}"
-    return filename, item.get_payload(decode=True) or b""
+    return filename, _payload(item)
+
+
+def _payload(part: Message) -> bytes:
+    """Return a leaf part's decoded bytes (base64 and quoted-printable undone)."""
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
 
 
 def _unique(name: str, used: set[str]) -> str:

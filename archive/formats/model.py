@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import mmap
 from dataclasses import dataclass, field, replace
 
 from archive.documents import Removed
 
 MB = 1024 * 1024
+
+# What a reader is given: the bytes, or a read-only memory map of a big archive or mailbox.
+Buffer = bytes | mmap.mmap
 
 
 @dataclass

@@ -84,7 +84,7 @@ def read_pdf(name: str, data: bytes, ctx: Context) -> Iterator[Part]:
 def _metadata(doc: pdfium.PdfDocument) -> dict:
     """Return title, author and creation date from the document information dictionary."""
     info = doc.get_metadata_dict(skip_empty=True)
-    meta = {"pages_count": len(doc)}
+    meta: dict = {"pages_count": len(doc)}
     for key, ours in (("Title", "title"), ("Author", "author"), ("Subject", "subject")):
         if info.get(key) and info[key].strip().lower() not in _PLACEHOLDERS:
             meta[ours] = info[key].strip()
@@ -189,7 +189,7 @@ def _assemble(pages: list[list[Line]], meta: dict) -> Part:
         if text:
             text += "\n\n"
         offsets.append(len(text))
-        kept = []
+        kept: list[Line] = []
         for i, line in enumerate(lines):
             reason = running.get((p, i))
             if reason:

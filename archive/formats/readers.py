@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from archive.clean import decode_bytes
 from archive.formats.containers import read_gzip, read_tar, read_zip
@@ -12,7 +13,7 @@ from archive.formats.office import read_docx, read_epub, read_odt
 from archive.formats.pdf import read_pdf
 from archive.formats.reuters import read_reuters
 
-Reader = Callable[[str, bytes, Context], Iterator[Part]]
+Reader = Callable[[str, Any, Context], Iterator[Part]]  # bytes, or a memory map for STREAMED_KINDS
 
 
 def read_text(name: str, data: bytes, ctx: Context) -> Iterator[Part]:

@@ -89,7 +89,8 @@ def _body(body: str) -> tuple[list[str], list[Removed]]:
     if body.endswith("Reuter") and (len(body) == 6 or not body[-7].isalnum()):
         removed.append(Removed("Reuter", "news-wire sign-off", start=len(body) - 6))
         body = body[:-6]
-    paragraphs, current = [], []
+    paragraphs: list[str] = []
+    current: list[str] = []
     for line in body.split("\n"):
         if (not line.strip() or line[:1].isspace()) and current:
             paragraphs.append(join_lines(current))
