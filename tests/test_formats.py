@@ -71,6 +71,16 @@ def test_detect_by_content(files, name, kind):
     assert detect(files[name], data[:HEAD_BYTES], data) == kind
 
 
+@pytest.mark.parametrize("head, kind", [
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "unsupported:application/msword"),
+    (b"{\\rtf1\\ansi Hello}", "unsupported:application/rtf"),
+    (b"\xff\xd8\xff\xe0" + bytes(100), "unsupported:image/jpeg"),
+    (b"\x7fELF\x02\x01\x01" + bytes(200), "unsupported:ELF executable"),
+])
+def test_detect_names_types_we_do_not_read(head, kind):
+    assert detect(Path("file"), head) == kind
+
+
 def test_detect_mail_without_extension(tmp_path):
     eml = tmp_path / "message"
     eml.write_bytes(bytes(make.make_message("Hello", "Body")))
@@ -129,7 +139,19 @@ def test_pdf_ocr_reads_a_scan(tmp_path):
     pdf = make.make_image_pdf(tmp_path / "scan.pdf", "Harbour strike ends")
     part = only(parts_of(pdf, ocr="eng"))
     assert "Harbour strike ends" in part.text
-    assert part.meta["ocr"] == "eng"
+    assert (part.meta["ocr"], part.meta["ocr_pages"]) == ("eng", [0])
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None,
+                    reason="OCR needs Debian's tesseract-ocr and tesseract-ocr-eng (apt-get install)")
+def test_pdf_ocr_only_where_a_page_has_no_text(tmp_path):
+    pdf = make.make_image_pdf(tmp_path / "mixed.pdf", "Scanned appendix", before="Digital summary.")
+    (plain,) = parts_of(pdf)
+    assert plain.text == "Digital summary." and plain.meta["pages_without_text"] == [1]
+    part = only(parts_of(pdf, ocr="eng"))
+    assert part.meta["ocr_pages"] == [1]
+    assert part.text.startswith("Digital summary.\n\nScanned appendix")
+    assert part.text[part.meta["pages"][1]:].startswith("Scanned appendix")
 
 
 def _tesseract_has(language: str) -> bool:

@@ -27,6 +27,8 @@ _MAIL_HEADERS = {b"from", b"to", b"subject", b"date", b"message-id", b"received"
                  b"mime-version", b"delivered-to", b"cc", b"in-reply-to", b"references"}
 _BY_SUFFIX = {".html": "html", ".htm": "html", ".xhtml": "html", ".shtml": "html", ".eml": "eml",
               ".mbox": "mbox", ".mbx": "mbox", ".sgm": "reuters-sgml", ".sgml": "reuters-sgml"}
+# Text formats whose markup would be indexed as words: reported as unsupported instead.
+_TEXT_NOT_DOCUMENTS = ((b"{\\rtf", "application/rtf"), (b"%!PS", "application/postscript"))
 _ZIP_MIMETYPES = {"application/vnd.oasis.opendocument.text": "odt", "application/epub+zip": "epub"}
 
 
@@ -53,15 +55,20 @@ def detect(path: PurePath, head: bytes, data: bytes | None = None) -> str:
 def _describe(head: bytes) -> str:
     """Name a binary type we do not read, from puremagic's signature database."""
     try:
-        best = puremagic.magic_string(head)[0]
-    except (puremagic.PureError, ValueError, IndexError):
+        matches = puremagic.magic_string(head)
+    except (puremagic.PureError, ValueError):
         return "binary data"
-    return best.mime_type or best.name or "binary data"
+    if not matches:
+        return "binary data"
+    return matches[0].mime_type or matches[0].name or "binary data"  # the most confident match
 
 
 def _text_kind(path: PurePath, head: bytes) -> str:
     """Tell the text formats apart: SGML, mailbox, e-mail, HTML, then by extension, else text."""
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    for signature, mime in _TEXT_NOT_DOCUMENTS:
+        if start.startswith(signature):
+            return "unsupported:" + mime
     if _REUTERS.search(head[:2048]):
         return "reuters-sgml"
     if start.startswith(b"From ") and _MBOX_FROM.match(start):

@@ -63,22 +63,31 @@ def read_pdf(name: str, data: bytes, ctx: Context) -> Iterator[Part]:
     try:
         meta = _metadata(doc)
         pages = [_page_lines(doc, i) for i in range(len(doc))]
-        if not any(pages):
-            if not ctx.ocr:
-                yield Part(error="no text layer (scanned?); OCR is off", meta=meta, format="pdf")
-                return
-            try:
-                pages = [_ocr_page(doc, i, ctx.ocr) for i in range(len(doc))]
-            except OcrUnavailable as exc:
-                yield Part(error=f"no text layer, and OCR is unavailable: {exc}", meta=meta, format="pdf")
-                return
-            meta["ocr"] = ctx.ocr
-            if not any(pages):
-                yield Part(error="no text layer, and OCR found no text", meta=meta, format="pdf")
-                return
+        problem = _fill_blank_pages(doc, pages, meta, ctx.ocr)
     finally:
         doc.close()
+    if not any(pages):
+        yield Part(error=problem or "no text on any page", meta=meta, format="pdf")
+        return
     yield _assemble(pages, meta)
+
+
+def _fill_blank_pages(doc: pdfium.PdfDocument, pages: list[list[Line]], meta: dict, ocr: str) -> str:
+    """OCR the pages without a text layer when OCR is on; return what went wrong, or ''."""
+    blank = [i for i, lines in enumerate(pages) if not lines]
+    if not blank:
+        return ""
+    if not ocr:
+        meta["pages_without_text"] = blank
+        return "no text layer (scanned?); OCR is off"
+    meta["ocr"], meta["ocr_pages"] = ocr, blank
+    try:
+        for i in blank:
+            pages[i] = _ocr_page(doc, i, ocr)
+    except OcrUnavailable as exc:
+        meta["ocr_error"] = str(exc)
+        return f"no text layer, and OCR is unavailable: {exc}"
+    return "no text layer, and OCR found no text"
 
 
 def _metadata(doc: pdfium.PdfDocument) -> dict:
@@ -186,24 +195,27 @@ def _assemble(pages: list[list[Line]], meta: dict) -> Part:
     running = _running_lines(pages)
     text, raw_at, offsets, removed = "", 0, [], []
     for p, lines in enumerate(pages):
-        if text:
-            text += "\n\n"
-        offsets.append(len(text))
         kept: list[Line] = []
+        heads: list[Removed] = []  # removed before the page's first kept line: they stand at its start
+        feet: list[Removed] = []
         for i, line in enumerate(lines):
             reason = running.get((p, i))
             if reason:
-                at = len(text) if not kept else -1  # a footer's place is fixed once the page is built
-                removed.append(Removed(line.text, reason, start=raw_at, at=at))
+                (feet if kept else heads).append(Removed(line.text, reason, start=raw_at))
             else:
                 kept.append(line)
             raw_at += len(line.text) + 1
         raw_at += 1
         body = "\n\n".join(_paragraphs(kept))
+        if text and body:
+            text += "\n\n"
+        offsets.append(len(text))  # an empty page gets the offset where the text stands
+        for r in heads:
+            r.at = len(text)
         text += body
-        for r in removed:
-            if r.at == -1:
-                r.at = len(text)
+        for r in feet:
+            r.at = len(text)
+        removed += heads + feet
     if not text.strip():
         return Part(error="no text left once running headers and footers were removed", meta=meta, format="pdf")
     meta["pages"] = offsets
