@@ -16,8 +16,8 @@ from archive.clean import looks_binary
 logger = logging.getLogger(__name__)
 
 HEAD_BYTES = 8192
-SUPPORTED_KINDS = ("text", "html", "pdf", "docx", "odt", "eml", "mbox", "epub", "reuters-sgml",
-                   "zip", "tar", "gzip")
+SUPPORTED_KINDS = frozenset({"text", "html", "pdf", "docx", "odt", "eml", "mbox", "epub", "reuters-sgml",
+                             "zip", "tar", "gzip"})
 
 _HTML = re.compile(rb"^\s*(<!doctype html|<html|<head|<meta|<body|<!--)", re.IGNORECASE)
 _REUTERS = re.compile(rb"<!DOCTYPE lewis|<REUTERS\b")
