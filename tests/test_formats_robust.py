@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fixtures.formats import make
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archive.formats import HEAD_BYTES, SUPPORTED_KINDS, Part, detect, read_parts
-from fixtures.formats import make
 
 
 @pytest.fixture(scope="module")
