@@ -113,12 +113,12 @@ def test_attached_message_is_read_as_a_message(tmp_path):
 def test_mbox_from_lines_in_bodies_are_unescaped(tmp_path):
     box = tmp_path / "rd.mbox"
     box.write_bytes(b"From a@example.org Mon Jan  1 00:00:00 2024\nFrom: a@example.org\nSubject: one\n\n"
-                    b"Line\n>From here on\n\nFrom b@example.org Mon Jan  1 00:00:00 2024\n"
+                    b"Line\n>From here on\nFrom there too\n\nFrom b@example.org Mon Jan  1 00:00:00 2024\n"
                     b"From: b@example.org\nSubject: two\n\nSecond\n")
     parts = parts_of(box)
     assert [p.title for p in parts] == ["one", "two"]
     assert [p.subpath for p in parts] == ["#1", "#2"]  # no Message-ID: numbered in mailbox order
-    assert parts[0].text == "Line From here on"
+    assert parts[0].text == "Line From here on From there too"
 
 
 def test_links_stay_consistent_inside_an_archive(tmp_path):

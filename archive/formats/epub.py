@@ -77,4 +77,5 @@ def _chapter(z: zipfile.ZipFile, path: str, ctx: Context) -> tuple[str, list[str
     except KeyError:
         return "", []
     title, paras = html_paragraphs(read_zip_member(z, info, ctx))
-    return (paras[0] if paras else title), paras
+    heading = paras[0] if paras and len(paras[0]) <= 120 else ""  # chapters open with their heading
+    return heading or title, paras

@@ -23,7 +23,9 @@ from archive.formats.textutil import html_paragraphs
 # compat32 parses about 19 times faster than policy.default (0.4 against 7.5 ms for a small
 # message here); headers are decoded (RFC 2047) by hand below instead.
 _PARSER = BytesParser(policy=policy.compat32)
-_MBOX_SPLIT = re.compile(rb"^From [^\n]*\n", re.MULTILINE)
+# A message starts at a "From " line at the top of the file or after a blank line, so an
+# unescaped "From " inside a paragraph (mboxo writers) does not cut a message in two.
+_MBOX_SPLIT = re.compile(rb"(?:\A|(?<=\n\n)|(?<=\n\r\n))From [^\n]*\n")
 _MBOXRD_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _KNOWN_HEADERS = ("from", "to", "subject", "date", "message-id")
