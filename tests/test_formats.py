@@ -202,8 +202,8 @@ def test_epub_chapters_in_spine_order(files):
 
 def test_reuters_elements_dates_and_categories(files):
     parts = parts_of(files["sgm"])
-    assert [p.subpath for p in parts] == ["#1", "#2", "#3"]
-    first, brief, empty = parts
+    assert [p.subpath for p in parts] == ["#1", "#2", "#4", "#3"]
+    first, brief, unproc, empty = parts
     assert first.title == "BAHIA COCOA REVIEW"
     assert first.meta["datetime"] == "1987-02-26T15:01:01"
     assert (first.meta["topics"], first.meta["places"]) == (["cocoa"], ["el-salvador", "usa"])
@@ -211,6 +211,9 @@ def test_reuters_elements_dates_and_categories(files):
     assert "<throughout>" in first.text and "M&A" in first.text and "Müller" in first.text
     assert "Reuter" not in first.text and first.removed[0].reason == "news-wire sign-off"
     assert brief.title == "STANDARD OIL SETS DIVIDEND" and brief.meta["date"] == "1987-03-02"
+    assert unproc.title == "FEDERAL RESERVE WEEKLY REPORT 1 - FEB 26"
+    assert unproc.text.split("\n\n")[1:] == ["Two weeks ended Feb 25 daily avgs-mlns",
+                                              "Net free reserves.............644 vs.....1,337"]
     assert empty.skipped.startswith("no title and no body")
 
 

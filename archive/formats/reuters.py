@@ -65,6 +65,9 @@ def _element(attrs_text: str, inner: str, index: int) -> Part:
     if not title and not paragraphs:
         return Part(subpath=subpath, skipped=f"no title and no body (TEXT TYPE={text_type})", meta=meta,
                     format="reuters-sgml")
+    if not title and paragraphs and len(paragraphs[0]) <= 100:  # UNPROC items open with a headline
+        title = paragraphs[0]
+        meta["title_source"] = "first line"
     text = "\n\n".join(paragraphs)
     for r in removed:
         r.at = len(text)
@@ -86,8 +89,8 @@ def _body(body: str) -> tuple[list[str], list[Removed]]:
     """Split a body into paragraphs (an indented line starts one) and remove the "Reuter" sign-off."""
     removed = []
     body = body.rstrip()
-    if body.endswith("Reuter") and (len(body) == 6 or not body[-7].isalnum()):
-        removed.append(Removed("Reuter", "news-wire sign-off", start=len(body) - 6))
+    if body[-6:].lower() == "reuter" and (len(body) == 6 or not body[-7].isalnum()):
+        removed.append(Removed(body[-6:], "news-wire sign-off", start=len(body) - 6))
         body = body[:-6]
     paragraphs: list[str] = []
     current: list[str] = []
