@@ -121,6 +121,11 @@ def test_pdf_running_heads_and_page_numbers_removed(files):
     assert [r.text for r in part.removed if r.reason.startswith("page number")] == [f"Page {n}" for n in range(1, 5)]
 
 
+def test_pdf_korean_text_layer(tmp_path):
+    pdf = make.make_korean_pdf(tmp_path / "ko.pdf", ["혜산시 광산에서 폭발 사고가", "발생했다."])
+    assert only(parts_of(pdf)).text == "혜산시 광산에서 폭발 사고가 발생했다."
+
+
 def test_pdf_password_protected(tmp_path):
     pdf = make.make_pdf(tmp_path / "locked.pdf", [["Secret minutes."]], password="s3cret")
     (part,) = parts_of(pdf)
