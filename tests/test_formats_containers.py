@@ -69,6 +69,14 @@ def test_gzip_bomb_refused_while_streaming(tmp_path):
     assert part.subpath == "!/zeros.txt" and part.error.startswith("refused: compression ratio above 100:1")
 
 
+def test_tar_gz_bomb_refused_once(tmp_path):
+    bomb = make.make_tar(tmp_path / "bomb.tar.gz", {"a.txt": b"fine", "zeros.bin": bytes(20 * 1024 * 1024),
+                                                     "b.txt": b"never reached"}, gz=True)
+    parts = parts_of(bomb)
+    assert [(p.subpath, bool(p.error)) for p in parts] == [("!/a.txt", False), ("!/zeros.bin", True)]
+    assert "compression ratio above 100:1" in parts[1].error
+
+
 def test_total_size_and_member_count_are_bounded(tmp_path):
     z = make.make_zip(tmp_path / "many.zip", {f"{i}.txt": b"word " * 50 for i in range(5)})
     parts = parts_of(z, limits=Limits(max_members=3))

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import functools
+import tempfile
 from pathlib import Path
 
 import pytest
 from fixtures.formats import make
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archive.formats import HEAD_BYTES, SUPPORTED_KINDS, Part, detect, read_parts
 
 
-@pytest.fixture(scope="module")
-def samples(tmp_path_factory) -> dict[str, bytes]:
-    """A small valid file of each kind, to be cut and scrambled."""
-    d = tmp_path_factory.mktemp("robust")
+@functools.cache
+def samples() -> dict[str, bytes]:
+    """A small valid file of each kind, to be cut and scrambled (not a fixture: hypothesis would print it)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return _write_samples(Path(tmp))
+
+
+def _write_samples(d: Path) -> dict[str, bytes]:
+    """Write the samples into d and return their bytes."""
     msg = make.make_message("Hi", "Body", attachments=(("a.txt", b"attached", "text/plain"),))
     files = {
         "pdf": make.make_pdf(d / "a.pdf", [["One paragraph of text."], ["Another page."]]),
@@ -41,18 +48,18 @@ def read_all(data: bytes, kind: str) -> list[Part]:
     return parts
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None)
 @given(kind=st.sampled_from(sorted(SUPPORTED_KINDS - {"text", "html"})), cut=st.floats(0, 1))
-def test_truncated_files_never_raise(samples, kind, cut):
-    data = samples[kind]
+def test_truncated_files_never_raise(kind, cut):
+    data = samples()[kind]
     read_all(data[: int(len(data) * cut)], kind)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None)
 @given(kind=st.sampled_from(sorted(SUPPORTED_KINDS - {"text", "html"})), at=st.floats(0, 1),
        junk=st.binary(min_size=1, max_size=16))
-def test_scrambled_files_never_raise(samples, kind, at, junk):
-    data = bytearray(samples[kind])
+def test_scrambled_files_never_raise(kind, at, junk):
+    data = bytearray(samples()[kind])
     pos = int((len(data) - 1) * at)
     data[pos:pos + len(junk)] = junk
     read_all(bytes(data), kind)

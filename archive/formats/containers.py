@@ -28,6 +28,10 @@ class Refused(Exception):
     """A member exceeds a limit; the message says which."""
 
 
+class StreamRefused(Refused):
+    """A compressed stream inflated past a limit: nothing after this point can be read."""
+
+
 def read_zip(name: str, data: Buffer, ctx: Context) -> Iterator[Part]:
     """Yield the parts of every member of a zip file."""
     if _too_deep(ctx):
@@ -77,6 +81,9 @@ def _tar_members(stream: IO[bytes], ctx: Context) -> Iterator[Part]:
                 _admit(info.name, info.size, info.size, ctx)
                 handle = tar.extractfile(info)
                 body = handle.read() if handle is not None else b""
+            except StreamRefused as exc:
+                yield Part(subpath=prefix, error=str(exc))
+                return
             except Refused as exc:
                 yield Part(subpath=prefix, error=str(exc))
                 continue
@@ -170,13 +177,13 @@ class _BoundedGzip(io.RawIOBase):
     def readinto(self, buffer) -> int:
         """Inflate into `buffer`, checking the total and the ratio as the stream grows."""
         while not self._pending:
-            if self._inflate.eof and self._inflate.unused_data:  # a second gzip member follows
+            if self._inflate.eof and self._inflate.unused_data.strip(b"\x00"):  # another gzip member
                 rest = self._inflate.unused_data
                 self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
                 self._pending = self._inflate.decompress(rest, _CHUNK)
                 continue
             source = self._inflate.unconsumed_tail or self._raw.read(_CHUNK)
-            if not source:
+            if not source or (self._inflate.eof and not source.strip(b"\x00")):  # end, or NUL padding
                 return 0
             self._pending = self._inflate.decompress(source, _CHUNK)
         n = min(len(buffer), len(self._pending))
@@ -198,9 +205,9 @@ class _BoundedGzip(io.RawIOBase):
     def _check(self) -> None:
         limits = self._ctx.limits
         if self._out > limits.max_total_bytes:
-            raise Refused(f"refused: decompresses to more than {limits.max_total_bytes:,} bytes")
+            raise StreamRefused(f"refused: decompresses to more than {limits.max_total_bytes:,} bytes")
         if self._out > limits.ratio_floor and self._out > limits.max_ratio * self._packed:
-            raise Refused(f"refused: compression ratio above {limits.max_ratio}:1 (a gzip bomb?)")
+            raise StreamRefused(f"refused: compression ratio above {limits.max_ratio}:1 (a gzip bomb?)")
 
 
 def _file(data: Buffer) -> IO[bytes]:
