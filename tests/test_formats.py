@@ -171,7 +171,7 @@ def _tesseract_has(language: str) -> bool:
                     reason="Korean OCR needs Debian's tesseract-ocr-kor, and fonts-nanum to draw the test page")
 def test_pdf_ocr_reads_korean(tmp_path):
     pdf = make.make_image_pdf(tmp_path / "scan-ko.pdf", "혜산 광산 폭발 사고", font=make.KOREAN_FONT)
-    part = only(parts_of(pdf, ocr="eng+kor"))
+    part = only(parts_of(pdf, ocr="kor"))
     assert part.text == "혜산 광산 폭발 사고"
 
 
