@@ -28,6 +28,7 @@ _PARSER = BytesParser(policy=policy.compat32)
 _MBOX_SPLIT = re.compile(rb"(?:\A|(?<=\n\n)|(?<=\n\r\n))From [^\n]*\n")
 _MBOXRD_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
 _MSGID = re.compile(r"<([^<>\s]+)>")
+_HEADER_BYTES = 64 * 1024  # enough for any real header block
 _KNOWN_HEADERS = ("from", "to", "subject", "date", "message-id")
 
 
@@ -49,13 +50,18 @@ def read_mbox(name: str, data: Buffer, ctx: Context) -> Iterator[Part]:
         yield Part(error="not a mailbox: no 'From ' separator line", format="mbox")
         return
     ends = [m.start() for m in _MBOX_SPLIT.finditer(data)][1:] + [len(data)]
-    messages = []
-    for start, end in zip(starts, ends):
-        msg = _PARSER.parsebytes(_MBOXRD_FROM.sub(rb"\1", data[start:end]))
-        messages.append((msg, _headers(msg)))
-    parents = {m["message_id"]: m.get("in_reply_to", "") for _, m in messages if m.get("message_id")}
+    spans = list(zip(starts, ends))
+    # First pass, headers only, for the thread roots; then one message at a time, so a large
+    # mailbox is never held in memory parsed.
+    parents = {}
+    for start, end in spans:
+        head = _headers(_PARSER.parsebytes(data[start:min(end, start + _HEADER_BYTES)], headersonly=True))
+        if head.get("message_id"):
+            parents[head["message_id"]] = head.get("in_reply_to", "")
     seen: set[str] = set()
-    for index, (msg, meta) in enumerate(messages, 1):
+    for index, (start, end) in enumerate(spans, 1):
+        msg = _PARSER.parsebytes(_MBOXRD_FROM.sub(rb"\1", data[start:end]))
+        meta = _headers(msg)
         key = meta.get("message_id", "")
         subpath = f"#{key}" if key and key not in seen else f"#{index}"
         seen.add(key)

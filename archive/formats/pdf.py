@@ -1,7 +1,7 @@
 """Read a PDF with PDFium (pypdfium2): text per page, paragraphs from line geometry, running heads removed.
 
 pypdfium2 was chosen over pdfminer.six after measuring both on the same generated files
-(docs/formats.md): same text, about 15-25 times faster, and it renders pages for OCR too.
+(docs/formats.md): the same text, 7-12 times faster, and it renders pages for OCR too.
 """
 
 from __future__ import annotations
