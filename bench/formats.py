@@ -2,6 +2,7 @@
 
     python bench/formats.py                  # mixed folder: files, documents, failures, speed per format
     python bench/formats.py --compare-pdf    # PDFium (pypdfium2) against pdfminer.six on the same PDFs
+    python bench/formats.py --reuters DIR    # every .sgm file of an unpacked Reuters-21578: counts, reasons
 
 The folder is generated (tests/fixtures/formats/make.py) with a few files that must fail
 (password, scan, corrupt, encrypted member, unsupported type) so the failure column is exercised;
@@ -110,6 +111,28 @@ def _count(s: Counter, reasons: Counter, parts: list, size: int) -> None:
             s["documents"] += 1
 
 
+def read_reuters(root: Path) -> None:
+    """Read every .sgm file under root; print documents, skipped and failed elements with reasons."""
+    counts: Counter = Counter()
+    reasons: Counter = Counter()
+    start, size = time.perf_counter(), 0
+    for path in sorted(root.rglob("*.sgm")):
+        size += path.stat().st_size
+        counts["files"] += 1
+        for part in read_parts(path, None, "reuters-sgml"):
+            if part.error or part.skipped:
+                counts["failed" if part.error else "skipped"] += 1
+                reasons[f"{path.name}{part.subpath}: {part.error or part.skipped}"] += 1
+            else:
+                counts["documents"] += 1
+                counts[f"TYPE={part.meta.get('text_type')}"] += 1
+    seconds = time.perf_counter() - start
+    print(dict(counts))
+    print(f"{seconds:.1f} s, {counts['documents'] / seconds:,.0f} documents/s, {size / seconds / 1e6:.1f} MB/s")
+    for reason in sorted(reasons):
+        print("  ", reason)
+
+
 def compare_pdf(n: int) -> None:
     """Read the same PDFs with PDFium and with pdfminer.six through the same post-processing."""
     from archive.formats import pdf as ours
@@ -185,7 +208,11 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=10, help="files of each format in the mixed folder")
     parser.add_argument("--compare-pdf", action="store_true", help="compare PDF libraries instead")
     parser.add_argument("--dir", type=Path, help="keep the generated folder here")
+    parser.add_argument("--reuters", type=Path, help="read an unpacked Reuters-21578 folder instead")
     args = parser.parse_args()
+    if args.reuters:
+        read_reuters(args.reuters)
+        return
     if args.compare_pdf:
         compare_pdf(args.files)
         return
