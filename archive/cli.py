@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import html
+import io
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -147,7 +149,11 @@ def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count:
     try:
         with Archive(settings) as archive:
             if fmt:
-                total = _export(archive, query, sort, fmt, not no_aliases)
+                try:
+                    total = _export(archive, query, sort, fmt, not no_aliases)
+                except BrokenPipeError:
+                    _quiet_stdout()  # the reader (`| head`) has all it wanted
+                    sys.exit(0)
             else:
                 result = archive.search(query, limit=0 if count else limit, offset=offset, sort=sort,
                                         facets=as_json, aliases=not no_aliases)
@@ -166,6 +172,15 @@ def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count:
         _fail(exc)
         return
     sys.exit(0 if total else EXIT_NO_MATCH)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so Python's exit flush does not fail on a closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
 
 
 def _print_hits(result) -> None:  # type: ignore[no-untyped-def]
