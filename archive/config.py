@@ -27,6 +27,7 @@ class Settings:
     index: Path = field(default=Path("index"), metadata={"help": "index folder"})
     collections: dict[str, Path] = field(default_factory=dict, metadata={"help": "collection name -> folder"})
     max_file_mb: float = field(default=50.0, metadata={"help": "files larger than this are reported, not read"})
+    ocr: str = field(default="", metadata={"help": "tesseract languages to OCR PDF pages without text, e.g. 'eng+kor' ('' is off)"})
     batch_size: int = field(default=500, metadata={"help": "documents per commit during ingest"})
     full_procs: int = field(default=1, metadata={"help": "indexing processes for `ingest --full` (Whoosh's multiprocess writer)"})
     include: list[str] = field(default_factory=list, metadata={"help": "glob patterns of files to read (empty: every supported file)"})

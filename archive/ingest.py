@@ -28,7 +28,7 @@ from archive.config import Settings
 from archive.documents import Document, document_id
 from archive.engine import WhooshEngine
 from archive.errors import ArchiveError, SourceUnreadable
-from archive.extract import extract_file
+from archive.extract import extract_documents
 from archive.lock import ingest_lock
 from archive.manifest import Entry, Manifest
 from archive.walk import Collection, Problem, os_reason, walk
@@ -218,6 +218,9 @@ class _Pass:
         self.known = known  # entries that let a file be skipped as unchanged
         self.previous = previous  # what the index held before the run (added vs updated, deletions)
         self.seen: set[str] = set()
+        # A file's entries (one per document it gave), for the unchanged check and for failures.
+        self.known_files = _by_file(known)
+        self.previous_files = _by_file(previous)
 
     def run(self, collections: list[Collection], progress: Progress | None) -> None:
         """Visit every file, then delete documents whose files are gone, then flush."""
@@ -238,66 +241,92 @@ class _Pass:
         self.sink.flush(gone, final=True)
 
     def visit(self, coll: Collection, path: Path) -> None:
-        """Decide what one file needs, and do it."""
+        """Decide what one file needs, and do it.
+
+        A file may hold several documents (messages, archive members): its manifest entries share
+        its relative path, and all of them are kept, replaced or deleted together.
+        """
         relpath = path.relative_to(coll.root).as_posix()
-        doc_id = document_id(coll.name, relpath)
-        if doc_id in self.seen:  # the same file named twice
+        file_id = document_id(coll.name, relpath)
+        if file_id in self.seen:  # the same file named twice
             return
-        self.seen.add(doc_id)
+        self.seen.add(file_id)
+        prevs = self.known_files.get((coll.name, relpath), [])
+        olds = self.previous_files.get((coll.name, relpath), [])
         try:
             st = os.stat(path)
         except OSError as exc:
-            return self.fail(path, os_reason(exc), doc_id)
-        prev = self.known.get(doc_id)
-        if prev and (prev.size, prev.mtime_ns, prev.pipeline) == (st.st_size, st.st_mtime_ns, PIPELINE_VERSION):
+            return self.fail(path, os_reason(exc), olds)
+        if prevs and all((p.size, p.mtime_ns, p.pipeline) == (st.st_size, st.st_mtime_ns, PIPELINE_VERSION) for p in prevs):
             self.report.unchanged += 1
+            self.seen.update(p.id for p in prevs)
             return
         if st.st_size > self.settings.max_bytes:
-            return self.fail(path, f"too large ({st.st_size:,} bytes; the limit is {self.settings.max_bytes:,})", doc_id)
+            return self.fail(path, f"too large ({st.st_size:,} bytes; the limit is {self.settings.max_bytes:,})", olds)
         try:
             with open(path, "rb") as f:
                 raw_hash = hashlib.sha1(f.read()).hexdigest()
         except OSError as exc:
-            return self.fail(path, os_reason(exc), doc_id)
-        if prev and (prev.raw_hash, prev.pipeline) == (raw_hash, PIPELINE_VERSION):
+            return self.fail(path, os_reason(exc), olds)
+        if prevs and all((p.raw_hash, p.pipeline) == (raw_hash, PIPELINE_VERSION) for p in prevs):
             self.report.unchanged += 1
             self.report.rehashed += 1
-            self.sink.touch(replace(prev, size=st.st_size, mtime_ns=st.st_mtime_ns))
+            self.seen.update(p.id for p in prevs)
+            for p in prevs:
+                self.sink.touch(replace(p, size=st.st_size, mtime_ns=st.st_mtime_ns))
             return
-        doc = self.extract(coll, path, doc_id)
-        if doc is None:
+        docs = self.extract(coll, path, olds)
+        if docs is None:
             return
-        if doc_id in self.previous:
-            self.report.updated += 1
-        else:
-            self.report.added += 1
-        self.sink.note("update" if doc_id in self.previous else "add", str(path))
-        self.sink.add(doc, Entry(doc.id, coll.name, relpath, doc.size, doc.mtime_ns, doc.content_hash,
-                                 raw_hash, doc.pipeline))
+        for doc in docs:
+            self.seen.add(doc.id)
+            updated = doc.id in self.previous
+            self.report.updated += updated
+            self.report.added += not updated
+            self.sink.note("update" if updated else "add", doc.path + doc.relpath[len(relpath):])
+            self.sink.add(doc, Entry(doc.id, coll.name, relpath, doc.size, doc.mtime_ns, doc.content_hash,
+                                     raw_hash, doc.pipeline))
 
-    def extract(self, coll: Collection, path: Path, doc_id: str) -> Document | None:
-        """Return the cleaned document, or None after reporting why it could not be made."""
+    def extract(self, coll: Collection, path: Path, prevs: list[Entry]) -> list[Document] | None:
+        """Return the cleaned documents of a file, or None after reporting why it could not be read."""
         try:
-            doc = extract_file(path, collection=coll.name, root=coll.root, max_bytes=self.settings.max_bytes)
-            garbled = _garbled_share(doc.title + doc.text)
-            if garbled > MAX_GARBLED:
-                raise SourceUnreadable(f"undecodable: {garbled:.0%} of the characters are control or replacement "
-                                       f"characters (read as {doc.encoding}; no known encoding fits)")
-            return doc
+            docs, problems = extract_documents(path, collection=coll.name, root=coll.root,
+                                               max_bytes=self.settings.max_bytes, ocr=self.settings.ocr)
+            for doc in docs:
+                garbled = _garbled_share(doc.title + doc.text)
+                if garbled > MAX_GARBLED:
+                    raise SourceUnreadable(f"undecodable: {garbled:.0%} of the characters are control or replacement "
+                                           f"characters (read as {doc.encoding}; no known encoding fits)")
         except SourceUnreadable as exc:
-            self.fail(path, str(exc), doc_id)
+            return self.fail(path, str(exc), prevs)
         except Exception as exc:  # noqa: BLE001 - one bad file must never stop the batch
             logger.exception("unexpected error cleaning %s", path)
-            self.fail(path, f"could not be cleaned: {type(exc).__name__}: {exc}", doc_id)
-        return None
+            return self.fail(path, f"could not be cleaned: {type(exc).__name__}: {exc}", prevs)
+        for problem in problems:
+            where = str(path) + problem.subpath
+            if problem.skipped:
+                self.report.skipped.append(Problem(where, problem.reason))
+            elif not docs and len(problems) == 1:
+                return self.fail(path, problem.reason, prevs)
+            else:
+                self.report.failed.append(Problem(where, problem.reason))
+        return docs
 
-    def fail(self, path: Path | str, reason: str, doc_id: str | None = None) -> None:
-        """Report a failed file; its previous version, if any, stays in the index."""
-        prev = self.previous.get(doc_id) if doc_id else None
-        kept = prev is not None and self.sink.keep(prev)
+    def fail(self, path: Path | str, reason: str, prevs: list[Entry] = ()) -> None:  # type: ignore[assignment]
+        """Report a failed file; its previous documents, if any, stay in the index."""
+        kept = bool(prevs) and all([self.sink.keep(p) for p in prevs])
+        self.seen.update(p.id for p in prevs)
         self.report.failed.append(Problem(str(path), reason, kept_previous=kept))
         if self.strict:
             raise ArchiveError(f"{path}: {reason} (--strict: the run stops at the first failure)")
+
+
+def _by_file(entries: dict[str, Entry]) -> dict[tuple[str, str], list[Entry]]:
+    """Group manifest entries by the file they came from."""
+    out: dict[tuple[str, str], list[Entry]] = {}
+    for entry in entries.values():
+        out.setdefault((entry.collection, entry.relpath), []).append(entry)
+    return out
 
 
 class _Sink:

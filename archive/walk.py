@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Protocol
 
 from archive.config import Settings
-from archive.extract import SUPPORTED_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ def _walk_dir(folder: Path, exclude: Callable[[str], bool], include: Callable[[s
             continue
         path = Path(entry.path)
         try:
-            if entry.is_symlink() and not _inside(entry.path, root):
+            if entry.is_symlink() and os.path.exists(entry.path) and not _inside(entry.path, root):
                 # A link must not pull a file from elsewhere on the machine into the archive.
                 report.skipped.append(Problem(entry.path, "symbolic link to a place outside the collection"))
                 continue
@@ -88,8 +87,6 @@ def _walk_dir(folder: Path, exclude: Callable[[str], bool], include: Callable[[s
             _report_odd(entry, report)
         elif include is not None and not include(entry.name):
             continue
-        elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            report.skipped.append(Problem(str(path), f"unsupported file type {path.suffix or '(none)'}"))
         else:
             yield path
 

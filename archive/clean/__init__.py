@@ -5,6 +5,6 @@ from archive.clean.html import CleanHtml, clean_html
 from archive.clean.text import CleanText, clean_text
 
 # Stored with every document; a change re-cleans files whose bytes did not change (DESIGN.md §7).
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 __all__ = ["PIPELINE_VERSION", "CleanHtml", "CleanText", "clean_html", "clean_text", "decode_bytes", "looks_binary"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import re
 import logging
 import os
 import shutil
@@ -195,7 +196,8 @@ class WhooshEngine:
         out = {}
         with self.searcher() as s:
             for f in s.all_stored_fields():
-                out[f["id"]] = FileState(f["id"], f["collection"], f["relpath"], f.get("size", 0),
+                relpath = f.get("source_relpath") or f["relpath"]  # the file's, for every part of it
+                out[f["id"]] = FileState(f["id"], f["collection"], relpath, f.get("size", 0),
                                          f.get("mtime_ns", 0), f.get("content_hash", ""), f.get("pipeline", ""))
         return out
 
@@ -306,7 +308,26 @@ def _fields(doc: Document) -> dict:
         "removed": json.dumps([r.__dict__ for r in doc.removed], ensure_ascii=False),
         "date_source": doc.date_source, "size": doc.size, "mtime_ns": doc.mtime_ns,
         "ingested_at": doc.ingested_at, "pipeline": doc.pipeline, "encoding": doc.encoding,
+        "file_id": doc.file_id or doc.id, "source_relpath": doc.meta.get("source_relpath", doc.relpath),
+        "format": doc.format, "meta": json.dumps(doc.meta, ensure_ascii=False, default=str),
+        "sender": _people(doc.meta.get("from")), "recipients": _people(doc.meta.get("to"), doc.meta.get("cc")),
+        "topics": ",".join(doc.meta.get("topics") or []), "places": ",".join(doc.meta.get("places") or []),
     }
+
+
+def _people(*values: object) -> str:
+    """Return the comma-separated keys `from:`/`to:` match: each address, its user part, its name."""
+    keys: list[str] = []
+    for value in values:
+        items = value if isinstance(value, list) else [value] if value else []
+        for item in items:
+            text = str(item)
+            for m in re.finditer(r"[\w.+-]+@[\w.-]+", text):
+                keys += [m.group(0), m.group(0).split("@")[0]]
+            name = re.sub(r"<[^>]*>|[\w.+-]+@[\w.-]+|[\"',]", " ", text).strip()
+            if name:
+                keys.append(" ".join(name.split()))
+    return ",".join(dict.fromkeys(k.lower() for k in keys if k))
 
 
 def _document(f: dict) -> Document:
@@ -318,6 +339,7 @@ def _document(f: dict) -> Document:
         language=f.get("lang", ""), content_hash=f.get("content_hash", ""), size=f.get("size", 0),
         mtime_ns=f.get("mtime_ns", 0), removed=removed, encoding=f.get("encoding", ""),
         ingested_at=f.get("ingested_at", ""), pipeline=f.get("pipeline", ""),
+        format=f.get("format", ""), file_id=f.get("file_id", f["id"]), meta=json.loads(f.get("meta") or "{}"),
     )
 
 
