@@ -19,8 +19,11 @@ from archive.clean.lines import (
     match_rules,
     split_lines,
 )
+from archive.clean.classify import LineModel, default_model, may_remove
 from archive.clean.rules import LineRule, find_source, generic_rules
 from archive.documents import Removed
+
+_DEFAULT = "default"
 
 
 @dataclass
@@ -33,17 +36,25 @@ class CleanText:
     paragraphs: list[str] = field(default_factory=list)
 
 
-def clean_text(raw: str, *, learnt: frozenset[str] = frozenset(), source_hint: str = "") -> CleanText:
+def clean_text(
+    raw: str,
+    *,
+    learnt: frozenset[str] = frozenset(),
+    source_hint: str = "",
+    model: LineModel | None | str = _DEFAULT,
+) -> CleanText:
     """Clean one plain-text document.
 
     :param learnt: whitespace-normalised lines known to be boilerplate of this source (they recur
         across many of its documents).
     :param source_hint: a source name already known (for example from HTML metadata).
+    :param model: the learned line classifier; the shipped one by default, None to use rules only.
     """
     lines = split_lines(raw)
     src = find_source(raw)
     rules: tuple[LineRule, ...] = generic_rules() + (src.rules if src else ())
     _judge(lines, rules, learnt, capitalised_words(raw))
+    _judge_by_model(lines, default_model() if model == _DEFAULT else model)  # type: ignore[arg-type]
     _keep_paragraph_middles(lines)
     text, removed, paragraphs = _assemble(lines)
     return CleanText(text, removed, source_hint or (src.name if src else ""), paragraphs)
@@ -61,6 +72,17 @@ def _judge(lines: list[Line], rules: tuple[LineRule, ...], learnt: frozenset[str
     for i, line in enumerate(lines):
         if line.reason is None and _next_to_caption(lines, i) and is_tag_line(line.text, _all_words(line.text)):
             line.reason = "image tag list"
+
+
+def _judge_by_model(lines: list[Line], model: LineModel | None) -> None:
+    """Mark lines the learned classifier is confident about; never the first line (the headline)."""
+    if model is None or len(lines) < 2:
+        return
+    wanted = [i > 0 and line.reason is None and may_remove(line.text) for i, line in enumerate(lines)]
+    probs = model.score_lines([line.text for line in lines], wanted)
+    for line, p, want in zip(lines, probs, wanted):
+        if want and p >= model.threshold:
+            line.reason = f"looks like boilerplate (line classifier, p={p:.2f})"
 
 
 def _all_words(text: str) -> set[str]:
