@@ -22,12 +22,15 @@ from lxml import etree
 
 from archive.clean.blocks import Block, page_blocks, parse_html
 from archive.clean.classify import LineModel
+from archive.clean.lines import match_rules
 from archive.clean.meta import normalise_date
+from archive.clean.rules import generic_rules
 from archive.clean.text import clean_text
 from archive.documents import Removed
 
 logger = logging.getLogger(__name__)
 
+_TITLE_SEARCH = 3  # the headline is looked for among the first paragraphs of the extracted text
 _MIN_MAIN_TEXT = 200  # characters; below this the extraction is treated as a failure
 _FALLBACK_NOTE = ("main-text extractor returned too little; used the page's blocks outside navigation, "
                   "header, footer, asides and other boilerplate places")
@@ -59,13 +62,11 @@ def clean_html(raw: str, *, learnt: frozenset[str] = frozenset(), model: LineMod
     blocks = page_blocks(root) if root is not None else []
     main, notes = _main_text(raw, blocks)
     cleaned = clean_text(main, learnt=learnt, source_hint=meta["source"], model=model)
-    paragraphs = cleaned.paragraphs
-    dropped = bool(paragraphs and meta["title"] and _same(paragraphs[0], meta["title"]))
-    if dropped:
-        paragraphs = paragraphs[1:]
+    paragraphs, labels = _drop_title(cleaned.paragraphs, meta["title"])
+    dropped = len(paragraphs) < len(cleaned.paragraphs)
     text = "\n\n".join(paragraphs)
     # Blocks the extractor kept but the text cleaner removed are reported by the cleaner, with its reason.
-    removed = _left_out_blocks(blocks, main) + cleaned.removed
+    removed = _left_out_blocks(blocks, main) + labels + cleaned.removed
     return CleanHtml(
         text=text,
         removed=removed,
@@ -133,6 +134,24 @@ def _main_text(raw: str, blocks: list[Block]) -> tuple[str, list[str]]:
     return text, ["main-text extractor returned too little text"] if not text else []
 
 
+def _drop_title(paragraphs: list[str], title: str) -> tuple[list[str], list[Removed]]:
+    """Take the headline out of the text (it is the title) with the section labels above it."""
+    if not title:
+        return paragraphs, []
+    for k, para in enumerate(paragraphs[:_TITLE_SEARCH]):
+        if _same(para, title):
+            above = paragraphs[:k]
+            if all(_is_label(p) for p in above):
+                return paragraphs[k + 1:], [Removed(p, "section label above the headline", -1, 0) for p in above]
+            return paragraphs[:k] + paragraphs[k + 1:], []
+    return paragraphs, []
+
+
+def _is_label(text: str) -> bool:
+    """Return True for a kicker such as 'Business' or 'North Korea': a few words, no sentence."""
+    return "\n" not in text and len(text.split()) <= 4 and not text.rstrip().endswith((".", "!", "?"))
+
+
 def _left_out_blocks(blocks: list[Block], kept: str) -> list[Removed]:
     """Return the page's visible blocks that are not in the kept text, with a reason for each."""
     kept_norm = f" {_norm(kept)} "
@@ -143,7 +162,8 @@ def _left_out_blocks(blocks: list[Block], kept: str) -> list[Removed]:
         seen.add(block.text)
         if f" {_norm(block.text)} " in kept_norm:
             continue
-        out.append(Removed(block.text, block.place or "outside the main text", -1, -1))
+        reason = block.place or match_rules(block.text, generic_rules()) or "outside the main text"
+        out.append(Removed(block.text, reason, -1, -1))
     return out
 
 

@@ -20,10 +20,13 @@ from archive.clean.lines import (
     split_lines,
 )
 from archive.clean.classify import LineModel, default_model, may_remove
+from archive.clean.meta import source_from_boilerplate
 from archive.clean.rules import LineRule, find_source, generic_rules
 from archive.documents import Removed
 
 _DEFAULT = "default"
+RELATED = "related links list"
+_LIST_ITEM_MAX_WORDS = 20
 
 
 @dataclass
@@ -57,7 +60,8 @@ def clean_text(
     _judge_by_model(lines, default_model() if model == _DEFAULT else model)  # type: ignore[arg-type]
     _keep_paragraph_middles(lines)
     text, removed, paragraphs = _assemble(lines)
-    return CleanText(text, removed, source_hint or (src.name if src else ""), paragraphs)
+    signed = source_from_boilerplate([(r.text, r.reason) for r in removed])
+    return CleanText(text, removed, source_hint or (src.name if src else "") or signed, paragraphs)
 
 
 def _judge(lines: list[Line], rules: tuple[LineRule, ...], learnt: frozenset[str], caps: set[str]) -> None:
@@ -65,6 +69,7 @@ def _judge(lines: list[Line], rules: tuple[LineRule, ...], learnt: frozenset[str
         line.reason = match_rules(line.text, rules)
         if line.reason is None and line.key in learnt:
             line.reason = "repeated in many documents of this source"
+    _mark_related_tail(lines)
     for i, line in enumerate(lines):
         if line.reason is None and is_tag_line(line.text, caps):
             line.reason = "image tag list"
@@ -72,6 +77,25 @@ def _judge(lines: list[Line], rules: tuple[LineRule, ...], learnt: frozenset[str
     for i, line in enumerate(lines):
         if line.reason is None and _next_to_caption(lines, i) and is_tag_line(line.text, _all_words(line.text)):
             line.reason = "image tag list"
+
+
+def _mark_related_tail(lines: list[Line]) -> None:
+    """Mark the list under a 'Related' heading when everything after the heading is short list items."""
+    for h, line in enumerate(lines):
+        if line.reason != RELATED or len(line.text.split()) > 4:
+            continue
+        rest = lines[h + 1:]
+        if rest and all(r.reason or _list_item(r.text) for r in rest):
+            for r in rest:
+                r.reason = r.reason or RELATED
+            return
+
+
+def _list_item(text: str) -> bool:
+    """Return True for a headline-like list item: short, and bulleted or without a final full stop."""
+    body = text.lstrip("-–—•·*▶►> ").strip()
+    bullet = len(body) < len(text.strip())
+    return len(body.split()) <= _LIST_ITEM_MAX_WORDS and (bullet or not body.endswith("."))
 
 
 def _judge_by_model(lines: list[Line], model: LineModel | None) -> None:
