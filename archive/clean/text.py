@@ -25,6 +25,7 @@ from archive.clean.rules import LineRule, find_source, generic_rules
 from archive.documents import Removed
 
 _DEFAULT = "default"
+_MAX_PASSES = 8
 RELATED = "related links list"
 _LIST_ITEM_MAX_WORDS = 20
 
@@ -53,15 +54,31 @@ def clean_text(
     :param source_hint: a source name already known (for example from HTML metadata).
     :param model: the learned line classifier; the shipped one by default, None to use rules only.
     """
-    lines = split_lines(raw)
     src = find_source(raw)
     rules: tuple[LineRule, ...] = generic_rules() + (src.rules if src else ())
-    _judge(lines, rules, learnt, capitalised_words(raw))
-    _judge_by_model(lines, default_model() if model == _DEFAULT else model)  # type: ignore[arg-type]
-    _keep_paragraph_middles(lines)
-    text, removed, paragraphs = _assemble(lines)
-    signed = source_from_boilerplate([(r.text, r.reason) for r in removed])
-    return CleanText(text, removed, source_hint or (src.name if src else "") or signed, paragraphs)
+    scorer: LineModel | None = default_model() if model == _DEFAULT else model  # type: ignore[assignment]
+    removed: list[Line] = []
+    text, origin, spans = raw, None, []
+    # Removing a line changes its neighbours' context, so clean until nothing changes: the result
+    # is then a fixed point, and cleaning it again gives it back unchanged (idempotent).
+    for _ in range(_MAX_PASSES):
+        lines = split_lines(text)
+        if origin is not None:
+            for line in lines:
+                line.start = origin[line.start]
+        _judge(lines, rules, learnt, capitalised_words(text))
+        _judge_by_model(lines, scorer)
+        _keep_paragraph_middles(lines)
+        now = [line for line in lines if line.reason]
+        removed += now
+        kept, spans = _assemble([line for line in lines if not line.reason])
+        if not now or kept == text:
+            break
+        text, origin = kept, {at: start for at, start, _ in spans}
+    paragraphs = text.split("\n\n") if text else []
+    removals = _place_removals(removed, spans)
+    signed = source_from_boilerplate([(r.text, r.reason) for r in removals])
+    return CleanText(text, removals, source_hint or (src.name if src else "") or signed, paragraphs)
 
 
 def _judge(lines: list[Line], rules: tuple[LineRule, ...], learnt: frozenset[str], caps: set[str]) -> None:
@@ -135,24 +152,32 @@ def _keep_paragraph_middles(lines: list[Line]) -> None:
             line.reason = None
 
 
-def _assemble(lines: list[Line]) -> tuple[str, list[Removed], list[str]]:
-    """Join kept lines (a block's lines by newline, blocks by a blank line) and place removals."""
-    paragraphs: list[list[str]] = []
-    removed: list[Removed] = []
-    last_block = None
-    length = 0  # length of the text assembled so far
+def _assemble(lines: list[Line]) -> tuple[str, list[tuple[int, int, int]]]:
+    """Join kept lines (a block's lines by newline, blocks by a blank line).
+
+    Return the text and, per line, (offset in the text, offset in the original, length).
+    """
+    parts: list[str] = []
+    spans: list[tuple[int, int, int]] = []
+    length, last_block = 0, None
     for line in lines:
-        if line.reason:
-            removed.append(Removed(line.text, line.reason, line.start, length))
-            continue
-        if line.block != last_block or not paragraphs:
-            if paragraphs:
-                length += 2
-            paragraphs.append([line.text])
-            last_block = line.block
-        else:
-            length += 1
-            paragraphs[-1].append(line.text)
+        if parts:
+            sep = "\n" if line.block == last_block else "\n\n"
+            parts.append(sep)
+            length += len(sep)
+        spans.append((length, line.start, len(line.text)))
+        parts.append(line.text)
         length += len(line.text)
-    blocks = ["\n".join(p) for p in paragraphs]
-    return "\n\n".join(blocks), removed, blocks
+        last_block = line.block
+    return "".join(parts), spans
+
+
+def _place_removals(removed: list[Line], spans: list[tuple[int, int, int]]) -> list[Removed]:
+    """Return the removed lines in original order, each placed at the end of the kept text before it."""
+    out, k = [], 0
+    for line in sorted(removed, key=lambda x: x.start):
+        while k < len(spans) and spans[k][1] < line.start:
+            k += 1
+        at = spans[k - 1][0] + spans[k - 1][2] if k else 0
+        out.append(Removed(line.text, line.reason or "", line.start, at))
+    return out
