@@ -129,7 +129,10 @@ def _main_text(raw: str, blocks: list[Block]) -> tuple[str, list[str]]:
     if len(text) >= _MIN_MAIN_TEXT:
         return text, []
     fallback = "\n".join(b.text for b in blocks if b.place is None)
-    if len(fallback) > len(text):
+    # A short extraction that took in menus or footers is worse than the page's own unmarked blocks.
+    marked = {_norm(b.text) for b in blocks if b.place}
+    leaked = any(_norm(line) in marked for line in text.split("\n") if line.strip())
+    if fallback and (len(fallback) > len(text) or leaked):
         return fallback, [_FALLBACK_NOTE]
     return text, ["main-text extractor returned too little text"] if not text else []
 
@@ -154,13 +157,16 @@ def _is_label(text: str) -> bool:
 
 def _left_out_blocks(blocks: list[Block], kept: str) -> list[Removed]:
     """Return the page's visible blocks that are not in the kept text, with a reason for each."""
-    kept_norm = f" {_norm(kept)} "
+    kept_lines = {_norm(x) for x in kept.split("\n")}
+    kept_norm = f" {' '.join(kept_lines)} "
     out, seen = [], set()
     for block in blocks:
         if block.text in seen:
             continue
         seen.add(block.text)
-        if f" {_norm(block.text)} " in kept_norm:
+        norm = _norm(block.text)
+        # A short block ("News") is kept only as a whole line: as a substring it would match anywhere.
+        if norm in kept_lines or (len(norm.split()) >= 4 and f" {norm} " in kept_norm):
             continue
         reason = block.place or match_rules(block.text, generic_rules()) or "outside the main text"
         out.append(Removed(block.text, reason, -1, -1))

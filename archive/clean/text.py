@@ -72,9 +72,10 @@ def clean_text(
         now = [line for line in lines if line.reason]
         removed += now
         kept, spans = _assemble([line for line in lines if not line.reason])
-        if not now or kept == text:
-            break
+        done = not now or kept == text
         text, origin = kept, {at: start for at, start, _ in spans}
+        if done:
+            break
     paragraphs = text.split("\n\n") if text else []
     removals = _place_removals(removed, spans)
     signed = source_from_boilerplate([(r.text, r.reason) for r in removals])
