@@ -160,10 +160,18 @@ def time_text_articles(folder: Path, limit: int = 500) -> tuple[float, float]:
     return statistics.median(times) * 1000, statistics.quantiles(times, n=10)[-1] * 1000
 
 
+def _default_corpus() -> Path:
+    """Return ../shared/corpora/html-sample beside the checkout (or beside the worktrees' folder)."""
+    for base in (ROOT.parent, ROOT.parent.parent):
+        if (base / "shared/corpora/html-sample").is_dir():
+            return base / "shared/corpora/html-sample"
+    return ROOT.parent / "shared/corpora/html-sample"
+
+
 def main() -> int:
     """Print the side-by-side table."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("corpus", nargs="?", default=str(ROOT.parent.parent / "shared/corpora/html-sample"))
+    ap.add_argument("corpus", nargs="?", default=str(_default_corpus()))
     ap.add_argument("--bbc", default="/tmp/corpora/bbc", help="plain-text articles to time")
     args = ap.parse_args()
     pages = list(read_pages(Path(args.corpus)))
