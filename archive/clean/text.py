@@ -2,10 +2,13 @@
 
 Stages, in order:
 1. split the text into blocks (paragraphs) of lines, keeping offsets;
-2. judge each line: generic rules, the source's own rules, lines learnt as boilerplate from the
-   corpus, image tag lines;
+2. judge each line, three layers: rules kept as data (generic, then the source's own), lines
+   learnt from the corpus (they recur in many documents of the source), then generic evidence:
+   the list under a closing "Related" heading, image tag lines, and the learned line classifier
+   for what is left (only when it is confident; never the first line or a long sentence);
 3. remove judged lines only from the edges of their block (never from the middle of a paragraph);
-4. assemble the cleaned text and record where each removed line stood.
+4. assemble the cleaned text; repeat until nothing changes (a removal changes its neighbours'
+   context), then record where each removed line stood in the original and in the result.
 """
 
 from __future__ import annotations
