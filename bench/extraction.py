@@ -24,10 +24,10 @@ from bs4 import BeautifulSoup
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from archive.clean.classify import LineModel  # noqa: E402
 from archive.clean.corpus import Labeller, Page, block_lines, normalise, read_pages, shingles, tokens  # noqa: E402
 from archive.clean.html import clean_html  # noqa: E402
 from archive.clean.text import clean_text  # noqa: E402
-from archive.clean.classify import LineModel  # noqa: E402
 from archive.clean.training import (  # noqa: E402
     Rows,
     choose_threshold,

@@ -15,13 +15,13 @@ ROOT = Path(__file__).resolve().parent.parent
 MENU = ["Home", "News", "World", "Business", "Sport", "Culture", "Opinion", "Video", "Login"]
 ARTICLE = [
     "Ferry fares rise as fuel costs bite",
-    "The island ferry operator will add a fuel surcharge to every ticket from next month, blaming the "
-    "rising price of marine diesel for a sharp increase in its running costs.",
+    ("The island ferry operator will add a fuel surcharge to every ticket from next month, blaming the "
+     "rising price of marine diesel for a sharp increase in its running costs."),
     "Islanders fear knock-on costs",
-    "Shopkeepers on the island said the surcharge would push up the price of goods that arrive by "
-    "ferry, from fresh food to building materials, and called on the council to step in.",
-    "The operator said the surcharge would be reviewed every three months and removed when fuel "
-    "prices fall back to last year's level.",
+    ("Shopkeepers on the island said the surcharge would push up the price of goods that arrive by "
+     "ferry, from fresh food to building materials, and called on the council to step in."),
+    ("The operator said the surcharge would be reviewed every three months and removed when fuel "
+     "prices fall back to last year's level."),
 ]
 
 

@@ -84,22 +84,24 @@ def clean_html(raw: str, *, learnt: frozenset[str] = frozenset(), model: LineMod
 
 def read_metadata(root: etree._Element | None) -> dict[str, str]:
     """Return title, source (site name), date, url, language and author from the page's markup."""
+    if root is None:
+        return dict.fromkeys(("title", "source", "date", "url", "language", "author"), "")
+    page = root
+
     def meta(*keys: str) -> str:
         for key in keys:
-            for value in root.xpath("//meta[@property=$k or @name=$k or @itemprop=$k]/@content", k=key):
+            for value in page.xpath("//meta[@property=$k or @name=$k or @itemprop=$k]/@content", k=key):
                 if value.strip():
                     return " ".join(value.split())
         return ""
 
     def first(path: str) -> str:
-        found = root.xpath(path)
+        found = page.xpath(path)
         if not found:
             return ""
         item = found[0]
         return " ".join((item if isinstance(item, str) else item.text_content()).split())
 
-    if root is None:
-        return dict.fromkeys(("title", "source", "date", "url", "language", "author"), "")
     title = meta("og:title", "twitter:title", "dc.title") or first("//h1")
     if not title:
         title = re.split(r"\s+[|–—-]\s+", first("//title"))[0]

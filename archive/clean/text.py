@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from archive.clean.classify import LineModel, default_model, may_remove
 from archive.clean.lines import (
     Line,
     capitalised_words,
@@ -22,7 +23,6 @@ from archive.clean.lines import (
     match_rules,
     split_lines,
 )
-from archive.clean.classify import LineModel, default_model, may_remove
 from archive.clean.meta import source_from_boilerplate
 from archive.clean.rules import LineRule, find_source, generic_rules
 from archive.documents import Removed
@@ -61,7 +61,8 @@ def clean_text(
     rules: tuple[LineRule, ...] = generic_rules() + (src.rules if src else ())
     scorer: LineModel | None = default_model() if model == _DEFAULT else model  # type: ignore[assignment]
     removed: list[Line] = []
-    text, origin, spans = raw, None, []
+    text, origin = raw, None
+    spans: list[tuple[int, int, int]] = []
     # Removing a line changes its neighbours' context, so clean until nothing changes: the result
     # is then a fixed point, and cleaning it again gives it back unchanged (idempotent).
     for _ in range(_MAX_PASSES):
