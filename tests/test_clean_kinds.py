@@ -47,6 +47,9 @@ def test_header_and_caption_kinds_are_removed_at_the_top(line, reason):
         ("Never miss the latest news by signing up to our newsletter today!", "promo: newsletter or subscription"),
         ("For the latest stories and breaking news updates download the Nationnews apps for iOS and Android.", "promo: app download"),
         ("PC Gamer Newsletter", "promo: newsletter or subscription"),
+        ("Join now for unlimited access to every article", "promo: newsletter or subscription"),
+        ("More from Harbour Gazette", "promo: read more link"),
+        ("Recommended for you", "promo: read more link"),
         ("▶ 서울경제리뷰 앱 다운로드하고 최신 뉴스 받아보기", "promo: app download or subscription (Korean)"),
         ("Like the Valley Courier on Facebook and follow @ValleyCourier on Twitter", "share/follow buttons"),
         ("Follow TechWire Daily on X, LinkedIn and Threads", "share/follow buttons"),
@@ -107,6 +110,16 @@ def test_tag_line_beside_a_caption_is_removed_without_proper_noun_evidence():
         "The meeting is on 21 April 2022 at the town hall.",
         "Related party transactions rose sharply.",
         "jane.doe.mp@parliament.example",  # a list of addresses can be the article itself
+        "By Monday, the strike had ended and dockers were back at work",
+        "By Friday the port was working normally again.",
+        "By Anna Lee's own account, the talks were close to collapse.",
+        "Recommended daily salt intake was cut by the agency on Tuesday.",
+        "Users were told to download the government's contact-tracing app by Friday.",
+        "Copyright law changes were approved by parliament on Tuesday.",
+        "The rise of the newsletter",
+        "Join the queue for tickets now open",
+        "Date night ideas for 2024",
+        "Written by Shakespeare in 1600, the play still draws crowds.",
     ],
 )
 def test_content_that_resembles_boilerplate_is_kept(line):
