@@ -108,7 +108,10 @@ def _fill_from_html(doc: Document, raw: str, learnt: frozenset[str]) -> None:
 def _fill_date(doc: Document, raw: str) -> None:
     if doc.date:
         return
+    # A dateline or byline that cleaning removed is the best evidence in the text.
+    dateline = "\n".join(r.text for r in doc.removed if r.reason in ("date line", "byline"))
     for value, origin in (
+        (date_from_text(dateline), "text"),
         (date_from_text(doc.title + "\n" + doc.text), "text"),
         (date_from_name(os.path.basename(doc.relpath)), "filename"),
         (date_from_mtime(doc.mtime_ns), "mtime"),
