@@ -21,7 +21,7 @@ test: install-test chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q --upgrade pip "setuptools>=77"
 
 # A normal (non-editable) install, so the tests see the package as users get it (rules as package data).
 install: $(BIN)/python
