@@ -20,7 +20,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from archive.clean import PIPELINE_VERSION
@@ -31,7 +31,7 @@ from archive.errors import ArchiveError, SourceUnreadable
 from archive.extract import extract_file
 from archive.lock import ingest_lock
 from archive.manifest import Entry, Manifest
-from archive.walk import Collection, Problem, os_reason, walk
+from archive.walk import Collection, Problem, os_reason, walk, walk_relative  # noqa: F401 - walk: for the CLI
 
 logger = logging.getLogger(__name__)
 LAST_INGEST = "last-ingest.json"
@@ -221,13 +221,13 @@ class _Pass:
 
     def run(self, collections: list[Collection], progress: Progress | None) -> None:
         """Visit every file, then delete documents whose files are gone, then flush."""
-        files = [(c, p) for c in collections for p in walk(c, self.settings, self.report)]
+        files = [(c, p, r) for c in collections for p, r in walk_relative(c, self.settings, self.report)]
         self.report.files = len(files)
         if self.strict and self.report.failed:
             p = self.report.failed[0]
             raise ArchiveError(f"{p.path}: {p.reason} (--strict: the run stops at the first failure)")
-        for done, (coll, path) in enumerate(files, 1):
-            self.visit(coll, path)
+        for done, (coll, path, relpath) in enumerate(files, 1):
+            self.visit(coll, path, relpath)
             if progress is not None:
                 progress(done, len(files))
         whole = {c.name for c in collections if c.only is None}
@@ -237,9 +237,8 @@ class _Pass:
             self.sink.note("delete", self.previous[i].relpath)
         self.sink.flush(gone, final=True)
 
-    def visit(self, coll: Collection, path: Path) -> None:
+    def visit(self, coll: Collection, path: str, relpath: str) -> None:
         """Decide what one file needs, and do it."""
-        relpath = path.relative_to(coll.root).as_posix()
         doc_id = document_id(coll.name, relpath)
         if doc_id in self.seen:  # the same file named twice
             return
@@ -262,7 +261,7 @@ class _Pass:
         if prev and (prev.raw_hash, prev.pipeline) == (raw_hash, PIPELINE_VERSION):
             self.report.unchanged += 1
             self.report.rehashed += 1
-            self.sink.touch(replace(prev, size=st.st_size, mtime_ns=st.st_mtime_ns))
+            self.sink.touch(prev._replace(size=st.st_size, mtime_ns=st.st_mtime_ns))
             return
         doc = self.extract(coll, path, doc_id)
         if doc is None:
@@ -271,14 +270,14 @@ class _Pass:
             self.report.updated += 1
         else:
             self.report.added += 1
-        self.sink.note("update" if doc_id in self.previous else "add", str(path))
+        self.sink.note("update" if doc_id in self.previous else "add", path)
         self.sink.add(doc, Entry(doc.id, coll.name, relpath, doc.size, doc.mtime_ns, doc.content_hash,
                                  raw_hash, doc.pipeline))
 
-    def extract(self, coll: Collection, path: Path, doc_id: str) -> Document | None:
+    def extract(self, coll: Collection, path: str, doc_id: str) -> Document | None:
         """Return the cleaned document, or None after reporting why it could not be made."""
         try:
-            doc = extract_file(path, collection=coll.name, root=coll.root, max_bytes=self.settings.max_bytes)
+            doc = extract_file(Path(path), collection=coll.name, root=coll.root, max_bytes=self.settings.max_bytes)
             garbled = _garbled_share(doc.title + doc.text)
             if garbled > MAX_GARBLED:
                 raise SourceUnreadable(f"undecodable: {garbled:.0%} of the characters are control or replacement "
@@ -291,7 +290,7 @@ class _Pass:
             self.fail(path, f"could not be cleaned: {type(exc).__name__}: {exc}", doc_id)
         return None
 
-    def fail(self, path: Path | str, reason: str, doc_id: str | None = None) -> None:
+    def fail(self, path: str, reason: str, doc_id: str | None = None) -> None:
         """Report a failed file; its previous version, if any, stays in the index."""
         prev = self.previous.get(doc_id) if doc_id else None
         kept = prev is not None and self.sink.keep(prev)
@@ -379,9 +378,7 @@ class _BuildSink(_Sink):
 
 
 def _count_documents(manifest: Manifest, report: IngestReport) -> None:
-    entries = manifest.entries()
-    report.documents = len(entries)
-    report.distinct_texts = len({e.content_hash for e in entries.values()})
+    report.documents, report.distinct_texts = manifest.counts()
 
 
 def _record(index_dir: Path, report: IngestReport) -> None:

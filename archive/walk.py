@@ -46,47 +46,56 @@ class Reporter(Protocol):
 
 def walk(coll: Collection, settings: Settings, report: Reporter) -> Iterator[Path]:
     """Yield the supported files of a collection, sorted, skipping excluded names and loops."""
+    for path, _ in walk_relative(coll, settings, report):
+        yield Path(path)
+
+
+def walk_relative(coll: Collection, settings: Settings, report: Reporter) -> Iterator[tuple[str, str]]:
+    """Yield (path, path relative to the collection's folder) of its supported files, as `walk`.
+
+    Plain strings, not `Path` objects: at 100,000 files pathlib's parsing was most of a no-change run.
+    """
     if coll.only is not None:
-        yield coll.only
+        yield str(coll.only), coll.only.relative_to(coll.root).as_posix()
         return
     exclude = _matcher(settings.exclude)
     include = _matcher(settings.include) if settings.include else None
     visited: set[tuple[int, int]] = set()
-    yield from _walk_dir(coll.root, exclude, include, visited, report)
+    yield from _walk_dir(str(coll.root), "", exclude, include, visited, report)
 
 
-def _walk_dir(folder: Path, exclude: Callable[[str], bool], include: Callable[[str], bool] | None,
-              visited: set[tuple[int, int]], report: Reporter) -> Iterator[Path]:
+def _walk_dir(folder: str, rel: str, exclude: Callable[[str], bool], include: Callable[[str], bool] | None,
+              visited: set[tuple[int, int]], report: Reporter) -> Iterator[tuple[str, str]]:
     try:
         st = os.stat(folder)
         with os.scandir(folder) as it:
             entries = sorted(it, key=lambda e: e.name)
     except OSError as exc:
-        report.failed.append(Problem(str(folder), f"cannot list folder: {exc.strerror}"))
+        report.failed.append(Problem(folder, f"cannot list folder: {exc.strerror}"))
         return
     if (st.st_dev, st.st_ino) in visited:
-        report.skipped.append(Problem(str(folder), "symbolic link loop (folder already walked)"))
+        report.skipped.append(Problem(folder, "symbolic link loop (folder already walked)"))
         return
     visited.add((st.st_dev, st.st_ino))
     for entry in entries:
-        if exclude(entry.name):
+        name = entry.name
+        if exclude(name):
             continue
-        path = Path(entry.path)
         try:
             is_dir, is_file = entry.is_dir(), entry.is_file()
         except OSError as exc:  # a link loop (ELOOP); a vanished file just answers False
             report.failed.append(Problem(entry.path, os_reason(exc)))
             continue
         if is_dir:
-            yield from _walk_dir(path, exclude, include, visited, report)
+            yield from _walk_dir(entry.path, rel + name + "/", exclude, include, visited, report)
         elif not is_file:
             _report_odd(entry, report)
-        elif include is not None and not include(entry.name):
+        elif include is not None and not include(name):
             continue
-        elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            report.skipped.append(Problem(str(path), f"unsupported file type {path.suffix or '(none)'}"))
+        elif (suffix := os.path.splitext(name)[1]).lower() not in SUPPORTED_SUFFIXES:
+            report.skipped.append(Problem(entry.path, f"unsupported file type {suffix or '(none)'}"))
         else:
-            yield path
+            yield entry.path, rel + name
 
 
 def _report_odd(entry: os.DirEntry, report: Reporter) -> None:
