@@ -46,14 +46,29 @@ class Manifest:
     def __init__(self, index_dir: Path, readonly: bool = False):
         self.path = Path(index_dir) / FILENAME
         if readonly:
-            # A dry run touches nothing: read the file if there is one, else start from nothing.
-            where = f"file:{self.path}?mode=ro" if self.path.is_file() else "file::memory:"
-            self._db = sqlite3.connect(where, uri=True, isolation_level=None)
-            if not self.path.is_file():
-                self._db.executescript(_SCHEMA)
+            self._db = self._open_readonly()
         else:
             self._db = sqlite3.connect(self.path, isolation_level=None)
             self._db.executescript(_SCHEMA)
+
+    def _open_readonly(self) -> sqlite3.Connection:
+        """Open the file read-only (a dry run touches nothing), or an empty manifest in memory.
+
+        A run killed while creating the file may have left it without tables, or with a journal
+        that only a writer can roll back: then the caller rebuilds from the index, in memory.
+        """
+        if self.path.is_file():
+            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
+            try:
+                names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                if {"files", "meta"} <= names:
+                    return db
+            except sqlite3.Error as exc:
+                logger.info("cannot read %s read-only (%s): starting from the index", self.path, exc)
+            db.close()
+        db = sqlite3.connect(":memory:", isolation_level=None)
+        db.executescript(_SCHEMA)
+        return db
 
     def stamp(self) -> str | None:
         """Return the stamp of the index commit the manifest describes, or None."""

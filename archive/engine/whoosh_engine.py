@@ -70,16 +70,18 @@ class WhooshEngine:
         index.create_in(str(path), build_schema()).close()
         return cls(path)
 
-    def write(self, add: Iterable[Document] = (), delete: Iterable[str] = ()) -> int:
+    def write(self, add: Iterable[Document] = (), delete: Iterable[str] = (), *, merge: bool = True) -> int:
         """Delete documents by id and add (or replace) documents, in one commit.
 
         Returns the number of documents added. The commit is atomic: a crash leaves the index at
-        its previous commit. Raises `IndexLocked` when another writer holds the lock.
+        its previous commit. Raises `IndexLocked` when another writer holds the lock. With
+        `merge=False` the commit adds a segment without merging small ones: an ingest merges
+        once, at its last commit, instead of at every batch.
         """
         ix = open_index(self.path)
         try:
             added = 0
-            with _writer(ix, self.path) as writer:  # commits on success, cancels (and unlocks) on error
+            with _writer(ix, self.path, merge=merge) as writer:
                 for doc_id in delete:
                     writer.delete_by_term("id", doc_id)
                 for doc in add:
@@ -246,14 +248,21 @@ class WhooshEngine:
 
 
 @contextmanager
-def _writer(ix: index.Index, path: Path, **kwargs: object) -> Iterator:
-    """Open a writer without waiting (`IndexLocked` if taken) and always commit or cancel it."""
+def _writer(ix: index.Index, path: Path, merge: bool = True, **kwargs: object) -> Iterator:
+    """Open a writer without waiting (`IndexLocked` if taken); commit it, or cancel it on any error.
+
+    A writer that is neither committed nor cancelled keeps Whoosh's lock (DESIGN.md §2).
+    """
     try:
         writer = ix.writer(timeout=0, **kwargs)
     except LockError as exc:
         raise IndexLocked(f"Another process is writing to the index at {path}") from exc
-    with writer:
+    try:
         yield writer
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit(merge=merge)
 
 
 # Files of an index folder that are not index data and move with it through a full rebuild.
