@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -104,6 +105,7 @@ class WhooshEngine:
             kwargs: dict = {"limitmb": limitmb}
             if procs > 1:
                 kwargs.update(procs=procs, multisegment=True)
+                _die_with_parent_after_fork()
             with _writer(ix, self.path, **kwargs) as writer:
                 yield lambda doc: writer.add_document(**_fields(doc))
         finally:
@@ -269,6 +271,33 @@ def _writer(ix: index.Index, path: Path, merge: bool = True, **kwargs: object) -
 _CARRY_OVER = ("README*", ".gitkeep")
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
+
+
+_PR_SET_PDEATHSIG = 1
+_fork_hook_installed = False
+
+
+def _die_with_parent_after_fork() -> None:
+    """Make forked children (Whoosh's indexing workers) die with the process that forked them.
+
+    Otherwise a `kill -9` of a `--full` build leaves the workers blocked forever, holding the
+    ingest lock they inherited, and every later run exits 75.
+    """
+    global _fork_hook_installed
+    if _fork_hook_installed or not hasattr(os, "register_at_fork"):
+        return
+    parent = os.getpid()
+
+    def in_child() -> None:
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):  # not Linux: nothing to do
+            return
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    os.register_at_fork(after_in_child=in_child)
+    _fork_hook_installed = True
 
 
 def _exchange(a: Path, b: Path) -> bool:
