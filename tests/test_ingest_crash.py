@@ -99,7 +99,8 @@ def test_kill_9_loop_then_normal_run_equals_a_fresh_build(tmp_path):
     assert state(index) == state(fresh)
     assert len(state(index)) == len(list(src.rglob("*.txt")))
     assert not list(tmp_path.glob(".ix.full-*"))
-    print(f"kill -9 loop: {kills} kills in {round_} runs, {stale_manifests} stale manifests rebuilt; final index equals a fresh build")
+    print(f"kill -9 loop: {kills} kills in {round_} runs, {stale_manifests} stale manifests rebuilt; "
+          "final index equals a fresh build")
 
 
 class Searching:
