@@ -31,7 +31,8 @@ from archive.errors import ArchiveError, SourceUnreadable
 from archive.extract import extract_file
 from archive.lock import ingest_lock
 from archive.manifest import Entry, Manifest
-from archive.walk import Collection, Problem, os_reason, walk, walk_relative  # noqa: F401 - walk: for the CLI
+from archive.walk import (  # noqa: F401 - collections_for and walk: for the CLI
+    Collection, Problem, collections_for, os_reason, walk, walk_relative)
 
 logger = logging.getLogger(__name__)
 LAST_INGEST = "last-ingest.json"
@@ -89,25 +90,6 @@ class IngestReport:
                   for p in self.failed]
         lines += [f"  skipped: {p.path}: {p.reason}" for p in self.skipped]
         return "\n".join(lines)
-
-
-def collections_for(paths: list[str], settings: Settings) -> list[Collection]:
-    """Return the collections to ingest: the named paths, or the configured collections."""
-    if not paths:
-        if not settings.collections:
-            raise ArchiveError("Nothing to ingest: name files or folders, or configure [collections]")
-        return [Collection(name, Path(folder).resolve()) for name, folder in settings.collections.items()]
-    out = []
-    configured = {Path(f).resolve(): name for name, f in settings.collections.items()}
-    for p in paths:
-        path = Path(p).resolve()
-        if not path.exists():
-            raise ArchiveError(f"No such file or folder: {p}")
-        if path.is_dir():
-            out.append(Collection(configured.get(path, path.name), path))
-        else:
-            out.append(Collection(configured.get(path.parent, path.parent.name), path.parent, only=path))
-    return out
 
 
 def ingest(paths: list[str], settings: Settings, *, dry_run: bool = False, full: bool = False,
@@ -234,8 +216,9 @@ class _Pass:
         whole = {c.name for c in collections if c.only is None}
         gone = [i for i, e in self.previous.items() if e.collection in whole and i not in self.seen]
         self.report.deleted = len(gone)
+        roots = {c.name: c.root for c in collections}
         for i in gone:
-            self.sink.note("delete", self.previous[i].relpath)
+            self.sink.note("delete", os.path.join(roots[self.previous[i].collection], self.previous[i].relpath))
         self.sink.flush(gone, final=True)
 
     def visit(self, coll: Collection, path: str, relpath: str) -> None:

@@ -1,4 +1,4 @@
-"""Walk a collection's folder: sorted, following links without looping, skipping excluded names.
+"""Collections and their files: sorted, following links without looping, skipping excluded names.
 
 Every file that cannot be walked (a link loop, a broken link, a pipe) is reported with a reason.
 """
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from archive.config import Settings
+from archive.errors import ArchiveError
 from archive.extract import SUPPORTED_SUFFIXES
 
 
@@ -42,6 +43,25 @@ class Reporter(Protocol):
 
     failed: list[Problem]
     skipped: list[Problem]
+
+
+def collections_for(paths: list[str], settings: Settings) -> list[Collection]:
+    """Return the collections to ingest: the named paths, or the configured collections."""
+    if not paths:
+        if not settings.collections:
+            raise ArchiveError("Nothing to ingest: name files or folders, or configure [collections]")
+        return [Collection(name, Path(folder).resolve()) for name, folder in settings.collections.items()]
+    out = []
+    configured = {Path(f).resolve(): name for name, f in settings.collections.items()}
+    for p in paths:
+        path = Path(p).resolve()
+        if not path.exists():
+            raise ArchiveError(f"No such file or folder: {p}")
+        if path.is_dir():
+            out.append(Collection(configured.get(path, path.name), path))
+        else:
+            out.append(Collection(configured.get(path.parent, path.parent.name), path.parent, only=path))
+    return out
 
 
 def walk(coll: Collection, settings: Settings, report: Reporter) -> Iterator[Path]:
