@@ -29,7 +29,8 @@ class Settings:
     max_file_mb: float = field(default=50.0, metadata={"help": "files larger than this are reported, not read"})
     ocr: str = field(default="", metadata={"help": "tesseract languages to OCR PDF pages without text, e.g. 'eng+kor' ('' is off)"})
     batch_size: int = field(default=500, metadata={"help": "documents per commit during ingest"})
-    full_procs: int = field(default=1, metadata={"help": "indexing processes for `ingest --full` (Whoosh's multiprocess writer)"})
+    full_procs: int = field(default=1, metadata={"help": "indexing processes for `ingest --full` (Whoosh's multiprocess "
+                                                         "writer: faster on idle cores; its count is checked before the swap)"})
     include: list[str] = field(default_factory=list, metadata={"help": "glob patterns of files to read (empty: every supported file)"})
     # README files describe a folder; they are not documents of the collection.
     exclude: list[str] = field(default_factory=lambda: [".*", "*~", "*.tmp", "*.part", "*.swp", "README", "README.*"],

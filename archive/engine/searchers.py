@@ -35,11 +35,10 @@ def open_index(path: Path) -> Index:
 
 def _exists(path: Path) -> bool:
     """Return True when an index is in the folder, looking twice across a non-atomic folder swap."""
-    for _ in range(2):
-        if path.is_dir() and index.exists_in(str(path)):
-            return True
-        time.sleep(0.05)
-    return False
+    if path.is_dir() and index.exists_in(str(path)):
+        return True
+    time.sleep(0.05)  # the moment between two renames when renameat2 is not available
+    return path.is_dir() and index.exists_in(str(path))
 
 
 def generation_key(path: Path, ix: Index) -> tuple[int, int, int]:

@@ -12,6 +12,7 @@ import re
 import logging
 import os
 import shutil
+import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -76,16 +77,18 @@ class WhooshEngine:
         index.create_in(str(path), build_schema()).close()
         return cls(path)
 
-    def write(self, add: Iterable[Document] = (), delete: Iterable[str] = ()) -> int:
+    def write(self, add: Iterable[Document] = (), delete: Iterable[str] = (), *, merge: bool = True) -> int:
         """Delete documents by id and add (or replace) documents, in one commit.
 
         Returns the number of documents added. The commit is atomic: a crash leaves the index at
-        its previous commit. Raises `IndexLocked` when another writer holds the lock.
+        its previous commit. Raises `IndexLocked` when another writer holds the lock. With
+        `merge=False` the commit adds a segment without merging small ones: an ingest merges
+        once, at its last commit, instead of at every batch.
         """
         ix = open_index(self.path)
         try:
             added = 0
-            with _writer(ix, self.path) as writer:  # commits on success, cancels (and unlocks) on error
+            with _writer(ix, self.path, merge=merge) as writer:
                 for doc_id in delete:
                     writer.delete_by_term("id", doc_id)
                 for doc in add:
@@ -108,6 +111,7 @@ class WhooshEngine:
             kwargs: dict = {"limitmb": limitmb}
             if procs > 1:
                 kwargs.update(procs=procs, multisegment=True)
+                _die_with_parent_after_fork()
             with _writer(ix, self.path, **kwargs) as writer:
                 yield lambda doc: writer.add_document(**_fields(doc))
         finally:
@@ -268,20 +272,54 @@ class WhooshEngine:
 
 
 @contextmanager
-def _writer(ix: index.Index, path: Path, **kwargs: object) -> Iterator:
-    """Open a writer without waiting (`IndexLocked` if taken) and always commit or cancel it."""
+def _writer(ix: index.Index, path: Path, merge: bool = True, **kwargs: object) -> Iterator:
+    """Open a writer without waiting (`IndexLocked` if taken); commit it, or cancel it on any error.
+
+    A writer that is neither committed nor cancelled keeps Whoosh's lock (DESIGN.md §2).
+    """
     try:
         writer = ix.writer(timeout=0, **kwargs)
     except LockError as exc:
         raise IndexLocked(f"Another process is writing to the index at {path}") from exc
-    with writer:
+    try:
         yield writer
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit(merge=merge)
 
 
 # Files of an index folder that are not index data and move with it through a full rebuild.
 _CARRY_OVER = ("README*", ".gitkeep")
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
+
+
+_PR_SET_PDEATHSIG = 1
+_fork_hook_installed = False
+
+
+def _die_with_parent_after_fork() -> None:
+    """Make forked children (Whoosh's indexing workers) die with the process that forked them.
+
+    Otherwise a `kill -9` of a `--full` build leaves the workers blocked forever, holding the
+    ingest lock they inherited, and every later run exits 75.
+    """
+    global _fork_hook_installed
+    if _fork_hook_installed or not hasattr(os, "register_at_fork"):
+        return
+    parent = os.getpid()
+
+    def in_child() -> None:
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):  # not Linux: nothing to do
+            return
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    os.register_at_fork(after_in_child=in_child)
+    _fork_hook_installed = True
 
 
 def _exchange(a: Path, b: Path) -> bool:
