@@ -136,7 +136,8 @@ def _clean(text: str) -> str:
 
 def parse_story(attrs: str, inner: str) -> Story | None:
     """Return one document of the SGML, or None when it has no body."""
-    body = _clean(_tag(inner, "BODY"))
+    # The wire's sign-off ends nearly every body; it is not article text.
+    body = re.sub(r"\s*\bReuter\s*$", "", _clean(_tag(inner, "BODY")))
     if not body.strip():
         return None
     newid = int(re.search(r'NEWID="(\d+)"', attrs).group(1))  # type: ignore[union-attr]
@@ -182,8 +183,14 @@ def vary(story: Story, copy: int) -> list[str]:
     if len(sentences) > 1:
         rng.shuffle(sentences)
         paras[k] = " ".join(sentences)
-    if paras == story.paragraphs:  # nothing to vary: mark the copy so its text is still distinct
-        paras[-1] = paras[-1] + f" (copy {copy})"
+    return paras
+
+
+def _distinct(story: Story, copy: int, paras: list[str], seen: set[int]) -> list[str]:
+    """Return the paragraphs, marked as a copy when a short story left nothing new to vary."""
+    if hash(tuple(paras)) in seen:
+        paras = paras[:-1] + [paras[-1] + f" (Copy {copy}.)"]
+    seen.add(hash(tuple(paras)))
     return paras
 
 
@@ -199,6 +206,7 @@ def build_scaled(out: Path, target: int = 100_000, limit: int | None = None) -> 
     manifest = [("path", "original", "copy")]
     written = 0
     copy = 0
+    seen: dict[int, set[int]] = {}  # per story: hashes of the texts written, so copies stay distinct
     while written < target:
         for story in stories:
             if written >= target:
@@ -207,6 +215,7 @@ def build_scaled(out: Path, target: int = 100_000, limit: int | None = None) -> 
             target_path = folder / rel
             target_path.parent.mkdir(exist_ok=True)
             paras = story.paragraphs if copy == 0 else vary(story, copy)
+            paras = _distinct(story, copy, paras, seen.setdefault(story.newid, set()))
             target_path.write_text(story.text(paras), encoding="utf-8")
             manifest.append((rel, story.relpath(), str(copy)))
             written += 1
