@@ -30,7 +30,7 @@ def ingest(corpus: Path, index: Path) -> dict:
     if run.returncode not in (0, 1):
         raise RuntimeError(f"archive ingest failed ({run.returncode}): {run.stderr[-2000:]}")
     report = json.loads(run.stdout)
-    return {"seconds": run.seconds, "peak_rss_mb": run.peak_rss_mb, "added": report["added"],
+    return {"seconds": run.seconds, "cpu_seconds": run.cpu_seconds, "peak_rss_mb": run.peak_rss_mb, "added": report["added"],
             "failed": report["failed"] if isinstance(report["failed"], int) else len(report["failed"])}
 
 
@@ -49,8 +49,10 @@ def build_both(corpus: Path, work: Path) -> dict:
     return {
         "documents": n, "clean_seconds": clean["seconds"],
         "ours": {**ours, "docs_per_s": n / ours["seconds"], "docs_per_s_no_clean": n / index_s,
+                 "docs_per_cpu_s": n / ours["cpu_seconds"],
                  "bytes": dir_bytes(work / "index")},
         "fts5": {"seconds": fts_run.seconds, "insert_seconds": fts["seconds"], "peak_rss_mb": fts_run.peak_rss_mb,
+                 "cpu_seconds": fts_run.cpu_seconds, "docs_per_cpu_s": n / (clean["cpu_seconds"] + fts_run.cpu_seconds),
                  "docs_per_s": n / (clean["seconds"] + fts_run.seconds), "docs_per_s_no_clean": n / fts_run.seconds,
                  "bytes": dir_bytes(work / "fts.db"), "documents": fts["documents"]},
         "corpus_bytes": dir_bytes(corpus),
@@ -74,7 +76,8 @@ def nightly(corpus: Path, work: Path, full_build: dict) -> dict:
     report = json.loads(one.stdout) if one.stdout.strip() else {}
     # FTS5 has no change detection: a user of it rebuilds (clean + insert) every night.
     fts_rebuild = full_build["clean_seconds"] + full_build["fts5"]["seconds"]
-    return {"unchanged_seconds": same.seconds, "changed_seconds": one.seconds, "changed_files": len(changed),
+    return {"unchanged_seconds": same.seconds, "changed_seconds": one.seconds, "unchanged_cpu_seconds": same.cpu_seconds,
+            "changed_cpu_seconds": one.cpu_seconds, "changed_files": len(changed),
             "changed_updated": report.get("updated"), "full_build_seconds": full_build["ours"]["seconds"],
             "changed_share_of_full": one.seconds / full_build["ours"]["seconds"], "fts5_rebuild_seconds": fts_rebuild}
 
@@ -132,14 +135,14 @@ def web(work: Path, specs: list[Spec], seconds: float) -> dict:
     port = free_port()
     paths = ["/search?" + urlencode({"q": s.ours}) for s in specs]
     args = archive_cli() + ["serve", "--index", str(work / "index"), "--port", str(port)]
-    out["ours"] = measure_server(args, port, paths, seconds)
+    out["ours"] = measure_server(args, port, paths, seconds, work / "serve-ours.log")
     port = free_port()
     fts_args = [sys.executable, str(BENCH / "fts.py"), "serve", str(work / "fts.db"), str(port),
                 str(BENCH / "queries.txt")]
     # The FTS5 server reads the same fixed list, so /search?i=N is the same query as ours' Nth.
     all_specs = [s.ours for s in _all_specs()]
     fts_paths = ["/search?" + urlencode({"i": all_specs.index(s.ours)}) for s in specs]
-    out["fts5"] = measure_server(fts_args, port, fts_paths, seconds)
+    out["fts5"] = measure_server(fts_args, port, fts_paths, seconds, work / "serve-fts5.log")
     return out
 
 
@@ -172,4 +175,15 @@ def env_note() -> dict:
 
     return {"cpus": os.cpu_count(), "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
             "machine": platform.machine(), "load_avg_at_start": os.getloadavg(),
+            "cpu_model": _cpu_model(),
             "note": "2 cores shared with other jobs; figures are noisy"}
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""

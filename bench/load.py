@@ -7,9 +7,9 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Callable
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from measure import percentile, rss_mb
 
@@ -24,14 +24,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(args: list[str], port: int, ready_path: str = "/", timeout: float = 60.0) -> Iterator[subprocess.Popen]:
-    """Start a server process, wait until it answers on the port, and stop it afterwards."""
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+def server(args: list[str], port: int, log: Path, ready_path: str = "/", timeout: float = 60.0) -> Iterator[subprocess.Popen]:
+    """Start a server process (its output goes to `log`), wait until it answers, and stop it afterwards."""
+    out = open(log, "w")
+    proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + timeout
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"server exited with {proc.returncode}: {proc.stderr.read()[-2000:]}")  # type: ignore[union-attr]
+                raise RuntimeError(f"server exited with {proc.returncode}: {log.read_text()[-2000:]}")
             try:
                 conn = http.client.HTTPConnection(HOST, port, timeout=5)
                 conn.request("GET", ready_path)
@@ -50,7 +51,7 @@ def server(args: list[str], port: int, ready_path: str = "/", timeout: float = 6
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        proc.stderr.close()  # type: ignore[union-attr]
+        out.close()
 
 
 def run_load(port: int, paths: list[str], seconds: float, clients: int = 4) -> dict:
@@ -99,12 +100,16 @@ def run_load(port: int, paths: list[str], seconds: float, clients: int = 4) -> d
             "errors": len(errors), "error_examples": errors[:5], "clients": clients}
 
 
-def measure_server(args: list[str], port: int, paths: list[str], seconds: float,
-                   warm: Callable[[int], None] | None = None) -> dict:
-    """Start a server, load it, and report the load's figures with the server's memory after it."""
-    with server(args, port) as proc:
-        if warm:
-            warm(port)
+def measure_server(args: list[str], port: int, paths: list[str], seconds: float, log: Path) -> dict:
+    """Start a server, load it, and report the load's figures with the server's memory after it.
+
+    The server's log is kept; the last lines of its first error are in the result.
+    """
+    with server(args, port, log) as proc:
         result = run_load(port, paths, seconds)
         result.update({f"server_{k}": v for k, v in rss_mb(proc.pid).items()})
+    text = log.read_text(errors="replace")
+    first = text.find("Traceback")
+    result["server_log"] = str(log)
+    result["server_error"] = text[first:].split("\nERROR", 1)[0][-1500:] if first >= 0 else ""
     return result

@@ -7,11 +7,14 @@ WHY = {
     "single": "stemmers differ (Whoosh's Porter variant vs SQLite's porter) and tokens differ (FTS5 splits "
               "U.S. and 1,000 into pieces)",
     "and": "as for single words", "or": "as for single words", "not": "as for single words",
-    "phrase": "tokenisation: FTS5 splits at every non-letter/digit (e.g. the apostrophe); ours folds quotes",
+    "phrase": "apostrophes: ours folds 'minister's' to 'ministers', so \"prime minister\" misses \"prime "
+              "minister's\"; FTS5 splits it into 'minister' + 's' and finds it",
     "phrase-common": "as for phrases",
-    "proximity": "ours: the words in order with up to N words between; FTS5 NEAR: any order, N tokens between",
+    "proximity": "ours: the words in order with up to N words between; FTS5 NEAR: any order "
+                 "('prices for oil' matches); also apostrophes as for phrases",
     "prefix": "ours expands to the 50 most frequent words (partial); FTS5 expands to every word",
-    "fuzzy": "the same vocabulary rule both sides; remaining gaps are tokenisation",
+    "fuzzy": "same expansion rule; ours folds 'government's' to 'governments' (2 edits away), FTS5 has "
+             "'government' + 's'",
     "field": "title field tokenised as the body; source names are folded the same way",
     "date": "same dates (from our cleaning) both sides",
 }
@@ -57,6 +60,8 @@ def rows_for(name: str, c: dict) -> list[tuple[str, str, str, str]]:
          _ratio(o["docs_per_s"], f["docs_per_s"])),
         ("ingest docs/s, cleaning excluded", _fmt(o["docs_per_s_no_clean"]), _fmt(f["docs_per_s_no_clean"]),
          _ratio(o["docs_per_s_no_clean"], f["docs_per_s_no_clean"])),
+        ("ingest docs per CPU-second, cleaning included", _fmt(o["docs_per_cpu_s"]), _fmt(f["docs_per_cpu_s"]),
+         _ratio(o["docs_per_cpu_s"], f["docs_per_cpu_s"])),
         ("ingest peak RSS MB", _fmt(o["peak_rss_mb"]), _fmt(f["peak_rss_mb"]), _ratio(o["peak_rss_mb"], f["peak_rss_mb"])),
         ("index size MB", _fmt(o["bytes"] / 1e6), _fmt(f["bytes"] / 1e6), _ratio(o["bytes"], f["bytes"])),
     ]
@@ -127,8 +132,11 @@ def table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
 
 def render(results: dict) -> str:
     """Return the whole printed report: main table, targets, and totals per query."""
-    parts = [f"Machine: {results['env']['cpus']} cores ({results['env']['note']}); Python "
-             f"{results['env']['python']}, SQLite {results['env']['sqlite']}; mode: {results['mode']}"]
+    env = results["env"]
+    parts = [f"Machine: {env['cpus']} cores, {env.get('cpu_model', '')} ({env['note']}; load average at start "
+             f"{env['load_avg_at_start'][0]:.1f}, at end {results.get('load_avg_at_end', [float('nan')])[0]:.1f}); "
+             f"Python {env['python']}, SQLite {env['sqlite']}; mode: {results['mode']}, {results['queries']} queries "
+             f"x {results['passes']} passes"]
     rows: list[tuple[str, ...]] = []
     for name, c in results["corpora"].items():
         rows += rows_for(name, c)
@@ -146,6 +154,12 @@ def render(results: dict) -> str:
                   _fmt(per[r["query"]]["fts5_snippets"]), explain(r)) for r in c["search"]["totals"]]
         parts.append(f"Totals per query on {name} (ours = distinct texts; '+' = expansion capped):\n" + table(
             qrows, ("kind", "query", "ours", "FTS5 rows", "FTS5 distinct", "ours ms", "FTS5 ms", "why they differ")))
+    for name, c in results["corpora"].items():
+        for engine, w in c.get("web", {}).items():
+            if w.get("errors"):
+                last = [ln for ln in w.get("server_error", "").splitlines() if ln.strip()][-1:] or ["(no log)"]
+                parts.append(f"Web errors on {name} ({engine}): {w['errors']} of {w['requests']} requests, e.g. "
+                             f"{', '.join(w['error_examples'][:3])}; server log: {last[0]} (full log: {w['server_log']})")
     for note in results.get("not_measured", []):
         parts.append("Not measured: " + note)
     return "\n\n".join(parts)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -106,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.corpora:
         folder = build_corpus(name, args.corpus_dir, args.limit_docs)
         results["corpora"][name] = bench_corpus(name, folder, args, specs)
+    results["load_avg_at_end"] = os.getloadavg()
     results["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     text = render(results)
     print(text)
