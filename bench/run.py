@@ -43,6 +43,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--work", type=Path, default=BENCH / "work", help="indexes and databases (git-ignored)")
     p.add_argument("--corpus-dir", type=Path, default=BENCH / "corpora", help="built corpora (git-ignored)")
     p.add_argument("--results", type=Path, default=BENCH / "results", help="where the JSON goes")
+    p.add_argument("--render", type=Path, help="print the table of a saved JSON result and stop")
     args = p.parse_args(argv)
     default = "bbc" if args.quick else ",".join(CORPORA)
     args.corpora = [c for c in (args.corpora or default).split(",") if c]
@@ -93,6 +94,9 @@ def bench_corpus(name: str, folder: Path, args: argparse.Namespace, specs: list)
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; print the table; save the JSON; return 0."""
     args = parse_args(argv)
+    if args.render:
+        print(render(json.loads(args.render.read_text())))
+        return 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     specs = pick_queries(args.queries)
     results: dict = {"mode": "quick" if args.quick else "full", "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
