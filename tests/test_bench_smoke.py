@@ -54,3 +54,6 @@ def test_quick_benchmark_prints_a_table_and_saves_json(tmp_path):
     # The table and the saved Markdown say the same.
     [md] = list((tmp_path / "results").glob("bench-quick-*.md"))
     assert md.read_text().strip() == table.strip()
+    again = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--render", str(saved)],
+                           capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and again.stdout.strip() == table.strip()
