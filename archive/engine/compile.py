@@ -107,7 +107,9 @@ class Compiler:
         if not pos:
             return wq.Not(wq.Or(neg)) if neg else None
         base = wq.And(pos) if len(pos) > 1 else pos[0]
-        return wq.AndNot(base, wq.Or(neg) if len(neg) > 1 else neg[0]) if neg else base
+        # Not wq.AndNot: its matcher can keep a document of the excluded term when that term's
+        # postings start earlier in a segment (seen on BBC: `profit -loss` kept a text with "losses").
+        return wq.And([base, wq.Not(wq.Or(neg) if len(neg) > 1 else neg[0])]) if neg else base
 
     def _plans(self, fieldname: str, negated: bool) -> list[Plan]:
         if negated:
