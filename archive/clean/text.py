@@ -43,6 +43,9 @@ class CleanText:
     paragraphs: list[str] = field(default_factory=list)
 
 
+MODEL_MAX_LINES = 5000
+
+
 def clean_text(
     raw: str,
     *,
@@ -63,6 +66,7 @@ def clean_text(
     removed: list[Line] = []
     text, origin = raw, None
     spans: list[tuple[int, int, int]] = []
+    verdicts: dict[str, str | None] = {}  # rule verdicts by line text: the same in every pass
     # Removing a line changes its neighbours' context, so clean until nothing changes: the result
     # is then a fixed point, and cleaning it again gives it back unchanged (idempotent).
     for _ in range(_MAX_PASSES):
@@ -70,7 +74,7 @@ def clean_text(
         if origin is not None:
             for line in lines:
                 line.start = origin[line.start]
-        _judge(lines, rules, learnt, capitalised_words(text))
+        _judge(lines, rules, learnt, capitalised_words(text), verdicts)
         _judge_by_model(lines, scorer)
         _keep_paragraph_middles(lines)
         now = [line for line in lines if line.reason]
@@ -86,9 +90,12 @@ def clean_text(
     return CleanText(text, removals, source_hint or (src.name if src else "") or signed, paragraphs)
 
 
-def _judge(lines: list[Line], rules: tuple[LineRule, ...], learnt: frozenset[str], caps: set[str]) -> None:
+def _judge(lines: list[Line], rules: tuple[LineRule, ...], learnt: frozenset[str], caps: set[str],
+           verdicts: dict[str, str | None]) -> None:
     for line in lines:
-        line.reason = match_rules(line.text, rules)
+        if line.text not in verdicts:
+            verdicts[line.text] = match_rules(line.text, rules)
+        line.reason = verdicts[line.text]
         if line.reason is None and line.key in learnt:
             line.reason = "repeated in many documents of this source"
     _mark_related_tail(lines)
@@ -122,7 +129,10 @@ def _list_item(text: str) -> bool:
 
 def _judge_by_model(lines: list[Line], model: LineModel | None) -> None:
     """Mark lines the learned classifier is confident about; never the first line (the headline)."""
-    if model is None or len(lines) < 2:
+    if model is None or len(lines) < 2 or len(lines) > MODEL_MAX_LINES:
+        # Past a few thousand lines a text is a report or a listing, not a scraped article page:
+        # the classifier (trained on article pages) has little to say there, and its per-line
+        # features would dominate the cost. The rules still apply.
         return
     wanted = [i > 0 and line.reason is None and may_remove(line.text) for i, line in enumerate(lines)]
     probs = model.score_lines([line.text for line in lines], wanted)
