@@ -269,8 +269,20 @@ def serve(host: str, port: int, threads: int, index: str | None, config_file: st
     from web import create_app
 
     app = create_app({"ARCHIVE_SETTINGS": settings})
-    click.echo(f"Serving {settings.index} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    login = f", login required for {settings.auth_user!r}" if settings.auth_user and settings.auth_hash else ""
+    click.echo(f"Serving {settings.index} on http://{host}:{port}/{login} (Ctrl-C to stop)", err=True)
     waitress.serve(app, host=host, port=port, threads=threads, ident="archive")
+
+
+@cli.command("hash-password")
+def hash_password_cmd() -> None:
+    """Print a password hash for `auth_hash` (the web app's optional login); prompts twice."""
+    from archive.passwords import hash_password
+
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+    if len(password) < 8:
+        raise click.UsageError("use at least 8 characters")
+    click.echo(hash_password(password))
 
 
 @cli.command()

@@ -35,6 +35,8 @@ class Settings:
     # README files describe a folder; they are not documents of the collection.
     exclude: list[str] = field(default_factory=lambda: [".*", "*~", "*.tmp", "*.part", "*.swp", "README", "README.*"],
                                metadata={"help": "glob patterns of files and folders to skip"})
+    auth_user: str = field(default="", metadata={"help": "user name `archive serve` requires (empty: no login)"})
+    auth_hash: str = field(default="", metadata={"help": "that user's password hash, from `archive hash-password`"})
     aliases: str = field(default="", metadata={"help": "aliases file (TOML) of equivalent names; empty: the sample "
                                                         "shipped with the package; 'off': no aliases"})
 
@@ -55,6 +57,8 @@ def load(config_file: str | os.PathLike | None = None, **overrides: object) -> S
     env_aliases = os.environ.get("ARCHIVE_ALIASES")
     if env_aliases is not None:
         settings.aliases = env_aliases
+    settings.auth_user = os.environ.get("ARCHIVE_AUTH_USER", settings.auth_user)
+    settings.auth_hash = os.environ.get("ARCHIVE_AUTH_HASH", settings.auth_hash)
     env_index = os.environ.get("ARCHIVE_INDEX")
     if env_index:
         settings.index = Path(env_index)
