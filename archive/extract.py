@@ -31,13 +31,7 @@ def extract_file(
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Document:
     """Read and clean one file; raise `SourceUnreadable` with a plain reason when it cannot be."""
-    try:
-        st = path.stat()
-        if st.st_size > max_bytes:
-            raise SourceUnreadable(f"too large ({st.st_size:,} bytes; the limit is {max_bytes:,})")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceUnreadable(f"cannot read: {exc.strerror or exc}") from exc
+    st, data = _read(path, max_bytes)
     if not data.strip():
         raise SourceUnreadable("empty file")
     if looks_binary(data):
@@ -76,6 +70,18 @@ def _complete(doc: Document, raw: str, path: Path, root: Path, collection: str) 
     doc.language = doc.language or detect_language(doc.title + "\n" + doc.text)
     doc.content_hash = content_hash(doc.title + "\n" + doc.text)
     doc.file_id = doc.file_id or doc.id
+
+
+def _read(path: Path, max_bytes: int, limit: int = -1) -> tuple[os.stat_result, bytes]:
+    """Return the file's stat and its bytes (the first `limit` of them), or raise with a reason."""
+    try:
+        st = path.stat()
+        if st.st_size > max_bytes:
+            raise SourceUnreadable(f"too large ({st.st_size:,} bytes; the limit is {max_bytes:,})")
+        with path.open("rb") as f:
+            return st, f.read(limit)
+    except OSError as exc:
+        raise SourceUnreadable(f"cannot read: {exc.strerror or exc}") from exc
 
 
 def is_html(path: Path, data: bytes) -> bool:
@@ -146,14 +152,7 @@ def extract_documents(
     per article; an archive one per member. Raises `SourceUnreadable` only when the file itself
     cannot be read; a bad part is returned as a `PartProblem` and the other parts still count.
     """
-    try:
-        st = path.stat()
-        if st.st_size > max_bytes:
-            raise SourceUnreadable(f"too large ({st.st_size:,} bytes; the limit is {max_bytes:,})")
-        with path.open("rb") as f:
-            head = f.read(HEAD_BYTES)
-    except OSError as exc:
-        raise SourceUnreadable(f"cannot read: {exc.strerror or exc}") from exc
+    st, head = _read(path, max_bytes, HEAD_BYTES)
     kind = detect(path, head)
     if kind in ("text", "html"):
         return [extract_file(path, collection=collection, root=root, learnt=learnt, max_bytes=max_bytes)], []
