@@ -283,3 +283,8 @@ def stats(as_json: bool, index: str | None, config_file: str | None, verbose: in
     for name, n in data["sources"].items():
         click.echo(f"  {n:6d}  {name}")
     click.echo("languages:  " + ", ".join(f"{k} {v}" for k, v in data["languages"].items()))
+
+
+from archive.cli_research import register  # noqa: E402 - the research commands need the helpers above
+
+register(cli)

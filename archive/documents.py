@@ -41,6 +41,7 @@ class Document:
     encoding: str = ""
     ingested_at: str = ""
     pipeline: str = ""
+    run_id: str = ""  # the ingest run that added or last changed the document ("" before run ids)
 
     def to_dict(self) -> dict:
         """Return the document as a plain dict (for JSON)."""

@@ -9,6 +9,11 @@ from archive.engine.analysis import exact_analyzer, stemmed_analyzer
 TITLE_BOOST = 2.0
 
 
+def run_id_field() -> ID:
+    """Return the field of the ingest run that added or last changed a document."""
+    return ID(stored=True, sortable=True)
+
+
 def build_schema() -> Schema:
     """Return the schema every index of this version uses."""
     return Schema(
@@ -39,4 +44,5 @@ def build_schema() -> Schema:
         ingested_at=STORED,
         pipeline=STORED,
         encoding=STORED,
+        run_id=run_id_field(),  # the ingest run that added or last changed the document (issue 12)
     )

@@ -24,7 +24,7 @@ from whoosh.searching import Searcher
 from archive.documents import Document, Hit, Removed, SearchResult
 from archive.engine.compile import Compiler
 from archive.engine.results import count, facet_counts, make_hits, ranked
-from archive.engine.schema import build_schema
+from archive.engine.schema import build_schema, run_id_field
 from archive.engine.searchers import SearcherManager, open_index
 from archive.engine.spans import find_spans
 from archive.engine.suggest import suggest
@@ -273,11 +273,13 @@ def _writer(ix: index.Index, path: Path, **kwargs: object) -> Iterator:
     except LockError as exc:
         raise IndexLocked(f"Another process is writing to the index at {path}") from exc
     with writer:
+        if "run_id" not in writer.schema:  # an index made before run ids (issue 12) gains the field
+            writer.add_field("run_id", run_id_field())
         yield writer
 
 
 # Files of an index folder that are not index data and move with it through a full rebuild.
-_CARRY_OVER = ("README*", ".gitkeep")
+_CARRY_OVER = ("README*", ".gitkeep", "runs.sqlite")  # runs.sqlite: the run log (issue 12)
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -306,6 +308,7 @@ def _fields(doc: Document) -> dict:
         "removed": json.dumps([r.__dict__ for r in doc.removed], ensure_ascii=False),
         "date_source": doc.date_source, "size": doc.size, "mtime_ns": doc.mtime_ns,
         "ingested_at": doc.ingested_at, "pipeline": doc.pipeline, "encoding": doc.encoding,
+        "run_id": doc.run_id,
     }
 
 
@@ -317,7 +320,7 @@ def _document(f: dict) -> Document:
         date=f.get("date", ""), date_source=f.get("date_source", ""), url=f.get("url", ""),
         language=f.get("lang", ""), content_hash=f.get("content_hash", ""), size=f.get("size", 0),
         mtime_ns=f.get("mtime_ns", 0), removed=removed, encoding=f.get("encoding", ""),
-        ingested_at=f.get("ingested_at", ""), pipeline=f.get("pipeline", ""),
+        ingested_at=f.get("ingested_at", ""), pipeline=f.get("pipeline", ""), run_id=f.get("run_id", ""),
     )
 
 
