@@ -159,13 +159,21 @@ def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count:
                 if count:
                     click.echo(result.total)
                 elif as_json:
-                    click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+                    click.echo(json.dumps(_cited(archive, result.to_dict(), sort, not no_aliases), ensure_ascii=False, indent=1))
                 else:
                     _print_hits(result)
     except ArchiveError as exc:
         _fail(exc)
         return
     sys.exit(0 if total else EXIT_NO_MATCH)
+
+
+def _cited(archive: Archive, data: dict, sort: str, aliases: bool) -> dict:
+    """Add the last ingest run and the hash of the ordered result ids (a citable result set, issue 12)."""
+    from archive.research.cite import cite
+
+    citation = cite(archive, data["query"], sort, aliases)
+    return {**data, "run": citation.run or None, "result_hash": citation.hash}
 
 
 def _print_hits(result) -> None:  # type: ignore[no-untyped-def]
