@@ -138,7 +138,7 @@ def _left(text: str, start: int, n: int) -> str:
     words = list(_WORD.finditer(text, lo, start))
     if lo > 0 and words and words[0].start() == lo and not text[lo - 1].isspace():
         words = words[1:]  # the window cut a word: drop its tail
-    return _flat(text[words[-n].start():start]).lstrip() if words[-n:] else ""
+    return _flat(text[words[-n:][0].start():start]).lstrip() if words else ""
 
 
 def _right(text: str, end: int, n: int) -> str:
@@ -149,4 +149,4 @@ def _right(text: str, end: int, n: int) -> str:
     words = list(_WORD.finditer(text, end, hi))
     if hi < len(text) and words and words[-1].end() == hi and not text[hi].isspace():
         words = words[:-1]
-    return _flat(text[end:words[:n][-1].end()]).rstrip() if words[:n] else ""
+    return _flat(text[end:words[:n][-1].end()]).rstrip() if words else ""
