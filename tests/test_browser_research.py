@@ -56,11 +56,11 @@ def test_concordance_view_aligns_hits_and_links_to_them(page, live_server, shots
     assert page.inner_text("#kwic-occurrences") == "24"
     hits = page.locator("table.kwic td.hit mark")
     assert hits.count() == 24
-    lefts = page.locator("table.kwic td.left")
-    # Left contexts end where the hit column begins: right-aligned against it.
-    edges = {round(b["x"] + b["width"]) for b in (lefts.nth(i).bounding_box() for i in range(lefts.count()))}
-    starts = {round(b["x"]) for b in (page.locator("table.kwic td.hit").nth(i).bounding_box() for i in range(24))}
-    assert len(edges) == 1 and len(starts) == 1
+    # Every left context ends at the same x, and every hit starts at the same x: one column.
+    edges = page.evaluate("""() => [...document.querySelectorAll('table.kwic tbody tr')].map(tr => [
+        Math.round(tr.querySelector('td.left span').getBoundingClientRect().right),
+        Math.round(tr.querySelector('td.hit mark').getBoundingClientRect().left)])""")
+    assert len(edges) == 24 and len({e[0] for e in edges}) == 1 and len({e[1] for e in edges}) == 1
     page.screenshot(path=str(shots_dir / "kwic.png"), full_page=True)
     before = page.locator("table.kwic td.right").all_inner_texts()
     page.click("text=right words")
