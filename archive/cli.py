@@ -170,10 +170,9 @@ def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count:
 
 def _cited(archive: Archive, data: dict, sort: str, aliases: bool) -> dict:
     """Add the last ingest run and the hash of the ordered result ids (a citable result set, issue 12)."""
-    from archive.research.cite import cite
+    from archive.research.cite import with_citation
 
-    citation = cite(archive, data["query"], sort, aliases)
-    return {**data, "run": citation.run or None, "result_hash": citation.hash}
+    return with_citation(archive, data, sort, aliases)
 
 
 def _print_hits(result) -> None:  # type: ignore[no-untyped-def]

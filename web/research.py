@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import re
+from urllib.parse import quote_plus
 
 from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
                    stream_with_context)
@@ -72,8 +73,6 @@ def kwic():  # type: ignore[no-untyped-def]
 
 
 def _quote(value: object) -> str:
-    from urllib.parse import quote_plus
-
     return quote_plus(str(value))
 
 

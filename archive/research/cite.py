@@ -62,6 +62,12 @@ def cite(archive: Archive, query: str, sort: str = "relevance", aliases: bool = 
     return Citation(query, sort, last.id if last else "", result_hash([i for i, _ in listing]), len(listing))
 
 
+def with_citation(archive: Archive, data: dict, sort: str = "relevance", aliases: bool = True) -> dict:
+    """Add the last ingest run and the result hash to a search's JSON object (CLI and API alike)."""
+    citation = cite(archive, data["query"], sort, aliases)
+    return {**data, "run": citation.run or None, "result_hash": citation.hash}
+
+
 def compare(archive: Archive, cited: Citation, aliases: bool = True) -> Comparison:
     """Compare a cited result set with the results of the same query now."""
     listing = archive.listing(cited.query, sort=cited.sort, aliases=aliases)
