@@ -16,6 +16,8 @@ from archive.engine.whoosh_engine import TIME_BUDGET
 from archive.errors import BadQuery, IndexNotFound
 from archive.query import parse
 from archive.query.aliases import NO_ALIASES, Aliases, load_aliases
+from archive.query.tree import Node
+from archive.research.runs import Run, RunLog, Tombstone
 
 logger = logging.getLogger(__name__)
 LAST_INGEST = "last-ingest.json"
@@ -93,6 +95,57 @@ class Archive:
         except (OSError, ValueError):
             stats["last_ingest"] = None
         return stats
+
+    # -- research workflows (issue 12): concordance, run ids, citations, saved searches ---------
+
+    def tree(self, query: str, aliases: bool = True) -> Node:
+        """Return the query tree the engine runs for a query (aliases expanded); raise `BadQuery`."""
+        tree = parse(query).tree
+        return self.aliases.expand(tree) if aliases else tree
+
+    def occurrences(self, query: str, *, sort: str = "relevance",
+                    aliases: bool = True) -> Iterator[tuple[Document, list[tuple[int, int]]]]:
+        """Yield every distinct result with the spans the highlighter marks in its text."""
+        from archive.engine import research
+
+        if sort not in SORTS:
+            raise BadQuery(f"Unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+        yield from research.occurrences(self.engine, self.tree(query, aliases), sort)
+
+    def listing(self, query: str, *, sort: str = "relevance", aliases: bool = True) -> list[tuple[str, str]]:
+        """Return (id, run id) of every distinct result, in the order of the sort."""
+        from archive.engine import research
+
+        if sort not in SORTS:
+            raise BadQuery(f"Unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+        return research.listing(self.engine, self.tree(query, aliases), sort)
+
+    def new_since(self, query: str, run_id: str, *, aliases: bool = True) -> list[Document]:
+        """Return the documents matching a query that runs after `run_id` added or changed."""
+        from archive.engine import research
+
+        return research.new_since(self.engine, self.tree(query, aliases), run_id)
+
+    def matching(self, query: str, docs: list[Document], *, aliases: bool = True) -> set[str]:
+        """Return the ids of the given documents (tombstones, outside the index) that a query matches."""
+        from archive.engine import research
+
+        return research.matching(self.tree(query, aliases), docs)
+
+    def runs(self) -> list[Run]:
+        """Return the ingest runs of this index, oldest first."""
+        with RunLog(self.index, readonly=True) as log:
+            return log.runs()
+
+    def last_run(self) -> Run | None:
+        """Return the last finished ingest run, or None."""
+        with RunLog(self.index, readonly=True) as log:
+            return log.last()
+
+    def tombstones(self, after: str = "") -> list[Tombstone]:
+        """Return the tombstones of documents deleted by runs after `after`."""
+        with RunLog(self.index, readonly=True) as log:
+            return log.tombstones(after)
 
     def close(self) -> None:
         """Release open searchers."""

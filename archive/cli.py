@@ -165,7 +165,7 @@ def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count:
                 if count:
                     click.echo(result.total)
                 elif as_json:
-                    click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+                    click.echo(json.dumps(_cited(archive, result.to_dict(), sort, not no_aliases), ensure_ascii=False, indent=1))
                 else:
                     _print_hits(result)
     except ArchiveError as exc:
@@ -181,6 +181,13 @@ def _quiet_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError, io.UnsupportedOperation):
         pass
+
+
+def _cited(archive: Archive, data: dict, sort: str, aliases: bool) -> dict:
+    """Add the last ingest run and the hash of the ordered result ids (a citable result set, issue 12)."""
+    from archive.research.cite import with_citation
+
+    return with_citation(archive, data, sort, aliases)
 
 
 def _print_hits(result) -> None:  # type: ignore[no-untyped-def]
@@ -310,3 +317,8 @@ def stats(as_json: bool, index: str | None, config_file: str | None, verbose: in
     for name, n in data["sources"].items():
         click.echo(f"  {n:6d}  {name}")
     click.echo("languages:  " + ", ".join(f"{k} {v}" for k, v in data["languages"].items()))
+
+
+from archive.cli_research import register  # noqa: E402 - the research commands need the helpers above
+
+register(cli)

@@ -44,6 +44,7 @@ class Document:
     format: str = ""  # what the file (or the member this part came from) is: text, html, pdf, eml...
     file_id: str = ""  # id of the source file; a file gives several documents (messages, members)
     meta: dict = field(default_factory=dict)  # format-specific: pages, from, to, topics, parent...
+    run_id: str = ""  # the ingest run that added or last changed the document ("" before run ids)
 
     def to_dict(self) -> dict:
         """Return the document as a plain dict (for JSON)."""

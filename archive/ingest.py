@@ -31,6 +31,7 @@ from archive.errors import ArchiveError, SourceUnreadable
 from archive.extract import extract_documents
 from archive.lock import ingest_lock
 from archive.manifest import Entry, Manifest
+from archive.research.runs import RunLog
 from archive.walk import (  # noqa: F401 - collections_for and walk: for the CLI
     Collection, Problem, collections_for, os_reason, walk, walk_relative)
 
@@ -63,6 +64,7 @@ class IngestReport:
     documents: int = 0  # documents in the index after the run
     distinct_texts: int = 0  # distinct cleaned texts among them (identical copies count once)
     changes: list[dict] = field(default_factory=list)  # dry run only: what would change
+    run_id: str = ""  # the id of this run (archive/research/runs.py); "" for a dry run
     started: float = field(default_factory=time.monotonic, repr=False)
 
     @property
@@ -104,8 +106,14 @@ def ingest(paths: list[str], settings: Settings, *, dry_run: bool = False, full:
     collections = collections_for(paths, settings)
     with ingest_lock(settings.index):
         WhooshEngine.remove_stale_builds(Path(settings.index))
+        if not dry_run:
+            with RunLog(settings.index) as runs:
+                report.run_id = runs.begin(full)
         run = _full if full else _incremental
         run(collections, settings, report, strict, progress)
+        if not dry_run:
+            with RunLog(settings.index) as runs:  # after a full rebuild: the copy carried into the new folder
+                runs.finish(report.run_id, report.added, report.updated, report.deleted)
     report.seconds = time.monotonic() - report.started
     return report
 
@@ -120,8 +128,9 @@ def _incremental(collections: list[Collection], settings: Settings, report: Inge
     try:
         with Manifest(target, readonly=report.dry_run) as manifest:
             known = _load_known(engine, manifest, report.dry_run)
-            sink = _DrySink(report) if report.dry_run else _CommitSink(engine, manifest, settings.batch_size)
-            _Pass(settings, report, known, known, sink, strict).run(collections, progress)
+            sink = _DrySink(report) if report.dry_run else _CommitSink(engine, manifest, settings.batch_size,
+                                                                        lambda ids: _bury(target, engine, ids, report.run_id))
+            _Pass(settings, report, known, known, sink, strict, old=engine).run(collections, progress)
             if not report.dry_run:
                 _count_documents(manifest, report)
                 _record(target, report)
@@ -162,7 +171,7 @@ def _build(build: Path, collections: list[Collection], settings: Settings, repor
     try:
         with engine.bulk(procs=settings.full_procs) as add:
             sink = _BuildSink(add, old)
-            _Pass(settings, report, {}, previous, sink, strict).run(collections, progress)
+            _Pass(settings, report, {}, previous, sink, strict, old=old).run(collections, progress)
         count = engine.count()
         if count != len(sink.entries):
             raise ArchiveError(f"The rebuilt index holds {count} documents, not {len(sink.entries)}: "
@@ -171,7 +180,10 @@ def _build(build: Path, collections: list[Collection], settings: Settings, repor
             manifest.apply(sink.entries, (), engine.stamp())
             _count_documents(manifest, report)
         # Documents of collections this rebuild did not walk are gone from the new index.
-        report.deleted = len(set(previous) - {e.id for e in sink.entries})
+        gone = sorted(set(previous) - {e.id for e in sink.entries})
+        report.deleted = len(gone)
+        if old is not None:
+            _bury(Path(settings.index), old, gone, report.run_id)
         _record(build, report)
     finally:
         engine.close()
@@ -196,8 +208,9 @@ class _Pass:
     """One pass over the files: decide what changed and hand documents to a sink."""
 
     def __init__(self, settings: Settings, report: IngestReport, known: dict[str, Entry],
-                 previous: dict[str, Entry], sink: _Sink, strict: bool):
+                 previous: dict[str, Entry], sink: _Sink, strict: bool, old: WhooshEngine | None = None):
         self.settings, self.report, self.sink, self.strict = settings, report, sink, strict
+        self.old = old  # the index before the run: a document whose text did not change keeps its run id
         self.known = known  # entries that let a file be skipped as unchanged
         self.previous = previous  # what the index held before the run (added vs updated, deletions)
         self.seen: set[str] = set()
@@ -263,12 +276,22 @@ class _Pass:
             return
         for doc in docs:
             self.seen.add(doc.id)
+            doc.run_id = self.run_of(doc)
             updated = doc.id in self.previous
             self.report.updated += updated
             self.report.added += not updated
             self.sink.note("update" if updated else "add", doc.path + doc.relpath[len(relpath):])
             self.sink.add(doc, Entry(doc.id, coll.name, relpath, doc.size, doc.mtime_ns, doc.content_hash,
                                      raw_hash, doc.pipeline))
+
+    def run_of(self, doc: Document) -> str:
+        """Return the run a document belongs to: this one, unless its cleaned text is unchanged."""
+        prev = self.previous.get(doc.id)
+        if prev is not None and prev.content_hash == doc.content_hash and self.old is not None:
+            old = self.old.get(doc.id)
+            if old is not None:
+                return old.run_id
+        return self.report.run_id
 
     def extract(self, coll: Collection, path: str, prevs: list[Entry]) -> list[Document] | None:
         """Return the cleaned documents of a file, or None after reporting why it could not be read."""
@@ -343,8 +366,10 @@ class _DrySink(_Sink):
 class _CommitSink(_Sink):
     """Incremental runs: commit every `batch_size` documents, then record the commit in the manifest."""
 
-    def __init__(self, engine: WhooshEngine, manifest: Manifest, batch_size: int):
+    def __init__(self, engine: WhooshEngine, manifest: Manifest, batch_size: int,
+                 on_delete: Callable[[list[str]], None] | None = None):
         self.engine, self.manifest, self.batch_size = engine, manifest, max(1, batch_size)
+        self.on_delete = on_delete
         self.docs: list[Document] = []
         self.entries: list[Entry] = []
         self.touched: list[Entry] = []
@@ -361,6 +386,8 @@ class _CommitSink(_Sink):
 
     def flush(self, delete: list[str], final: bool = False) -> None:
         if self.docs or delete:
+            if delete and self.on_delete is not None:
+                self.on_delete(delete)
             # Merging small segments at every batch cost ~10 % of a BBC ingest's CPU; merging every
             # tenth commit and at the last keeps the segment count (and search speed) bounded.
             self.commits += 1
@@ -392,6 +419,14 @@ class _BuildSink(_Sink):
             return False
         self.add(doc, prev)
         return True
+
+
+def _bury(index_dir: Path, engine: WhooshEngine, ids: list[str], run_id: str) -> None:
+    """Keep tombstones of documents a run deletes (before the commit that deletes them)."""
+    docs = [d for d in (engine.get(i) for i in ids) if d is not None]
+    if docs:
+        with RunLog(index_dir) as runs:
+            runs.bury(docs, run_id)
 
 
 def _count_documents(manifest: Manifest, report: IngestReport) -> None:

@@ -47,5 +47,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(export.bp)
+    app.register_blueprint(__import__("web.research", fromlist=["bp"]).bp)  # issue 12: kwic, batch, cite, saved
     views.register_handlers(app)
     return app

@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from archive.errors import BadQuery
+from archive.research.cite import with_citation
 from web.facade import get_archive
 from web.filters import SearchState
 from web.views import load_document
@@ -31,7 +32,7 @@ def search():  # type: ignore[no-untyped-def]
         result = get_archive().search(state.engine_query(), limit=limit, offset=offset, sort=sort)
     except BadQuery as exc:
         return jsonify(error=str(exc), query=state.q), 400
-    return jsonify(result.to_dict())
+    return jsonify(with_citation(get_archive(), result.to_dict(), sort))  # run, result_hash: issue 12
 
 
 @bp.route("/doc/<doc_id>")

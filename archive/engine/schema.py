@@ -9,6 +9,11 @@ from archive.engine.analysis import exact_analyzer, stemmed_analyzer
 TITLE_BOOST = 2.0
 
 
+def run_id_field() -> ID:
+    """Return the field of the ingest run that added or last changed a document."""
+    return ID(stored=True, sortable=True)
+
+
 def build_schema() -> Schema:
     """Return the schema every index of this version uses."""
     return Schema(
@@ -48,4 +53,5 @@ def build_schema() -> Schema:
         recipients=KEYWORD(lowercase=True, commas=True),  # to: and cc:
         topics=KEYWORD(lowercase=True, commas=True),
         places=KEYWORD(lowercase=True, commas=True),
+        run_id=run_id_field(),  # the ingest run that added or last changed the document (issue 12)
     )

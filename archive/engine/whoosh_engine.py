@@ -282,6 +282,9 @@ def _writer(ix: index.Index, path: Path, merge: bool = True, **kwargs: object) -
     except LockError as exc:
         raise IndexLocked(f"Another process is writing to the index at {path}") from exc
     try:
+        for name, field in build_schema().items():
+            if name not in writer.schema:  # an index made by an older version gains the new fields
+                writer.add_field(name, field)
         yield writer
     except BaseException:
         writer.cancel()
@@ -290,7 +293,7 @@ def _writer(ix: index.Index, path: Path, merge: bool = True, **kwargs: object) -
 
 
 # Files of an index folder that are not index data and move with it through a full rebuild.
-_CARRY_OVER = ("README*", ".gitkeep")
+_CARRY_OVER = ("README*", ".gitkeep", "runs.sqlite")  # runs.sqlite: the run log (issue 12)
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -350,6 +353,7 @@ def _fields(doc: Document) -> dict:
         "format": doc.format, "meta": json.dumps(doc.meta, ensure_ascii=False, default=str),
         "sender": _people(doc.meta.get("from")), "recipients": _people(doc.meta.get("to"), doc.meta.get("cc")),
         "topics": ",".join(doc.meta.get("topics") or []), "places": ",".join(doc.meta.get("places") or []),
+        "run_id": doc.run_id,
     }
 
 
@@ -376,7 +380,7 @@ def _document(f: dict) -> Document:
         date=f.get("date", ""), date_source=f.get("date_source", ""), url=f.get("url", ""),
         language=f.get("lang", ""), content_hash=f.get("content_hash", ""), size=f.get("size", 0),
         mtime_ns=f.get("mtime_ns", 0), removed=removed, encoding=f.get("encoding", ""),
-        ingested_at=f.get("ingested_at", ""), pipeline=f.get("pipeline", ""),
+        ingested_at=f.get("ingested_at", ""), pipeline=f.get("pipeline", ""), run_id=f.get("run_id", ""),
         format=f.get("format", ""), file_id=f.get("file_id", f["id"]), meta=json.loads(f.get("meta") or "{}"),
     )
 

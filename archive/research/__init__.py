@@ -1,0 +1,1 @@
+"""Research workflows beyond a result list: runs, concordance, batch queries, saved searches, citations."""

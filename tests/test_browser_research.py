@@ -1,0 +1,109 @@
+"""Browser tests (Chromium through Playwright) of the concordance, saved searches, feeds and permalinks."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import feedparser
+import pytest
+from click.testing import CliRunner
+
+from archive.cli import cli
+from archive.config import Settings
+from archive.ingest import ingest
+
+pytestmark = pytest.mark.browser
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+NEW_DOC = """Hyesan smugglers return as border guards rotate
+
+Traders in Hyesan said smugglers were back on the river bank this week after a rotation of border guards.
+"""
+
+
+@pytest.fixture
+def changing(tmp_path, make_app) -> Iterator[tuple[str, Path, Path]]:
+    """A server on loopback over an index of its own: (base URL, corpus folder, index folder)."""
+    from waitress.server import create_server
+
+    corpus, index = tmp_path / "ser", tmp_path / "index"
+    corpus.mkdir()
+    for f in (SAMPLES / "seoul-economic-review").glob("*.txt"):
+        shutil.copy(f, corpus / f.name)
+    assert not ingest([str(corpus)], Settings(index=index)).failed
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = create_server(make_app(index), host="127.0.0.1", port=port, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}", corpus, index
+    server.close()
+
+
+def _add_and_ingest(corpus: Path, index: Path) -> None:
+    (corpus / "2026-01-01-new.txt").write_text(NEW_DOC)
+    assert not ingest([str(corpus)], Settings(index=index)).failed
+
+
+def test_concordance_view_aligns_hits_and_links_to_them(page, live_server, shots_dir):
+    page.goto(f"{live_server}/search?q=Hyesan")
+    page.click("#kwic-link")
+    page.wait_for_selector("table.kwic")
+    assert page.inner_text("#kwic-occurrences") == "24"
+    hits = page.locator("table.kwic td.hit mark")
+    assert hits.count() == 24
+    # Every left context ends at the same x, and every hit starts at the same x: one column.
+    edges = page.evaluate("""() => [...document.querySelectorAll('table.kwic tbody tr')].map(tr => [
+        Math.round(tr.querySelector('td.left span').getBoundingClientRect().right),
+        Math.round(tr.querySelector('td.hit mark').getBoundingClientRect().left)])""")
+    assert len(edges) == 24 and len({e[0] for e in edges}) == 1 and len({e[1] for e in edges}) == 1
+    page.screenshot(path=str(shots_dir / "kwic.png"), full_page=True)
+    before = page.locator("table.kwic td.right").all_inner_texts()
+    page.click("text=right words")
+    after = page.locator("table.kwic td.right").all_inner_texts()
+    assert sorted(before) == sorted(after) and before != after
+    page.locator("table.kwic td.hit a").first.click()
+    page.wait_for_selector("#hitcount")
+    assert int(page.inner_text("#hitcount")) >= 1 and "#hit-" in page.url
+
+
+def test_saved_search_shows_new_document_after_ingest_and_in_its_feed(page, changing):
+    base, corpus, index = changing
+    assert CliRunner().invoke(cli, ["saved", "add", "--index", str(index), "hyesan", "Hyesan"]).exit_code == 0
+    page.goto(f"{base}/saved/hyesan")  # first visit: remembered in a cookie
+    assert "0 since your last visit" in page.inner_text("main")
+    _add_and_ingest(corpus, index)
+    page.goto(f"{base}/saved")
+    item = page.locator('li[data-name="hyesan"]')
+    assert "1 new since the last run" in item.inner_text() and "1 since your last visit" in item.inner_text()
+    item.locator("a", has_text="hyesan").click()
+    assert page.locator("ul.new-docs li").count() == 1
+    assert "Hyesan smugglers return" in page.inner_text("ul.new-docs")
+    response = page.request.get(f"{base}/feeds/hyesan.atom")
+    feed = feedparser.parse(response.body())
+    assert feed.bozo == 0 and feed.version == "atom10"
+    assert [e.title for e in feed.entries] == ["Hyesan smugglers return as border guards rotate"]
+    page.goto(f"{base}/saved")
+    assert "0 since your last visit" in page.locator('li[data-name="hyesan"]').inner_text()
+
+
+def test_permalink_reports_a_changed_result_set(page, changing):
+    base, corpus, index = changing
+    page.goto(f"{base}/search?q=Hyesan&sort=newest")
+    page.click("#cite-link")
+    page.wait_for_selector("#verdict")
+    assert "is the same" in page.inner_text("#verdict")
+    permalink, cited_hash = page.url, page.inner_text("#cited-hash")
+    assert "run=000001" in permalink and f"h={cited_hash}" in permalink
+    _add_and_ingest(corpus, index)
+    (corpus / "2025-03-19-trucks-return-to-hyesan-bridge.txt").unlink()
+    assert not ingest([str(corpus)], Settings(index=index)).failed
+    page.goto(permalink)
+    assert "has changed" in page.inner_text("#verdict")
+    assert page.inner_text("#now-hash") != cited_hash
+    assert "Hyesan smugglers return" in page.inner_text("ul.added")
+    assert "Trucks return to Hyesan bridge" in page.inner_text("ul.removed")
