@@ -57,3 +57,29 @@ def test_a_changed_mailbox_replaces_its_messages(tmp_path):
         assert archive.search("ibis").total == 1
     again = ingest([str(src)], settings)
     assert (again.added, again.updated, again.deleted) == (0, 0, 0)
+
+
+def test_document_view_shows_pages_mail_headers_and_attachment_links(tmp_path):
+    from web import create_app
+
+    src = _folder(tmp_path)
+    settings = Settings(index=tmp_path / "ix")
+    ingest([str(src)], settings)
+    app = create_app({"ARCHIVE_SETTINGS": settings, "TESTING": True})
+    client = app.test_client()
+    with Archive(settings) as archive:
+        pdf_id = archive.search("dredging").hits[0].id
+        mail_id = archive.search('"quarry tender" from:ana').hits[0].id
+        note_id = archive.search("pelican").hits[0].id
+    pdf = client.get(f"/doc/{pdf_id}", query_string={"q": "quarry"}).get_data(as_text=True)
+    assert 'id="page-1"' in pdf and 'id="page-2"' in pdf
+    assert pdf.index('id="page-2"') < pdf.index("<mark")  # the hit is on the second page
+    mail = client.get(f"/doc/{mail_id}").get_data(as_text=True)
+    assert "ana@example.org" in mail and "Tender brief" in mail
+    assert f'href="/doc/{note_id}"' in mail  # the attachment is linked from its message
+    note = client.get(f"/doc/{note_id}").get_data(as_text=True)
+    assert f'href="/doc/{mail_id}"' in note  # and the message from its attachment
+    original = client.get(f"/doc/{pdf_id}/original")
+    assert original.status_code == 200 and original.headers["Content-Type"] == "application/octet-stream"
+    original.close()
+    app.extensions["archive"].close()

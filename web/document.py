@@ -28,6 +28,7 @@ class Block:
 
     html: Markup | None = None
     removed: Removed | None = None
+    page: int | None = None  # set on the first paragraph of each page of a paged document (PDF)
 
 
 def unmark(marked_html: str) -> tuple[str, list[Span]]:
@@ -52,7 +53,8 @@ def paragraphs(text: str) -> list[Span]:
     return [(m.start(), m.end()) for m in _PARAGRAPH.finditer(text)]
 
 
-def render(text: str, spans: list[Span], removed: list[Removed], show_removed: bool) -> tuple[list[Block], list[Removed]]:
+def render(text: str, spans: list[Span], removed: list[Removed], show_removed: bool,
+           pages: list[int] = ()) -> tuple[list[Block], list[Removed]]:  # type: ignore[assignment]
     """Return the body as blocks, and the removed blocks whose place is unknown (for the end).
 
     Hits are numbered from 1 in text order; a hit that crosses a paragraph break keeps its
@@ -62,7 +64,11 @@ def render(text: str, spans: list[Span], removed: list[Removed], show_removed: b
     unplaced = [r for r in removed if r.at < 0 or r.at > len(text)] if show_removed else []
     placed = [r for r in placed if r.at <= len(text)]
     blocks: list[Block] = []
+    page = 0
     for start, end in paragraphs(text):
+        if pages and bisect.bisect_right(pages, start) != page:
+            page = bisect.bisect_right(pages, start)
+            blocks.append(Block(page=page))
         while placed and placed[0].at <= start:
             blocks.append(Block(removed=placed.pop(0)))
         cut = start
@@ -73,7 +79,7 @@ def render(text: str, spans: list[Span], removed: list[Removed], show_removed: b
             cut = block.at
         blocks.append(Block(html=_marked(text, spans, cut, end)))
     blocks += [Block(removed=r) for r in placed]
-    return [b for b in blocks if b.removed or (b.html and b.html.strip())], unplaced
+    return [b for b in blocks if b.removed or b.page or (b.html and b.html.strip())], unplaced
 
 
 def _marked(text: str, spans: list[Span], start: int, end: int) -> Markup:

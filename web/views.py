@@ -12,7 +12,7 @@ from flask import Blueprint, Flask, abort, current_app, jsonify, render_template
 from markupsafe import Markup
 
 from archive.archive import Archive
-from archive.documents import Document, SearchResult
+from archive.documents import Document, SearchResult, document_id
 from archive.errors import ArchiveError, BadQuery, IndexNotFound
 from web import document as docview
 from web import timeline
@@ -129,14 +129,30 @@ def document(doc_id: str):  # type: ignore[no-untyped-def]
     text, spans = docview.unmark(text_html) if text_html is not None else (doc.text, [])
     if text != doc.text:  # never show a text other than the stored one
         text, spans = doc.text, []
-    blocks, unplaced = docview.render(text, spans, doc.removed, show_removed)
+    blocks, unplaced = docview.render(text, spans, doc.removed, show_removed, pages=doc.meta.get("pages") or [])
     title_hits = title_html.count("<mark>") if title_html else 0
     return render_template(
         "doc.html", doc=doc, q=q, state=state, title_html=Markup(title_html) if title_html else None, blocks=blocks,
         unplaced=unplaced, hits=len(spans), count=len(spans) + title_hits, show_removed=show_removed,
         copies=archive.copies(doc), back_url=state.url() if state.active else None,
         toggle_url=doc_url(doc.id, state, removed=not show_removed), web_url=_web_url(doc.url),
+        linked=_linked_parts(doc),
     )
+
+
+def _linked_parts(doc: Document) -> dict[str, list[tuple[str, str]]]:
+    """Return the parent message and the attachments of a part, as (document id, label) pairs."""
+    source = doc.meta.get("source_relpath")
+    if not source:
+        return {}
+    link = lambda sub: document_id(doc.collection, source + sub)  # noqa: E731
+    out: dict[str, list[tuple[str, str]]] = {}
+    if doc.meta.get("parent") is not None:
+        out["parent"] = [(link(doc.meta["parent"]), doc.meta["parent"] or source)]
+    children = doc.meta.get("children") or []
+    if children:
+        out["children"] = [(link(c), c.rsplit("/", 1)[-1] or c) for c in children]
+    return out
 
 
 def doc_url(doc_id: str, state: SearchState, removed: bool = False) -> str:
@@ -166,15 +182,19 @@ def original(doc_id: str):  # type: ignore[no-untyped-def]
     if not _is_indexed_file(path, doc):
         return _error_page(404, "Original not available",
                            "The original file is no longer where it was indexed from, or it changed since.")
-    response = send_file(path, mimetype="text/plain", download_name=path.name, max_age=0)
-    response.charset = _charset(doc.encoding)
+    if doc.format in ("", "text", "html"):
+        response = send_file(path, mimetype="text/plain", download_name=path.name, max_age=0)
+        response.charset = _charset(doc.encoding)
+    else:  # a PDF, an office file, a mailbox or an archive (the whole container of a part): a download
+        response = send_file(path, mimetype="application/octet-stream", download_name=path.name,
+                             as_attachment=True, max_age=0)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 
 def _is_indexed_file(path: Path, doc: Document) -> bool:
     """Return True when path is the regular file that was ingested for this document."""
-    rel = Path(doc.relpath)
+    rel = Path(doc.meta.get("source_relpath") or doc.relpath)  # a part's file is its container
     if not path.is_absolute() or rel.is_absolute() or ".." in rel.parts or ".." in path.parts:
         return False
     if path.parts[-len(rel.parts):] != rel.parts or path.is_symlink():
