@@ -8,7 +8,7 @@ INDEX ?= index
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test chromium ingest-samples bench clean
+.PHONY: run test install install-test system-deps ingest-samples bench clean
 
 run: install ingest-samples
 	$(BIN)/archive serve --index $(INDEX) --host $(HOST) --port $(PORT)
@@ -16,7 +16,7 @@ run: install ingest-samples
 ingest-samples: install
 	$(BIN)/archive ingest --index $(INDEX) samples/ || [ $$? -eq 1 ]
 
-test: install-test chromium
+test: install-test system-deps
 	$(BIN)/pytest -q
 
 $(BIN)/python:
@@ -30,11 +30,15 @@ install: $(BIN)/python
 install-test: $(BIN)/python
 	$(BIN)/python -m pip install -q '.[test]'
 
-# Browser tests drive Debian's Chromium through Playwright; a browser download is not possible.
-chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+# Debian packages the tests use: Chromium (driven by Playwright; a browser download is not
+# possible) and Tesseract with English and Korean data (the OCR tests of scanned PDFs).
+SYSTEM_PACKAGES := chromium tesseract-ocr tesseract-ocr-eng tesseract-ocr-kor fonts-nanum
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 # Benchmarks beside SQLite FTS5 (bench/README.md); e.g. make bench BENCH_ARGS=--quick
 bench: install-test
