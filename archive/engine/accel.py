@@ -120,7 +120,7 @@ def _docs(s: Searcher, t: Table, q: wq.Query, deadline: float) -> np.ndarray:  #
     if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
         return _EMPTY
     if isinstance(q, wq.TermRange) and q.fieldname in t.fields and not (q.startexcl or q.endexcl):
-        return _range(t.fields[q.fieldname], q.start, q.end)
+        return date_range(t.fields[q.fieldname], q.start, q.end)
     if isinstance(q, wq.Phrase) and len(_intersect([term_docs(s, q.fieldname, w) for w in q.words])) == 0:
         return _EMPTY  # some word is missing, or the words never meet in one document
     return _walk(s, q, deadline)
@@ -138,7 +138,7 @@ def _intersect(parts: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def _range(col: Codes, start: str, end: str) -> np.ndarray:
+def date_range(col: Codes, start: str, end: str) -> np.ndarray:
     """Return the documents whose value v satisfies start <= v <= end (as Whoosh's TermRange)."""
     values = col.values  # sorted, without ""
     lo = int(np.searchsorted(np.asarray(values, dtype=object), start, side="left")) if values else 0

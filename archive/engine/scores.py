@@ -20,6 +20,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from archive.engine import accel
 from archive.engine.accel import Table
 
 Scored = tuple[np.ndarray, np.ndarray]  # (sorted document numbers, their scores)
@@ -66,6 +67,11 @@ def _score(s: Searcher, t: Table, q: wq.Query) -> Scored:  # noqa: PLR0911
         return docs[keep], scores[keep]
     if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
         return _EMPTY
+    if isinstance(q, wq.Every) and not q.fieldname:
+        return t.all_live, np.ones(len(t.all_live))  # Whoosh scores every document 1
+    if isinstance(q, wq.TermRange) and q.constantscore and q.fieldname in t.fields and not (q.startexcl or q.endexcl):
+        docs = accel.date_range(t.fields[q.fieldname], q.start, q.end)
+        return docs, np.ones(len(docs))  # a constant-score range adds 1 to each match's score
     raise Unsupported
 
 
