@@ -28,6 +28,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 
+from archive.engine import phrases
 from archive.engine.columns import column
 
 CHECK_EVERY = 256  # matches between two looks at the clock when Whoosh walks a query
@@ -94,36 +95,50 @@ def _codes(values: list) -> Codes:
 
 # -- matching documents -------------------------------------------------------------------------
 
-def matching(s: Searcher, q: wq.Query, deadline: float) -> np.ndarray:
-    """Return the sorted document numbers (live only) that a compiled query matches."""
+def matching(s: Searcher, q: wq.Query, deadline: float, memo: dict | None = None) -> np.ndarray:
+    """Return the sorted document numbers (live only) that a compiled query matches.
+
+    `memo` receives each phrase's documents (by the id of its query), for scoring them later.
+    """
     t = table(s)
-    docs = _docs(s, t, q, deadline)
+    docs = _docs(s, t, q, deadline, {} if memo is None else memo)
     return docs[t.live[docs]] if len(docs) else docs
 
 
-def _docs(s: Searcher, t: Table, q: wq.Query, deadline: float) -> np.ndarray:  # noqa: PLR0911
+def _docs(s: Searcher, t: Table, q: wq.Query, deadline: float, memo: dict) -> np.ndarray:  # noqa: PLR0911
     if time.monotonic() > deadline:  # out of time before this part: the caller counts what it can
         raise OutOfTime
     if isinstance(q, wq.Term):
-        return term_docs(s, q.fieldname, q.text)
+        return term_docs(s, q.fieldname, q.text, memo)
     if isinstance(q, wq.And):
-        return _intersect([_docs(s, t, c, deadline) for c in q.subqueries])
+        return _intersect([_docs(s, t, c, deadline, memo) for c in q.subqueries])
     if isinstance(q, wq.Or):
-        parts = [_docs(s, t, c, deadline) for c in q.subqueries]
+        parts = [_docs(s, t, c, deadline, memo) for c in q.subqueries]
         return np.unique(np.concatenate(parts)) if parts else _EMPTY
     if isinstance(q, wq.AndNot):
-        return np.setdiff1d(_docs(s, t, q.a, deadline), _docs(s, t, q.b, deadline), assume_unique=True)
+        return np.setdiff1d(_docs(s, t, q.a, deadline, memo), _docs(s, t, q.b, deadline, memo), assume_unique=True)
     if isinstance(q, wq.Not):
-        return np.setdiff1d(t.all_live, _docs(s, t, q.query, deadline), assume_unique=True)
+        return np.setdiff1d(t.all_live, _docs(s, t, q.query, deadline, memo), assume_unique=True)
     if isinstance(q, wq.Every):
         return t.all_live
     if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
         return _EMPTY
     if isinstance(q, wq.TermRange) and q.fieldname in t.fields and not (q.startexcl or q.endexcl):
         return date_range(t.fields[q.fieldname], q.start, q.end)
-    if isinstance(q, wq.Phrase) and len(_intersect([term_docs(s, q.fieldname, w) for w in q.words])) == 0:
-        return _EMPTY  # some word is missing, or the words never meet in one document
+    if isinstance(q, wq.Phrase) and q.boost == 1:
+        memo[id(q)] = docs = phrase(s, q, deadline)
+        return docs
     return _walk(s, q, deadline)
+
+
+def phrase(s: Searcher, q: wq.Phrase, deadline: float) -> np.ndarray:
+    """Return the sorted documents holding a phrase (positions checked on candidates only)."""
+    try:
+        return np.unique(phrases.phrase_docs(s, q, deadline))
+    except phrases.OutOfTime as exc:
+        raise OutOfTime from exc
+    except phrases.Unsupported:
+        return np.unique(_walk(s, q, deadline))
 
 
 def _intersect(parts: list[np.ndarray]) -> np.ndarray:
@@ -146,34 +161,57 @@ def date_range(col: Codes, start: str, end: str) -> np.ndarray:
     return np.flatnonzero((col.codes >= lo) & (col.codes < hi))
 
 
-def term_docs(s: Searcher, fieldname: str, text: str) -> np.ndarray:
-    """Return the document numbers holding a term, read block by block (deleted ones included)."""
-    parts = []
+def term_docs(s: Searcher, fieldname: str, text: str, memo: dict | None = None) -> np.ndarray:
+    """Return the document numbers holding a term (deleted ones included)."""
+    return postings(s, fieldname, text, memo)[0]
+
+
+def postings(s: Searcher, fieldname: str, text: str, memo: dict | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Return a term's (document numbers, weights), read a block at a time, deleted ones included.
+
+    Weights are None when a segment's postings are not in the form read here. `memo` keeps the
+    arrays for the rest of one search (counting and scoring read the same terms).
+    """
+    key = ("postings", fieldname, text)
+    if memo is not None and key in memo:
+        return memo[key]
+    ids, weights = [], []
     for sub, offset in s.leaf_searchers():
         reader = sub.reader()
-        if (fieldname, text) not in reader:
-            continue
-        ids = _posting_ids(reader.postings(fieldname, text))
-        parts.append(ids + offset if offset else ids)
-    if not parts:
-        return _EMPTY
-    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+        if (fieldname, text) in reader:
+            i, w = _read(reader.postings(fieldname, text))
+            ids.append(i + offset if offset else i)
+            weights.append(w)
+    if not ids:
+        out: tuple = (_EMPTY, np.zeros(0))
+    elif any(w is None for w in weights):
+        out = (np.concatenate(ids), None)
+    else:
+        out = (np.concatenate(ids), np.concatenate(weights))
+    if memo is not None:
+        memo[key] = out
+    return out
 
 
-def _posting_ids(m: object) -> np.ndarray:
+def _read(m: object) -> tuple[np.ndarray, np.ndarray | None]:
     while isinstance(m, FilterMatcher):  # deletions: the live mask removes them afterwards
         m = m.child
     if not isinstance(m, W3LeafMatcher):
-        return np.fromiter(m.all_ids(), dtype=np.int64)  # type: ignore[attr-defined]
-    blocks = []
-    # Whoosh decodes a block's ids as one tuple; reading them a block at a time skips the
-    # per-posting method calls of `all_ids()`.
+        return np.fromiter(m.all_ids(), dtype=np.int64), None  # type: ignore[attr-defined]
+    ids, weights = [], []
+    # Whoosh decodes a block's ids and weights as one tuple each; reading them a block at a time
+    # skips the per-posting method calls of `all_ids()` and `score()`.
     while m.is_active():
         if m._ids is None:
             m._read_ids()
-        blocks.append(np.asarray(m._ids, dtype=np.int64))
+        if m._weights is None:
+            m._read_weights()
+        ids.append(np.asarray(m._ids, dtype=np.int64))
+        weights.append(np.asarray(m._weights, dtype=np.float32).astype(np.float64))
         m._next_block()
-    return np.concatenate(blocks) if blocks else _EMPTY
+    if not ids:
+        return _EMPTY, np.zeros(0)
+    return np.concatenate(ids), np.concatenate(weights)
 
 
 def _walk(s: Searcher, q: wq.Query, deadline: float) -> np.ndarray:

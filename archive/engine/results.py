@@ -37,18 +37,20 @@ class Counted:
     complete: bool = True
     duplicates: int = 0  # matched documents beyond one per distinct text
     docs: np.ndarray | None = None  # the matched document numbers, when counted in bulk
+    memo: dict = field(default_factory=dict)  # phrases' documents, by query id, for scoring
 
 
 def count(s: Searcher, comp: Compiled, fields: tuple[str, ...], deadline: float) -> Counted:
     """Count the distinct texts (content hashes) the query matches, and per facet value, unscored."""
     t = accel.table(s)
+    memo: dict = {}
     try:
-        docs = accel.matching(s, comp.query, deadline)
+        docs = accel.matching(s, comp.query, deadline, memo)
     except accel.OutOfTime:
         return _count_slowly(s, comp, fields, deadline)
     total = accel.distinct(t, docs)
     facets = {name: _labelled(s, name, accel.facet_values(t, docs, name)) for name in fields}
-    return Counted(total, facets, duplicates=len(docs) - total, docs=docs)
+    return Counted(total, facets, duplicates=len(docs) - total, docs=docs, memo=memo)
 
 
 def _count_slowly(s: Searcher, comp: Compiled, fields: tuple[str, ...], deadline: float) -> Counted:
@@ -133,7 +135,8 @@ def ranked(s: Searcher, comp: Compiled, limit: int | None, sort: str, deadline: 
     return out, complete
 
 
-def best(s: Searcher, comp: Compiled, limit: int | None, sort: str, deadline: float) -> tuple[list[tuple[int, float]], bool]:
+def best(s: Searcher, comp: Compiled, limit: int | None, sort: str, deadline: float,
+         memo: dict | None = None) -> tuple[list[tuple[int, float]], bool]:
     """Return (docnum, score) of the top `limit` distinct texts (all when None), and whether complete.
 
     By relevance, the whole query is scored with numpy when every part of it can be
@@ -141,7 +144,7 @@ def best(s: Searcher, comp: Compiled, limit: int | None, sort: str, deadline: fl
     """
     if sort == "relevance":
         t = accel.table(s)
-        scored = scores.score(s, t, comp.query)
+        scored = scores.score(s, t, comp.query, memo)
         if scored is not None:
             return scores.top(t, scored, limit), True
     return ranked(s, comp, limit, sort, deadline)

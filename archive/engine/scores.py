@@ -15,8 +15,7 @@ import threading
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
-from whoosh.matching.wrappers import FilterMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
@@ -33,10 +32,13 @@ class Unsupported(Exception):
     """The query has a part only Whoosh can score."""
 
 
-def score(s: Searcher, t: Table, q: wq.Query) -> Scored | None:
-    """Return the live matching documents and their scores, or None when Whoosh must score."""
+def score(s: Searcher, t: Table, q: wq.Query, memo: dict | None = None) -> Scored | None:
+    """Return the live matching documents and their scores, or None when Whoosh must score.
+
+    `memo` holds phrases' documents already found by `accel.matching` (by query id).
+    """
     try:
-        docs, scores = _score(s, t, q)
+        docs, scores = _score(s, t, q, {} if memo is None else memo)
     except Unsupported:
         return None
     keep = t.live[docs]
@@ -52,21 +54,29 @@ def top(t: Table, scored: Scored, limit: int | None) -> list[tuple[int, float]]:
     return [(int(d), float(v)) for d, v in zip(docs[best], scores[best])]
 
 
-def _score(s: Searcher, t: Table, q: wq.Query) -> Scored:  # noqa: PLR0911
+def _score(s: Searcher, t: Table, q: wq.Query, memo: dict) -> Scored:  # noqa: PLR0911
     if q.boost != 1:
         raise Unsupported
     if isinstance(q, wq.Term):
-        return _term(s, t, q.fieldname, q.text)
+        return _term(s, t, q.fieldname, q.text, memo)
     if isinstance(q, wq.And):
-        return _and([_score(s, t, c) for c in q.subqueries])
+        return _and([_score(s, t, c, memo) for c in q.subqueries])
     if isinstance(q, wq.Or):
-        return _or([_score(s, t, c) for c in q.subqueries])
+        return _or([_score(s, t, c, memo) for c in q.subqueries])
     if isinstance(q, wq.AndNot):
-        (docs, scores), (out, _) = _score(s, t, q.a), _score(s, t, q.b)
+        (docs, scores), (out, _) = _score(s, t, q.a, memo), _score(s, t, q.b, memo)
         keep = ~np.isin(docs, out, assume_unique=True)
         return docs[keep], scores[keep]
     if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
         return _EMPTY
+    if isinstance(q, wq.Phrase):
+        # Whoosh scores a phrase match as the sum of its words' scores in that document.
+        found = memo.get(id(q))
+        if found is None:
+            found = accel.phrase(s, q, float("inf"))
+        docs, scores = _and([_term(s, t, q.fieldname, w, memo) for w in q.words])
+        keep = np.isin(docs, found, assume_unique=True)
+        return docs[keep], scores[keep]
     if isinstance(q, wq.Every) and not q.fieldname:
         return t.all_live, np.ones(len(t.all_live))  # Whoosh scores every document 1
     if isinstance(q, wq.TermRange) and q.constantscore and q.fieldname in t.fields and not (q.startexcl or q.endexcl):
@@ -90,17 +100,10 @@ def _or(parts: list[Scored]) -> Scored:
     return docs, np.bincount(inverse, weights=np.concatenate([v for _, v in parts]), minlength=len(docs))
 
 
-def _term(s: Searcher, t: Table, fieldname: str, text: str) -> Scored:
-    ids, weights = [], []
-    for sub, offset in s.leaf_searchers():
-        reader = sub.reader()
-        if (fieldname, text) in reader:
-            i, w = _postings(reader.postings(fieldname, text))
-            ids.append(i + offset)
-            weights.append(w)
-    if not ids:
-        return _EMPTY
-    docs, tf = np.concatenate(ids), np.concatenate(weights)
+def _term(s: Searcher, t: Table, fieldname: str, text: str, memo: dict) -> Scored:
+    docs, tf = accel.postings(s, fieldname, text, memo)
+    if tf is None:
+        raise Unsupported
     field = s.schema[fieldname]
     if not field.scorable:
         return docs, tf  # Whoosh's WeightScorer: the posting's weight
@@ -110,25 +113,6 @@ def _term(s: Searcher, t: Table, fieldname: str, text: str) -> Scored:
     idf, avgfl = s.idf(fieldname, text), s.avg_field_length(fieldname) or 1
     fl = lengths(s, t, fieldname)[docs]
     return docs, idf * ((tf * (w.K1 + 1)) / (tf + w.K1 * ((1 - w.B) + w.B * fl / avgfl)))
-
-
-def _postings(m: object) -> tuple[np.ndarray, np.ndarray]:
-    while isinstance(m, FilterMatcher):  # deletions: the live mask removes them afterwards
-        m = m.child
-    if not isinstance(m, W3LeafMatcher):
-        raise Unsupported
-    ids, weights = [], []
-    while m.is_active():
-        if m._ids is None:
-            m._read_ids()
-        if m._weights is None:
-            m._read_weights()
-        ids.append(np.asarray(m._ids, dtype=np.int64))
-        weights.append(np.asarray(m._weights, dtype=np.float32).astype(np.float64))
-        m._next_block()
-    if not ids:
-        return _EMPTY
-    return np.concatenate(ids), np.concatenate(weights)
 
 
 def lengths(s: Searcher, t: Table, fieldname: str) -> np.ndarray:

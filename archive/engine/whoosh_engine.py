@@ -228,7 +228,7 @@ class WhooshEngine:
             counted = count(s, comp, fields, deadline)
             complete = counted.complete
             if limit and counted.total:
-                top, complete = best(s, comp, offset + limit, sort, deadline)
+                top, complete = best(s, comp, offset + limit, sort, deadline, counted.memo)
                 complete = complete and counted.complete
                 hits = list(make_hits(s, comp, top[offset:], snippet_count))
             suggestion = None
