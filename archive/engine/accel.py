@@ -64,6 +64,7 @@ class Table:
         self.copies = np.bincount(self.hash[self.live], minlength=self.groups) if self.size else _EMPTY
         self.fields = {name: _codes(column(s, name)) for name in fields}
         self.lengths: dict[str, np.ndarray] = {}  # field lengths for scoring, read when first needed
+        self.labels: dict[str, str] = {}  # source keys -> their stored spelling, looked up when first shown
 
 
 _tables: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -114,7 +115,7 @@ def _docs(s: Searcher, t: Table, q: wq.Query, deadline: float, memo: dict) -> np
         return _intersect([_docs(s, t, c, deadline, memo) for c in q.subqueries])
     if isinstance(q, wq.Or):
         parts = [_docs(s, t, c, deadline, memo) for c in q.subqueries]
-        return np.unique(np.concatenate(parts)) if parts else _EMPTY
+        return unique(np.concatenate(parts)) if parts else _EMPTY
     if isinstance(q, wq.AndNot):
         return np.setdiff1d(_docs(s, t, q.a, deadline, memo), _docs(s, t, q.b, deadline, memo), assume_unique=True)
     if isinstance(q, wq.Not):
@@ -237,11 +238,19 @@ def distinct(t: Table, docs: np.ndarray) -> int:
     return int(seen.sum())
 
 
+def unique(a: np.ndarray) -> np.ndarray:
+    """Return the sorted distinct values of an integer array (sorting beats np.unique's hashing here)."""
+    if len(a) < 2:
+        return a
+    a = np.sort(a)
+    return a[np.concatenate(([True], a[1:] != a[:-1]))]
+
+
 def facet_values(t: Table, docs: np.ndarray, name: str) -> dict[str, int]:
     """Return {value: distinct texts} of one field among documents (values as indexed)."""
     col = t.fields[name]
     codes = col.codes[docs]
     keep = codes >= 0
-    pairs = np.unique(codes[keep] * max(t.groups, 1) + t.hash[docs][keep])
+    pairs = unique(codes[keep] * max(t.groups, 1) + t.hash[docs][keep])
     counts = np.bincount(pairs // max(t.groups, 1), minlength=len(col.values))
     return {col.values[i]: int(c) for i in np.flatnonzero(counts) for c in (counts[i],)}

@@ -93,8 +93,12 @@ def _label(s: Searcher, name: str, value: str) -> str:
     """Return a facet value as stored (the index keeps sources lower-cased for matching)."""
     if name != "source":
         return value
-    doc = s.document(source=value)
-    return doc["source_name"] if doc else value
+    labels = accel.table(s).labels  # one lookup per value and searcher generation
+    label = labels.get(value)
+    if label is None:
+        doc = s.document(source=value)
+        labels[value] = label = doc["source_name"] if doc else value
+    return label
 
 
 class _Deadline(WrappingCollector):

@@ -96,8 +96,13 @@ def _and(parts: list[Scored]) -> Scored:
 def _or(parts: list[Scored]) -> Scored:
     if not parts:
         return _EMPTY
-    docs, inverse = np.unique(np.concatenate([d for d, _ in parts]), return_inverse=True)
-    return docs, np.bincount(inverse, weights=np.concatenate([v for _, v in parts]), minlength=len(docs))
+    docs = np.concatenate([d for d, _ in parts])
+    order = np.argsort(docs, kind="stable")  # equal documents keep the parts' order, as Whoosh adds them
+    docs, values = docs[order], np.concatenate([v for _, v in parts])[order]
+    if not len(docs):
+        return docs, values
+    starts = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
+    return docs[starts], np.add.reduceat(values, starts)
 
 
 def _term(s: Searcher, t: Table, fieldname: str, text: str, memo: dict) -> Scored:
