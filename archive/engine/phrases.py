@@ -44,28 +44,43 @@ def phrase_docs(s: Searcher, q: wq.Phrase, deadline: float) -> np.ndarray:
             candidates = np.intersect1d(candidates, postings[w][0], assume_unique=True)
         if not len(candidates):
             continue
-        where = {w: np.searchsorted(ids, candidates) for w, (ids, _) in postings.items()}
+        where = {w: np.searchsorted(ids, candidates).tolist() for w, (ids, _) in postings.items()}
+        # Adjacent words: check the rarest word first, so most candidates fail before the
+        # positions of a common word ("the") are decoded.
+        order = sorted(range(len(words)), key=lambda i: len(postings[words[i]][0]))
         hits = []
         for n, docnum in enumerate(candidates.tolist()):
             if n % CHECK_EVERY == CHECK_EVERY - 1 and time.monotonic() > deadline:
                 raise OutOfTime
-            positions = {w: fmt.decode_positions(postings[w][1][where[w][n]]) for w in postings}
-            if _holds([positions[w] for w in words], q.slop):
+            values = {w: postings[w][1][where[w][n]] for w in postings}  # still encoded
+            if q.slop == 1:
+                ok = _adjacent(words, order, values, fmt)
+            else:
+                ok = _holds([fmt.decode_positions(values[w]) for w in words], q.slop)
+            if ok:
                 hits.append(docnum)
         if hits:
             found.append(np.asarray(hits, dtype=np.int64) + offset)
     return np.concatenate(found) if found else _EMPTY
 
 
+def _adjacent(words: list[str], order: list[int], values: dict[str, bytes], fmt) -> bool:  # type: ignore[no-untyped-def]
+    """Return True when the words stand next to each other in order (positions p, p+1, ...)."""
+    starts: set[int] | None = None
+    decoded: dict[str, list[int]] = {}
+    for i in order:
+        w = words[i]
+        if w not in decoded:
+            decoded[w] = fmt.decode_positions(values[w])
+        here = {p - i for p in decoded[w]}
+        starts = here if starts is None else starts & here
+        if not starts:
+            return False
+    return True
+
+
 def _holds(positions: list[list[int]], slop: int) -> bool:
     """Return True when each word can follow the previous one's position by 1..slop."""
-    if slop == 1:
-        reach = set(positions[0])
-        for later in positions[1:]:
-            reach = {p + 1 for p in reach}.intersection(later)
-            if not reach:
-                return False
-        return True
     ends = positions[0]
     for later in positions[1:]:
         ends = [j for j in later if any(1 <= j - e <= slop for e in ends)]
