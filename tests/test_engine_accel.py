@@ -20,7 +20,7 @@ QUERIES = ("oil", "oil prices", "oil OR bank", "bank -loss", "profit NOT loss", 
            "title:bank", "source:wire oil", "lang:de", "date:2020..2021", "bank date:>=2021-06-01",
            "(oil OR gas) prices", "-said", "nothingmatches", "oil nothingmatches", "pro*", "goverment~",
            '"oil prices"', '"state of the art" bank', '"border market"~2', '"oil oil"', '"said the company said"~3',
-           '"oil prices" -"prices rose"', "*")
+           '"oil prices" -"prices rose"', "oil OR -bank", "*")
 
 
 def _doc(i: int, rng: random.Random) -> Document:

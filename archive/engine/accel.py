@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -67,17 +67,28 @@ class Table:
         self.labels: dict[str, str] = {}  # source keys -> their stored spelling, looked up when first shown
 
 
-_tables: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_tables: OrderedDict[tuple, Table] = OrderedDict()
 _lock = threading.Lock()
 TABLE_FIELDS = ("source", "year", "lang", "month", "date")
+MAX_TABLES = 4  # generations kept (a few indexes, or searchers of the previous commit still running)
 
 
 def table(s: Searcher) -> Table:
-    """Return the searcher's column table, building it on first use (one build per searcher)."""
+    """Return the column table of the searcher's generation, building it on first use.
+
+    The key is the generation's segments and their deletion counts, so every searcher of one
+    commit (a pool, or one per thread) shares one table; it holds arrays only, no open files.
+    """
+    key = tuple((sub.reader().segment().segment_id(), sub.reader().segment().deleted_count())
+                for sub, _ in s.leaf_searchers())
     with _lock:
-        t = _tables.get(s)
-        if t is None:
-            t = _tables[s] = Table(s, TABLE_FIELDS)
+        t = _tables.get(key)
+        if t is not None:
+            _tables.move_to_end(key)
+            return t
+        t = _tables[key] = Table(s, TABLE_FIELDS)
+        while len(_tables) > MAX_TABLES:
+            _tables.popitem(last=False)
         return t
 
 
@@ -104,6 +115,11 @@ def matching(s: Searcher, q: wq.Query, deadline: float, memo: dict | None = None
     t = table(s)
     docs = _docs(s, t, q, deadline, {} if memo is None else memo)
     return docs[t.live[docs]] if len(docs) else docs
+
+
+def docs_of(s: Searcher, t: Table, q: wq.Query, memo: dict) -> np.ndarray:
+    """Return a query's sorted documents (deleted ones may be included), without a deadline."""
+    return _docs(s, t, q, float("inf"), memo)
 
 
 def _docs(s: Searcher, t: Table, q: wq.Query, deadline: float, memo: dict) -> np.ndarray:  # noqa: PLR0911

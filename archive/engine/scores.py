@@ -77,6 +77,9 @@ def _score(s: Searcher, t: Table, q: wq.Query, memo: dict) -> Scored:  # noqa: P
         docs, scores = _and([_term(s, t, q.fieldname, w, memo) for w in q.words])
         keep = np.isin(docs, found, assume_unique=True)
         return docs[keep], scores[keep]
+    if isinstance(q, wq.Not):
+        docs = np.setdiff1d(t.all_live, accel.docs_of(s, t, q.query, memo), assume_unique=True)
+        return docs, np.ones(len(docs))  # Whoosh's inverse matcher scores 1 (an And adds it)
     if isinstance(q, wq.Every) and not q.fieldname:
         return t.all_live, np.ones(len(t.all_live))  # Whoosh scores every document 1
     if isinstance(q, wq.TermRange) and q.constantscore and q.fieldname in t.fields and not (q.startexcl or q.endexcl):
