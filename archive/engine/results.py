@@ -11,11 +11,12 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
 from whoosh.collectors import CollapseCollector, WrappingCollector
 from whoosh.searching import Searcher
 
 from archive.documents import Hit
-from archive.engine.columns import column
+from archive.engine import accel, scores
 from archive.engine.compile import Compiled
 from archive.engine.spans import find_matches
 from archive.highlight import mark, snippets
@@ -34,10 +35,26 @@ class Counted:
     total: int = 0
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     complete: bool = True
+    duplicates: int = 0  # matched documents beyond one per distinct text
+    docs: np.ndarray | None = None  # the matched document numbers, when counted in bulk
+    memo: dict = field(default_factory=dict)  # phrases' documents, by query id, for scoring
 
 
 def count(s: Searcher, comp: Compiled, fields: tuple[str, ...], deadline: float) -> Counted:
     """Count the distinct texts (content hashes) the query matches, and per facet value, unscored."""
+    t = accel.table(s)
+    memo: dict = {}
+    try:
+        docs = accel.matching(s, comp.query, deadline, memo)
+    except accel.OutOfTime:
+        return _count_slowly(s, comp, fields, deadline)
+    total = accel.distinct(t, docs)
+    facets = {name: _labelled(s, name, accel.facet_values(t, docs, name)) for name in fields}
+    return Counted(total, facets, duplicates=len(docs) - total, docs=docs, memo=memo)
+
+
+def _count_slowly(s: Searcher, comp: Compiled, fields: tuple[str, ...], deadline: float) -> Counted:
+    """Count what Whoosh walks before the deadline (a partial count, for a query out of time)."""
     docs: list[int] = []
     complete = True
     for i, d in enumerate(s.docs_for_query(comp.query)):
@@ -45,40 +62,43 @@ def count(s: Searcher, comp: Compiled, fields: tuple[str, ...], deadline: float)
             complete = False
             break
         docs.append(d)
-    return tally(s, docs, fields, complete)
+    counted = tally(s, docs, fields, complete)
+    counted.duplicates = len(docs) - counted.total
+    return counted
 
 
 def tally(s: Searcher, docs: list[int], fields: tuple[str, ...], complete: bool = True) -> Counted:
     """Count the distinct texts among matched documents, in total and per facet value."""
-    hash_of = column(s, "content_hash")
-    total = len({hash_of[d] for d in docs})
-    return Counted(total, facet_counts(s, docs, fields) if fields else {}, complete)
+    t = accel.table(s)
+    arr = np.asarray(sorted(set(docs)), dtype=np.int64)
+    total = accel.distinct(t, arr)
+    return Counted(total, facet_counts(s, arr, fields) if fields else {}, complete)
 
 
 def facet_counts(s: Searcher, docnums: Iterable[int], fields: tuple[str, ...]) -> dict[str, dict[str, int]]:
     """Count distinct texts (content hashes) per facet value; values keep their stored spelling."""
-    hash_of = column(s, "content_hash")
-    columns = {name: column(s, name) for name in fields}
-    seen: dict[str, dict[str, set]] = {name: {} for name in fields}
-    for d in docnums:
-        h = hash_of[d]
-        for name, col in columns.items():
-            value = col[d]
-            if value:
-                seen[name].setdefault(value, set()).add(h)
-    out = {}
-    for name in fields:
-        counts = {_label(s, name, v): len(hs) for v, hs in seen[name].items()}
-        out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    return out
+    t = accel.table(s)
+    docs = docnums if isinstance(docnums, np.ndarray) else np.fromiter(docnums, dtype=np.int64)
+    docs = docs[t.live[docs]] if len(docs) else docs
+    return {name: _labelled(s, name, accel.facet_values(t, docs, name)) for name in fields}
+
+
+def _labelled(s: Searcher, name: str, counts: dict[str, int]) -> dict[str, int]:
+    """Return counts keyed by label, largest first, then by label."""
+    out = {_label(s, name, v): c for v, c in counts.items()}
+    return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _label(s: Searcher, name: str, value: str) -> str:
     """Return a facet value as stored (the index keeps sources lower-cased for matching)."""
     if name != "source":
         return value
-    doc = s.document(source=value)
-    return doc["source_name"] if doc else value
+    labels = accel.table(s).labels  # one lookup per value and searcher generation
+    label = labels.get(value)
+    if label is None:
+        doc = s.document(source=value)
+        labels[value] = label = doc["source_name"] if doc else value
+    return label
 
 
 class _Deadline(WrappingCollector):
@@ -119,11 +139,29 @@ def ranked(s: Searcher, comp: Compiled, limit: int | None, sort: str, deadline: 
     return out, complete
 
 
+def best(s: Searcher, comp: Compiled, limit: int | None, sort: str, deadline: float,
+         memo: dict | None = None) -> tuple[list[tuple[int, float]], bool]:
+    """Return (docnum, score) of the top `limit` distinct texts (all when None), and whether complete.
+
+    By relevance, the whole query is scored with numpy when every part of it can be
+    (`scores.py`); otherwise, and for date order, Whoosh ranks it (`ranked`).
+    """
+    if sort == "relevance":
+        t = accel.table(s)
+        scored = scores.score(s, t, comp.query, memo)
+        if scored is not None:
+            return scores.top(t, scored, limit), True
+    return ranked(s, comp, limit, sort, deadline)
+
+
 def make_hits(s: Searcher, comp: Compiled, ranked_docs: Iterable[tuple[int, float]], count: int) -> Iterator[Hit]:
     """Yield a Hit, with snippets and matched variants, for each (docnum, score)."""
+    t = accel.table(s)
     for docnum, score in ranked_docs:
         f = s.stored_fields(docnum)
-        paths = sorted(c["path"] for c in s.documents(content_hash=f["content_hash"])) or [f["path"]]
+        paths = [f["path"]]
+        if t.copies[t.hash[docnum]] > 1:  # only texts with copies need a lookup of their paths
+            paths = sorted(c["path"] for c in s.documents(content_hash=f["content_hash"])) or paths
         yield make_hit(f, score, paths, comp, count)
 
 

@@ -25,7 +25,7 @@ from whoosh.searching import Searcher
 
 from archive.documents import Document, Hit, Removed, SearchResult
 from archive.engine.compile import Compiler
-from archive.engine.results import count, facet_counts, make_hits, ranked
+from archive.engine.results import best, count, facet_counts, make_hits
 from archive.engine.schema import build_schema
 from archive.engine.searchers import SearcherManager, open_index
 from archive.engine.spans import find_spans
@@ -234,7 +234,7 @@ class WhooshEngine:
             counted = count(s, comp, fields, deadline)
             complete = counted.complete
             if limit and counted.total:
-                top, complete = ranked(s, comp, offset + limit, sort, deadline)
+                top, complete = best(s, comp, offset + limit, sort, deadline, counted.memo)
                 complete = complete and counted.complete
                 hits = list(make_hits(s, comp, top[offset:], snippet_count))
             suggestion = None
@@ -255,7 +255,7 @@ class WhooshEngine:
         """
         with self.searcher() as s:
             comp = Compiler(s.reader()).compile(tree)
-            top, _ = ranked(s, comp, None, sort, float("inf"))  # no deadline: an export is complete
+            top, _ = best(s, comp, None, sort, float("inf"))  # no deadline: an export is complete
             yield from make_hits(s, comp, top, 1)
 
     def marked(self, doc: Document, tree: Node) -> tuple[str, str, int]:

@@ -1,0 +1,107 @@
+"""Documents that hold a phrase: candidates by intersecting the words' posting arrays, then positions.
+
+Whoosh walks a phrase through span matchers, a Python object per posting; for a phrase of
+common words ("the company said") that took seconds. Here the words' document arrays are
+intersected first, and only the candidates' positions are decoded and checked, with the rule of
+Whoosh's ordered `SpanNear2` (each word 1..slop positions after the end of the match so far,
+every choice of positions considered), so the documents are the same (a test compares them).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.searching import Searcher
+
+CHECK_EVERY = 256  # candidates between two looks at the clock
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
+class OutOfTime(Exception):
+    """The time budget ran out while checking positions."""
+
+
+class Unsupported(Exception):
+    """The postings are not in the form this module reads; Whoosh must walk the phrase."""
+
+
+def phrase_docs(s: Searcher, q: wq.Phrase, deadline: float) -> np.ndarray:
+    """Return the document numbers (deleted ones included) where the phrase occurs."""
+    words = list(q.words)
+    fmt = s.schema[q.fieldname].format
+    found = []
+    for sub, offset in s.leaf_searchers():
+        reader = sub.reader()
+        if any((q.fieldname, w) not in reader for w in set(words)):
+            continue
+        postings = {w: _ids_values(reader.postings(q.fieldname, w)) for w in set(words)}
+        candidates = postings[words[0]][0]
+        for w in set(words[1:]):
+            candidates = np.intersect1d(candidates, postings[w][0], assume_unique=True)
+        if not len(candidates):
+            continue
+        where = {w: np.searchsorted(ids, candidates).tolist() for w, (ids, _) in postings.items()}
+        # Adjacent words: check the rarest word first, so most candidates fail before the
+        # positions of a common word ("the") are decoded.
+        order = sorted(range(len(words)), key=lambda i: len(postings[words[i]][0]))
+        hits = []
+        for n, docnum in enumerate(candidates.tolist()):
+            if n % CHECK_EVERY == CHECK_EVERY - 1 and time.monotonic() > deadline:
+                raise OutOfTime
+            values = {w: postings[w][1][where[w][n]] for w in postings}  # still encoded
+            if q.slop == 1:
+                ok = _adjacent(words, order, values, fmt)
+            else:
+                ok = _holds([fmt.decode_positions(values[w]) for w in words], q.slop)
+            if ok:
+                hits.append(docnum)
+        if hits:
+            found.append(np.asarray(hits, dtype=np.int64) + offset)
+    return np.concatenate(found) if found else _EMPTY
+
+
+def _adjacent(words: list[str], order: list[int], values: dict[str, bytes], fmt) -> bool:  # type: ignore[no-untyped-def]
+    """Return True when the words stand next to each other in order (positions p, p+1, ...)."""
+    starts: set[int] | None = None
+    decoded: dict[str, list[int]] = {}
+    for i in order:
+        w = words[i]
+        if w not in decoded:
+            decoded[w] = fmt.decode_positions(values[w])
+        here = {p - i for p in decoded[w]}
+        starts = here if starts is None else starts & here
+        if not starts:
+            return False
+    return True
+
+
+def _holds(positions: list[list[int]], slop: int) -> bool:
+    """Return True when each word can follow the previous one's position by 1..slop."""
+    ends = positions[0]
+    for later in positions[1:]:
+        ends = [j for j in later if any(1 <= j - e <= slop for e in ends)]
+        if not ends:
+            return False
+    return True
+
+
+def _ids_values(m: object) -> tuple[np.ndarray, list[bytes]]:
+    while isinstance(m, FilterMatcher):  # deletions: the caller's live mask removes them
+        m = m.child
+    if not isinstance(m, W3LeafMatcher):
+        raise Unsupported
+    ids: list[np.ndarray] = []
+    values: list[bytes] = []
+    while m.is_active():
+        if m._ids is None:
+            m._read_ids()
+        if m._values is None:
+            m._read_values()
+        ids.append(np.asarray(m._ids, dtype=np.int64))
+        values.extend(m._values)
+        m._next_block()
+    return (np.concatenate(ids) if ids else _EMPTY), values

@@ -1,0 +1,142 @@
+"""BM25F scores of a whole query at once, with numpy, for the top of a result list.
+
+Whoosh scores a match at a time through a tree of matchers (microseconds each, for every match
+of a broad query), and its pruning top-N search can miss the best document (seen with a date
+range). Here each term's postings are read a block at a time (document numbers and weights) and
+scored as arrays with Whoosh's own formula and statistics (`scoring.bm25`, the searcher's idf
+and average field length, the stored byte-coded field lengths); `And` and `Or` add their parts'
+scores as Whoosh's matchers do, `AndNot` keeps the left side's. A tree with a leaf this module
+does not score (phrases, proximity) returns None and Whoosh ranks it instead.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
+
+from archive.engine import accel
+from archive.engine.accel import Table
+
+Scored = tuple[np.ndarray, np.ndarray]  # (sorted document numbers, their scores)
+_BYTE_LENGTH = np.array([0.0] + [float(byte_to_length(b)) for b in range(1, 256)])
+_EMPTY: Scored = (np.zeros(0, dtype=np.int64), np.zeros(0))
+_lock = threading.Lock()
+
+
+class Unsupported(Exception):
+    """The query has a part only Whoosh can score."""
+
+
+def score(s: Searcher, t: Table, q: wq.Query, memo: dict | None = None) -> Scored | None:
+    """Return the live matching documents and their scores, or None when Whoosh must score.
+
+    `memo` holds phrases' documents already found by `accel.matching` (by query id).
+    """
+    try:
+        docs, scores = _score(s, t, q, {} if memo is None else memo)
+    except Unsupported:
+        return None
+    keep = t.live[docs]
+    return docs[keep], scores[keep]
+
+
+def top(t: Table, scored: Scored, limit: int | None) -> list[tuple[int, float]]:
+    """Return (docnum, score) of the best copy of each text, best first (ties: lower docnum)."""
+    docs, scores = scored
+    order = np.lexsort((docs, -scores))
+    _, first = np.unique(t.hash[docs[order]], return_index=True)
+    best = order[np.sort(first)][:limit]
+    return [(int(d), float(v)) for d, v in zip(docs[best], scores[best])]
+
+
+def _score(s: Searcher, t: Table, q: wq.Query, memo: dict) -> Scored:  # noqa: PLR0911
+    if q.boost != 1:
+        raise Unsupported
+    if isinstance(q, wq.Term):
+        return _term(s, t, q.fieldname, q.text, memo)
+    if isinstance(q, wq.And):
+        return _and([_score(s, t, c, memo) for c in q.subqueries])
+    if isinstance(q, wq.Or):
+        return _or([_score(s, t, c, memo) for c in q.subqueries])
+    if isinstance(q, wq.AndNot):
+        (docs, scores), (out, _) = _score(s, t, q.a, memo), _score(s, t, q.b, memo)
+        keep = ~np.isin(docs, out, assume_unique=True)
+        return docs[keep], scores[keep]
+    if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+        return _EMPTY
+    if isinstance(q, wq.Phrase):
+        # Whoosh scores a phrase match as the sum of its words' scores in that document.
+        found = memo.get(id(q))
+        if found is None:
+            found = accel.phrase(s, q, float("inf"))
+        docs, scores = _and([_term(s, t, q.fieldname, w, memo) for w in q.words])
+        keep = np.isin(docs, found, assume_unique=True)
+        return docs[keep], scores[keep]
+    if isinstance(q, wq.Not):
+        docs = np.setdiff1d(t.all_live, accel.docs_of(s, t, q.query, memo), assume_unique=True)
+        return docs, np.ones(len(docs))  # Whoosh's inverse matcher scores 1 (an And adds it)
+    if isinstance(q, wq.Every) and not q.fieldname:
+        return t.all_live, np.ones(len(t.all_live))  # Whoosh scores every document 1
+    if isinstance(q, wq.TermRange) and q.constantscore and q.fieldname in t.fields and not (q.startexcl or q.endexcl):
+        docs = accel.date_range(t.fields[q.fieldname], q.start, q.end)
+        return docs, np.ones(len(docs))  # a constant-score range adds 1 to each match's score
+    raise Unsupported
+
+
+def _and(parts: list[Scored]) -> Scored:
+    docs, scores = parts[0]
+    for d, v in parts[1:]:
+        docs, i, j = np.intersect1d(docs, d, assume_unique=True, return_indices=True)
+        scores = scores[i] + v[j]
+    return docs, scores
+
+
+def _or(parts: list[Scored]) -> Scored:
+    if not parts:
+        return _EMPTY
+    docs = np.concatenate([d for d, _ in parts])
+    order = np.argsort(docs, kind="stable")  # equal documents keep the parts' order, as Whoosh adds them
+    docs, values = docs[order], np.concatenate([v for _, v in parts])[order]
+    if not len(docs):
+        return docs, values
+    starts = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
+    return docs[starts], np.add.reduceat(values, starts)
+
+
+def _term(s: Searcher, t: Table, fieldname: str, text: str, memo: dict) -> Scored:
+    docs, tf = accel.postings(s, fieldname, text, memo)
+    if tf is None:
+        raise Unsupported
+    field = s.schema[fieldname]
+    if not field.scorable:
+        return docs, tf  # Whoosh's WeightScorer: the posting's weight
+    w = s.weighting
+    if type(w).__name__ != "BM25F" or getattr(w, "_field_B", None):
+        raise Unsupported
+    idf, avgfl = s.idf(fieldname, text), s.avg_field_length(fieldname) or 1
+    fl = lengths(s, t, fieldname)[docs]
+    return docs, idf * ((tf * (w.K1 + 1)) / (tf + w.K1 * ((1 - w.B) + w.B * fl / avgfl)))
+
+
+def lengths(s: Searcher, t: Table, fieldname: str) -> np.ndarray:
+    """Return every document's length in a field as Whoosh scores it (decoded from one byte)."""
+    with _lock:
+        cached = t.lengths.get(fieldname)
+    if cached is not None:
+        return cached
+    parts = []
+    for sub, _ in s.leaf_searchers():
+        perdoc = sub.reader()._perdoc
+        reader = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+        count = sub.reader().doc_count_all()
+        codes = np.fromiter(reader, dtype=np.uint8, count=count) if reader is not None else np.zeros(count, np.uint8)
+        parts.append(_BYTE_LENGTH[codes])
+    out = np.concatenate(parts) if parts else np.zeros(0)
+    with _lock:
+        t.lengths[fieldname] = out
+    return out
