@@ -49,18 +49,25 @@ def _add_and_ingest(corpus: Path, index: Path) -> None:
     assert not ingest([str(corpus)], Settings(index=index)).failed
 
 
-def test_concordance_view_aligns_hits_and_links_to_them(page, live_server, shots_dir):
+def test_concordance_view_aligns_hits_and_links_to_them(page, live_server, shots_dir, sample_index):
+    from archive.archive import Archive
+    from archive.research import kwic
+
+    totals = kwic.Totals()
+    with Archive(Settings(index=sample_index)) as archive:
+        list(kwic.occurrences(archive, "Hyesan", totals=totals))
+    assert totals.occurrences > 1
     page.goto(f"{live_server}/search?q=Hyesan")
     page.click("#kwic-link")
     page.wait_for_selector("table.kwic")
-    assert page.inner_text("#kwic-occurrences") == "24"
+    assert page.inner_text("#kwic-occurrences") == str(totals.occurrences)
     hits = page.locator("table.kwic td.hit mark")
-    assert hits.count() == 24
+    assert hits.count() == totals.occurrences
     # Every left context ends at the same x, and every hit starts at the same x: one column.
     edges = page.evaluate("""() => [...document.querySelectorAll('table.kwic tbody tr')].map(tr => [
         Math.round(tr.querySelector('td.left span').getBoundingClientRect().right),
         Math.round(tr.querySelector('td.hit mark').getBoundingClientRect().left)])""")
-    assert len(edges) == 24 and len({e[0] for e in edges}) == 1 and len({e[1] for e in edges}) == 1
+    assert len(edges) == totals.occurrences and len({e[0] for e in edges}) == 1 and len({e[1] for e in edges}) == 1
     page.screenshot(path=str(shots_dir / "kwic.png"), full_page=True)
     before = page.locator("table.kwic td.right").all_inner_texts()
     page.click("text=right words")
