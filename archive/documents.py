@@ -41,6 +41,7 @@ class Document:
     encoding: str = ""
     ingested_at: str = ""
     pipeline: str = ""
+    story: str = ""  # label of its cluster of near-duplicates, set at ingest (archive/clusters.py)
 
     def to_dict(self) -> dict:
         """Return the document as a plain dict (for JSON)."""

@@ -31,6 +31,7 @@ from archive.errors import ArchiveError, SourceUnreadable
 from archive.extract import extract_file
 from archive.lock import ingest_lock
 from archive.manifest import Entry, Manifest
+from archive.related import StoryIndex, open_stories
 from archive.walk import Collection, Problem, os_reason, walk
 
 logger = logging.getLogger(__name__)
@@ -134,15 +135,18 @@ def _incremental(collections: list[Collection], settings: Settings, report: Inge
         _Pass(settings, report, {}, {}, _DrySink(report), strict).run(collections, progress)
         return
     engine = WhooshEngine(target) if WhooshEngine.exists(target) else WhooshEngine.create(target)
+    stories = None if report.dry_run else open_stories(engine)
     try:
         with Manifest(target, readonly=report.dry_run) as manifest:
             known = _load_known(engine, manifest, report.dry_run)
-            sink = _DrySink(report) if report.dry_run else _CommitSink(engine, manifest, settings.batch_size)
+            sink = _DrySink(report) if report.dry_run else _CommitSink(engine, manifest, settings.batch_size, stories)
             _Pass(settings, report, known, known, sink, strict).run(collections, progress)
             if not report.dry_run:
                 _count_documents(manifest, report)
                 _record(target, report)
     finally:
+        if stories is not None:
+            stories.close()
         engine.close()
 
 
@@ -176,9 +180,10 @@ def _full(collections: list[Collection], settings: Settings, report: IngestRepor
 def _build(build: Path, collections: list[Collection], settings: Settings, report: IngestReport, strict: bool,
            progress: Progress | None, previous: dict[str, Entry], old: WhooshEngine | None) -> None:
     engine = WhooshEngine.create(build)
+    stories = StoryIndex(build)
     try:
         with engine.bulk(procs=settings.full_procs) as add:
-            sink = _BuildSink(add, old)
+            sink = _BuildSink(add, old, stories)
             _Pass(settings, report, {}, previous, sink, strict).run(collections, progress)
         count = engine.count()
         if count != len(sink.entries):
@@ -187,10 +192,12 @@ def _build(build: Path, collections: list[Collection], settings: Settings, repor
         with Manifest(build) as manifest:
             manifest.apply(sink.entries, (), engine.stamp())
             _count_documents(manifest, report)
+        stories.commit(engine.stamp())
         # Documents of collections this rebuild did not walk are gone from the new index.
         report.deleted = len(set(previous) - {e.id for e in sink.entries})
         _record(build, report)
     finally:
+        stories.close()
         engine.close()
 
 
@@ -331,13 +338,16 @@ class _DrySink(_Sink):
 class _CommitSink(_Sink):
     """Incremental runs: commit every `batch_size` documents, then record the commit in the manifest."""
 
-    def __init__(self, engine: WhooshEngine, manifest: Manifest, batch_size: int):
+    def __init__(self, engine: WhooshEngine, manifest: Manifest, batch_size: int, stories: StoryIndex | None = None):
         self.engine, self.manifest, self.batch_size = engine, manifest, max(1, batch_size)
+        self.stories = stories
         self.docs: list[Document] = []
         self.entries: list[Entry] = []
         self.touched: list[Entry] = []
 
     def add(self, doc: Document, entry: Entry) -> None:
+        if self.stories is not None:
+            doc.story = self.stories.assign(doc.id, doc.text)
         self.docs.append(doc)
         self.entries.append(entry)
         if len(self.docs) >= self.batch_size:
@@ -348,9 +358,15 @@ class _CommitSink(_Sink):
 
     def flush(self, delete: list[str], final: bool = False) -> None:
         if self.docs or delete:
+            if self.stories is not None:
+                for doc_id in delete:
+                    self.stories.remove(doc_id)
             self.engine.write(self.docs, delete)
             # Only after the commit: a kill in between leaves a stale stamp, so the next run rebuilds.
-            self.manifest.apply(self.entries + self.touched, delete, self.engine.stamp())
+            stamp = self.engine.stamp()
+            self.manifest.apply(self.entries + self.touched, delete, stamp)
+            if self.stories is not None:
+                self.stories.commit(stamp)
             logger.info("committed %d documents and %d deletions", len(self.docs), len(delete))
         elif self.touched:
             self.manifest.apply(self.touched, (), None)  # same index content: the stamp stays valid
@@ -360,11 +376,13 @@ class _CommitSink(_Sink):
 class _BuildSink(_Sink):
     """Full rebuilds: every document goes to one writer on the new folder."""
 
-    def __init__(self, add: Callable[[Document], None], old: WhooshEngine | None):
-        self._add, self.old = add, old
+    def __init__(self, add: Callable[[Document], None], old: WhooshEngine | None, stories: StoryIndex | None = None):
+        self._add, self.old, self.stories = add, old, stories
         self.entries: list[Entry] = []
 
     def add(self, doc: Document, entry: Entry) -> None:
+        if self.stories is not None:
+            doc.story = self.stories.assign(doc.id, doc.text)
         self._add(doc)
         self.entries.append(entry)
         if len(self.entries) % 500 == 0:
