@@ -40,10 +40,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.debug = False
     app.json.sort_keys = False  # keep the documented key order of the JSON API
 
-    from web import api, export, views
+    from web import api, export, related, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(export.bp)
+    app.register_blueprint(related.bp)
     views.register_handlers(app)
     return app
