@@ -124,14 +124,13 @@ def more_like(s: Searcher, doc_id: str, limit: int, exclude_story: bool = False)
     if not terms or limit <= 0:
         return words, []
     q = wq.Or([wq.Term("body", t, boost=w) for t, w in terms])
-    mask = set(s.document_numbers(content_hash=f.get("content_hash", ""))) | {docnum}
-    story = f.get("story")
-    if exclude_story and story:
-        mask |= set(s.document_numbers(story=story))
-    group = "story" if exclude_story and story else "content_hash"
-    results = s.search(q, limit=limit, mask=mask, collapse=group, collapse_limit=1)
-    out = [_related(s, hit.docnum, hit.score or 0.0) for hit in results]
-    return words, out
+    group = "story" if exclude_story and f.get("story") else "content_hash"
+    # The document's own group collapses to one result, dropped here: Whoosh's `mask` together
+    # with `collapse` lets collapsed duplicates through, so neither is masked in the search.
+    results = s.search(q, limit=limit + 1, collapse=group, collapse_limit=1)
+    own = f.get(group)
+    out = [_related(s, hit.docnum, hit.score or 0.0) for hit in results if hit.get(group) != own]
+    return words, out[:limit]
 
 
 def story_versions(s: Searcher, story: str) -> list[Related]:
