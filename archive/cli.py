@@ -139,9 +139,10 @@ def _emit_report(report: IngestReport, as_json: bool, report_file: str | None) -
 @click.option("--count", is_flag=True, help="Print only the number of matching documents.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Stream every result as CSV or JSON Lines.")
 @click.option("--no-aliases", "no_aliases", is_flag=True, help="Search names as written, without their aliases.")
+@click.option("--stories", is_flag=True, help="Count stories (near-duplicate versions once), not texts, in totals and facets.")
 @_options
 def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count: bool, fmt: str | None,
-           no_aliases: bool, index: str | None, config_file: str | None, verbose: int) -> None:
+           no_aliases: bool, stories: bool, index: str | None, config_file: str | None, verbose: int) -> None:
     """Search the archive. Words are ANDed; use OR, NOT, -word, "phrases", title:, source:, date:."""
     settings = _settings(index, config_file, verbose)
     try:
@@ -150,7 +151,8 @@ def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count:
                 total = _export(archive, query, sort, fmt, not no_aliases)
             else:
                 result = archive.search(query, limit=0 if count else limit, offset=offset, sort=sort,
-                                        facets=as_json, aliases=not no_aliases)
+                                        facets=as_json, aliases=not no_aliases,
+                                        count="stories" if stories else "texts")
                 total = result.total
                 for note in result.messages:
                     click.echo(f"note: {note}", err=True)
