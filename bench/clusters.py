@@ -15,6 +15,10 @@ are reported separately as pairs of distinct originals clustered together.
     python bench/clusters.py                      # Reuters, every story with a body
     python bench/clusters.py --corpus bbc
     python bench/clusters.py --limit 2000 --seed 2
+    python bench/clusters.py --manifest bench/corpora/reuters100k.manifest.tsv --limit 5000
+
+With --manifest, the copies are those of the benchmark corpus (bench/corpora.py: files listed
+with the original they derive from); --limit keeps the first N originals and all their copies.
 """
 
 from __future__ import annotations
@@ -65,6 +69,23 @@ def read_bbc() -> list[list[str]]:
             if len(lines) == 2:
                 out.append([p.strip() for p in lines[1].split("\n\n") if p.strip()])
     return out
+
+
+def read_manifest(manifest: Path, limit: int) -> tuple[list[tuple[str, str]], dict[str, int], list[list[str]]]:
+    """Return (path, body) and the copy group of the files a benchmark manifest lists, and the originals."""
+    folder = manifest.with_name(manifest.name.removesuffix(".manifest.tsv"))
+    rows = [line.split("\t") for line in manifest.read_text().splitlines()[1:]]
+    originals = sorted({r[1] for r in rows})
+    keep = {o: n for n, o in enumerate(originals[:limit] if limit else originals)}
+    texts, group, bodies = [], {}, {}
+    for path, original, _ in rows:
+        if original in keep:
+            body = (folder / path).read_text(encoding="utf-8").split("\n\n", 1)[-1]  # line 1 is the title
+            texts.append((path, body))
+            group[path] = keep[original]
+            if path == original:
+                bodies[keep[original]] = body.split("\n\n")
+    return texts, group, [bodies[n] for n in range(len(keep))]
 
 
 def vary(paras: list[str], other: list[str], rng: random.Random) -> list[str]:
@@ -122,7 +143,7 @@ def corpus_duplicates(stories: list[list[str]], threshold: float) -> dict[int, i
         members.setdefault(s, []).append(int(i))
     for group in members.values():
         sets = {n: clusters.shingles(ids[n][1]) for n in group}
-        for a in group:
+        for a in group:  # every pair: a story of many originals is rare and small
             for b in group:
                 if a < b and len(sets[a] & sets[b]) >= threshold * len(sets[a] | sets[b]):
                     parent[max(root(a), root(b))] = min(root(a), root(b))
@@ -151,13 +172,19 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threshold", type=float, default=clusters.THRESHOLD)
     ap.add_argument("--shingle", type=int, default=clusters.SHINGLE)
+    ap.add_argument("--manifest", type=Path, help="score the copies of a benchmark corpus (bench/corpora.py)")
     args = ap.parse_args()
     clusters.THRESHOLD, clusters.SHINGLE = args.threshold, args.shingle
     rng = random.Random(args.seed)
-    stories = read_reuters() if args.corpus == "reuters" else read_bbc()
-    if args.limit:
-        stories = stories[:args.limit]
-    texts, group = make_corpus(stories, rng)
+    if args.manifest:
+        texts, group, stories = read_manifest(args.manifest, args.limit)
+        args.corpus = str(args.manifest)
+        rng.shuffle(texts)
+    else:
+        stories = read_reuters() if args.corpus == "reuters" else read_bbc()
+        if args.limit:
+            stories = stories[:args.limit]
+        texts, group = make_corpus(stories, rng)
     started = time.perf_counter()
     story = clusters.cluster(texts)
     seconds = time.perf_counter() - started
@@ -167,8 +194,10 @@ def main() -> None:
     print(f"precision {s['precision']:.4f}  recall {s['recall']:.4f}  "
           f"({s['predicted_pairs']} pairs clustered, {s['true_pairs']} copy pairs; "
           f"{s['stories']} stories for {s['groups']} groups)")
-    merged = Counter(frozenset(group[i] for i in story if story[i] == k) for k in set(story.values()))
-    print(f"stories holding more than one original: {sum(1 for g in merged if len(g) > 1)}")
+    originals: dict[str, set[int]] = {}
+    for i, k in story.items():
+        originals.setdefault(k, set()).add(group[i])
+    print(f"stories holding more than one original: {sum(1 for g in originals.values() if len(g) > 1)}")
     dup = corpus_duplicates(stories, args.threshold)
     s = score(story, {i: dup[g] for i, g in group.items()})
     print(f"with the corpus's own duplicates (originals with exact Jaccard >= {args.threshold}) as one group: "

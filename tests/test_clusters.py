@@ -146,3 +146,14 @@ def test_full_rebuild_finds_the_same_stories(tmp_path):
     kept = {k: v for k, v in groups.items() if not k.startswith("outlet2/")}
     precision, recall = precision_recall(_stories(index, "synd", kept), kept)
     assert (precision, recall) == (1.0, 1.0)
+
+
+def test_cli_search_counts_stories(synd):
+    from click.testing import CliRunner
+
+    from archive.cli import cli
+    index, _, groups = synd
+    runner = CliRunner()
+    texts = runner.invoke(cli, ["search", "--index", str(index), "--count", "reportedly"])
+    stories = runner.invoke(cli, ["search", "--index", str(index), "--count", "--stories", "reportedly"])
+    assert (texts.output.strip(), stories.output.strip()) == ("24", "12"), stories.output

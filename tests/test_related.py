@@ -139,3 +139,11 @@ def test_browser_follows_more_like_this(synd, make_app, page):
         assert page.locator("#versions li").count() == 3
     finally:
         server.close()
+
+
+def test_key_terms_leave_out_stop_words(synd):
+    index, _ = synd
+    with Archive(Settings(index=index)) as archive:
+        for rel in ("outlet1/business-01.txt", "wire/politics-05.txt"):
+            terms, _ = archive.similar(_id(rel), 0)  # type: ignore[misc]
+            assert terms and not {"the", "a", "of", "and", "to", "in"} & set(terms)

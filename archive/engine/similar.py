@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import query as wq
+from whoosh.analysis import STOP_WORDS
 from whoosh.classify import Bo1Model, Expander
 from whoosh.fields import ID
 from whoosh.searching import Searcher
@@ -70,7 +71,9 @@ def key_terms(s: Searcher, text: str, numterms: int = NUMTERMS) -> list[tuple[st
         return []
     expander = Expander(s.reader(), "body", model=Bo1Model)
     expander.add_text(text)
-    return [(t, float(w)) for t, w in expander.expanded_terms(numterms, normalize=True)]
+    # The body keeps stop words (DESIGN.md §3); in a small index Bo1 can rank "the" as a key term.
+    terms = [(t, float(w)) for t, w in expander.expanded_terms(numterms * 2, normalize=True) if t not in STOP_WORDS]
+    return terms[:numterms]
 
 
 def readable(text: str, stems: list[str]) -> list[str]:
