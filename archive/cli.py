@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import html
+import io
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -148,7 +150,11 @@ def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count:
     try:
         with Archive(settings) as archive:
             if fmt:
-                total = _export(archive, query, sort, fmt, not no_aliases)
+                try:
+                    total = _export(archive, query, sort, fmt, not no_aliases)
+                except BrokenPipeError:
+                    _quiet_stdout()  # the reader (`| head`) has all it wanted
+                    sys.exit(0)
             else:
                 result = archive.search(query, limit=0 if count else limit, offset=offset, sort=sort,
                                         facets=as_json, aliases=not no_aliases,
@@ -168,6 +174,15 @@ def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count:
         _fail(exc)
         return
     sys.exit(0 if total else EXIT_NO_MATCH)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so Python's exit flush does not fail on a closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
 
 
 def _print_hits(result) -> None:  # type: ignore[no-untyped-def]
@@ -256,8 +271,20 @@ def serve(host: str, port: int, threads: int, index: str | None, config_file: st
     from web import create_app
 
     app = create_app({"ARCHIVE_SETTINGS": settings})
-    click.echo(f"Serving {settings.index} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    login = f", login required for {settings.auth_user!r}" if settings.auth_user and settings.auth_hash else ""
+    click.echo(f"Serving {settings.index} on http://{host}:{port}/{login} (Ctrl-C to stop)", err=True)
     waitress.serve(app, host=host, port=port, threads=threads, ident="archive")
+
+
+@cli.command("hash-password")
+def hash_password_cmd() -> None:
+    """Print a password hash for `auth_hash` (the web app's optional login); prompts twice."""
+    from archive.passwords import hash_password
+
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+    if len(password) < 8:
+        raise click.UsageError("use at least 8 characters")
+    click.echo(hash_password(password))
 
 
 @cli.command()

@@ -27,12 +27,16 @@ class Settings:
     index: Path = field(default=Path("index"), metadata={"help": "index folder"})
     collections: dict[str, Path] = field(default_factory=dict, metadata={"help": "collection name -> folder"})
     max_file_mb: float = field(default=50.0, metadata={"help": "files larger than this are reported, not read"})
+    ocr: str = field(default="", metadata={"help": "tesseract languages to OCR PDF pages without text, e.g. 'eng+kor' ('' is off)"})
     batch_size: int = field(default=500, metadata={"help": "documents per commit during ingest"})
-    full_procs: int = field(default=1, metadata={"help": "indexing processes for `ingest --full` (Whoosh's multiprocess writer)"})
+    full_procs: int = field(default=1, metadata={"help": "indexing processes for `ingest --full` (Whoosh's multiprocess "
+                                                         "writer: faster on idle cores; its count is checked before the swap)"})
     include: list[str] = field(default_factory=list, metadata={"help": "glob patterns of files to read (empty: every supported file)"})
     # README files describe a folder; they are not documents of the collection.
     exclude: list[str] = field(default_factory=lambda: [".*", "*~", "*.tmp", "*.part", "*.swp", "README", "README.*"],
                                metadata={"help": "glob patterns of files and folders to skip"})
+    auth_user: str = field(default="", metadata={"help": "user name `archive serve` requires (empty: no login)"})
+    auth_hash: str = field(default="", metadata={"help": "that user's password hash, from `archive hash-password`"})
     aliases: str = field(default="", metadata={"help": "aliases file (TOML) of equivalent names; empty: the sample "
                                                         "shipped with the package; 'off': no aliases"})
 
@@ -53,6 +57,8 @@ def load(config_file: str | os.PathLike | None = None, **overrides: object) -> S
     env_aliases = os.environ.get("ARCHIVE_ALIASES")
     if env_aliases is not None:
         settings.aliases = env_aliases
+    settings.auth_user = os.environ.get("ARCHIVE_AUTH_USER", settings.auth_user)
+    settings.auth_hash = os.environ.get("ARCHIVE_AUTH_HASH", settings.auth_hash)
     env_index = os.environ.get("ARCHIVE_INDEX")
     if env_index:
         settings.index = Path(env_index)

@@ -41,6 +41,9 @@ class Document:
     encoding: str = ""
     ingested_at: str = ""
     pipeline: str = ""
+    format: str = ""  # what the file (or the member this part came from) is: text, html, pdf, eml...
+    file_id: str = ""  # id of the source file; a file gives several documents (messages, members)
+    meta: dict = field(default_factory=dict)  # format-specific: pages, from, to, topics, parent...
     story: str = ""  # label of its cluster of near-duplicates, set at ingest (archive/clusters.py)
 
     def to_dict(self) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from archive.clean.language import detect_language
 from archive.clean.meta import date_from_mtime, date_from_name, date_from_text, split_title
 from archive.documents import Document, content_hash, document_id
 from archive.errors import SourceUnreadable
+from archive.formats import HEAD_BYTES, Limits, Part, detect, read_parts
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
@@ -59,6 +61,13 @@ def extract_file(
         _fill_from_html(doc, raw, learnt)
     else:
         _fill_from_text(doc, raw, learnt)
+    doc.format = "html" if is_html(path, data) else "text"
+    _complete(doc, raw, path, root, collection)
+    return doc
+
+
+def _complete(doc: Document, raw: str, path: Path, root: Path, collection: str) -> None:
+    """Fill in what every document needs after cleaning: date, source, language, content hash."""
     if not doc.text.strip() and not doc.title:
         raise SourceUnreadable("no text left after cleaning")
     _fill_date(doc, raw)
@@ -66,7 +75,7 @@ def extract_file(
     doc.source = doc.source or (path.parent.name if path.parent != root else collection)
     doc.language = doc.language or detect_language(doc.title + "\n" + doc.text)
     doc.content_hash = content_hash(doc.title + "\n" + doc.text)
-    return doc
+    doc.file_id = doc.file_id or doc.id
 
 
 def is_html(path: Path, data: bytes) -> bool:
@@ -99,7 +108,10 @@ def _fill_from_html(doc: Document, raw: str, learnt: frozenset[str]) -> None:
 def _fill_date(doc: Document, raw: str) -> None:
     if doc.date:
         return
+    # A dateline or byline that cleaning removed is the best evidence in the text.
+    dateline = "\n".join(r.text for r in doc.removed if r.reason in ("date line", "byline"))
     for value, origin in (
+        (date_from_text(dateline), "text"),
         (date_from_text(doc.title + "\n" + doc.text), "text"),
         (date_from_name(os.path.basename(doc.relpath)), "filename"),
         (date_from_mtime(doc.mtime_ns), "mtime"),
@@ -107,3 +119,89 @@ def _fill_date(doc: Document, raw: str) -> None:
         if value:
             doc.date, doc.date_source = value, origin
             return
+
+
+@dataclass
+class PartProblem:
+    """A part of a source file that could not be indexed (`skipped` when it is not a failure)."""
+
+    subpath: str
+    reason: str
+    skipped: bool = False
+
+
+def extract_documents(
+    path: Path,
+    *,
+    collection: str,
+    root: Path,
+    learnt: frozenset[str] = frozenset(),
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    ocr: str = "",
+) -> tuple[list[Document], list[PartProblem]]:
+    """Read one source file of any supported format into its documents.
+
+    A text or HTML file gives one document (as `extract_file`); a PDF, Word or OpenDocument file,
+    an EPUB, an e-mail gives one; a mailbox one per message and attachment; a Reuters SGML file one
+    per article; an archive one per member. Raises `SourceUnreadable` only when the file itself
+    cannot be read; a bad part is returned as a `PartProblem` and the other parts still count.
+    """
+    try:
+        st = path.stat()
+        if st.st_size > max_bytes:
+            raise SourceUnreadable(f"too large ({st.st_size:,} bytes; the limit is {max_bytes:,})")
+        with path.open("rb") as f:
+            head = f.read(HEAD_BYTES)
+    except OSError as exc:
+        raise SourceUnreadable(f"cannot read: {exc.strerror or exc}") from exc
+    kind = detect(path, head)
+    if kind in ("text", "html"):
+        return [extract_file(path, collection=collection, root=root, learnt=learnt, max_bytes=max_bytes)], []
+    if kind.startswith("unsupported"):
+        if path.suffix.lower() in SUPPORTED_SUFFIXES - {""}:
+            # It calls itself text or HTML but is not: a damaged or misnamed file, a failure.
+            raise SourceUnreadable("binary content, not text")
+        return [], [PartProblem("", f"unsupported: {kind.partition(':')[2] or 'unknown type'}", skipped=True)]
+    file_rel = path.relative_to(root).as_posix()
+    file_id = document_id(collection, file_rel)
+    docs, problems = [], []
+    for part in read_parts(path, None, kind, limits=Limits(max_file_bytes=max_bytes), ocr=ocr):
+        if part.error or part.skipped:
+            reason = part.error or part.skipped or ""
+            problems.append(PartProblem(part.subpath, reason, skipped=bool(part.skipped) or reason.startswith("unsupported")))
+            continue
+        try:
+            docs.append(_part_document(part, path, st, collection, root, file_rel, file_id, learnt))
+        except SourceUnreadable as exc:
+            problems.append(PartProblem(part.subpath, str(exc)))
+    return docs, problems
+
+
+def _part_document(part: Part, path: Path, st: os.stat_result, collection: str, root: Path,
+                   file_rel: str, file_id: str, learnt: frozenset[str]) -> Document:
+    relpath = file_rel + part.subpath
+    doc = Document(
+        id=document_id(collection, relpath), collection=collection, path=str(path), relpath=relpath,
+        title="", text="", size=st.st_size, mtime_ns=st.st_mtime_ns, pipeline=PIPELINE_VERSION,
+        ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        format=part.format, file_id=file_id, meta={**part.meta, "source_relpath": file_rel},
+    )
+    raw = part.raw
+    if part.kind == "html":
+        _fill_from_html(doc, raw, learnt)
+    elif part.kind == "text":
+        _fill_from_text(doc, raw, learnt)
+    else:
+        doc.title, doc.text, doc.removed = part.title, part.text, list(part.removed)
+        raw = part.text
+        if not doc.title and doc.text:
+            doc.title = split_title(doc.text.split("\n\n"))[0]
+    if part.meta.get("date") and not doc.date:
+        doc.date, doc.date_source = str(part.meta["date"])[:10], "metadata"
+    doc.url = doc.url or str(part.meta.get("url") or "")
+    doc.language = doc.language or str(part.meta.get("language") or "")
+    source = part.meta.get("source") or part.meta.get("from")
+    if not doc.source and isinstance(source, str) and part.format not in ("eml", "mbox"):
+        doc.source = source
+    _complete(doc, raw, path, root, collection)
+    return doc

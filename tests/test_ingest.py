@@ -13,7 +13,6 @@ import sys
 import termios
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from archive.archive import Archive

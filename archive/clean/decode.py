@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+import re
 import unicodedata
 
 logger = logging.getLogger(__name__)
@@ -17,6 +18,8 @@ _BOMS = (
 )
 
 # Encodings a detector may propose that we trust over the Western default.
+_MIN_HIGH_BYTES = 16
+_CJK = re.compile(r"[\u1100-\u11ff\u3000-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
 _EAST_ASIAN = {"euc_kr", "cp949", "shift_jis", "cp932", "euc_jp", "gb2312", "gbk", "gb18030", "big5", "iso2022_kr"}
 
 
@@ -44,7 +47,14 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
 
 
 def _detect(data: bytes) -> str | None:
-    """Return an East Asian encoding when charset-normalizer is sure of one."""
+    """Return an East Asian encoding when charset-normalizer is sure of one.
+
+    A few high bytes in Western text (a '£' in Latin-1) can look like one double-byte character,
+    so an East Asian guess needs many high bytes and must decode to mostly CJK characters.
+    """
+    head = data[:65536]
+    if sum(1 for b in head if b >= 0x80) < _MIN_HIGH_BYTES:
+        return None
     try:
         from charset_normalizer import from_bytes
     except ImportError:  # pragma: no cover - declared dependency
@@ -53,10 +63,17 @@ def _detect(data: bytes) -> str | None:
     if best is None:
         return None
     name = best.encoding.replace("-", "_").lower()
-    if name in _EAST_ASIAN:
+    if name in _EAST_ASIAN and _mostly_cjk(head.decode(name, errors="replace")):
         logger.debug("detected %s", name)
         return name
     return None
+
+
+def _mostly_cjk(text: str) -> bool:
+    """Return True when most non-ASCII characters of the text are CJK, kana or Hangul."""
+    wide = [c for c in text if ord(c) >= 0x80]
+    cjk = sum(1 for c in wide if _CJK.match(c))
+    return cjk >= _MIN_HIGH_BYTES // 2 and cjk >= 0.8 * len(wide)
 
 
 def _normal(text: str) -> str:

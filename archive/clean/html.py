@@ -1,7 +1,7 @@
 """Clean an HTML page: main text from trafilatura, metadata from the page's own markup.
 
 Stages:
-1. parse the page with BeautifulSoup (lxml) and read its metadata (title, site name, date,
+1. parse the page with lxml and read its metadata (title, site name, date,
    canonical URL, language, author);
 2. extract the main text with trafilatura (headings and paragraph breaks kept); when it returns
    too little, fall back to the page's paragraphs outside navigation, header, footer and asides,
@@ -18,32 +18,24 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from bs4 import BeautifulSoup, Tag
+from lxml import etree
 
+from archive.clean.blocks import Block, page_blocks, parse_html
+from archive.clean.classify import LineModel
+from archive.clean.lines import match_rules
 from archive.clean.meta import normalise_date
+from archive.clean.rules import generic_rules
 from archive.clean.text import clean_text
 from archive.documents import Removed
 
 logger = logging.getLogger(__name__)
 
+_TITLE_SEARCH = 3  # the headline is looked for among the first paragraphs of the extracted text
 _MIN_MAIN_TEXT = 200  # characters; below this the extraction is treated as a failure
-_BLOCK_TAGS = ["p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "blockquote", "td", "dd", "dt", "pre", "address"]
-_DROP_TAGS = ["script", "style", "noscript", "template", "svg", "iframe", "head"]
-# Where a block sits tells why it is boilerplate; the first match (innermost ancestor) wins.
-_PLACE_REASONS = (
-    (("nav",), r"nav|menu|breadcrumb", "navigation"),
-    (("footer",), r"footer", "page footer"),
-    (("header",), r"masthead|site-header|topbar", "page header"),
-    (("figcaption",), r"caption|credit", "photo caption"),
-    ((), r"share|social|sharing", "share buttons"),
-    ((), r"newsletter|subscribe|signup|sign-up|promo", "promo: newsletter or subscription"),
-    ((), r"cookie|consent|gdpr", "cookie banner"),
-    ((), r"related|recommend|more-stories|read-more|trending|popular", "related links list"),
-    ((), r"comment", "reader comments"),
-    (("aside",), r"sidebar|widget", "sidebar"),
-    (("form",), r"", "form"),
-    ((), r"\bad\b|advert|sponsor", "advertisement"),
-)
+_FALLBACK_NOTE = ("main-text extractor returned too little; used the page's blocks outside navigation, "
+                  "header, footer, asides and other boilerplate places")
+_DATE_KEYS = ("article:published_time", "og:published_time", "datePublished", "date", "pubdate",
+              "publishdate", "dc.date", "dc.date.issued", "sailthru.date", "parsely-pub-date")
 
 
 @dataclass
@@ -60,19 +52,21 @@ class CleanHtml:
     language: str = ""
     author: str = ""
     notes: list[str] = field(default_factory=list)
+    dropped_title: bool = False  # the extracted text began with the title, which was taken out of it
 
 
-def clean_html(raw: str, *, learnt: frozenset[str] = frozenset()) -> CleanHtml:
-    """Clean one HTML page."""
-    soup = BeautifulSoup(raw, "lxml")
-    meta = read_metadata(soup)
-    main, notes = _main_text(raw, soup)
-    cleaned = clean_text(main, learnt=learnt, source_hint=meta["source"])
-    paragraphs = cleaned.paragraphs
-    if paragraphs and meta["title"] and _same(paragraphs[0], meta["title"]):
-        paragraphs = paragraphs[1:]
+def clean_html(raw: str, *, learnt: frozenset[str] = frozenset(), model: LineModel | None | str = "default") -> CleanHtml:
+    """Clean one HTML page (`model` as for `clean_text`)."""
+    root = parse_html(raw)
+    meta = read_metadata(root)
+    blocks = page_blocks(root) if root is not None else []
+    main, notes = _main_text(raw, blocks)
+    cleaned = clean_text(main, learnt=learnt, source_hint=meta["source"], model=model)
+    paragraphs, labels = _drop_title(cleaned.paragraphs, meta["title"])
+    dropped = len(paragraphs) < len(cleaned.paragraphs)
     text = "\n\n".join(paragraphs)
-    removed = _left_out_blocks(soup, text) + cleaned.removed
+    # Blocks the extractor kept but the text cleaner removed are reported by the cleaner, with its reason.
+    removed = _left_out_blocks(blocks, main) + labels + cleaned.removed
     return CleanHtml(
         text=text,
         removed=removed,
@@ -84,39 +78,39 @@ def clean_html(raw: str, *, learnt: frozenset[str] = frozenset()) -> CleanHtml:
         language=meta["language"],
         author=meta["author"],
         notes=notes,
+        dropped_title=dropped,
     )
 
 
-def read_metadata(soup: BeautifulSoup) -> dict[str, str]:
+def read_metadata(root: etree._Element | None) -> dict[str, str]:
     """Return title, source (site name), date, url, language and author from the page's markup."""
+    if root is None:
+        return dict.fromkeys(("title", "source", "date", "url", "language", "author"), "")
+    page = root
+
     def meta(*keys: str) -> str:
         for key in keys:
-            tag = soup.find("meta", attrs={"property": key}) or soup.find("meta", attrs={"name": key})
-            if isinstance(tag, Tag) and tag.get("content"):
-                return " ".join(str(tag["content"]).split())
+            for value in page.xpath("//meta[@property=$k or @name=$k or @itemprop=$k]/@content", k=key):
+                if value.strip():
+                    return " ".join(value.split())
         return ""
 
-    title = meta("og:title", "twitter:title", "dc.title")
+    def first(path: str) -> str:
+        found = page.xpath(path)
+        if not found:
+            return ""
+        item = found[0]
+        return " ".join((item if isinstance(item, str) else item.text_content()).split())
+
+    title = meta("og:title", "twitter:title", "dc.title") or first("//h1")
     if not title:
-        h1 = soup.find("h1")
-        title = h1.get_text(" ", strip=True) if h1 else ""
-    if not title and soup.title:
-        title = re.split(r"\s+[|–—-]\s+", soup.title.get_text(" ", strip=True))[0]
-    date = meta("article:published_time", "og:published_time", "datePublished", "date", "pubdate",
-                "publishdate", "dc.date", "dc.date.issued", "sailthru.date", "parsely-pub-date")
-    if not date:
-        item = soup.find(attrs={"itemprop": "datePublished"})
-        if isinstance(item, Tag):
-            date = str(item.get("content") or item.get("datetime") or item.get_text())
-    if not date:
-        t = soup.find("time", attrs={"datetime": True})
-        date = str(t["datetime"]) if isinstance(t, Tag) else ""
-    canonical = soup.find("link", attrs={"rel": "canonical"})
-    url = str(canonical["href"]) if isinstance(canonical, Tag) and canonical.get("href") else meta("og:url")
-    html = soup.find("html")
-    lang = str(html.get("lang") or "") if isinstance(html, Tag) else ""
+        title = re.split(r"\s+[|–—-]\s+", first("//title"))[0]
+    date = meta(*_DATE_KEYS) or first("//*[@itemprop='datePublished']/@datetime") or \
+        first("//*[@itemprop='datePublished']") or first("//time/@datetime")
+    url = first("//link[@rel='canonical']/@href") or meta("og:url")
+    lang = first("/html/@lang") or first("//html/@lang")
     return {
-        "title": " ".join(title.split()),
+        "title": title,
         "source": meta("og:site_name", "application-name", "publisher"),
         "date": normalise_date(date),
         "url": url.strip(),
@@ -125,7 +119,7 @@ def read_metadata(soup: BeautifulSoup) -> dict[str, str]:
     }
 
 
-def _main_text(raw: str, soup: BeautifulSoup) -> tuple[str, list[str]]:
+def _main_text(raw: str, blocks: list[Block]) -> tuple[str, list[str]]:
     """Return the page's main text (one paragraph per line) and notes about how it was found."""
     import trafilatura
 
@@ -136,53 +130,49 @@ def _main_text(raw: str, soup: BeautifulSoup) -> tuple[str, list[str]]:
         text = ""
     if len(text) >= _MIN_MAIN_TEXT:
         return text, []
-    fallback = _fallback_text(soup)
-    if len(fallback) > len(text):
-        return fallback, ["main-text extractor returned too little; used the page's paragraphs outside navigation, header, footer and asides"]
+    fallback = "\n".join(b.text for b in blocks if b.place is None)
+    # A short extraction that took in menus or footers is worse than the page's own unmarked blocks.
+    marked = {_norm(b.text) for b in blocks if b.place}
+    leaked = any(_norm(line) in marked for line in text.split("\n") if line.strip())
+    if fallback and (len(fallback) > len(text) or leaked):
+        return fallback, [_FALLBACK_NOTE]
     return text, ["main-text extractor returned too little text"] if not text else []
 
 
-def _fallback_text(soup: BeautifulSoup) -> str:
-    body = soup.body or soup
-    lines = []
-    for el in body.find_all(_BLOCK_TAGS):
-        if _place_reason(el) or el.find(_BLOCK_TAGS):
-            continue
-        text = el.get_text(" ", strip=True)
-        if text:
-            lines.append(text)
-    return "\n".join(lines)
+def _drop_title(paragraphs: list[str], title: str) -> tuple[list[str], list[Removed]]:
+    """Take the headline out of the text (it is the title) with the section labels above it."""
+    if not title:
+        return paragraphs, []
+    for k, para in enumerate(paragraphs[:_TITLE_SEARCH]):
+        if _same(para, title):
+            above = paragraphs[:k]
+            if all(_is_label(p) for p in above):
+                return paragraphs[k + 1:], [Removed(p, "section label above the headline", -1, 0) for p in above]
+            return paragraphs[:k] + paragraphs[k + 1:], []
+    return paragraphs, []
 
 
-def _left_out_blocks(soup: BeautifulSoup, kept: str) -> list[Removed]:
+def _is_label(text: str) -> bool:
+    """Return True for a kicker such as 'Business' or 'North Korea': a few words, no sentence."""
+    return "\n" not in text and len(text.split()) <= 4 and not text.rstrip().endswith((".", "!", "?"))
+
+
+def _left_out_blocks(blocks: list[Block], kept: str) -> list[Removed]:
     """Return the page's visible blocks that are not in the kept text, with a reason for each."""
-    for el in soup.find_all(_DROP_TAGS):
-        el.decompose()
-    kept_norm = _norm(kept)
+    kept_lines = {_norm(x) for x in kept.split("\n")}
+    kept_norm = f" {' '.join(kept_lines)} "
     out, seen = [], set()
-    body = soup.body or soup
-    for el in body.find_all(_BLOCK_TAGS + ["a", "button", "span", "div"]):
-        if el.name in ("div", "span", "a", "button") and el.find(_BLOCK_TAGS + ["div"]):
+    for block in blocks:
+        if block.text in seen:
             continue
-        text = " ".join(el.get_text(" ", strip=True).split())
-        if not text or text in seen or (el.name in ("a", "span") and el.find_parent(_BLOCK_TAGS)):
+        seen.add(block.text)
+        norm = _norm(block.text)
+        # A short block ("News") is kept only as a whole line: as a substring it would match anywhere.
+        if norm in kept_lines or (len(norm.split()) >= 4 and f" {norm} " in kept_norm):
             continue
-        seen.add(text)
-        if _norm(text) in kept_norm:
-            continue
-        out.append(Removed(text, _place_reason(el) or "outside the main text", -1, -1))
+        reason = block.place or match_rules(block.text, generic_rules()) or "outside the main text"
+        out.append(Removed(block.text, reason, -1, -1))
     return out
-
-
-def _place_reason(el: Tag) -> str | None:
-    node: Tag | None = el
-    while isinstance(node, Tag) and node.name not in ("body", "html", "article", "main"):
-        marks = " ".join([node.get("id") or "", *(node.get("class") or []), node.get("role") or ""]).lower()
-        for tags, pattern, reason in _PLACE_REASONS:
-            if node.name in tags or (pattern and marks and re.search(pattern, marks)):
-                return reason
-        node = node.parent
-    return None
 
 
 def _norm(text: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-_STOPWORDS = {
+STOPWORDS: dict[str, list[str]] = {
     "en": "the and of to in is that for it was on with as by at from his her are has have said".split(),
     "de": "der die und das ist nicht mit sich des auf für dem den ein eine auch von zu im".split(),
     "fr": "le la les et des est une pour dans que qui sur pas du au par avec plus ce sont".split(),
@@ -30,7 +30,7 @@ def detect_language(text: str) -> str:
     words = [w.lower() for w in _WORD.findall(sample)]
     if len(words) < 5:
         return ""
-    scores = {lang: sum(1 for w in words if w in set(sw)) for lang, sw in _STOPWORDS.items()}
+    scores = {lang: sum(1 for w in words if w in set(sw)) for lang, sw in STOPWORDS.items()}
     best = max(scores, key=lambda k: scores[k])
     return best if scores[best] >= max(2, len(words) // 50) else ""
 

@@ -37,7 +37,10 @@ def column(s: Searcher, name: str) -> list:
 
 def _segment_column(sub: Searcher, name: str) -> list:
     reader = sub.reader()
-    key = (reader.segment().segment_id(), name)
+    segment = reader.segment()
+    if segment is None:  # an empty index has a reader without a segment, and no documents
+        return [reader.column_reader(name)[d] for d in range(reader.doc_count_all())] if reader.doc_count_all() else []
+    key = (segment.segment_id(), name)
     with _lock:
         values = _segments.get(key)
         if values is not None:

@@ -15,6 +15,8 @@ from whoosh.reading import IndexReader
 from archive.engine.analysis import exact_words, fold, stemmed_words
 from archive.query.tree import And, DateRange, Everything, Node, Not, Or, Phrase, Term, Value
 
+# Query fields whose index field has another name (e-mail addresses and names, Reuters codes).
+VALUE_FIELDS = {"from": "sender", "to": "recipients", "topic": "topics", "place": "places"}
 MAX_EXPANSION = 50
 MAX_PHRASE_WORDS = 64  # a longer phrase costs much and says little more
 
@@ -75,7 +77,8 @@ class Compiler:
             return self._phrase(node.text, node.field, node.slop, negated)
         if isinstance(node, Value):
             value = " ".join(node.value.split())
-            return wq.Term(node.field, value if node.field == "collection" else value.lower())
+            field_name = VALUE_FIELDS.get(node.field, node.field)
+            return wq.Term(field_name, value if node.field == "collection" else value.lower())
         if isinstance(node, DateRange):
             return wq.TermRange("date", node.start or "0000", node.end or "9999")
         if isinstance(node, Everything):
@@ -104,7 +107,9 @@ class Compiler:
         if not pos:
             return wq.Not(wq.Or(neg)) if neg else None
         base = wq.And(pos) if len(pos) > 1 else pos[0]
-        return wq.AndNot(base, wq.Or(neg) if len(neg) > 1 else neg[0]) if neg else base
+        # Not wq.AndNot: its matcher can keep a document of the excluded term when that term's
+        # postings start earlier in a segment (seen on BBC: `profit -loss` kept a text with "losses").
+        return wq.And([base, wq.Not(wq.Or(neg) if len(neg) > 1 else neg[0])]) if neg else base
 
     def _plans(self, fieldname: str, negated: bool) -> list[Plan]:
         if negated:

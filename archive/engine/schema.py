@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from archive.engine.analysis import exact_analyzer, stemmed_analyzer
 
@@ -40,4 +40,13 @@ def build_schema() -> Schema:
         ingested_at=STORED,
         pipeline=STORED,
         encoding=STORED,
+        # One source file may give several documents (messages, archive members, Reuters items).
+        file_id=ID(stored=True),
+        source_relpath=STORED,  # the file's path in its collection, without the part's subpath
+        format=ID(stored=True, sortable=True),
+        meta=STORED,  # JSON: pages, from, to, subject, topics, parent, children, attachments...
+        sender=KEYWORD(lowercase=True, commas=True),  # from: address, name and the address's user
+        recipients=KEYWORD(lowercase=True, commas=True),  # to: and cc:
+        topics=KEYWORD(lowercase=True, commas=True),
+        places=KEYWORD(lowercase=True, commas=True),
     )

@@ -35,11 +35,10 @@ def open_index(path: Path) -> Index:
 
 def _exists(path: Path) -> bool:
     """Return True when an index is in the folder, looking twice across a non-atomic folder swap."""
-    for _ in range(2):
-        if path.is_dir() and index.exists_in(str(path)):
-            return True
-        time.sleep(0.05)
-    return False
+    if path.is_dir() and index.exists_in(str(path)):
+        return True
+    time.sleep(0.05)  # the moment between two renames when renameat2 is not available
+    return path.is_dir() and index.exists_in(str(path))
 
 
 def generation_key(path: Path, ix: Index) -> tuple[int, int, int]:
@@ -65,12 +64,28 @@ def _retry(fn, path: Path):  # type: ignore[no-untyped-def]
 
 
 class _Entry:
-    def __init__(self, searcher: Searcher, generation: tuple[int, int, int]):
-        self.searcher, self.generation, self.users, self.retired = searcher, generation, 0, False
+    """One index generation: its index object and a pool of searchers over it.
+
+    A Whoosh searcher is not safe to use from two threads at once (readers share file
+    positions: concurrent stored-field reads fail with unpickling errors), so each request
+    gets a searcher of its own from the pool, and gives it back when done.
+    """
+
+    def __init__(self, ix: Index, generation: tuple[int, int, int]):
+        self.ix, self.generation = ix, generation
+        self.idle: list[Searcher] = []
+        self.users = 0
+        self.retired = False
+
+    def close(self) -> None:
+        for searcher in self.idle:
+            searcher.close()
+        self.idle.clear()
+        self.ix.close()
 
 
 class SearcherManager:
-    """Hand out the searcher of the newest committed generation; close old ones when unused."""
+    """Hand out searchers of the newest committed generation; close old ones when unused."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -80,50 +95,64 @@ class SearcherManager:
 
     @contextmanager
     def acquire(self) -> Iterator[Searcher]:
-        """Yield a searcher that stays valid until the block ends."""
-        entry = self._checkout()
+        """Yield a searcher for this thread alone, valid until the block ends."""
+        entry, searcher = self._checkout()
         try:
-            yield entry.searcher
+            yield searcher
         finally:
-            self._release(entry)
+            self._release(entry, searcher)
 
-    def _checkout(self) -> _Entry:
-        with self._lock:
-            if self._ix is None:
-                self._ix = open_index(self.path)
-            latest = _retry(lambda: generation_key(self.path, self._ix), self.path)
-            if self._current is None or self._current.generation != latest:
-                self._swap(latest)
-            assert self._current is not None
-            self._current.users += 1
-            return self._current
+    def _checkout(self) -> tuple[_Entry, Searcher]:
+        for attempt in range(_OPEN_RETRIES):
+            with self._lock:
+                if self._ix is None:
+                    self._ix = open_index(self.path)
+                latest = _retry(lambda: generation_key(self.path, self._ix), self.path)
+                if self._current is None or self._current.generation != latest or attempt:
+                    self._swap(latest)
+                entry = self._current
+                assert entry is not None
+                entry.users += 1
+                searcher = entry.idle.pop() if entry.idle else None
+            if searcher is not None:
+                return entry, searcher
+            try:
+                return entry, entry.ix.searcher()
+            except (FileNotFoundError, OSError):
+                # A commit replaced this generation's files between the check and the open.
+                self._release(entry, None)
+        raise IndexUnreadable(f"Cannot open a searcher on the index at {self.path}")
 
     def _swap(self, key: tuple[int, int, int]) -> None:
         # The key was read before opening: if a commit lands in between, the next checkout
         # sees a newer key and opens again (one extra open, never a stale searcher).
         ix = _retry(lambda: index.open_dir(str(self.path)), self.path)
-        searcher = ix.searcher()
-        new = _Entry(searcher, key)
+        new = _Entry(ix, key)
         old, self._current = self._current, new
-        logger.debug("opened searcher for generation %s", new.generation)
+        logger.debug("opened index generation %s", new.generation)
         if old is not None:
             old.retired = True
             if old.users == 0:
-                old.searcher.close()
+                old.close()
 
-    def _release(self, entry: _Entry) -> None:
+    def _release(self, entry: _Entry, searcher: Searcher | None) -> None:
         with self._lock:
             entry.users -= 1
+            if searcher is not None:
+                if entry.retired:
+                    searcher.close()
+                else:
+                    entry.idle.append(searcher)
             if entry.retired and entry.users == 0:
-                entry.searcher.close()
+                entry.close()
 
     def close(self) -> None:
-        """Close the current searcher (call when the process is done searching)."""
+        """Close every idle searcher (call when the process is done searching)."""
         with self._lock:
             if self._current is not None:
                 self._current.retired = True
                 if self._current.users == 0:
-                    self._current.searcher.close()
+                    self._current.close()
                 self._current = None
             if self._ix is not None:
                 self._ix.close()

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import ctypes
 import json
+import re
 import logging
 import os
 import shutil
+import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -75,16 +77,18 @@ class WhooshEngine:
         index.create_in(str(path), build_schema()).close()
         return cls(path)
 
-    def write(self, add: Iterable[Document] = (), delete: Iterable[str] = ()) -> int:
+    def write(self, add: Iterable[Document] = (), delete: Iterable[str] = (), *, merge: bool = True) -> int:
         """Delete documents by id and add (or replace) documents, in one commit.
 
         Returns the number of documents added. The commit is atomic: a crash leaves the index at
-        its previous commit. Raises `IndexLocked` when another writer holds the lock.
+        its previous commit. Raises `IndexLocked` when another writer holds the lock. With
+        `merge=False` the commit adds a segment without merging small ones: an ingest merges
+        once, at its last commit, instead of at every batch.
         """
         ix = open_index(self.path)
         try:
             added = 0
-            with _writer(ix, self.path) as writer:  # commits on success, cancels (and unlocks) on error
+            with _writer(ix, self.path, merge=merge) as writer:
                 for doc_id in delete:
                     writer.delete_by_term("id", doc_id)
                 for doc in add:
@@ -107,6 +111,7 @@ class WhooshEngine:
             kwargs: dict = {"limitmb": limitmb}
             if procs > 1:
                 kwargs.update(procs=procs, multisegment=True)
+                _die_with_parent_after_fork()
             with _writer(ix, self.path, **kwargs) as writer:
                 yield lambda doc: writer.add_document(**_fields(doc))
         finally:
@@ -195,7 +200,8 @@ class WhooshEngine:
         out = {}
         with self.searcher() as s:
             for f in s.all_stored_fields():
-                out[f["id"]] = FileState(f["id"], f["collection"], f["relpath"], f.get("size", 0),
+                relpath = f.get("source_relpath") or f["relpath"]  # the file's, for every part of it
+                out[f["id"]] = FileState(f["id"], f["collection"], relpath, f.get("size", 0),
                                          f.get("mtime_ns", 0), f.get("content_hash", ""), f.get("pipeline", ""))
         return out
 
@@ -266,20 +272,54 @@ class WhooshEngine:
 
 
 @contextmanager
-def _writer(ix: index.Index, path: Path, **kwargs: object) -> Iterator:
-    """Open a writer without waiting (`IndexLocked` if taken) and always commit or cancel it."""
+def _writer(ix: index.Index, path: Path, merge: bool = True, **kwargs: object) -> Iterator:
+    """Open a writer without waiting (`IndexLocked` if taken); commit it, or cancel it on any error.
+
+    A writer that is neither committed nor cancelled keeps Whoosh's lock (DESIGN.md §2).
+    """
     try:
         writer = ix.writer(timeout=0, **kwargs)
     except LockError as exc:
         raise IndexLocked(f"Another process is writing to the index at {path}") from exc
-    with writer:
+    try:
         yield writer
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit(merge=merge)
 
 
 # Files of an index folder that are not index data and move with it through a full rebuild.
 _CARRY_OVER = ("README*", ".gitkeep")
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
+
+
+_PR_SET_PDEATHSIG = 1
+_fork_hook_installed = False
+
+
+def _die_with_parent_after_fork() -> None:
+    """Make forked children (Whoosh's indexing workers) die with the process that forked them.
+
+    Otherwise a `kill -9` of a `--full` build leaves the workers blocked forever, holding the
+    ingest lock they inherited, and every later run exits 75.
+    """
+    global _fork_hook_installed
+    if _fork_hook_installed or not hasattr(os, "register_at_fork"):
+        return
+    parent = os.getpid()
+
+    def in_child() -> None:
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):  # not Linux: nothing to do
+            return
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    os.register_at_fork(after_in_child=in_child)
+    _fork_hook_installed = True
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -306,7 +346,26 @@ def _fields(doc: Document) -> dict:
         "removed": json.dumps([r.__dict__ for r in doc.removed], ensure_ascii=False),
         "date_source": doc.date_source, "size": doc.size, "mtime_ns": doc.mtime_ns,
         "ingested_at": doc.ingested_at, "pipeline": doc.pipeline, "encoding": doc.encoding,
+        "file_id": doc.file_id or doc.id, "source_relpath": doc.meta.get("source_relpath", doc.relpath),
+        "format": doc.format, "meta": json.dumps(doc.meta, ensure_ascii=False, default=str),
+        "sender": _people(doc.meta.get("from")), "recipients": _people(doc.meta.get("to"), doc.meta.get("cc")),
+        "topics": ",".join(doc.meta.get("topics") or []), "places": ",".join(doc.meta.get("places") or []),
     }
+
+
+def _people(*values: object) -> str:
+    """Return the comma-separated keys `from:`/`to:` match: each address, its user part, its name."""
+    keys: list[str] = []
+    for value in values:
+        items = value if isinstance(value, list) else [value] if value else []
+        for item in items:
+            text = str(item)
+            for m in re.finditer(r"[\w.+-]+@[\w.-]+", text):
+                keys += [m.group(0), m.group(0).split("@")[0]]
+            name = re.sub(r"<[^>]*>|[\w.+-]+@[\w.-]+|[\"',]", " ", text).strip()
+            if name:
+                keys.append(" ".join(name.split()))
+    return ",".join(dict.fromkeys(k.lower() for k in keys if k))
 
 
 def _document(f: dict) -> Document:
@@ -317,7 +376,8 @@ def _document(f: dict) -> Document:
         date=f.get("date", ""), date_source=f.get("date_source", ""), url=f.get("url", ""),
         language=f.get("lang", ""), content_hash=f.get("content_hash", ""), size=f.get("size", 0),
         mtime_ns=f.get("mtime_ns", 0), removed=removed, encoding=f.get("encoding", ""),
-        ingested_at=f.get("ingested_at", ""), pipeline=f.get("pipeline", ""), story=f.get("story", ""),
+        ingested_at=f.get("ingested_at", ""), pipeline=f.get("pipeline", ""),
+        format=f.get("format", ""), file_id=f.get("file_id", f["id"]), meta=json.loads(f.get("meta") or "{}"), story=f.get("story", ""),
     )
 
 

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 
 # Fields a user may name in a query, and what they search.
 TEXT_FIELDS = ("title",)  # fields with words and phrases ("" means title and body)
-KEY_FIELDS = ("source", "lang", "collection", "year")  # exact values
+KEY_FIELDS = ("source", "lang", "collection", "year", "format", "from", "to", "topic", "place")  # exact values
 DATE_FIELD = "date"
-FIELD_ALIASES = {"language": "lang", "site": "source", "intitle": "title"}
+FIELD_ALIASES = {"language": "lang", "site": "source", "intitle": "title", "topics": "topic", "places": "place",
+                 "cc": "to"}
 
 
 @dataclass(frozen=True)
