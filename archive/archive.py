@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from functools import cached_property
 from html import escape
@@ -11,7 +12,9 @@ from pathlib import Path
 
 from archive.config import Settings
 from archive.documents import Document, Hit, SearchResult
-from archive.engine import SORTS, WhooshEngine
+from archive.engine import FACET_FIELDS, SORTS, WhooshEngine
+from archive.engine import similar
+from archive.engine.similar import Related
 from archive.engine.whoosh_engine import TIME_BUDGET
 from archive.errors import BadQuery, IndexNotFound
 from archive.query import parse
@@ -22,6 +25,7 @@ from archive.research.runs import Run, RunLog, Tombstone
 logger = logging.getLogger(__name__)
 LAST_INGEST = "last-ingest.json"
 MAX_LIMIT = 1000
+COUNTS = ("texts", "stories")  # what totals and facets count: distinct texts, or story clusters
 
 
 class Archive:
@@ -36,12 +40,15 @@ class Archive:
 
     def search(self, query: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
                facets: bool = True, snippets: int = 3, aliases: bool = True,
-               time_budget: float = TIME_BUDGET) -> SearchResult:
+               time_budget: float = TIME_BUDGET, count: str = "texts") -> SearchResult:
         """Parse and run a query; raise `BadQuery` with a plain message when nothing can be searched.
 
         `aliases=False` searches the names as written, without their variants; `time_budget`
         is how many seconds the search may take before it stops with a partial result.
+        `count="stories"` counts story clusters (near-duplicates once) in the total and facets.
         """
+        if count not in COUNTS:
+            raise BadQuery(f"Unknown count {count!r}; use one of {', '.join(COUNTS)}")
         if sort not in SORTS:
             raise BadQuery(f"Unknown sort {sort!r}; use one of {', '.join(SORTS)}")
         if limit < 0 or offset < 0:
@@ -53,7 +60,43 @@ class Archive:
                                     facets=facets, snippet_count=snippets, time_budget=time_budget,
                                     suggest_from=parsed.tree)
         result.messages = parsed.notes + result.messages
+        if count == "stories":
+            self._count_stories(result, tree, facets, time_budget)
         return result
+
+    def _count_stories(self, result: SearchResult, tree: Node, facets: bool, time_budget: float) -> None:
+        """Replace a result's total and facet counts with counts of stories (a second, unscored pass)."""
+        with self.engine.searcher() as s:
+            total, counts, complete = similar.story_tally(s, tree, FACET_FIELDS if facets else (),
+                                                          time.monotonic() + time_budget)
+        result.total, result.total_exact = total, result.total_exact and complete
+        result.partial = result.partial or not complete
+        if facets:
+            result.facets = counts
+
+    def similar(self, doc_id: str, limit: int = 10, exclude_story: bool = False) -> tuple[list[str], list[Related]] | None:
+        """Return a document's key terms and the documents most like it (not its copies), or None.
+
+        With `exclude_story` the other versions of its story are left out too, and each other
+        story appears once.
+        """
+        with self.engine.searcher() as s:
+            return similar.more_like(s, doc_id, max(0, min(limit, MAX_LIMIT)), exclude_story)
+
+    def story(self, story_id: str) -> list[Related]:
+        """Return one document per distinct text of a story cluster, oldest first ([] if unknown)."""
+        with self.engine.searcher() as s:
+            return similar.story_versions(s, story_id)
+
+    def largest_stories(self, limit: int = 20, min_versions: int = 2) -> list[tuple[str, int]]:
+        """Return (story id, number of versions) of the largest story clusters."""
+        with self.engine.searcher() as s:
+            return similar.largest_stories(s, limit, min_versions)
+
+    def stories_of(self, doc_ids: list[str]) -> dict[str, tuple[str, int]]:
+        """Return (story id, number of versions) for each of these documents."""
+        with self.engine.searcher() as s:
+            return similar.stories_of(s, doc_ids)
 
     def export(self, query: str, *, sort: str = "relevance", aliases: bool = True) -> Iterator[Hit]:
         """Yield every result of a query (one per distinct text), for CSV or JSON Lines export."""

@@ -1,4 +1,4 @@
-"""The `archive` command: ingest, search, extract, serve, stats.
+"""The `archive` command: ingest, search, similar, clusters, extract, serve, stats.
 
 Results go to stdout, diagnostics to stderr. Exit codes (DESIGN.md §8): 0 ok; 1 some files failed
 to ingest, or a search matched nothing; 2 usage error; 3 fatal (no index, unreadable index, the
@@ -141,9 +141,10 @@ def _emit_report(report: IngestReport, as_json: bool, report_file: str | None) -
 @click.option("--count", is_flag=True, help="Print only the number of matching documents.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Stream every result as CSV or JSON Lines.")
 @click.option("--no-aliases", "no_aliases", is_flag=True, help="Search names as written, without their aliases.")
+@click.option("--stories", is_flag=True, help="Count stories (near-duplicate versions once), not texts, in totals and facets.")
 @_options
 def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count: bool, fmt: str | None,
-           no_aliases: bool, index: str | None, config_file: str | None, verbose: int) -> None:
+           no_aliases: bool, stories: bool, index: str | None, config_file: str | None, verbose: int) -> None:
     """Search the archive. Words are ANDed; use OR, NOT, -word, "phrases", title:, source:, date:."""
     settings = _settings(index, config_file, verbose)
     try:
@@ -156,7 +157,8 @@ def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count:
                     sys.exit(0)
             else:
                 result = archive.search(query, limit=0 if count else limit, offset=offset, sort=sort,
-                                        facets=as_json, aliases=not no_aliases)
+                                        facets=as_json, aliases=not no_aliases,
+                                        count="stories" if stories else "texts")
                 total = result.total
                 for note in result.messages:
                     click.echo(f"note: {note}", err=True)
@@ -290,6 +292,65 @@ def hash_password_cmd() -> None:
     if len(password) < 8:
         raise click.UsageError("use at least 8 characters")
     click.echo(hash_password(password))
+
+
+@cli.command()
+@click.argument("doc_id")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(0, 1000), help="Documents to show.")
+@click.option("--other-stories", is_flag=True, help="Leave out the other versions of its story too.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@_options
+def similar(doc_id: str, limit: int, other_stories: bool, as_json: bool, index: str | None,
+            config_file: str | None, verbose: int) -> None:
+    """Show the documents most like one document (by its key terms), its own copies left out."""
+    settings = _settings(index, config_file, verbose)
+    try:
+        with Archive(settings) as archive:
+            found = archive.similar(doc_id, limit, exclude_story=other_stories)
+    except ArchiveError as exc:
+        _fail(exc)
+        return
+    if found is None:
+        raise click.BadParameter(f"no document has the id {doc_id!r}", param_hint="DOC_ID")
+    terms, related = found
+    if as_json:
+        out = {"id": doc_id, "terms": terms, "similar": [r.to_dict() for r in related]}
+        click.echo(json.dumps(out, ensure_ascii=False, indent=1))
+    else:
+        click.echo("key terms: " + ", ".join(terms))
+        for rank, r in enumerate(related, 1):
+            versions = f"  [{r.versions} versions]" if r.versions > 1 else ""
+            click.echo(f"\n{rank}. {r.title}{versions}\n   {r.id} | {r.source} | {r.date or 'no date'} | score {r.score}")
+    sys.exit(0 if related else EXIT_NO_MATCH)
+
+
+@cli.command()
+@click.argument("story_id", required=False)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000), help="Stories to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_options
+def clusters(story_id: str | None, limit: int, as_json: bool, index: str | None, config_file: str | None,
+             verbose: int) -> None:
+    """List the largest story clusters (near-duplicate versions), or the versions of one story."""
+    settings = _settings(index, config_file, verbose)
+    try:
+        with Archive(settings) as archive:
+            if story_id:
+                out: object = [r.to_dict() for r in archive.story(story_id)]
+            else:
+                out = [{"story": k, "versions": n} for k, n in archive.largest_stories(limit)]
+    except ArchiveError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False, indent=1))
+    elif story_id:
+        for r in out:  # type: ignore[attr-defined]
+            click.echo(f"{r['date'] or 'no date'}  {r['source']}  {r['title']}  ({r['id']}, {r['copies']} files)")
+    else:
+        for row in out:  # type: ignore[attr-defined]
+            click.echo(f"{row['versions']:5d}  {row['story']}")
+    sys.exit(0 if out else EXIT_NO_MATCH)
 
 
 @cli.command()

@@ -31,6 +31,7 @@ from archive.errors import ArchiveError, SourceUnreadable
 from archive.extract import extract_documents
 from archive.lock import ingest_lock
 from archive.manifest import Entry, Manifest
+from archive.related import StoryIndex, open_stories
 from archive.research.runs import RunLog
 from archive.walk import (  # noqa: F401 - collections_for and walk: for the CLI
     Collection, Problem, collections_for, os_reason, walk, walk_relative)
@@ -125,16 +126,19 @@ def _incremental(collections: list[Collection], settings: Settings, report: Inge
         _Pass(settings, report, {}, {}, _DrySink(report), strict).run(collections, progress)
         return
     engine = WhooshEngine(target) if WhooshEngine.exists(target) else WhooshEngine.create(target)
+    stories = None if report.dry_run else open_stories(engine)
     try:
         with Manifest(target, readonly=report.dry_run) as manifest:
             known = _load_known(engine, manifest, report.dry_run)
-            sink = _DrySink(report) if report.dry_run else _CommitSink(engine, manifest, settings.batch_size,
-                                                                        lambda ids: _bury(target, engine, ids, report.run_id))
+            sink = _DrySink(report) if report.dry_run else _CommitSink(
+                engine, manifest, settings.batch_size, lambda ids: _bury(target, engine, ids, report.run_id), stories)
             _Pass(settings, report, known, known, sink, strict, old=engine).run(collections, progress)
             if not report.dry_run:
                 _count_documents(manifest, report)
                 _record(target, report)
     finally:
+        if stories is not None:
+            stories.close()
         engine.close()
 
 
@@ -168,9 +172,10 @@ def _full(collections: list[Collection], settings: Settings, report: IngestRepor
 def _build(build: Path, collections: list[Collection], settings: Settings, report: IngestReport, strict: bool,
            progress: Progress | None, previous: dict[str, Entry], old: WhooshEngine | None) -> None:
     engine = WhooshEngine.create(build)
+    stories = StoryIndex(build)
     try:
         with engine.bulk(procs=settings.full_procs) as add:
-            sink = _BuildSink(add, old)
+            sink = _BuildSink(add, old, stories)
             _Pass(settings, report, {}, previous, sink, strict, old=old).run(collections, progress)
         count = engine.count()
         if count != len(sink.entries):
@@ -179,6 +184,7 @@ def _build(build: Path, collections: list[Collection], settings: Settings, repor
         with Manifest(build) as manifest:
             manifest.apply(sink.entries, (), engine.stamp())
             _count_documents(manifest, report)
+        stories.commit(engine.stamp())
         # Documents of collections this rebuild did not walk are gone from the new index.
         gone = sorted(set(previous) - {e.id for e in sink.entries})
         report.deleted = len(gone)
@@ -186,6 +192,7 @@ def _build(build: Path, collections: list[Collection], settings: Settings, repor
             _bury(Path(settings.index), old, gone, report.run_id)
         _record(build, report)
     finally:
+        stories.close()
         engine.close()
 
 
@@ -367,15 +374,17 @@ class _CommitSink(_Sink):
     """Incremental runs: commit every `batch_size` documents, then record the commit in the manifest."""
 
     def __init__(self, engine: WhooshEngine, manifest: Manifest, batch_size: int,
-                 on_delete: Callable[[list[str]], None] | None = None):
+                 on_delete: Callable[[list[str]], None] | None = None, stories: StoryIndex | None = None):
         self.engine, self.manifest, self.batch_size = engine, manifest, max(1, batch_size)
-        self.on_delete = on_delete
+        self.on_delete, self.stories = on_delete, stories
         self.docs: list[Document] = []
         self.entries: list[Entry] = []
         self.touched: list[Entry] = []
         self.commits = 0
 
     def add(self, doc: Document, entry: Entry) -> None:
+        if self.stories is not None:
+            doc.story = self.stories.assign(doc.id, doc.text)
         self.docs.append(doc)
         self.entries.append(entry)
         if len(self.docs) >= self.batch_size:
@@ -388,12 +397,18 @@ class _CommitSink(_Sink):
         if self.docs or delete:
             if delete and self.on_delete is not None:
                 self.on_delete(delete)
+            if self.stories is not None:
+                for doc_id in delete:
+                    self.stories.remove(doc_id)
             # Merging small segments at every batch cost ~10 % of a BBC ingest's CPU; merging every
             # tenth commit and at the last keeps the segment count (and search speed) bounded.
             self.commits += 1
             self.engine.write(self.docs, delete, merge=final or self.commits % MERGE_EVERY == 0)
             # Only after the commit: a kill in between leaves a stale stamp, so the next run rebuilds.
-            self.manifest.apply(self.entries + self.touched, delete, self.engine.stamp())
+            stamp = self.engine.stamp()
+            self.manifest.apply(self.entries + self.touched, delete, stamp)
+            if self.stories is not None:
+                self.stories.commit(stamp)
             logger.info("committed %d documents and %d deletions", len(self.docs), len(delete))
         elif self.touched:
             self.manifest.apply(self.touched, (), None)  # same index content: the stamp stays valid
@@ -403,11 +418,13 @@ class _CommitSink(_Sink):
 class _BuildSink(_Sink):
     """Full rebuilds: every document goes to one writer on the new folder."""
 
-    def __init__(self, add: Callable[[Document], None], old: WhooshEngine | None):
-        self._add, self.old = add, old
+    def __init__(self, add: Callable[[Document], None], old: WhooshEngine | None, stories: StoryIndex | None = None):
+        self._add, self.old, self.stories = add, old, stories
         self.entries: list[Entry] = []
 
     def add(self, doc: Document, entry: Entry) -> None:
+        if self.stories is not None:
+            doc.story = self.stories.assign(doc.id, doc.text)
         self._add(doc)
         self.entries.append(entry)
         if len(self.entries) % 500 == 0:

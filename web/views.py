@@ -15,6 +15,7 @@ from archive.archive import Archive
 from archive.documents import Document, SearchResult, document_id
 from archive.errors import ArchiveError, BadQuery, IndexNotFound
 from web import document as docview
+from web import related
 from web import timeline
 from web.facade import get_archive
 from web.filters import FILTERS, SearchState
@@ -60,7 +61,7 @@ def search():  # type: ignore[no-untyped-def]
         "search.html", state=state, q=state.q, result=result, error=error, suggestion=suggestion,
         chart=chart, pages=_pages(result.total, state.page, size) if result else [],
         facets=_facets(state, result) if result else [], chips=state.chips(),
-        doc_url=lambda doc_id: doc_url(doc_id, state),
+        doc_url=lambda doc_id: doc_url(doc_id, state), stories=related.versions(get_archive(), result) if result else {},
     )
 
 
@@ -137,6 +138,7 @@ def document(doc_id: str):  # type: ignore[no-untyped-def]
         copies=archive.copies(doc), back_url=state.url() if state.active else None,
         toggle_url=doc_url(doc.id, state, removed=not show_removed), web_url=_web_url(doc.url),
         linked=_linked_parts(doc),
+        **related.context(archive, doc),
     )
 
 

@@ -27,6 +27,7 @@ def build_schema() -> Schema:
         year=ID(sortable=True),
         month=ID(sortable=True),  # YYYY-MM, for timelines
         content_hash=ID(stored=True, sortable=True),
+        story=ID(stored=True, sortable=True),  # near-duplicate cluster label (archive/clusters.py)
         # Unquoted words: stemmed, no positions (phrases use the exact fields).
         title=TEXT(analyzer=stemmed_analyzer(), phrase=False, stored=True, field_boost=TITLE_BOOST),
         body=TEXT(analyzer=stemmed_analyzer(), phrase=False),

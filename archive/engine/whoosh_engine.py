@@ -343,7 +343,7 @@ def _fields(doc: Document) -> dict:
     return {
         "id": doc.id, "collection": doc.collection, "source": source_key(doc.source or doc.collection),
         "source_name": doc.source or doc.collection, "lang": (doc.language or "").lower(), "date": doc.date or "", "year": doc.date[:4] if doc.date else "", "month": doc.date[:7] if doc.date else "",
-        "content_hash": doc.content_hash, "title": doc.title, "body": doc.text,
+        "content_hash": doc.content_hash, "story": doc.story or doc.content_hash, "title": doc.title, "body": doc.text,
         "title_exact": doc.title, "body_exact": doc.text, "path": doc.path, "relpath": doc.relpath,
         "url": doc.url, "text": doc.text,
         "removed": json.dumps([r.__dict__ for r in doc.removed], ensure_ascii=False),
@@ -382,6 +382,7 @@ def _document(f: dict) -> Document:
         mtime_ns=f.get("mtime_ns", 0), removed=removed, encoding=f.get("encoding", ""),
         ingested_at=f.get("ingested_at", ""), pipeline=f.get("pipeline", ""), run_id=f.get("run_id", ""),
         format=f.get("format", ""), file_id=f.get("file_id", f["id"]), meta=json.loads(f.get("meta") or "{}"),
+        story=f.get("story", ""),
     )
 
 
