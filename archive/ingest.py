@@ -29,6 +29,7 @@ from archive.documents import Document, document_id
 from archive.engine import WhooshEngine
 from archive.errors import ArchiveError, SourceUnreadable
 from archive.extract import extract_documents
+from archive.learnt import LearntLines
 from archive.lock import ingest_lock
 from archive.manifest import Entry, Manifest
 from archive.related import StoryIndex, open_stories
@@ -132,10 +133,12 @@ def _incremental(collections: list[Collection], settings: Settings, report: Inge
             known = _load_known(engine, manifest, report.dry_run)
             sink = _DrySink(report) if report.dry_run else _CommitSink(
                 engine, manifest, settings.batch_size, lambda ids: _bury(target, engine, ids, report.run_id), stories)
-            _Pass(settings, report, known, known, sink, strict, old=engine).run(collections, progress)
+            run = _Pass(settings, report, known, known, sink, strict, old=engine)
+            run.run(collections, progress)
             if not report.dry_run:
                 _count_documents(manifest, report)
                 _record(target, report)
+                run.learnt.save(target)
     finally:
         if stories is not None:
             stories.close()
@@ -176,7 +179,9 @@ def _build(build: Path, collections: list[Collection], settings: Settings, repor
     try:
         with engine.bulk(procs=settings.full_procs) as add:
             sink = _BuildSink(add, old, stories)
-            _Pass(settings, report, {}, previous, sink, strict, old=old).run(collections, progress)
+            run = _Pass(settings, report, {}, previous, sink, strict, old=old)
+            run.run(collections, progress)
+            run.learnt.save(build)
         count = engine.count()
         if count != len(sink.entries):
             raise ArchiveError(f"The rebuilt index holds {count} documents, not {len(sink.entries)}: "
@@ -223,6 +228,7 @@ class _Pass:
         self.seen: set[str] = set()
         # A file's entries (one per document it gave), for the unchanged check and for failures.
         self.known_files = _by_file(known)
+        self.learnt = LearntLines(settings.index)
         self.previous_files = _by_file(previous)
 
     def run(self, collections: list[Collection], progress: Progress | None) -> None:
@@ -232,6 +238,7 @@ class _Pass:
         if self.strict and self.report.failed:
             p = self.report.failed[0]
             raise ArchiveError(f"{p.path}: {p.reason} (--strict: the run stops at the first failure)")
+        self.learnt.learn((c.name, p, r) for c, p, r in files if self._may_change(c, p, r))
         for done, (coll, path, relpath) in enumerate(files, 1):
             self.visit(coll, path, relpath)
             if progress is not None:
@@ -243,6 +250,16 @@ class _Pass:
         for i in gone:
             self.sink.note("delete", os.path.join(roots[self.previous[i].collection], self.previous[i].relpath))
         self.sink.flush(gone, final=True)
+
+    def _may_change(self, coll: Collection, path: str, relpath: str) -> bool:
+        """Return True unless the file's size and mtime say it is unchanged (one stat)."""
+        prevs = self.known_files.get((coll.name, relpath))
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        return not prevs or any((p.size, p.mtime_ns, p.pipeline) != (st.st_size, st.st_mtime_ns, PIPELINE_VERSION)
+                                for p in prevs)
 
     def visit(self, coll: Collection, path: str, relpath: str) -> None:
         """Decide what one file needs, and do it.
@@ -304,7 +321,8 @@ class _Pass:
         """Return the cleaned documents of a file, or None after reporting why it could not be read."""
         try:
             docs, problems = extract_documents(Path(path), collection=coll.name, root=coll.root,
-                                               max_bytes=self.settings.max_bytes, ocr=self.settings.ocr)
+                                               max_bytes=self.settings.max_bytes, ocr=self.settings.ocr,
+                                               learnt=self.learnt.for_file(coll.name, os.path.relpath(path, coll.root)))
             for doc in docs:
                 garbled = _garbled_share(doc.title + doc.text)
                 if garbled > MAX_GARBLED:

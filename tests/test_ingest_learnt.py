@@ -1,0 +1,59 @@
+"""Boilerplate learnt from the corpus at ingest: a template line of one source's files is removed,
+with its reason, and remembered for files that arrive alone on a later run."""
+
+from __future__ import annotations
+
+from archive.archive import Archive
+from archive.config import Settings
+from archive.ingest import ingest
+
+TEMPLATE = "Brought to you each morning by the Quarry Weekly desk team"
+
+
+def _article(i: int, topic: str) -> str:
+    return (f"Quarry story {i}\n\nThe {topic} council met on Tuesday to discuss the gravel permits for "
+            f"the northern pits, and residents asked about lorry traffic number {i}.\n\n{TEMPLATE}\n")
+
+
+def test_template_line_of_a_source_is_learnt_removed_and_remembered(tmp_path):
+    src = tmp_path / "quarry-weekly"
+    src.mkdir()
+    for i, topic in enumerate(["parish", "county", "district", "town"]):
+        (src / f"a{i}.txt").write_text(_article(i, topic))
+    settings = Settings(index=tmp_path / "ix")
+    assert not ingest([str(src)], settings).failed
+    with Archive(settings) as archive:
+        assert archive.search('"quarry weekly desk"').total == 0
+        doc = archive.get(archive.search("gravel").hits[0].id)
+        assert (TEMPLATE, "repeated in many documents of this source") in [(r.text, r.reason) for r in doc.removed]
+    (src / "late.txt").write_text(_article(9, "village"))  # arrives alone on a later night
+    assert ingest([str(src)], settings).added == 1
+    with Archive(settings) as archive:
+        assert archive.search('"quarry weekly desk"').total == 0
+        assert archive.search("village gravel").total == 1
+
+
+def test_a_line_in_few_documents_is_kept(tmp_path):
+    src = tmp_path / "mixed"
+    src.mkdir()
+    for i, topic in enumerate(["parish", "county", "district", "town", "city", "borough", "shire"]):
+        text = _article(i, topic)
+        (src / f"a{i}.txt").write_text(text if i < 2 else text.replace(TEMPLATE, f"A closing line of its own {i}."))
+    settings = Settings(index=tmp_path / "ix")
+    ingest([str(src)], settings)
+    with Archive(settings) as archive:
+        assert archive.search('"quarry weekly desk"').total == 2
+
+
+def test_copies_of_one_story_keep_their_text(tmp_path):
+    src = tmp_path / "wire"
+    src.mkdir()
+    story = ("Port strike spreads\n\nDockers at three more terminals walked out on Friday over pay.\n\n"
+             "The union said talks would resume next week.\n\n{tail}\n")
+    for i in range(4):
+        (src / f"copy{i}.txt").write_text(story.format(tail=f"Reported for outlet {i}."))
+    settings = Settings(index=tmp_path / "ix")
+    report = ingest([str(src)], settings)
+    assert not report.failed, report.summary()
+    with Archive(settings) as archive:
+        assert archive.search('"walked out on friday"').total == 4
