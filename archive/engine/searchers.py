@@ -1,8 +1,8 @@
 """Open indexes and share searchers between threads safely (DESIGN.md §2).
 
-`Searcher.refresh()` breaks searches running in other threads, so instead one searcher is open
-per index generation: each request acquires the current one and releases it; when a commit
-lands, new requests get a new searcher and the old one closes when its last user releases it.
+Refreshing a shared Whoosh searcher in place breaks searches running in other threads, so
+instead each index generation has its own pool of searchers: each request takes one and gives it
+back; when a commit lands, new requests get a new searcher and the old one closes when its last user releases it.
 A full rebuild swaps a new folder in at the same path (`WhooshEngine.swap_in`): the manager
 tells generations apart by the folder's inode as well as the commit number, so it notices.
 """
