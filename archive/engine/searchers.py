@@ -2,7 +2,8 @@
 
 Refreshing a shared Whoosh searcher in place breaks searches running in other threads, so
 instead each index generation has its own pool of searchers: each request takes one and gives it
-back; when a commit lands, new requests get a new searcher and the old one closes when its last user releases it.
+back; when a commit lands, new requests get searchers of the new generation, and the old ones
+close when their last user gives them back.
 A full rebuild swaps a new folder in at the same path (`WhooshEngine.swap_in`): the manager
 tells generations apart by the folder's inode as well as the commit number, so it notices.
 """
