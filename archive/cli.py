@@ -62,6 +62,9 @@ class _Group(click.Group):
             _fail(exc)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # the reader went away (`archive search ... | head`): not an error
+            _quiet_stdout()
+            sys.exit(0)
         except Exception as exc:  # noqa: BLE001
             logging.getLogger("archive").debug("unexpected error", exc_info=True)
             click.echo(f"archive: unexpected error: {type(exc).__name__}: {exc} (run with -vv for details)", err=True)

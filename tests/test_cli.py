@@ -145,3 +145,17 @@ def test_ingest_py_is_the_same_command(tmp_path, samples_dir):
                            "--json", str(samples_dir)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["added"] >= 30
+
+
+def test_search_into_a_closed_pipe_exits_quietly(sample_index):
+    import subprocess
+    import sys
+
+    script = "from archive.cli import cli; cli()"
+    proc = subprocess.Popen([sys.executable, "-c", script, "search", "--index", str(sample_index), "--limit", "50", "the"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.readline()  # read one line, then hang up as `| head -1` does
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0
+    assert b"BrokenPipe" not in err and b"Traceback" not in err
