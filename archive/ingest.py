@@ -31,6 +31,7 @@ from archive.errors import ArchiveError, SourceUnreadable
 from archive.extract import extract_documents
 from archive.learnt import LearntLines
 from archive.lock import ingest_lock
+from archive.sinks import BuildSink, CommitSink, DrySink, Sink
 from archive.manifest import Entry, Manifest
 from archive.related import StoryIndex, open_stories
 from archive.research.runs import RunLog
@@ -43,7 +44,6 @@ Progress = Callable[[int, int], None]
 # Decoding never fails (cp1252 and Latin-1 take any byte), so garbage shows up as control and
 # replacement characters: above this share the file is reported as undecodable.
 MAX_GARBLED = 0.02
-MERGE_EVERY = 10  # commits between merges of small segments during an incremental run
 _GARBLED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]")  # control characters but \t and \n
 
 
@@ -124,14 +124,14 @@ def _incremental(collections: list[Collection], settings: Settings, report: Inge
                  progress: Progress | None) -> None:
     target = Path(settings.index)
     if report.dry_run and not WhooshEngine.exists(target):
-        _Pass(settings, report, {}, {}, _DrySink(report), strict).run(collections, progress)
+        _Pass(settings, report, {}, {}, DrySink(report), strict).run(collections, progress)
         return
     engine = WhooshEngine(target) if WhooshEngine.exists(target) else WhooshEngine.create(target)
     stories = None if report.dry_run else open_stories(engine)
     try:
         with Manifest(target, readonly=report.dry_run) as manifest:
             known = _load_known(engine, manifest, report.dry_run)
-            sink = _DrySink(report) if report.dry_run else _CommitSink(
+            sink = DrySink(report) if report.dry_run else CommitSink(
                 engine, manifest, settings.batch_size, lambda ids: _bury(target, engine, ids, report.run_id), stories)
             run = _Pass(settings, report, known, known, sink, strict, old=engine)
             run.run(collections, progress)
@@ -156,7 +156,7 @@ def _full(collections: list[Collection], settings: Settings, report: IngestRepor
             with Manifest(target, readonly=report.dry_run) as manifest:
                 previous = _load_known(old, manifest, report.dry_run)
         if report.dry_run:
-            _Pass(settings, report, {}, previous, _DrySink(report), strict).run(collections, progress)
+            _Pass(settings, report, {}, previous, DrySink(report), strict).run(collections, progress)
             return
         build = WhooshEngine.build_dir(target)
         try:
@@ -178,7 +178,7 @@ def _build(build: Path, collections: list[Collection], settings: Settings, repor
     stories = StoryIndex(build)
     try:
         with engine.bulk(procs=settings.full_procs) as add:
-            sink = _BuildSink(add, old, stories)
+            sink = BuildSink(add, old, stories)
             run = _Pass(settings, report, {}, previous, sink, strict, old=old)
             run.run(collections, progress)
             run.learnt.save(build)
@@ -220,7 +220,7 @@ class _Pass:
     """One pass over the files: decide what changed and hand documents to a sink."""
 
     def __init__(self, settings: Settings, report: IngestReport, known: dict[str, Entry],
-                 previous: dict[str, Entry], sink: _Sink, strict: bool, old: WhooshEngine | None = None):
+                 previous: dict[str, Entry], sink: Sink, strict: bool, old: WhooshEngine | None = None):
         self.settings, self.report, self.sink, self.strict = settings, report, sink, strict
         self.old = old  # the index before the run: a document whose text did not change keeps its run id
         self.known = known  # entries that let a file be skipped as unchanged
@@ -358,102 +358,6 @@ def _by_file(entries: dict[str, Entry]) -> dict[tuple[str, str], list[Entry]]:
     for entry in entries.values():
         out.setdefault((entry.collection, entry.relpath), []).append(entry)
     return out
-
-
-class _Sink:
-    """Where a pass sends its documents."""
-
-    def add(self, doc: Document, entry: Entry) -> None:
-        """Index a new or changed document."""
-
-    def touch(self, entry: Entry) -> None:
-        """Record a file whose bytes did not change under a new size or mtime."""
-
-    def keep(self, prev: Entry) -> bool:
-        """Keep the indexed version of a file that failed; return True if it stays searchable."""
-        return True
-
-    def note(self, action: str, path: str) -> None:
-        """Hear about one change (a dry run lists them)."""
-
-    def flush(self, delete: list[str], final: bool = False) -> None:
-        """Commit what is pending, deleting these ids too."""
-
-
-class _DrySink(_Sink):
-    def __init__(self, report: IngestReport):
-        self.report = report
-
-    def note(self, action: str, path: str) -> None:
-        self.report.changes.append({"action": action, "path": path})
-
-
-class _CommitSink(_Sink):
-    """Incremental runs: commit every `batch_size` documents, then record the commit in the manifest."""
-
-    def __init__(self, engine: WhooshEngine, manifest: Manifest, batch_size: int,
-                 on_delete: Callable[[list[str]], None] | None = None, stories: StoryIndex | None = None):
-        self.engine, self.manifest, self.batch_size = engine, manifest, max(1, batch_size)
-        self.on_delete, self.stories = on_delete, stories
-        self.docs: list[Document] = []
-        self.entries: list[Entry] = []
-        self.touched: list[Entry] = []
-        self.commits = 0
-
-    def add(self, doc: Document, entry: Entry) -> None:
-        if self.stories is not None:
-            doc.story = self.stories.assign(doc.id, doc.text)
-        self.docs.append(doc)
-        self.entries.append(entry)
-        if len(self.docs) >= self.batch_size:
-            self.flush([])
-
-    def touch(self, entry: Entry) -> None:
-        self.touched.append(entry)
-
-    def flush(self, delete: list[str], final: bool = False) -> None:
-        if self.docs or delete:
-            if delete and self.on_delete is not None:
-                self.on_delete(delete)
-            if self.stories is not None:
-                for doc_id in delete:
-                    self.stories.remove(doc_id)
-            # Merging small segments at every batch cost ~10 % of a BBC ingest's CPU; merging every
-            # tenth commit and at the last keeps the segment count (and search speed) bounded.
-            self.commits += 1
-            self.engine.write(self.docs, delete, merge=final or self.commits % MERGE_EVERY == 0)
-            # Only after the commit: a kill in between leaves a stale stamp, so the next run rebuilds.
-            stamp = self.engine.stamp()
-            self.manifest.apply(self.entries + self.touched, delete, stamp)
-            if self.stories is not None:
-                self.stories.commit(stamp)
-            logger.info("committed %d documents and %d deletions", len(self.docs), len(delete))
-        elif self.touched:
-            self.manifest.apply(self.touched, (), None)  # same index content: the stamp stays valid
-        self.docs, self.entries, self.touched = [], [], []
-
-
-class _BuildSink(_Sink):
-    """Full rebuilds: every document goes to one writer on the new folder."""
-
-    def __init__(self, add: Callable[[Document], None], old: WhooshEngine | None, stories: StoryIndex | None = None):
-        self._add, self.old, self.stories = add, old, stories
-        self.entries: list[Entry] = []
-
-    def add(self, doc: Document, entry: Entry) -> None:
-        if self.stories is not None:
-            doc.story = self.stories.assign(doc.id, doc.text)
-        self._add(doc)
-        self.entries.append(entry)
-        if len(self.entries) % 500 == 0:
-            logger.info("%d documents indexed", len(self.entries))
-
-    def keep(self, prev: Entry) -> bool:
-        doc = self.old.get(prev.id) if self.old is not None else None
-        if doc is None:
-            return False
-        self.add(doc, prev)
-        return True
 
 
 def _bury(index_dir: Path, engine: WhooshEngine, ids: list[str], run_id: str) -> None:
