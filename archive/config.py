@@ -19,6 +19,8 @@ from pathlib import Path
 
 from archive.errors import ArchiveError
 
+ENGINES = ("whoosh", "sphinx")
+
 
 @dataclass
 class Settings:
@@ -37,6 +39,9 @@ class Settings:
                                metadata={"help": "glob patterns of files and folders to skip"})
     auth_user: str = field(default="", metadata={"help": "user name `archive serve` requires (empty: no login)"})
     auth_hash: str = field(default="", metadata={"help": "that user's password hash, from `archive hash-password`"})
+    engine: str = field(default="whoosh", metadata={"help": "search engine: 'whoosh' (an index folder) or 'sphinx' "
+                                                             "(a cluster, described by [cluster]; docs/cluster.md)"})
+    cluster: dict = field(default_factory=dict, metadata={"help": "the Sphinx cluster: coordinator, shards, data, name"})
     aliases: str = field(default="", metadata={"help": "aliases file (TOML) of equivalent names; empty: the sample "
                                                         "shipped with the package; 'off': no aliases"})
 
@@ -59,6 +64,9 @@ def load(config_file: str | os.PathLike | None = None, **overrides: object) -> S
         settings.aliases = env_aliases
     settings.auth_user = os.environ.get("ARCHIVE_AUTH_USER", settings.auth_user)
     settings.auth_hash = os.environ.get("ARCHIVE_AUTH_HASH", settings.auth_hash)
+    settings.engine = os.environ.get("ARCHIVE_ENGINE", settings.engine)
+    if settings.engine not in ENGINES:
+        raise ArchiveError(f"Unknown engine {settings.engine!r} (use one of: {', '.join(ENGINES)})")
     env_index = os.environ.get("ARCHIVE_INDEX")
     if env_index:
         settings.index = Path(env_index)
@@ -81,6 +89,8 @@ def _apply_file(settings: Settings, path: Path) -> None:
             value = (path.parent / value).resolve()
         elif key == "aliases" and value and str(value).lower() not in ("off", "none", "false"):
             value = str((path.parent / value).resolve())
+        elif key == "cluster" and isinstance(value, dict) and value.get("data"):
+            value = {**value, "data": str((path.parent / value["data"]).resolve())}
         elif key == "collections":
             value = {name: (path.parent / folder).resolve() for name, folder in value.items()}
         setattr(settings, key, value)
