@@ -14,6 +14,7 @@ from archive.config import Settings
 from archive.documents import Document, Hit, SearchResult
 from archive.engine import FACET_FIELDS, SORTS, WhooshEngine
 from archive.engine import similar
+from archive.engine.choice import engine_exists, open_engine
 from archive.engine.similar import Related
 from archive.engine.whoosh_engine import TIME_BUDGET
 from archive.errors import BadQuery, IndexNotFound
@@ -34,9 +35,11 @@ class Archive:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.index = Path(settings.index)
-        if not WhooshEngine.exists(self.index):
+        if not engine_exists(settings):
             raise IndexNotFound(f"No index at {self.index}. Create one with: archive ingest --index {self.index} FOLDER")
-        self.engine = WhooshEngine(self.index)
+        self.engine = open_engine(settings)
+        # Related documents and story clusters read Whoosh's columns; on a cluster they are empty.
+        self.local = isinstance(self.engine, WhooshEngine)
 
     def search(self, query: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
                facets: bool = True, snippets: int = 3, aliases: bool = True,
@@ -60,7 +63,9 @@ class Archive:
                                     facets=facets, snippet_count=snippets, time_budget=time_budget,
                                     suggest_from=parsed.tree)
         result.messages = parsed.notes + result.messages
-        if count == "stories":
+        if count == "stories" and not self.local:
+            result.messages.append("Story counts need the Whoosh engine; distinct texts are counted.")
+        elif count == "stories":
             self._count_stories(result, tree, facets, time_budget)
         return result
 
@@ -80,21 +85,29 @@ class Archive:
         With `exclude_story` the other versions of its story are left out too, and each other
         story appears once.
         """
+        if not self.local:
+            return None
         with self.engine.searcher() as s:
             return similar.more_like(s, doc_id, max(0, min(limit, MAX_LIMIT)), exclude_story)
 
     def story(self, story_id: str) -> list[Related]:
         """Return one document per distinct text of a story cluster, oldest first ([] if unknown)."""
+        if not self.local:
+            return []
         with self.engine.searcher() as s:
             return similar.story_versions(s, story_id)
 
     def largest_stories(self, limit: int = 20, min_versions: int = 2) -> list[tuple[str, int]]:
         """Return (story id, number of versions) of the largest story clusters."""
+        if not self.local:
+            return []
         with self.engine.searcher() as s:
             return similar.largest_stories(s, limit, min_versions)
 
     def stories_of(self, doc_ids: list[str]) -> dict[str, tuple[str, int]]:
         """Return (story id, number of versions) for each of these documents."""
+        if not self.local:
+            return {}
         with self.engine.searcher() as s:
             return similar.stories_of(s, doc_ids)
 
@@ -104,6 +117,12 @@ class Archive:
             raise BadQuery(f"Unknown sort {sort!r}; use one of {', '.join(SORTS)}")
         tree = parse(query).tree
         yield from self.engine.export(self.aliases.expand(tree) if aliases else tree, sort=sort)
+
+    @cached_property
+    def _research(self):  # type: ignore[no-untyped-def]
+        from archive.engine.sphinx.engine import SphinxResearch
+
+        return SphinxResearch(self.engine)
 
     @cached_property
     def aliases(self) -> Aliases:
@@ -153,6 +172,9 @@ class Archive:
 
         if sort not in SORTS:
             raise BadQuery(f"Unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+        if not self.local:
+            yield from self._research.occurrences(self.tree(query, aliases), sort)
+            return
         yield from research.occurrences(self.engine, self.tree(query, aliases), sort)
 
     def listing(self, query: str, *, sort: str = "relevance", aliases: bool = True) -> list[tuple[str, str]]:
@@ -161,12 +183,16 @@ class Archive:
 
         if sort not in SORTS:
             raise BadQuery(f"Unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+        if not self.local:
+            return self._research.listing(self.tree(query, aliases), sort)
         return research.listing(self.engine, self.tree(query, aliases), sort)
 
     def new_since(self, query: str, run_id: str, *, aliases: bool = True) -> list[Document]:
         """Return the documents matching a query that runs after `run_id` added or changed."""
         from archive.engine import research
 
+        if not self.local:
+            return self._research.new_since(self.tree(query, aliases), run_id)
         return research.new_since(self.engine, self.tree(query, aliases), run_id)
 
     def matching(self, query: str, docs: list[Document], *, aliases: bool = True) -> set[str]:

@@ -31,3 +31,11 @@ class IndexLocked(ArchiveError):
     """Another process holds the index's write lock."""
 
     exit_code = 75
+
+
+class WriteFailed(ArchiveError):
+    """Some documents could not be written everywhere they belong (a cluster shard down); the rest were."""
+
+    def __init__(self, failed: dict[str, str]):
+        super().__init__(f"{len(failed)} documents could not be written to every mirror of their shard")
+        self.failed = failed  # document id -> reason

@@ -27,6 +27,7 @@ from archive.clean import PIPELINE_VERSION
 from archive.config import Settings
 from archive.documents import Document, document_id
 from archive.engine import WhooshEngine
+from archive.engine.choice import engine_exists, open_engine
 from archive.errors import ArchiveError, SourceUnreadable
 from archive.extract import extract_documents
 from archive.learnt import LearntLines
@@ -107,11 +108,12 @@ def ingest(paths: list[str], settings: Settings, *, dry_run: bool = False, full:
     report = IngestReport(dry_run=dry_run, full=full, index=str(settings.index))
     collections = collections_for(paths, settings)
     with ingest_lock(settings.index):
-        WhooshEngine.remove_stale_builds(Path(settings.index))
+        if settings.engine == "whoosh":
+            WhooshEngine.remove_stale_builds(Path(settings.index))
         if not dry_run:
             with RunLog(settings.index) as runs:
                 report.run_id = runs.begin(full)
-        run = _full if full else _incremental
+        run = _incremental if not full else (_full if settings.engine == "whoosh" else _full_in_place)
         run(collections, settings, report, strict, progress)
         if not dry_run:
             with RunLog(settings.index) as runs:  # after a full rebuild: the copy carried into the new folder
@@ -121,19 +123,22 @@ def ingest(paths: list[str], settings: Settings, *, dry_run: bool = False, full:
 
 
 def _incremental(collections: list[Collection], settings: Settings, report: IngestReport, strict: bool,
-                 progress: Progress | None) -> None:
+                 progress: Progress | None, reread: bool = False) -> None:
+    """Index what changed; with `reread`, read every file again (a cluster's full rebuild, in place)."""
     target = Path(settings.index)
-    if report.dry_run and not WhooshEngine.exists(target):
+    if report.dry_run and not engine_exists(settings):
         _Pass(settings, report, {}, {}, DrySink(report), strict).run(collections, progress)
         return
-    engine = WhooshEngine(target) if WhooshEngine.exists(target) else WhooshEngine.create(target)
-    stories = None if report.dry_run else open_stories(engine)
+    engine = open_engine(settings, create=True)
+    # Story clusters live in Whoosh columns: a cluster engine has none.
+    stories = None if report.dry_run or not isinstance(engine, WhooshEngine) else open_stories(engine)
     try:
         with Manifest(target, readonly=report.dry_run) as manifest:
             known = _load_known(engine, manifest, report.dry_run)
             sink = DrySink(report) if report.dry_run else CommitSink(
-                engine, manifest, settings.batch_size, lambda ids: _bury(target, engine, ids, report.run_id), stories)
-            run = _Pass(settings, report, known, known, sink, strict, old=engine)
+                engine, manifest, settings.batch_size, lambda ids: _bury(target, engine, ids, report.run_id), stories,
+                on_fail=lambda entry, reason: _write_failed(report, entry, reason))
+            run = _Pass(settings, report, {} if reread else known, known, sink, strict, old=engine)
             run.run(collections, progress)
             if not report.dry_run:
                 _count_documents(manifest, report)
@@ -170,6 +175,21 @@ def _full(collections: list[Collection], settings: Settings, report: IngestRepor
     aside = WhooshEngine.swap_in(build, target)
     shutil.rmtree(aside, ignore_errors=True)
     logger.info("swapped the rebuilt index into %s", target)
+
+
+def _full_in_place(collections: list[Collection], settings: Settings, report: IngestReport, strict: bool,
+                   progress: Progress | None) -> None:
+    """A cluster's full rebuild: read and write every file again, delete what is gone.
+
+    A cluster cannot swap folders; every document is replaced where it is, so searches keep
+    answering during the rebuild, from the old or the new version of each document.
+    """
+    _incremental(collections, settings, report, strict, progress, reread=True)
+
+
+def _write_failed(report: IngestReport, entry: Entry, reason: str) -> None:
+    """Report a document the engine could not write (it is retried by the next run)."""
+    report.failed.append(Problem(f"{entry.collection}/{entry.relpath}", f"{reason}; the next run retries it"))
 
 
 def _build(build: Path, collections: list[Collection], settings: Settings, report: IngestReport, strict: bool,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from archive.documents import Document
 from archive.engine import WhooshEngine
+from archive.errors import WriteFailed
 from archive.manifest import Entry, Manifest
 from archive.related import StoryIndex
 
@@ -54,9 +55,10 @@ class CommitSink(Sink):
     """Incremental runs: commit every `batch_size` documents, then record the commit in the manifest."""
 
     def __init__(self, engine: WhooshEngine, manifest: Manifest, batch_size: int,
-                 on_delete: Callable[[list[str]], None] | None = None, stories: StoryIndex | None = None):
+                 on_delete: Callable[[list[str]], None] | None = None, stories: StoryIndex | None = None,
+                 on_fail: Callable[[Entry, str], None] | None = None):
         self.engine, self.manifest, self.batch_size = engine, manifest, max(1, batch_size)
-        self.on_delete, self.stories = on_delete, stories
+        self.on_delete, self.stories, self.on_fail = on_delete, stories, on_fail
         self.docs: list[Document] = []
         self.entries: list[Entry] = []
         self.touched: list[Entry] = []
@@ -83,10 +85,20 @@ class CommitSink(Sink):
             # Merging small segments at every batch cost ~10 % of a BBC ingest's CPU; merging every
             # tenth commit and at the last keeps the segment count (and search speed) bounded.
             self.commits += 1
-            self.engine.write(self.docs, delete, merge=final or self.commits % MERGE_EVERY == 0)
+            entries = self.entries
+            try:
+                self.engine.write(self.docs, delete, merge=final or self.commits % MERGE_EVERY == 0)
+            except WriteFailed as exc:  # a cluster shard down: its documents are left for the next run
+                entries = [e for e in entries if e.id not in exc.failed]
+                delete = [i for i in delete if i not in exc.failed]
+                for e in self.entries:
+                    if e.id in exc.failed and self.on_fail is not None:
+                        self.on_fail(e, exc.failed[e.id])
+                for doc_id in set(exc.failed) - {e.id for e in self.entries}:
+                    logger.error("could not delete %s: %s", doc_id, exc.failed[doc_id])
             # Only after the commit: a kill in between leaves a stale stamp, so the next run rebuilds.
             stamp = self.engine.stamp()
-            self.manifest.apply(self.entries + self.touched, delete, stamp)
+            self.manifest.apply(entries + self.touched, delete, stamp)
             if self.stories is not None:
                 self.stories.commit(stamp)
             logger.info("committed %d documents and %d deletions", len(self.docs), len(delete))

@@ -13,9 +13,9 @@ from archive.engine.sphinx.spec import ClusterSpec, Node
 
 # Stored attributes: strings are capped at 4 MB by Sphinx 2.2 (longer ones are cut silently, so
 # the engine refuses them); the document itself is stored compressed in `doc`.
-STRING_ATTRS = ("doc_id", "content_hash", "source", "lang", "year", "month", "date", "collection",
+STRING_ATTRS = ("doc_id", "content_hash", "source", "source_name", "lang", "year", "month", "date", "collection",
                 "story", "run_id", "file_relpath", "pipeline", "doc")
-BIGINT_ATTRS = ("size", "mtime_ns", "written")
+BIGINT_ATTRS = ("size", "mtime_ns", "written", "day")  # day: YYYYMMDD, 0 when undated
 UINT_ATTRS = ("dup",)  # 1 when the text has copies elsewhere in the cluster (DESIGN.md §6)
 FIELDS = ("title", "body", "title_stem", "body_stem", "keys")
 
@@ -27,7 +27,7 @@ def rt_index(name: str, path: Path) -> str:
     lines += [f"    rt_attr_string = {a}" for a in STRING_ATTRS]
     lines += [f"    rt_attr_bigint = {a}" for a in BIGINT_ATTRS]
     lines += [f"    rt_attr_uint = {a}" for a in UINT_ATTRS]
-    lines += ["    dict = keywords", "    min_prefix_len = 1", "    min_word_len = 1",
+    lines += ["    dict = keywords", "    min_prefix_len = 1", "    min_word_len = 1", "    index_field_lengths = 1",
               "    charset_table = 0..9, a..z, A..Z", "    rt_mem_limit = 256M", "}"]
     return "\n".join(lines) + "\n"
 

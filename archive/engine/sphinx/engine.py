@@ -1,0 +1,417 @@
+"""The Sphinx engine: the Whoosh engine's methods, over a sharded and mirrored Sphinx cluster.
+
+Writes go to each shard's real-time index on every mirror (a document's shard is a hash of its
+id); reads go through the coordinator's distributed index, which fans out to one live mirror per
+shard. Local state (manifest, run log, vocabulary) stays in the archive's index folder.
+
+Distinct texts (DESIGN.md §6): identical texts may sit on different shards, so every document
+carries `dup` = 1 when its text has other copies in the cluster (kept up to date at each write).
+A total is then the count of matching documents with `dup` = 0 plus the distinct hashes among
+the (few) matching copies; facets likewise.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from archive.documents import Document, Hit, SearchResult
+from archive.engine.analysis import exact_words
+from archive.engine.results import make_hit
+from archive.engine.spans import find_spans
+from archive.engine.sphinx import conf
+from archive.engine.sphinx.client import Client, NodeDown, failed_shards
+from archive.engine.sphinx.compile import Compiled, Compiler
+from archive.engine.sphinx.spec import ClusterSpec, Node
+from archive.engine.sphinx.tokens import encode, hash_token, row, sphinx_id, unpack
+from archive.engine.sphinx.vocabulary import Vocabulary
+from archive.engine.whoosh_engine import FACET_FIELDS, FileState
+from archive.errors import ArchiveError, WriteFailed
+from archive.highlight import mark
+from archive.query.tree import Everything, Node as Tree
+
+logger = logging.getLogger(__name__)
+MARKER = "engine.json"  # in the index folder: this archive's documents live in a cluster
+FACET_ROWS = 5000
+PAGE = 2000  # rows per statement when walking every document
+RANKER = "expr('sum(bm25f(1.2,0.75,{title=2,title_stem=2})*1000)')"
+OPTIONS = f"ranker={RANKER}, retry_count=2, retry_delay=0"
+COLUMNS = ("id",) + conf.FIELDS + conf.STRING_ATTRS + conf.BIGINT_ATTRS + conf.UINT_ATTRS
+
+
+class SphinxEngine:
+    """Search and write one archive held by a Sphinx cluster."""
+
+    kind = "sphinx"
+
+    def __init__(self, path: Path, spec: ClusterSpec):
+        self.path, self.spec = Path(path), spec
+        self.client = Client()
+        self.vocabulary = Vocabulary(self.path)
+
+    @staticmethod
+    def exists(path: Path) -> bool:
+        """Return True when the index folder says its archive lives in a cluster."""
+        return (Path(path) / MARKER).is_file()
+
+    @classmethod
+    def create(cls, path: Path, spec: ClusterSpec) -> SphinxEngine:
+        """Record in the index folder that this archive lives in the cluster; check the cluster answers."""
+        engine = cls(path, spec)
+        engine.count()  # fails with a plain message when the coordinator is down
+        Path(path).mkdir(parents=True, exist_ok=True)
+        (Path(path) / MARKER).write_text(json.dumps({"engine": "sphinx", "coordinator": spec.coordinator.address,
+                                                     "shards": [[n.address for n in m] for m in spec.shards]}) + "\n")
+        return engine
+
+    # -- writing --------------------------------------------------------------------------
+
+    def write(self, add: Iterable[Document] = (), delete: Iterable[str] = (), *, merge: bool = True) -> int:
+        """Replace documents and delete ids on every mirror of their shards; then fix `dup` flags.
+
+        Raises `WriteFailed` naming the documents of shards where a mirror failed (the other
+        shards' writes stand; the failed ones are retried by the next run).
+        """
+        docs = list(add)
+        gone = list(delete)
+        hashes = {d.content_hash for d in docs} | self._hashes_of(gone)
+        written = random.getrandbits(31)
+        rows: dict[int, list[dict]] = {}
+        failed: dict[str, str] = {}
+        for doc in docs:
+            try:
+                rows.setdefault(self.spec.shard_of(doc.id), []).append(row(doc, written))
+            except ValueError as exc:
+                failed[doc.id] = str(exc)
+        dels: dict[int, list[str]] = {}
+        for doc_id in gone:
+            dels.setdefault(self.spec.shard_of(doc_id), []).append(doc_id)
+        for shard in sorted(set(rows) | set(dels)):
+            reason = self._write_shard(shard, rows.get(shard, []), dels.get(shard, []))
+            if reason:
+                failed.update({r["doc_id"]: reason for r in rows.get(shard, [])})
+                failed.update({i: reason for i in dels.get(shard, [])})
+        self.vocabulary.add(w for d in docs if d.id not in failed for w in exact_words(d.title + "\n" + d.text))
+        self._mark_copies(hashes)
+        if failed:
+            raise WriteFailed(failed)
+        return len(docs)
+
+    def _write_shard(self, shard: int, rows: list[dict], deletes: list[str]) -> str:
+        """Write to every mirror of a shard; return "" or why some mirror failed."""
+        problems = []
+        index = self.spec.shard_index(shard)
+        for node in self.spec.shards[shard]:
+            try:
+                if deletes:
+                    ids = ",".join(str(sphinx_id(i)) for i in deletes)
+                    self.client.execute(node, f"DELETE FROM {index} WHERE id IN ({ids})")
+                for start in range(0, len(rows), 100):
+                    batch = rows[start:start + 100]
+                    marks = "(" + ",".join(["%s"] * len(COLUMNS)) + ")"
+                    sql = f"REPLACE INTO {index} ({','.join(COLUMNS)}) VALUES " + ",".join([marks] * len(batch))
+                    self.client.execute(node, sql, [r[c] for r in batch for c in COLUMNS])
+            except NodeDown as exc:
+                problems.append(f"shard {shard} mirror {node.address} is down ({exc.reason})")
+        return "; ".join(problems)
+
+    def _hashes_of(self, ids: list[str]) -> set[str]:
+        if not ids:
+            return set()
+        found = set()
+        for start in range(0, len(ids), 500):
+            part = ",".join(str(sphinx_id(i)) for i in ids[start:start + 500])
+            rows = self._read(f"SELECT content_hash FROM {self.spec.distributed} WHERE id IN ({part}) "
+                              f"LIMIT {PAGE} OPTION max_matches={PAGE}")[0]
+            found.update(r[0] for r in rows)
+        return found
+
+    def _mark_copies(self, hashes: set[str]) -> None:
+        """Set `dup` on every document of these texts: 1 when the text has copies, else 0."""
+        hashes = {h for h in hashes if h}
+        for chunk in _chunks(sorted(hashes), 200):
+            match = "@keys " + "(" + " | ".join(hash_token(h) for h in chunk) + ")"
+            rows = self._read(f"SELECT id, content_hash, dup FROM {self.spec.distributed} WHERE MATCH(%s) "
+                              f"LIMIT 100000 OPTION max_matches=100000", [match])[0]
+            per = Counter(r[1] for r in rows)
+            change: dict[int, list[int]] = {0: [], 1: []}
+            for sid, h, dup in rows:
+                want = int(per[h] > 1)
+                if int(dup) != want:
+                    change[want].append(int(sid))
+            for value, ids in change.items():
+                for shard, mirrors in enumerate(self.spec.shards):
+                    for node in mirrors:
+                        for part in _chunks(ids, 1000):
+                            try:
+                                self.client.execute(node, f"UPDATE {self.spec.shard_index(shard)} SET dup={value} "
+                                                          f"WHERE id IN ({','.join(map(str, part))})")
+                            except NodeDown as exc:
+                                logger.warning("could not update copy flags on %s: %s", node.address, exc.reason)
+
+    # -- what the ingest needs ------------------------------------------------------------
+
+    def stamp(self) -> str:
+        """Return a fingerprint of the cluster's content: document count and a checksum of writes."""
+        rows, _, warnings = self._read(f"SELECT COUNT(*) c, SUM(written) s FROM {self.spec.distributed}")
+        partial = failed_shards(warnings, self._shard_names())
+        c, s = (rows[0] if rows else (0, 0))
+        return f"sphinx:{c}:{s}" + (":partial" if partial else "")
+
+    def count(self) -> int:
+        """Return the number of documents in the cluster."""
+        rows = self._read(f"SELECT COUNT(*) c FROM {self.spec.distributed}")[0]
+        return int(rows[0][0]) if rows else 0
+
+    def states(self) -> dict[str, FileState]:
+        """Return the state of every document's file, by document id."""
+        out = {}
+        for r in self._walk("doc_id, collection, file_relpath, size, mtime_ns, content_hash, pipeline"):
+            out[r[1]] = FileState(r[1], r[2], r[3], int(r[4]), int(r[5]), r[6], r[7])
+        return out
+
+    def _walk(self, columns: str, match: str = "") -> Iterator[tuple]:
+        """Yield (sphinx id, columns...) of every document (matching `match`), in id order."""
+        last = 0
+        where = "MATCH(%s) AND " if match else ""
+        while True:
+            args = [match] if match else []
+            rows = self._read(f"SELECT id, {columns} FROM {self.spec.distributed} WHERE {where}id > {last} "
+                              f"ORDER BY id ASC LIMIT {PAGE} OPTION max_matches={PAGE}", args)[0]
+            yield from rows
+            if len(rows) < PAGE:
+                return
+            last = int(rows[-1][0])
+
+    def get(self, doc_id: str) -> Document | None:
+        """Return the stored document with this id, or None."""
+        rows = self._read(f"SELECT doc FROM {self.spec.distributed} WHERE id = {sphinx_id(doc_id)}")[0]
+        return unpack(rows[0][0]) if rows else None
+
+    def copies(self, content_hash: str) -> list[str]:
+        """Return the paths of every document whose cleaned text has this hash."""
+        rows = self._read(f"SELECT doc FROM {self.spec.distributed} WHERE MATCH(%s) LIMIT 1000 OPTION max_matches=1000",
+                          [f"@keys {hash_token(content_hash)}"])[0]
+        return sorted(unpack(r[0]).path for r in rows)
+
+    def stats(self) -> dict:
+        """Return document count, documents per source, language, year and month, and the data size."""
+        comp = self.compile(Everything())
+        total, facets, _ = self._count(comp.match, FACET_FIELDS, [])
+        size = 0
+        for i, mirrors in enumerate(self.spec.shards):
+            for node in mirrors[:1]:
+                try:
+                    status = dict(self.client.execute(node, f"SHOW INDEX {self.spec.shard_index(i)} STATUS")[0])
+                    size += int(status.get("disk_bytes", 0)) + int(status.get("ram_bytes", 0))
+                except NodeDown:
+                    pass
+        return {"documents": self.count(), "sources": facets["source"], "languages": facets["lang"],
+                "years": facets["year"], "months": facets["month"], "index_bytes": size}
+
+    # -- searching ------------------------------------------------------------------------
+
+    def compile(self, tree: Tree) -> Compiled:
+        """Compile a query tree against the cluster's words."""
+        return Compiler(self._expand).compile(tree)
+
+    def search(self, tree: Tree, *, query: str = "", interpreted: str = "", limit: int = 10,
+               offset: int = 0, sort: str = "relevance", facets: bool = True,
+               snippet_count: int = 3, time_budget: float = 10.0,
+               suggest_from: Tree | None = None) -> SearchResult:
+        """Run a query tree: exact total of distinct texts, facets, one page of hits (see WhooshEngine.search)."""
+        comp = self.compile(tree)
+        warnings: list[str] = []
+        total, counts, dups = self._count(comp.match, FACET_FIELDS if facets else (), warnings)
+        hits: list[Hit] = []
+        if limit and total:
+            hits = [self._hit(doc, score, comp, snippet_count)
+                    for doc, score in self._ranked(comp.match, offset, limit, sort, dups > 0, warnings)]
+        notes = list(comp.notes)
+        down = sorted(set(failed_shards(warnings, self._shard_names())))
+        if down:
+            n = len(self.spec.shards)
+            notes.append(f"{n - len(down)} of {n} shards answered: the total and the results leave out "
+                         f"the documents of {', '.join(down)}.")
+        return SearchResult(query=query, interpreted=interpreted, total=total, total_exact=not down,
+                            partial=comp.partial or bool(down), offset=offset, limit=limit, hits=hits,
+                            facets=counts, suggestion=None, messages=notes)
+
+    def _count(self, match: str, fields: Iterable[str], warnings: list[str]) -> tuple[int, dict, int]:
+        """Return (distinct texts, facet counts, matching documents that have copies)."""
+        fields = tuple(fields)
+        counts: dict[str, Counter] = {f: Counter() for f in fields}
+        labels: dict[str, str] = {}
+        if not match:
+            return 0, {f: {} for f in fields}, 0
+        rows = self._read(f"SELECT dup, COUNT(*) c FROM {self.spec.distributed} WHERE MATCH(%s) GROUP BY dup "
+                          f"OPTION {OPTIONS}", [match], warnings)[0]
+        by_dup = {int(r[0]): int(r[1]) for r in rows}
+        total, dups = by_dup.get(0, 0), by_dup.get(1, 0)
+        for f in fields:
+            extra = ", source_name" if f == "source" else ""
+            for r in self._read(f"SELECT {f}, COUNT(*) c{extra} FROM {self.spec.distributed} WHERE MATCH(%s) "
+                                f"AND dup = 0 GROUP BY {f} ORDER BY c DESC LIMIT {FACET_ROWS} "
+                                f"OPTION max_matches={FACET_ROWS}, {OPTIONS}", [match], warnings)[0]:
+                if r[0]:
+                    counts[f][r[0]] += int(r[1])
+                    if extra:
+                        labels.setdefault(r[0], r[2])
+        if dups:
+            rows = self._read(f"SELECT content_hash, source, source_name, year, lang, month FROM {self.spec.distributed} "
+                              f"WHERE MATCH(%s) AND dup = 1 LIMIT {dups} OPTION max_matches={dups}, {OPTIONS}",
+                              [match], warnings)[0]
+            total += len({r[0] for r in rows})
+            column = {"source": 1, "year": 3, "lang": 4, "month": 5}
+            for f in fields:
+                for value, _ in {(r[column[f]], r[0]) for r in rows if r[column[f]]}:
+                    counts[f][value] += 1
+            labels.update({r[1]: r[2] for r in rows})
+        facets = {}
+        for f in fields:
+            named = {labels.get(v, v) if f == "source" else v: c for v, c in counts[f].items()}
+            facets[f] = dict(sorted(named.items(), key=lambda kv: (-kv[1], kv[0])))
+        return total, facets, dups
+
+    def _ranked(self, match: str, offset: int, limit: int | None, sort: str, grouped: bool,
+                warnings: list[str]) -> list[tuple[Document, float]]:
+        """Return the documents and scores of one page of distinct texts, best first (or by date)."""
+        order = {"newest": "day DESC", "oldest": "day ASC"}.get(sort, "w DESC")
+        group = f"GROUP BY content_hash WITHIN GROUP ORDER BY {order} " if grouped else ""
+        want = offset + (limit if limit is not None else 10**9)
+        cap = min(max(1000, want), 10**7)
+        rows = self._read(f"SELECT id, WEIGHT() w, day FROM {self.spec.distributed} WHERE MATCH(%s) {group}"
+                          f"ORDER BY {order}, id ASC LIMIT {offset}, {min(want - offset, cap)} "
+                          f"OPTION max_matches={cap}, {OPTIONS}", [match], warnings)[0]
+        return [(doc, float(score)) for doc, score in self._fetch([(int(r[0]), r[1]) for r in rows])]
+
+    def _fetch(self, ranked: list[tuple[int, float]]) -> Iterator[tuple[Document, float]]:
+        """Yield the stored documents of (sphinx id, score) pairs, in their order."""
+        for part in _chunks(ranked, 200):
+            ids = ",".join(str(i) for i, _ in part)
+            rows = self._read(f"SELECT id, doc FROM {self.spec.distributed} WHERE id IN ({ids}) "
+                              f"LIMIT {len(part)} OPTION max_matches={max(len(part), 1)}")[0]
+            docs = {int(r[0]): r[1] for r in rows}
+            for sid, score in part:
+                if sid in docs:
+                    yield unpack(docs[sid]), score
+
+    def _hit(self, doc: Document, score: float, comp: Compiled, count: int) -> Hit:
+        paths = self.copies(doc.content_hash) if doc.content_hash else [doc.path]
+        f = {"id": doc.id, "title": doc.title, "text": doc.text, "source_name": doc.source or doc.collection,
+             "collection": doc.collection, "date": doc.date, "url": doc.url, "path": doc.path, "lang": doc.language}
+        return make_hit(f, score, paths or [doc.path], comp, count)  # type: ignore[arg-type]
+
+    def export(self, tree: Tree, *, sort: str = "relevance") -> Iterator[Hit]:
+        """Yield every distinct hit, best first (or by date), with one snippet."""
+        comp = self.compile(tree)
+        for doc, score in self._every(comp, sort):
+            yield self._hit(doc, score, comp, 1)
+
+    def ranked_documents(self, tree: Tree, sort: str = "relevance") -> tuple[Compiled, Iterator[tuple[Document, float]]]:
+        """Return the compiled tree and every distinct result's (document, score), in the order of the sort."""
+        comp = self.compile(tree)
+        return comp, self._every(comp, sort)
+
+    def _every(self, comp: Compiled, sort: str) -> Iterator[tuple[Document, float]]:
+        if not comp.match:
+            return
+        _, _, dups = self._count(comp.match, (), [])
+        yield from self._ranked(comp.match, 0, None, sort, dups > 0, [])
+
+    def marked(self, doc: Document, tree: Tree) -> tuple[str, str, int]:
+        """Return the document's title and text as HTML with every match marked, and the count."""
+        comp = self.compile(tree)
+        body_spans = find_spans(doc.text, comp.body_plan)
+        title_spans = find_spans(doc.title, comp.title_plan)
+        return mark(doc.title, title_spans), mark(doc.text, body_spans), len(body_spans) + len(title_spans)
+
+    def close(self) -> None:
+        """Close this thread's connections."""
+        self.client.close()
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _read(self, sql: str, args: list | None = None, warnings: list[str] | None = None) -> tuple[list, dict, list]:
+        """Run a read on the coordinator; collect its warnings; a dead coordinator is fatal."""
+        try:
+            rows, meta, notes = self.client.execute(self.spec.coordinator, sql, args, warnings=True)
+        except NodeDown as exc:
+            raise ArchiveError(f"The cluster's coordinator at {self.spec.coordinator.address} does not answer "
+                               f"({exc.reason}). Start it with: archive cluster start") from exc
+        if notes:
+            logger.warning("coordinator: %s", "; ".join(notes))
+            if warnings is not None:
+                warnings.extend(notes)
+        return rows, meta, notes
+
+    def _shard_names(self) -> list[str]:
+        return [self.spec.shard_index(i) for i in range(len(self.spec.shards))]
+
+    def _expand(self, word: str, distance: int, prefix: bool) -> dict[str, int]:
+        """Return {word: documents} of the cluster's words a prefix or fuzzy term stands for."""
+        if prefix:
+            candidates = self.vocabulary.starting(word)
+        elif distance:
+            candidates = self.vocabulary.near(word, distance, keep_first=len(word) > 3)
+        else:
+            candidates = [word]
+        return self._frequencies(candidates)
+
+    def _frequencies(self, words: list[str]) -> dict[str, int]:
+        """Return the number of documents of each word (summed over shards; 0-count words left out)."""
+        found: Counter = Counter()
+        encoded = {encode(w): w for w in words}
+        for i, mirrors in enumerate(self.spec.shards):
+            for node in mirrors:
+                try:
+                    for part in _chunks(sorted(encoded), 1000):
+                        rows = self.client.execute(node, "CALL KEYWORDS(%s, %s, 1)",
+                                                   [" ".join(part), self.spec.shard_index(i)])[0]
+                        for r in rows:
+                            if r[1] in encoded and int(r[3]):
+                                found[encoded[r[1]]] += int(r[3])
+                    break
+                except NodeDown:
+                    continue
+        return dict(found)
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def node_of(spec: ClusterSpec, address: str) -> Node:
+    """Return the node with this address."""
+    return next(n for n in spec.nodes() if n.address == address)
+
+
+class SphinxResearch:
+    """The research workflows' engine side (archive.engine.research), over the cluster."""
+
+    def __init__(self, engine: SphinxEngine):
+        self.engine = engine
+
+    def occurrences(self, tree: Tree, sort: str = "relevance") -> Iterator[tuple[Document, list[tuple[int, int]]]]:
+        """Yield each distinct result with the spans of its body matches."""
+        comp, docs = self.engine.ranked_documents(tree, sort)
+        for doc, _ in docs:
+            yield doc, find_spans(doc.text, comp.body_plan)
+
+    def listing(self, tree: Tree, sort: str = "relevance") -> list[tuple[str, str]]:
+        """Return (id, run id) of every distinct result, in the order of the sort."""
+        return [(doc.id, doc.run_id) for doc, _ in self.engine.ranked_documents(tree, sort)[1]]
+
+    def new_since(self, tree: Tree, run_id: str) -> list[Document]:
+        """Return the distinct documents matching the tree that a run after `run_id` added or changed."""
+        found: dict[str, Document] = {}
+        for doc, _ in self.engine.ranked_documents(tree, "relevance")[1]:
+            if doc.run_id > run_id:
+                found.setdefault(doc.content_hash, doc)
+        return sorted(found.values(), key=lambda d: (d.run_id, d.date, d.id), reverse=True)
