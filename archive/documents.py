@@ -107,6 +107,7 @@ class SearchResult:
             "suggestion": self.suggestion,
             "facets": self.facets,
             "hits": [h.to_dict() for h in self.hits],
+            "messages": list(self.messages),
         }
 
 

@@ -69,7 +69,8 @@ def test_word_total_matches_the_files(sample_index, corpus, word):
 def test_search_json_has_the_documented_shape(sample_index):
     data = _search_json(sample_index, '"border closes"')
     assert list(data) == ["query", "interpreted", "total", "total_exact", "partial", "offset", "limit",
-                          "suggestion", "facets", "hits", "run", "result_hash"]  # run, result_hash: issue 12
+                          "suggestion", "facets", "hits", "messages", "run", "result_hash"]
+    # messages: how the query ran (issue 13: shards that did not answer); run, result_hash: issue 12
     hit = next(h for h in data["hits"] if h["path"].endswith("000_94b7117b25b8d248.txt"))
     assert list(hit) == ["id", "title", "source", "collection", "date", "url", "path", "paths", "score",
                          "snippets", "matched"]

@@ -99,9 +99,3 @@ def _reason(exc: Exception) -> str:
     """Return a driver error as a short message."""
     text = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
     return re.sub(r"\x00", "", text) or exc.__class__.__name__
-
-
-def failed_shards(warnings: list[str], shard_names: list[str]) -> list[str]:
-    """Return the shard indexes a coordinator's warnings say did not answer."""
-    text = "\n".join(warnings)
-    return [name for name in shard_names if re.search(rf"\b{re.escape(name)}\b", text)]

@@ -25,7 +25,7 @@ from archive.engine.analysis import exact_words
 from archive.engine.results import make_hit
 from archive.engine.spans import find_spans
 from archive.engine.sphinx import conf
-from archive.engine.sphinx.client import Client, NodeDown, failed_shards
+from archive.engine.sphinx.client import Client, NodeDown
 from archive.engine.sphinx.compile import Compiled, Compiler
 from archive.engine.sphinx.spec import ClusterSpec, Node
 from archive.engine.sphinx.tokens import encode, hash_token, row, sphinx_id, unpack
@@ -159,7 +159,7 @@ class SphinxEngine:
     def stamp(self) -> str:
         """Return a fingerprint of the cluster's content: document count and a checksum of writes."""
         rows, _, warnings = self._read(f"SELECT COUNT(*) c, SUM(written) s FROM {self.spec.distributed}")
-        partial = failed_shards(warnings, self._shard_names())
+        partial = self.down_shards(warnings)
         c, s = (rows[0] if rows else (0, 0))
         return f"sphinx:{c}:{s}" + (":partial" if partial else "")
 
@@ -233,11 +233,12 @@ class SphinxEngine:
             hits = [self._hit(doc, score, comp, snippet_count)
                     for doc, score in self._ranked(comp.match, offset, limit, sort, dups > 0, warnings)]
         notes = list(comp.notes)
-        down = sorted(set(failed_shards(warnings, self._shard_names())))
+        down = self.down_shards(warnings)
         if down:
             n = len(self.spec.shards)
+            names = ", ".join(f"shard {i} ({', '.join(m.address for m in self.spec.shards[i])})" for i in down)
             notes.append(f"{n - len(down)} of {n} shards answered: the total and the results leave out "
-                         f"the documents of {', '.join(down)}.")
+                         f"the documents of {names}, which did not answer.")
         return SearchResult(query=query, interpreted=interpreted, total=total, total_exact=not down,
                             partial=comp.partial or bool(down), offset=offset, limit=limit, hits=hits,
                             facets=counts, suggestion=None, messages=notes)
@@ -338,17 +339,38 @@ class SphinxEngine:
     # -- helpers --------------------------------------------------------------------------
 
     def _read(self, sql: str, args: list | None = None, warnings: list[str] | None = None) -> tuple[list, dict, list]:
-        """Run a read on the coordinator; collect its warnings; a dead coordinator is fatal."""
-        try:
-            rows, meta, notes = self.client.execute(self.spec.coordinator, sql, args, warnings=True)
-        except NodeDown as exc:
-            raise ArchiveError(f"The cluster's coordinator at {self.spec.coordinator.address} does not answer "
-                               f"({exc.reason}). Start it with: archive cluster start") from exc
+        """Run a read on the coordinator; a dead coordinator is fatal.
+
+        When an agent fails, Sphinx 2.2 answers without that shard and does not try its mirror
+        (it says so only in a warning), so the statement runs again: the coordinator picks
+        another mirror. Warnings of the last attempt (shards with no mirror up) are collected.
+        """
+        attempts = 1 + 2 * max(len(m) for m in self.spec.shards)
+        for _ in range(attempts):
+            try:
+                rows, meta, notes = self.client.execute(self.spec.coordinator, sql, args, warnings=True)
+            except NodeDown as exc:
+                if self.down_shards([exc.reason]):  # no agent answered: an error, not a warning
+                    rows, meta, notes = [], {}, exc.reason.splitlines()
+                    if len(self.down_shards(notes)) < len(self.spec.shards) or any(len(m) > 1 for m in self.spec.shards):
+                        continue
+                    break
+                raise ArchiveError(f"The cluster's coordinator at {self.spec.coordinator.address} does not answer "
+                                   f"({exc.reason}). Start it with: archive cluster start") from exc
+            down = self.down_shards(notes)
+            if not down or all(len(self.spec.shards[i]) == 1 for i in down):
+                break
         if notes:
             logger.warning("coordinator: %s", "; ".join(notes))
             if warnings is not None:
                 warnings.extend(notes)
         return rows, meta, notes
+
+    def down_shards(self, warnings: list[str]) -> list[int]:
+        """Return the shards whose agent a coordinator's warnings name (they did not answer)."""
+        text = "\n".join(warnings)
+        return [i for i, mirrors in enumerate(self.spec.shards)
+                if any(f"{n.host}:{n.api_port}" in text for n in mirrors)]
 
     def _shard_names(self) -> list[str]:
         return [self.spec.shard_index(i) for i in range(len(self.spec.shards))]
