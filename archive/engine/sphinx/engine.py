@@ -39,8 +39,9 @@ logger = logging.getLogger(__name__)
 MARKER = "engine.json"  # in the index folder: this archive's documents live in a cluster
 FACET_ROWS = 5000
 PAGE = 2000  # rows per statement when walking every document
-RANKER = "expr('sum(bm25f(1.2,0.75,{title=2,title_stem=2})*1000)')"
-OPTIONS = f"ranker={RANKER}, retry_count=2, retry_delay=0"
+# Sphinx's BM25 ranker, titles counting twice (as the Whoosh schema's field boost). Its bm25a/bm25f
+# factors need per-field lengths and, on small shards, saturate; plain bm25 does not.
+OPTIONS = "ranker=bm25, field_weights=(title=2, title_stem=2)"
 COLUMNS = ("id",) + conf.FIELDS + conf.STRING_ATTRS + conf.BIGINT_ATTRS + conf.UINT_ATTRS
 
 
@@ -231,7 +232,7 @@ class SphinxEngine:
         hits: list[Hit] = []
         if limit and total:
             hits = [self._hit(doc, score, comp, snippet_count)
-                    for doc, score in self._ranked(comp.match, offset, limit, sort, dups > 0, warnings)]
+                    for doc, score in self._ranked(comp.match, offset, limit, sort, dups, warnings)]
         notes = list(comp.notes)
         down = self.down_shards(warnings)
         if down:
@@ -244,7 +245,10 @@ class SphinxEngine:
                             facets=counts, suggestion=None, messages=notes)
 
     def _count(self, match: str, fields: Iterable[str], warnings: list[str]) -> tuple[int, dict, int]:
-        """Return (distinct texts, facet counts, matching documents that have copies)."""
+        """Return (distinct texts, facet counts, matching documents that have copies).
+
+        `self` keeps no state: the number of matching documents is the sum of the two counts.
+        """
         fields = tuple(fields)
         counts: dict[str, Counter] = {f: Counter() for f in fields}
         labels: dict[str, str] = {}
@@ -279,17 +283,22 @@ class SphinxEngine:
             facets[f] = dict(sorted(named.items(), key=lambda kv: (-kv[1], kv[0])))
         return total, facets, dups
 
-    def _ranked(self, match: str, offset: int, limit: int | None, sort: str, grouped: bool,
-                warnings: list[str]) -> list[tuple[Document, float]]:
-        """Return the documents and scores of one page of distinct texts, best first (or by date)."""
+    def _ranked(self, match: str, offset: int, limit: int | None, sort: str, dups: int,
+                warnings: list[str], total: int = 0) -> Iterator[tuple[Document, float]]:
+        """Yield the documents and scores of one page of distinct texts (all: `limit` None), best first or by date.
+
+        Sphinx keeps `max_matches` rows per query in memory: a page asks for what it shows; a
+        walk over every result (`limit` None) for the number of distinct texts, `total`.
+        """
         order = {"newest": "day DESC", "oldest": "day ASC"}.get(sort, "w DESC")
-        group = f"GROUP BY content_hash WITHIN GROUP ORDER BY {order} " if grouped else ""
-        want = offset + (limit if limit is not None else 10**9)
-        cap = min(max(1000, want), 10**7)
-        rows = self._read(f"SELECT id, WEIGHT() w, day FROM {self.spec.distributed} WHERE MATCH(%s) {group}"
-                          f"ORDER BY {order}, id ASC LIMIT {offset}, {min(want - offset, cap)} "
+        group = f"GROUP BY content_hash WITHIN GROUP ORDER BY {order} " if dups else ""
+        want = offset + limit if limit is not None else total
+        cap = max(1000, want)
+        rows = self._read(f"SELECT id, WEIGHT() w FROM {self.spec.distributed} WHERE MATCH(%s) {group}"
+                          f"ORDER BY {order}, id ASC LIMIT {offset}, {max(want - offset, 1)} "
                           f"OPTION max_matches={cap}, {OPTIONS}", [match], warnings)[0]
-        return [(doc, float(score)) for doc, score in self._fetch([(int(r[0]), r[1]) for r in rows])]
+        for doc, score in self._fetch([(int(r[0]), r[1]) for r in rows]):
+            yield doc, float(score)
 
     def _fetch(self, ranked: list[tuple[int, float]]) -> Iterator[tuple[Document, float]]:
         """Yield the stored documents of (sphinx id, score) pairs, in their order."""
@@ -322,8 +331,9 @@ class SphinxEngine:
     def _every(self, comp: Compiled, sort: str) -> Iterator[tuple[Document, float]]:
         if not comp.match:
             return
-        _, _, dups = self._count(comp.match, (), [])
-        yield from self._ranked(comp.match, 0, None, sort, dups > 0, [])
+        total, _, dups = self._count(comp.match, (), [])
+        if total:
+            yield from self._ranked(comp.match, 0, None, sort, dups, [], total)
 
     def marked(self, doc: Document, tree: Tree) -> tuple[str, str, int]:
         """Return the document's title and text as HTML with every match marked, and the count."""
