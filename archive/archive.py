@@ -38,7 +38,7 @@ class Archive:
         if not engine_exists(settings):
             raise IndexNotFound(f"No index at {self.index}. Create one with: archive ingest --index {self.index} FOLDER")
         self.engine = open_engine(settings)
-        # Related documents and story clusters read Whoosh's columns; on a cluster they are empty.
+        # Story clusters live in Whoosh columns; on a cluster each distinct text is its own story.
         self.local = isinstance(self.engine, WhooshEngine)
 
     def search(self, query: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
@@ -86,14 +86,18 @@ class Archive:
         story appears once.
         """
         if not self.local:
-            return None
+            from archive.engine.sphinx import similar as cluster_similar
+
+            return cluster_similar.more_like(self.engine, doc_id, max(0, min(limit, MAX_LIMIT)))
         with self.engine.searcher() as s:
             return similar.more_like(s, doc_id, max(0, min(limit, MAX_LIMIT)), exclude_story)
 
     def story(self, story_id: str) -> list[Related]:
         """Return one document per distinct text of a story cluster, oldest first ([] if unknown)."""
         if not self.local:
-            return []
+            from archive.engine.sphinx import similar as cluster_similar
+
+            return cluster_similar.story_versions(self.engine, story_id)
         with self.engine.searcher() as s:
             return similar.story_versions(s, story_id)
 
@@ -107,7 +111,9 @@ class Archive:
     def stories_of(self, doc_ids: list[str]) -> dict[str, tuple[str, int]]:
         """Return (story id, number of versions) for each of these documents."""
         if not self.local:
-            return {}
+            from archive.engine.sphinx import similar as cluster_similar
+
+            return cluster_similar.stories_of(self.engine, doc_ids)
         with self.engine.searcher() as s:
             return similar.stories_of(s, doc_ids)
 

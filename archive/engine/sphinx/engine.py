@@ -21,16 +21,17 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from archive.documents import Document, Hit, SearchResult
-from archive.engine.analysis import exact_words
+from archive.engine.analysis import exact_words, stemmed_words
 from archive.engine.results import make_hit
 from archive.engine.spans import find_spans
 from archive.engine.sphinx import conf
 from archive.engine.sphinx.client import Client, NodeDown
 from archive.engine.sphinx.compile import Compiled, Compiler
 from archive.engine.sphinx.spec import ClusterSpec, Node
-from archive.engine.sphinx.tokens import encode, hash_token, row, sphinx_id, unpack
+from archive.engine.sphinx.tokens import encode, hash_token, row, sphinx_id, stem_word, unpack
+from archive.engine.suggest import Lookup, suggest_with
 from archive.engine.sphinx.vocabulary import Vocabulary
-from archive.engine.whoosh_engine import FACET_FIELDS, FileState
+from archive.engine.whoosh_engine import FACET_FIELDS, SUGGEST_BELOW, FileState
 from archive.errors import ArchiveError, WriteFailed
 from archive.highlight import mark
 from archive.query.tree import Everything, Node as Tree
@@ -233,6 +234,9 @@ class SphinxEngine:
         if limit and total:
             hits = [self._hit(doc, score, comp, snippet_count)
                     for doc, score in self._ranked(comp.match, offset, limit, sort, dups, warnings)]
+        suggestion = None
+        if suggest_from is not None and total < SUGGEST_BELOW and not warnings:
+            suggestion = suggest_with(self._lookup(), suggest_from, query)
         notes = list(comp.notes)
         down = self.down_shards(warnings)
         if down:
@@ -242,7 +246,7 @@ class SphinxEngine:
                          f"the documents of {names}, which did not answer.")
         return SearchResult(query=query, interpreted=interpreted, total=total, total_exact=not down,
                             partial=comp.partial or bool(down), offset=offset, limit=limit, hits=hits,
-                            facets=counts, suggestion=None, messages=notes)
+                            facets=counts, suggestion=suggestion, messages=notes)
 
     def _count(self, match: str, fields: Iterable[str], warnings: list[str]) -> tuple[int, dict, int]:
         """Return (distinct texts, facet counts, matching documents that have copies).
@@ -301,18 +305,21 @@ class SphinxEngine:
             yield doc, float(score)
 
     def _fetch(self, ranked: list[tuple[int, float]]) -> Iterator[tuple[Document, float]]:
-        """Yield the stored documents of (sphinx id, score) pairs, in their order."""
+        """Yield the stored documents of (sphinx id, score) pairs, in their order; `_copies` marks texts with copies."""
         for part in _chunks(ranked, 200):
             ids = ",".join(str(i) for i, _ in part)
-            rows = self._read(f"SELECT id, doc FROM {self.spec.distributed} WHERE id IN ({ids}) "
+            rows = self._read(f"SELECT id, doc, dup FROM {self.spec.distributed} WHERE id IN ({ids}) "
                               f"LIMIT {len(part)} OPTION max_matches={max(len(part), 1)}")[0]
-            docs = {int(r[0]): r[1] for r in rows}
+            docs = {int(r[0]): (r[1], int(r[2])) for r in rows}
             for sid, score in part:
                 if sid in docs:
-                    yield unpack(docs[sid]), score
+                    doc = unpack(docs[sid][0])
+                    doc.meta["_copies"] = docs[sid][1]
+                    yield doc, score
 
     def _hit(self, doc: Document, score: float, comp: Compiled, count: int) -> Hit:
-        paths = self.copies(doc.content_hash) if doc.content_hash else [doc.path]
+        """Return the Hit of a document; only texts with copies need a lookup of their paths."""
+        paths = self.copies(doc.content_hash) if doc.meta.pop("_copies", 1) and doc.content_hash else [doc.path]
         f = {"id": doc.id, "title": doc.title, "text": doc.text, "source_name": doc.source or doc.collection,
              "collection": doc.collection, "date": doc.date, "url": doc.url, "path": doc.path, "lang": doc.language}
         return make_hit(f, score, paths or [doc.path], comp, count)  # type: ignore[arg-type]
@@ -395,10 +402,24 @@ class SphinxEngine:
             candidates = [word]
         return self._frequencies(candidates)
 
-    def _frequencies(self, words: list[str]) -> dict[str, int]:
+    def _lookup(self) -> Lookup:
+        """Return the word lookups did-you-mean needs, from the vocabulary and the cluster's counts."""
+        def df(word: str) -> int:
+            return self._frequencies([word]).get(word, 0)
+
+        def stem_df(word: str) -> int:
+            stems = stemmed_words(word)
+            return self._frequencies([stems[0]], stemmed=True).get(stems[0], 0) if len(stems) == 1 else 0
+
+        def near(word: str, distance: int) -> set[str]:
+            return set(self._frequencies(self.vocabulary.near(word, distance, keep_first=True)))
+
+        return Lookup(df, stem_df, near)
+
+    def _frequencies(self, words: list[str], stemmed: bool = False) -> dict[str, int]:
         """Return the number of documents of each word (summed over shards; 0-count words left out)."""
         found: Counter = Counter()
-        encoded = {encode(w): w for w in words}
+        encoded = {(stem_word(w) if stemmed else encode(w)): w for w in words}
         for i, mirrors in enumerate(self.spec.shards):
             for node in mirrors:
                 try:
