@@ -10,7 +10,11 @@ and on the page, and never raise.
 
 from __future__ import annotations
 
+import json
 import shutil
+import socket
+import threading
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,7 +23,7 @@ from archive.archive import Archive
 from archive.config import Settings
 from archive.ingest import ingest
 
-from .sphinx_cluster import running_cluster
+from sphinx_cluster import running_cluster
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
@@ -54,10 +58,30 @@ def _copy_corpus(dest: Path, bbc_root: Path | None) -> list[str]:
     return folders
 
 
+def _serve(settings: Settings):  # type: ignore[no-untyped-def]
+    """Serve the web app on the cluster with waitress on a free loopback port; return (url, server)."""
+    from waitress.server import create_server
+
+    from web import create_app
+
+    app = create_app({"ARCHIVE_SETTINGS": settings, "TESTING": True})
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = create_server(app, host="127.0.0.1", port=port, threads=2)
+    threading.Thread(target=server.run, daemon=True).start()
+    return f"http://127.0.0.1:{port}", server, app
+
+
+def _get(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=30) as r:
+        return r.status, r.read().decode()
+
+
 @pytest.fixture(scope="module")
 def engines(tmp_path_factory):
     """(Whoosh archive, Sphinx archive, the cluster) over one corpus, built once for the module."""
-    from .test_bbc_phrases import _corpus
+    from test_bbc_phrases import _corpus
 
     base = tmp_path_factory.mktemp("parity")
     folders = _copy_corpus(base / "corpus", _corpus(tmp_path_factory))
@@ -130,7 +154,22 @@ def test_failure_drill(engines):
     for q, total in expected.items():
         r = sphinx.search(q)
         assert (r.total, r.partial) == (total, False), q
-    cluster.kill(shard=1, mirror=0)
+    url, server, app = _serve(sphinx.settings)
+    try:
+        status, page = _get(url + "/search?q=border")
+        assert status == 200 and "shards answered" not in page
+        cluster.kill(shard=1, mirror=0)
+        status, page = _get(url + "/search?q=said")
+        assert status == 200 and "1 of 2 shards answered" in page
+        status, body = _get(url + "/api/search?q=said")
+        data = json.loads(body)
+        assert status == 200 and data["partial"] and not data["total_exact"]
+        assert any("1 of 2 shards answered" in m for m in data["messages"])
+        status, page = _get(url + "/doc/" + data["hits"][0]["id"])
+        assert status == 200
+    finally:
+        server.close()
+        app.extensions["archive"].close()
     r = sphinx.search("said")
     assert r.partial and not r.total_exact
     assert r.total < whoosh.search("said").total

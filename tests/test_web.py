@@ -64,7 +64,7 @@ def test_unknown_or_malformed_document_ids_are_404(client):
 def test_api_returns_the_cli_json_shape(client):
     data = client.get("/api/search", query_string={"q": '"border closes"'}).get_json()
     assert list(data) == ["query", "interpreted", "total", "total_exact", "partial", "offset", "limit",
-                          "suggestion", "facets", "hits", "run", "result_hash"]  # run, result_hash: issue 12
+                          "suggestion", "facets", "hits", "messages", "run", "result_hash"]
     assert data["total"] >= 1
     assert any(h["path"].endswith("000_94b7117b25b8d248.txt") for h in data["hits"])
 
