@@ -54,10 +54,10 @@ class NodeStatus:
 
 
 def searchd_binary() -> str:
-    """Return the path of searchd, or raise a fatal error saying how to install it."""
-    path = shutil.which("searchd") or ("/usr/bin/searchd" if os.access("/usr/bin/searchd", os.X_OK) else None)
-    if not path:
-        raise ArchiveError(f"searchd is not installed: {INSTALL_HINT}")
+    """Return the path of searchd ($ARCHIVE_SEARCHD, else on PATH), or raise a fatal error saying how to install it."""
+    path = os.environ.get("ARCHIVE_SEARCHD") or shutil.which("searchd") or "/usr/bin/searchd"
+    if not os.access(path, os.X_OK) or os.path.isdir(path):
+        raise ArchiveError(f"searchd is not installed ({path} is not a program): {INSTALL_HINT}")
     return path
 
 
@@ -184,13 +184,16 @@ def _log_tail(folder: Path) -> str:
 
 def stop(spec: ClusterSpec, nodes: Iterable[Node | str] | None = None, timeout: float = STOP_TIMEOUT) -> list[Node]:
     """Stop the local daemons (searchd --stopwait); SIGTERM, then SIGKILL, what outlives the timeout."""
-    binary = shutil.which("searchd") or "/usr/bin/searchd"
+    try:
+        binary: str | None = searchd_binary()
+    except ArchiveError:
+        binary = None  # signals alone stop it
     stopped = []
     for node in _select(spec, nodes):
         pids = node_processes(spec, node)  # the daemon and its watchdog
         if not pids:
             continue
-        if node_pid(spec, node) and os.access(binary, os.X_OK):
+        if binary and node_pid(spec, node):
             try:
                 subprocess.run([binary, "--config", str(config_path(spec, node)), "--stopwait"], stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout)
