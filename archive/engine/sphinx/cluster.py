@@ -164,13 +164,12 @@ def _launch(binary: str, path: Path, node: Node) -> None:
 
 def _wait_up(spec: ClusterSpec, node: Node, deadline: float) -> None:
     """Wait until the node answers; fail with its log's tail if it dies or the deadline passes."""
-    pid_file = conf.node_folder(spec, node) / "searchd.pid"
+    folder = conf.node_folder(spec, node)
     while not answers(node):
-        pid = _read_pid(pid_file)
-        if pid is not None and not _alive(pid):
-            raise ArchiveError(f"searchd for {node.address} exited during startup" + _log_tail(pid_file.parent))
+        if not node_processes(spec, node):  # searchd forks before it reads its indexes: a FATAL ends both
+            raise ArchiveError(f"searchd for {node.address} exited during startup" + _log_tail(folder))
         if time.monotonic() > deadline:
-            raise ArchiveError(f"searchd for {node.address} does not answer on port {node.port}" + _log_tail(pid_file.parent))
+            raise ArchiveError(f"searchd for {node.address} does not answer on port {node.port}" + _log_tail(folder))
         time.sleep(0.1)
 
 
@@ -348,18 +347,27 @@ def status(spec: ClusterSpec) -> list[NodeStatus]:
                     st.shards.append({"shard": i, "mirror": mirrors.index(node), "index": spec.shard_index(i),
                                       "documents": _count(cur, spec.shard_index(i), st)})
             if node == spec.coordinator:
-                st.documents = _count(cur, spec.distributed, st)
+                st.documents = _count(cur, spec.distributed, st, attempts=6)
         out.append(st)
     return out
 
 
-def _count(cur, index: str, st: NodeStatus) -> int | None:  # type: ignore[no-untyped-def]
-    """Count an index's documents; record the engine's warnings (a failed agent) or error on st."""
+def _count(cur, index: str, st: NodeStatus, attempts: int = 1) -> int | None:  # type: ignore[no-untyped-def]
+    """Count an index's documents; record the engine's warnings (a failed agent) or error on st.
+
+    Through the distributed index, a mirror that just died still fails a few queries before
+    the coordinator marks it dead (Sphinx 2.2 retries the same mirror), so a count with
+    warnings is asked again a few times.
+    """
     try:
-        cur.execute(f"SELECT COUNT(*) FROM {index}")
-        n = int(cur.fetchone()[0])
-        cur.execute("SHOW WARNINGS")
-        st.warnings += [str(row[-1]) for row in cur.fetchall()]
+        for _ in range(attempts):
+            cur.execute(f"SELECT COUNT(*) FROM {index}")
+            n = int(cur.fetchone()[0])
+            cur.execute("SHOW WARNINGS")
+            warnings = [str(row[-1]) for row in cur.fetchall()]
+            if not warnings:
+                break
+        st.warnings += warnings
         return n
     except pymysql.MySQLError as exc:
         st.error = f"{index}: {exc.args[-1] if exc.args else exc}"
