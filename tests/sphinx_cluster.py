@@ -2,7 +2,10 @@
 
 Function scope (a fresh cluster per test):
 
-    from sphinx_cluster import sphinx_cluster  # noqa: F401 - the fixture, yields (settings, spec)
+    from sphinx_cluster import sphinx_cluster  # noqa: F401 - the fixture
+
+    def test_x(sphinx_cluster):
+        settings, spec = sphinx_cluster          # Settings (engine "sphinx") and the ClusterSpec
 
 Module or session scope (ingest once, query many times):
 
@@ -10,10 +13,13 @@ Module or session scope (ingest once, query many times):
 
     @pytest.fixture(scope="module")
     def cluster(tmp_path_factory):
-        with running_cluster(tmp_path_factory.mktemp("cluster")) as (settings, spec):
-            yield settings, spec
+        with running_cluster(tmp_path_factory.mktemp("cluster"), shards=[2, 1]) as cluster:
+            yield cluster                        # a LocalCluster: unpacks as (settings, spec) too
 
-The settings file is FOLDER/archive.toml (`config_file(settings)`), the index FOLDER/index and
+    cluster.settings(index)          # the settings with another index folder (same cluster)
+    cluster.kill(shard=0, mirror=1)  # SIGKILL one daemon, as a crash would; cluster.start() restarts it
+
+The settings file is FOLDER/archive.toml (`cluster.config_file`), the index FOLDER/index and
 the daemons' folders FOLDER/cluster/HOST-PORT. Teardown stops every daemon of the cluster and
 SIGKILLs, by pid, any that outlive the stop (a test may have killed one already).
 """
@@ -27,6 +33,7 @@ import signal
 import socket
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -34,7 +41,7 @@ import pytest
 from archive import config
 from archive.config import Settings
 from archive.engine.sphinx import cluster
-from archive.engine.sphinx.spec import ClusterSpec
+from archive.engine.sphinx.spec import ClusterSpec, Node
 from archive.errors import ArchiveError
 
 SEARCHD = "/usr/bin/searchd"
@@ -68,13 +75,13 @@ def free_ports(count: int) -> list[int]:
     return chosen
 
 
-def write_config(folder: Path, mirrors: Sequence[int] = (2, 1), name: str = "archive") -> Path:
-    """Write FOLDER/archive.toml: engine "sphinx", a coordinator and shards with these many mirrors."""
+def write_config(folder: Path, shards: Sequence[int] = (2, 1), name: str = "archive") -> Path:
+    """Write FOLDER/archive.toml: engine "sphinx", a coordinator and shards with these many mirrors each."""
     folder.mkdir(parents=True, exist_ok=True)
-    ports = free_ports(1 + sum(mirrors))
+    ports = free_ports(1 + sum(shards))
     coordinator, rest = ports[0], iter(ports[1:])
-    shards = [[f"127.0.0.1:{next(rest)}" for _ in range(m)] for m in mirrors]
-    shard_lines = ", ".join("[" + ", ".join(f'"{a}"' for a in s) + "]" for s in shards)
+    addresses = [[f"127.0.0.1:{next(rest)}" for _ in range(m)] for m in shards]
+    shard_lines = ", ".join("[" + ", ".join(f'"{a}"' for a in s) + "]" for s in addresses)
     path = folder / CONFIG_NAME
     path.write_text(f'engine = "sphinx"\nindex = "index"\n\n[cluster]\ncoordinator = "127.0.0.1:{coordinator}"\n'
                     f'shards = [{shard_lines}]\ndata = "cluster"\nname = "{name}"\n', encoding="utf-8")
@@ -84,6 +91,35 @@ def write_config(folder: Path, mirrors: Sequence[int] = (2, 1), name: str = "arc
 def config_file(settings: Settings) -> Path:
     """Return the settings file of a test cluster (for `archive --config`)."""
     return Path(settings.index).parent / CONFIG_NAME
+
+
+@dataclass
+class LocalCluster:
+    """A running test cluster; unpacks as (settings, spec)."""
+
+    base: Settings
+    spec: ClusterSpec
+    config_file: Path
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter((self.base, self.spec))
+
+    def settings(self, index: Path | str | None = None) -> Settings:
+        """Return the settings of this cluster, with another index folder if given."""
+        return replace(self.base, index=Path(index) if index is not None else self.base.index,
+                       cluster=dict(self.base.cluster))
+
+    def node(self, shard: int, mirror: int = 0) -> Node:
+        """Return one mirror of one shard."""
+        return self.spec.shards[shard][mirror]
+
+    def kill(self, node: Node | str | None = None, *, shard: int | None = None, mirror: int = 0) -> int:
+        """SIGKILL a daemon (a node, or shard/mirror) as a crash would; return its pid."""
+        return cluster.kill(self.spec, node if node is not None else self.node(shard or 0, mirror))
+
+    def start(self, nodes: Sequence[Node | str] | None = None) -> list[Node]:
+        """Start the daemons that are down (all, or these); return those started."""
+        return cluster.start(self.spec, nodes)
 
 
 def teardown(spec: ClusterSpec) -> None:
@@ -99,11 +135,12 @@ def teardown(spec: ClusterSpec) -> None:
 
 
 @contextmanager
-def running_cluster(folder: Path, mirrors: Sequence[int] = (2, 1)) -> Iterator[tuple[Settings, ClusterSpec]]:
-    """Write the settings, init and start the cluster; yield (settings, spec); stop it all afterwards."""
+def running_cluster(folder: Path, shards: Sequence[int] = (2, 1)) -> Iterator[LocalCluster]:
+    """Write the settings, init and start the cluster; yield it (it unpacks as (settings, spec)); stop it all afterwards."""
     require_searchd()
     for attempt in range(ATTEMPTS):
-        settings = config.load(write_config(folder, mirrors))
+        path = write_config(folder, shards)
+        settings = config.load(path)
         spec = ClusterSpec.from_settings(settings.cluster, settings.index)
         try:
             cluster.init(spec)
@@ -114,13 +151,13 @@ def running_cluster(folder: Path, mirrors: Sequence[int] = (2, 1)) -> Iterator[t
             if attempt == ATTEMPTS - 1:
                 raise
     try:
-        yield settings, spec
+        yield LocalCluster(settings, spec, path)
     finally:
         teardown(spec)
 
 
 @pytest.fixture
-def sphinx_cluster(tmp_path: Path) -> Iterator[tuple[Settings, ClusterSpec]]:
-    """A fresh running cluster of 2 shards (shard 0 mirrored), stopped after the test."""
-    with running_cluster(tmp_path) as pair:
-        yield pair
+def sphinx_cluster(tmp_path: Path) -> Iterator[LocalCluster]:
+    """A fresh running cluster of 2 shards (shard 0 mirrored), stopped after the test; unpacks as (settings, spec)."""
+    with running_cluster(tmp_path) as running:
+        yield running

@@ -63,7 +63,7 @@ def test_killed_mirror_is_reported_down_and_status_exits_1(sphinx_cluster):
         insert(node, spec.shard_index(0), 1)
     insert(s1, spec.shard_index(1), 2)
     pid = cluster.node_pid(spec, m1)
-    assert cluster.kill(spec, m1) == pid
+    assert sphinx_cluster.kill(shard=0, mirror=1) == pid
     assert cluster.node_pid(spec, m1) is None
 
     states = by_address(spec)
@@ -79,10 +79,20 @@ def test_killed_mirror_is_reported_down_and_status_exits_1(sphinx_cluster):
     assert line.split()[1:6] == ["shard", "0", "mirror", "1", "down"]
     assert "3 of 4 nodes up" in result.stderr
 
+    assert sphinx_cluster.start() == [m1]  # only what is down; its rows come back from its binlog
+    assert by_address(spec)[m1.address].shards[0]["documents"] == 1
+
+
+def test_settings_for_another_index_keep_the_cluster(sphinx_cluster, tmp_path):
+    settings = sphinx_cluster.settings(tmp_path / "other")
+    assert settings.index == tmp_path / "other" and settings.engine == "sphinx"
+    assert ClusterSpec.from_settings(settings.cluster, settings.index) == sphinx_cluster.spec
+    assert sphinx_cluster.config_file == config_file(sphinx_cluster.settings())
+
 
 def test_cli_lifecycle_leaves_no_daemon_behind(tmp_path):
     require_searchd()
-    path = write_config(tmp_path, mirrors=(2, 1))
+    path = write_config(tmp_path, shards=(2, 1))
     settings = config.load(path)
     spec = ClusterSpec.from_settings(settings.cluster, settings.index)
     try:
@@ -118,7 +128,7 @@ def test_init_refuses_to_change_a_running_daemons_config(sphinx_cluster):
 
 def test_a_daemon_that_cannot_start_is_reported_with_its_output(tmp_path):
     require_searchd()
-    settings = config.load(write_config(tmp_path, mirrors=(1,)))
+    settings = config.load(write_config(tmp_path, shards=(1,)))
     spec = ClusterSpec.from_settings(settings.cluster, settings.index)
     try:
         cluster.init(spec)
