@@ -31,8 +31,9 @@ install-test: $(BIN)/python
 	$(BIN)/python -m pip install -q '.[test]'
 
 # Debian packages the tests use: Chromium (driven by Playwright; a browser download is not
-# possible) and Tesseract with English and Korean data (the OCR tests of scanned PDFs).
-SYSTEM_PACKAGES := chromium tesseract-ocr tesseract-ocr-eng tesseract-ocr-kor fonts-nanum
+# possible), Tesseract with English and Korean data (the OCR tests of scanned PDFs) and Sphinx
+# (searchd: the cluster tests start their own daemons on loopback; docs/cluster.md).
+SYSTEM_PACKAGES := chromium tesseract-ocr tesseract-ocr-eng tesseract-ocr-kor fonts-nanum sphinxsearch
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
