@@ -94,8 +94,9 @@ class CommitSink(Sink):
                 for e in self.entries:
                     if e.id in exc.failed and self.on_fail is not None:
                         self.on_fail(e, exc.failed[e.id])
-                for doc_id in set(exc.failed) - {e.id for e in self.entries}:
-                    logger.error("could not delete %s: %s", doc_id, exc.failed[doc_id])
+                for doc_id in sorted(set(exc.failed) - {e.id for e in self.entries}):
+                    if self.on_fail is not None:  # a deletion: the file is gone, its document stays for now
+                        self.on_fail(Entry(doc_id, "", "", 0, 0, "", "", ""), exc.failed[doc_id])
             # Only after the commit: a kill in between leaves a stale stamp, so the next run rebuilds.
             stamp = self.engine.stamp()
             self.manifest.apply(entries + self.touched, delete, stamp)

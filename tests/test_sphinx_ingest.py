@@ -54,7 +54,7 @@ def test_incremental_update_and_delete(sphinx_cluster, tmp_path):  # noqa: F811
     victim = sorted(corpus.glob("*"))[0]
     victim.unlink()
     changed = sorted(corpus.glob("*.txt"))[0]
-    changed.write_text(changed.read_text() + "\n\nA zanzibarine postscript.\n")
+    changed.write_bytes(changed.read_bytes() + b"\n\nA zanzibarine postscript.\n")
     report = ingest([str(corpus)], settings)
     assert (report.added, report.updated, report.deleted, report.unchanged) == (0, 1, 1, 5)
     with Archive(settings) as archive:
@@ -72,27 +72,35 @@ def test_a_mirror_down_fails_its_shard_and_the_next_run_repairs_it(sphinx_cluste
     assert not first.failed
     for i in range(20):  # new files while one mirror of shard 0 is down
         (corpus / "late" / f"{i}.txt").write_text(f"Late item {i}\n\nThe harbour pilots report number {i} of tonight.\n")
+    gone = corpus / "harbour-gazette"  # and deletions, some of them on shard 0
+    shutil.rmtree(gone)
     sphinx_cluster.kill(shard=0, mirror=1)
     report = ingest([str(corpus)], settings)
     assert report.failed and report.exit_code == 1
     assert all("shard 0" in p.reason and "is down" in p.reason for p in report.failed)
-    assert all(spec.shard_of(doc_id) == 0 for doc_id in _ids(settings, report))
-    assert len(report.failed) + report.added == 20
+    added = [p for p in report.failed if "/late/" in p.path]
+    assert all(spec.shard_of(doc_id) == 0 for doc_id in _ids(settings, added))
+    deletions = [p for p in report.failed if p.path.startswith("deleted document")]
+    assert deletions and report.deleted + len(deletions) == 7
+    assert len(added) + report.added == 20
     sphinx_cluster.start([spec.shards[0][1]])
     repair = ingest([str(corpus)], settings)
-    assert not repair.failed and repair.added == len(report.failed)
+    # The live mirror kept them: they come back as updates, written to both mirrors.
+    assert not repair.failed and repair.added + repair.updated == len(added)
     a, b = _mirror_counts(spec)
     assert a == b
     with Archive(settings) as archive:
         assert archive.search("harbour pilots").total == 20
+        assert archive.search('source:"Harbour Gazette"').total == 0
+        assert archive.stats()["documents"] == 35 - 7 + 20
 
 
-def _ids(settings, report) -> list[str]:  # type: ignore[no-untyped-def]
-    """Return the document ids of the files a run reported failed."""
+def _ids(settings, failed) -> list[str]:  # type: ignore[no-untyped-def]
+    """Return the document ids of files a run reported failed."""
     from archive.documents import document_id
 
     out = []
-    for p in report.failed:
+    for p in failed:
         collection, _, relpath = p.path.partition("/")
         out.append(document_id(collection, relpath))
     return out

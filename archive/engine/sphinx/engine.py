@@ -159,11 +159,21 @@ class SphinxEngine:
     # -- what the ingest needs ------------------------------------------------------------
 
     def stamp(self) -> str:
-        """Return a fingerprint of the cluster's content: document count and a checksum of writes."""
-        rows, _, warnings = self._read(f"SELECT COUNT(*) c, SUM(written) s FROM {self.spec.distributed}")
-        partial = self.down_shards(warnings)
-        c, s = (rows[0] if rows else (0, 0))
-        return f"sphinx:{c}:{s}" + (":partial" if partial else "")
+        """Return a fingerprint of every mirror's content (documents and a checksum of writes), "down" for a dead one.
+
+        Read from each daemon, not through the coordinator: a mirror that missed writes while it
+        was down gives another fingerprint, so the next ingest rebuilds its manifest from
+        `states()`, which sends the files of diverging documents to be written again.
+        """
+        parts = []
+        for i, mirrors in enumerate(self.spec.shards):
+            for node in mirrors:
+                try:
+                    rows = self.client.execute(node, f"SELECT COUNT(*) c, SUM(written) s FROM {self.spec.shard_index(i)}")[0]
+                    parts.append(f"{rows[0][0]}/{rows[0][1]}" if rows else "0/0")
+                except NodeDown:
+                    parts.append("down")
+        return "sphinx:" + ",".join(parts)
 
     def count(self) -> int:
         """Return the number of documents in the cluster."""
@@ -171,20 +181,34 @@ class SphinxEngine:
         return int(rows[0][0]) if rows else 0
 
     def states(self) -> dict[str, FileState]:
-        """Return the state of every document's file, by document id."""
-        out = {}
-        for r in self._walk("doc_id, collection, file_relpath, size, mtime_ns, content_hash, pipeline"):
-            out[r[1]] = FileState(r[1], r[2], r[3], int(r[4]), int(r[5]), r[6], r[7])
+        """Return the state of every document's file, by document id, as every live mirror holds it.
+
+        A document that its shard's mirrors disagree on (missing on one, another version on
+        another) gets size -1, so its file looks changed: the ingest writes it to every mirror
+        again, or deletes it everywhere when the file is gone.
+        """
+        out: dict[str, FileState] = {}
+        columns = "doc_id, collection, file_relpath, size, mtime_ns, content_hash, pipeline, written"
+        for i, mirrors in enumerate(self.spec.shards):
+            seen: list[dict[str, tuple]] = []
+            for node in mirrors:
+                try:
+                    seen.append({r[1]: r for r in self._walk_node(node, self.spec.shard_index(i), columns)})
+                except NodeDown:
+                    logger.warning("shard %d mirror %s is down: its documents are not compared", i, node.address)
+            for doc_id in set().union(*seen) if seen else ():
+                versions = [m.get(doc_id) for m in seen]
+                r = next(v for v in versions if v is not None)
+                agree = all(v is not None and v[1:] == r[1:] for v in versions)
+                out[doc_id] = FileState(r[1], r[2], r[3], int(r[4]) if agree else -1, int(r[5]), r[6], r[7])
         return out
 
-    def _walk(self, columns: str, match: str = "") -> Iterator[tuple]:
-        """Yield (sphinx id, columns...) of every document (matching `match`), in id order."""
+    def _walk_node(self, node: Node, index: str, columns: str) -> Iterator[tuple]:
+        """Yield (sphinx id, columns...) of every document of one daemon's index, in id order."""
         last = 0
-        where = "MATCH(%s) AND " if match else ""
         while True:
-            args = [match] if match else []
-            rows = self._read(f"SELECT id, {columns} FROM {self.spec.distributed} WHERE {where}id > {last} "
-                              f"ORDER BY id ASC LIMIT {PAGE} OPTION max_matches={PAGE}", args)[0]
+            rows = self.client.execute(node, f"SELECT id, {columns} FROM {index} WHERE id > {last} "
+                                             f"ORDER BY id ASC LIMIT {PAGE} OPTION max_matches={PAGE}")[0]
             yield from rows
             if len(rows) < PAGE:
                 return
