@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.client
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -15,6 +14,7 @@ from urllib.parse import quote
 
 from archive.config import Settings
 from archive.ingest import ingest
+from serving import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 BBC = Path("/tmp/corpora/bbc")
@@ -22,17 +22,7 @@ QUERIES = ["oil", '"oil prices"', "border", "interest rates", "econom*", "title:
 
 
 def _serve(index: Path) -> tuple[str, object, object]:
-    from waitress.server import create_server
-
-    from web import create_app
-
-    app = create_app({"ARCHIVE_SETTINGS": Settings(index=index), "TESTING": True})
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = create_server(app, host="127.0.0.1", port=port, threads=6)
-    threading.Thread(target=server.run, daemon=True).start()
-    return f"127.0.0.1:{port}", server, app
+    return serve(Settings(index=index), threads=6)
 
 
 def _client(host: str, stop: threading.Event, results: list, errors: list) -> None:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import threading
 import urllib.request
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from archive.archive import Archive
 from archive.config import Settings
 from archive.ingest import ingest
 
+from serving import serve
 from sphinx_cluster import running_cluster
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -56,21 +55,6 @@ def _copy_corpus(dest: Path, bbc_root: Path | None) -> list[str]:
             shutil.copytree(bbc_root / cat, dest / cat)
             folders.append(str(dest / cat))
     return folders
-
-
-def _serve(settings: Settings):  # type: ignore[no-untyped-def]
-    """Serve the web app on the cluster with waitress on a free loopback port; return (url, server)."""
-    from waitress.server import create_server
-
-    from web import create_app
-
-    app = create_app({"ARCHIVE_SETTINGS": settings, "TESTING": True})
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = create_server(app, host="127.0.0.1", port=port, threads=2)
-    threading.Thread(target=server.run, daemon=True).start()
-    return f"http://127.0.0.1:{port}", server, app
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -154,7 +138,8 @@ def test_failure_drill(engines):
     for q, total in expected.items():
         r = sphinx.search(q)
         assert (r.total, r.partial) == (total, False), q
-    url, server, app = _serve(sphinx.settings)
+    host, server, app = serve(sphinx.settings, threads=2)
+    url = "http://" + host
     try:
         status, page = _get(url + "/search?q=border")
         assert status == 200 and "shards answered" not in page

@@ -12,34 +12,14 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 from whoosh.reading import IndexReader
 
-from archive.engine.analysis import exact_words, fold, stemmed_words
-from archive.query.tree import And, DateRange, Everything, Node, Not, Or, Phrase, Term, Value
+from archive.engine.analysis import exact_words, fold, stemmed_words  # noqa: F401 - used by callers
+from archive.engine.plan import MAX_EXPANSION, MAX_PHRASE_WORDS, Pattern, Plan, TreeCompiler
+from archive.query.tree import Node, Term
+
+__all__ = ["MAX_EXPANSION", "MAX_PHRASE_WORDS", "Compiled", "Compiler", "Pattern", "Plan"]
 
 # Query fields whose index field has another name (e-mail addresses and names, Reuters codes).
 VALUE_FIELDS = {"from": "sender", "to": "recipients", "topic": "topics", "place": "places"}
-MAX_EXPANSION = 50
-MAX_PHRASE_WORDS = 64  # a longer phrase costs much and says little more
-
-
-@dataclass(frozen=True)
-class Pattern:
-    """One thing to find in a text, and the query variant it stands for (its label)."""
-
-    label: str  # as the user (or the aliases file, or an expansion) wrote it
-    kind: str  # "stem": a stemmed word; "word": an exact word; "phrase": exact words in order
-    words: tuple[str, ...]
-    slop: int = 0  # phrases: other words allowed between each word and the next
-
-
-@dataclass
-class Plan:
-    """What to look for in a text to mark a query's matches (the query's positive leaves)."""
-
-    patterns: set[Pattern] = field(default_factory=set)
-
-    def add(self, label: str, kind: str, words: tuple[str, ...], slop: int = 0) -> None:
-        """Add a pattern."""
-        self.patterns.add(Pattern(label, kind, words, slop))
 
 
 @dataclass
@@ -54,15 +34,12 @@ class Compiled:
     expansions: dict[str, list[str]] = field(default_factory=dict)
 
 
-class Compiler:
+class Compiler(TreeCompiler[wq.Query]):
     """Compile one tree against one index reader (expansions read its vocabulary)."""
 
     def __init__(self, reader: IndexReader):
+        super().__init__()
         self.reader = reader
-        self.body, self.title = Plan(), Plan()
-        self.notes: list[str] = []
-        self.partial = False
-        self.expansions: dict[str, list[str]] = {}
 
     def compile(self, tree: Node) -> Compiled:
         q = self._node(tree, negated=False)
@@ -70,102 +47,50 @@ class Compiler:
             q = wq.NullQuery
         return Compiled(q, self.body, self.title, self.notes, self.partial, self.expansions)
 
-    def _node(self, node: Node, negated: bool) -> wq.Query | None:  # noqa: PLR0911
-        if isinstance(node, Term):
-            return self._term(node, negated)
-        if isinstance(node, Phrase):
-            return self._phrase(node.text, node.field, node.slop, negated)
-        if isinstance(node, Value):
-            value = " ".join(node.value.split())
-            field_name = VALUE_FIELDS.get(node.field, node.field)
-            return wq.Term(field_name, value if node.field == "collection" else value.lower())
-        if isinstance(node, DateRange):
-            return wq.TermRange("date", node.start or "0000", node.end or "9999")
-        if isinstance(node, Everything):
-            return wq.Every()
-        if isinstance(node, Not):
-            inner = self._node(node.child, negated=not negated)
-            return wq.Not(inner) if inner is not None else None
-        if isinstance(node, And):
-            return self._and(node, negated)
-        if isinstance(node, Or):
-            parts = [p for p in (self._node(c, negated) for c in node.children) if p is not None]
-            return wq.Or(parts) if len(parts) > 1 else (parts[0] if parts else None)
-        raise TypeError(f"unknown query node {node!r}")
+    def nothing(self) -> wq.Query:
+        return wq.NullQuery
 
-    def _and(self, node: And, negated: bool) -> wq.Query | None:
-        pos, neg = [], []
-        for child in node.children:
-            if isinstance(child, Not):
-                q = self._node(child.child, negated=not negated)
-                if q is not None:
-                    neg.append(q)
-            else:
-                q = self._node(child, negated)
-                if q is not None:
-                    pos.append(q)
-        if not pos:
-            return wq.Not(wq.Or(neg)) if neg else None
-        base = wq.And(pos) if len(pos) > 1 else pos[0]
+    def everything(self) -> wq.Query:
+        return wq.Every()
+
+    def value(self, fieldname: str, value: str) -> wq.Query:
+        return wq.Term(VALUE_FIELDS.get(fieldname, fieldname), value)
+
+    def dates(self, start: str, end: str) -> wq.Query:
+        return wq.TermRange("date", start or "0000", end or "9999")
+
+    def negate(self, query: wq.Query) -> wq.Query:
+        return wq.Not(query)
+
+    def any_of(self, queries: list[wq.Query]) -> wq.Query:
+        return _any(queries)
+
+    def all_of(self, queries: list[wq.Query]) -> wq.Query:
+        return queries[0] if len(queries) == 1 else wq.And(queries)
+
+    def but_not(self, base: wq.Query | None, excluded: list[wq.Query]) -> wq.Query:
+        if base is None:
+            return wq.Not(_any(excluded))
         # Not wq.AndNot: its matcher can keep a document of the excluded term when that term's
         # postings start earlier in a segment (seen on BBC: `profit -loss` kept a text with "losses").
-        return wq.And([base, wq.Not(wq.Or(neg) if len(neg) > 1 else neg[0])]) if neg else base
+        return wq.And([base, wq.Not(_any(excluded))])
 
-    def _plans(self, fieldname: str, negated: bool) -> list[Plan]:
-        if negated:
-            return []
-        return [self.title] if fieldname == "title" else [self.body, self.title]
+    def stem(self, stem: str, fieldname: str) -> wq.Query:
+        return _any([wq.Term(f, stem) for f in self._fields(fieldname, exact=False)])
 
-    def _fields(self, fieldname: str, exact: bool) -> list[str]:
-        names = ["title"] if fieldname == "title" else ["body", "title"]
-        return [n + "_exact" for n in names] if exact else names
-
-    def _term(self, node: Term, negated: bool) -> wq.Query | None:
-        if node.prefix or node.fuzzy:
-            return self._expand(node, negated)
-        exact = exact_words(node.text)
-        if not exact:
-            self.notes.append(f"'{node.text}' has no letters or digits and was ignored")
-            return None
-        if len(exact) > 1:
-            # "e-mail", "U.S.", a Korean word: its parts must stand together.
-            return self._phrase(node.text, node.field, 0, negated)
-        stem = stemmed_words(node.text)[0]
-        for plan in self._plans(node.field, negated):
-            plan.add(node.text, "stem", (stem,))
-        return _any([wq.Term(f, stem) for f in self._fields(node.field, exact=False)])
-
-    def _phrase(self, text: str, fieldname: str, slop: int, negated: bool) -> wq.Query | None:
-        words = exact_words(text)
-        if not words:
-            self.notes.append(f'"{text}" has no letters or digits and was ignored')
-            return None
-        if len(words) > MAX_PHRASE_WORDS:
-            self.notes.append(f"only the first {MAX_PHRASE_WORDS} words of a phrase were used")
-            words = words[:MAX_PHRASE_WORDS]
+    def words(self, words: list[str], fieldname: str, slop: int) -> wq.Query:
         fields = self._fields(fieldname, exact=True)
-        plans = self._plans(fieldname, negated)
-        for plan in plans:
-            plan.add(text, "word" if len(words) == 1 else "phrase", tuple(words), slop)
         if len(words) == 1:
             return _any([wq.Term(f, words[0]) for f in fields])
         # Whoosh's slop counts positions from one word to the next: 1 means adjacent.
         return _any([wq.Phrase(f, words, slop=slop + 1) for f in fields])
 
-    def _expand(self, node: Term, negated: bool) -> wq.Query | None:
-        words = exact_words(node.text)
-        if len(words) != 1:
-            self.notes.append(f"'{node.describe()}': prefix and fuzzy search take one word; searched as written")
-            return self._phrase(node.text, node.field, 0, negated) if words else None
-        word = fold(words[0])
-        terms = self._vocabulary(word, node)
-        self.expansions[node.describe()] = terms
-        if not terms:
-            return wq.NullQuery
-        for plan in self._plans(node.field, negated):
-            for t in terms:
-                plan.add(t, "word", (t,))
-        return _any([wq.Term(f, t) for f in self._fields(node.field, exact=True) for t in terms])
+    def one_of_words(self, words: list[str], fieldname: str) -> wq.Query:
+        return _any([wq.Term(f, t) for f in self._fields(fieldname, exact=True) for t in words])
+
+    def _fields(self, fieldname: str, exact: bool) -> list[str]:
+        names = ["title"] if fieldname == "title" else ["body", "title"]
+        return [n + "_exact" for n in names] if exact else names
 
     def _vocabulary(self, word: str, node: Term) -> list[str]:
         """Return the indexed words a prefix or fuzzy term stands for, most frequent first, capped."""
@@ -184,14 +109,6 @@ class Compiler:
                     terms = [word] if reader.doc_frequency(f, word) else []
                 found.update(t.decode() if isinstance(t, bytes) else t for t in terms)
         return self._cap(sorted(found), node, fields)
-
-    def _distance(self, word: str, node: Term) -> int:
-        """Return the edit distance to use: short words allow fewer edits (as Lucene's AUTO)."""
-        most = 0 if len(word) <= 2 else (1 if len(word) <= 5 else 2)
-        if node.fuzzy > most:
-            letters, edits = ("letter" if len(word) == 1 else "letters"), ("edit" if most == 1 else "edits")
-            self.notes.append(f"'{node.describe()}': a word of {len(word)} {letters} allows at most {most} {edits}")
-        return min(node.fuzzy, most)
 
     def _cap(self, found: list[str], node: Term, fields: list[str]) -> list[str]:
         if len(found) > MAX_EXPANSION:

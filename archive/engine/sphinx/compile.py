@@ -8,7 +8,8 @@
 - Metadata values and dates are tokens of the `keys` field, so they combine with words under
   AND, OR and NOT; a date range becomes the year, month and day tokens that cover it.
 
-The highlighting plan is the Whoosh compiler's (`Plan`), so snippets are marked the same way.
+The tree walk, notes and highlighting plan are shared with the Whoosh compiler (`archive/engine/plan.py`),
+so snippets are marked the same way.
 """
 
 from __future__ import annotations
@@ -17,12 +18,11 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from archive.engine.analysis import exact_words, fold, stemmed_words
-from archive.engine.compile import MAX_EXPANSION, MAX_PHRASE_WORDS, Plan
+from archive.engine.plan import Plan, TreeCompiler
 from archive.engine.sphinx.tokens import EVERYTHING, NOTHING, date_tokens, encode, stem_word, value_token
-from archive.query.tree import And, DateRange, Everything, Node, Not, Or, Phrase, Term, Value
+from archive.query.tree import Node, Term
 
-# (prefix or fuzzy term, its folded word, edit distance) -> {word: document frequency}
+# (folded word, edit distance, prefix?) -> {word: document frequency}
 Expander = Callable[[str, int, bool], dict[str, int]]
 EARLIEST, LATEST = "1800-01-01", "2199-12-31"  # open date ranges are closed here
 
@@ -39,93 +39,46 @@ class Compiled:
     expansions: dict[str, list[str]] = field(default_factory=dict)
 
 
-class Compiler:
+class Compiler(TreeCompiler[str]):
     """Compile one tree; `expand(word, distance, prefix)` looks words up in the cluster."""
 
     def __init__(self, expand: Expander):
+        super().__init__()
         self.expand = expand
-        self.body, self.title = Plan(), Plan()
-        self.notes: list[str] = []
-        self.partial = False
-        self.expansions: dict[str, list[str]] = {}
 
     def compile(self, tree: Node) -> Compiled:
         m = self._node(tree, negated=False)
         return Compiled(m or "", self.body, self.title, self.notes, self.partial, self.expansions)
 
-    def _node(self, node: Node, negated: bool) -> str | None:  # noqa: PLR0911
-        if isinstance(node, Term):
-            return self._term(node, negated)
-        if isinstance(node, Phrase):
-            return self._phrase(node.text, node.field, node.slop, negated)
-        if isinstance(node, Value):
-            value = " ".join(node.value.split())
-            return f"(@keys {value_token(node.field, value if node.field == 'collection' else value.lower())})"
-        if isinstance(node, DateRange):
-            return _date_range(node.start or EARLIEST, node.end or LATEST)
-        if isinstance(node, Everything):
-            return f"(@keys {EVERYTHING})"
-        if isinstance(node, Not):
-            inner = self._node(node.child, negated=not negated)
-            return f"(@keys {EVERYTHING} -{inner})" if inner is not None else None
-        if isinstance(node, And):
-            return self._and(node, negated)
-        if isinstance(node, Or):
-            parts = [p for p in (self._node(c, negated) for c in node.children) if p is not None]
-            return _group(" | ", parts)
-        raise TypeError(f"unknown query node {node!r}")
+    def nothing(self) -> str:
+        return f"(@keys {NOTHING})"
 
-    def _and(self, node: And, negated: bool) -> str | None:
-        pos, neg = [], []
-        for child in node.children:
-            if isinstance(child, Not):
-                q = self._node(child.child, negated=not negated)
-                if q is not None:
-                    neg.append(q)
-            else:
-                q = self._node(child, negated)
-                if q is not None:
-                    pos.append(q)
-        if not pos and not neg:
-            return None
-        base = _group(" ", pos) if pos else f"(@keys {EVERYTHING})"
-        return base if not neg else f"({base} " + " ".join(f"-{n}" for n in neg) + ")"
+    def everything(self) -> str:
+        return f"(@keys {EVERYTHING})"
 
-    def _plans(self, fieldname: str, negated: bool) -> list[Plan]:
-        if negated:
-            return []
-        return [self.title] if fieldname == "title" else [self.body, self.title]
+    def value(self, fieldname: str, value: str) -> str:
+        return f"(@keys {value_token(fieldname, value)})"
 
-    @staticmethod
-    def _fields(fieldname: str, exact: bool) -> str:
-        names = ["title"] if fieldname == "title" else ["title", "body"]
-        return "@(" + ",".join(n if exact else n + "_stem" for n in names) + ")"
+    def dates(self, start: str, end: str) -> str:
+        return _date_range(start or EARLIEST, end or LATEST)
 
-    def _term(self, node: Term, negated: bool) -> str | None:
-        if node.prefix or node.fuzzy:
-            return self._expand(node, negated)
-        exact = exact_words(node.text)
-        if not exact:
-            self.notes.append(f"'{node.text}' has no letters or digits and was ignored")
-            return None
-        if len(exact) > 1:  # "e-mail", "U.S.", a Korean word: its parts must stand together
-            return self._phrase(node.text, node.field, 0, negated)
-        stem = stemmed_words(node.text)[0]
-        for plan in self._plans(node.field, negated):
-            plan.add(node.text, "stem", (stem,))
-        return f"({self._fields(node.field, False)} {stem_word(stem)})"
+    def negate(self, query: str) -> str:
+        return f"(@keys {EVERYTHING} -{query})"
 
-    def _phrase(self, text: str, fieldname: str, slop: int, negated: bool) -> str | None:
-        words = exact_words(text)
-        if not words:
-            self.notes.append(f'"{text}" has no letters or digits and was ignored')
-            return None
-        if len(words) > MAX_PHRASE_WORDS:
-            self.notes.append(f"only the first {MAX_PHRASE_WORDS} words of a phrase were used")
-            words = words[:MAX_PHRASE_WORDS]
-        for plan in self._plans(fieldname, negated):
-            plan.add(text, "word" if len(words) == 1 else "phrase", tuple(words), slop)
-        fields = self._fields(fieldname, True)
+    def any_of(self, queries: list[str]) -> str:
+        return _group(" | ", queries)
+
+    def all_of(self, queries: list[str]) -> str:
+        return _group(" ", queries)
+
+    def but_not(self, base: str | None, excluded: list[str]) -> str:
+        return f"({base or self.everything()} " + " ".join(f"-{n}" for n in excluded) + ")"
+
+    def stem(self, stem: str, fieldname: str) -> str:
+        return f"({_fields(fieldname, False)} {stem_word(stem)})"
+
+    def words(self, words: list[str], fieldname: str, slop: int) -> str:
+        fields = _fields(fieldname, True)
         if len(words) == 1:
             return f"({fields} {encode(words[0])})"
         quoted = '"' + " ".join(encode(w) for w in words) + '"'
@@ -138,39 +91,21 @@ class Compiler:
         ordered = " << ".join(encode(w) for w in words)
         return f"({fields} ({quoted}~{slop * (len(words) - 1) + 1} ({ordered})))"
 
-    def _expand(self, node: Term, negated: bool) -> str | None:
-        words = exact_words(node.text)
-        if len(words) != 1:
-            self.notes.append(f"'{node.describe()}': prefix and fuzzy search take one word; searched as written")
-            return self._phrase(node.text, node.field, 0, negated) if words else None
-        word = fold(words[0])
+    def one_of_words(self, words: list[str], fieldname: str) -> str:
+        return f"({_fields(fieldname, True)} " + _group(" | ", [encode(t) for t in words]) + ")"
+
+    def _vocabulary(self, word: str, node: Term) -> list[str]:
         distance = self._distance(word, node) if node.fuzzy else 0
-        found = self.expand(word, distance, node.prefix) if (node.prefix or distance) else self.expand(word, 0, False)
-        terms = sorted(found)
-        if len(terms) > MAX_EXPANSION:
-            self.notes.append(f"'{node.describe()}' matches {len(terms):,} words; the {MAX_EXPANSION} most common were used")
-            self.partial = True
-            terms = sorted(sorted(terms, key=lambda t: -found[t])[:MAX_EXPANSION])
-        self.expansions[node.describe()] = terms
-        if not terms:
-            return f"(@keys {NOTHING})"  # matches nothing, as Whoosh's NullQuery
-        for plan in self._plans(node.field, negated):
-            for t in terms:
-                plan.add(t, "word", (t,))
-        return f"({self._fields(node.field, True)} " + _group(" | ", [encode(t) for t in terms]) + ")"
-
-    def _distance(self, word: str, node: Term) -> int:
-        """Return the edit distance to use: short words allow fewer edits (as Lucene's AUTO)."""
-        most = 0 if len(word) <= 2 else (1 if len(word) <= 5 else 2)
-        if node.fuzzy > most:
-            letters, edits = ("letter" if len(word) == 1 else "letters"), ("edit" if most == 1 else "edits")
-            self.notes.append(f"'{node.describe()}': a word of {len(word)} {letters} allows at most {most} {edits}")
-        return min(node.fuzzy, most)
+        found = self.expand(word, distance, node.prefix)
+        return sorted(self._capped(sorted(found), node, lambda t: found[t]))
 
 
-def _group(sep: str, parts: list[str]) -> str | None:
-    if not parts:
-        return None
+def _fields(fieldname: str, exact: bool) -> str:
+    names = ["title"] if fieldname == "title" else ["title", "body"]
+    return "@(" + ",".join(n if exact else n + "_stem" for n in names) + ")"
+
+
+def _group(sep: str, parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else "(" + sep.join(parts) + ")"
 
 
