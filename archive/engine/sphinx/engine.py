@@ -322,9 +322,16 @@ class SphinxEngine:
         group = f"GROUP BY content_hash WITHIN GROUP ORDER BY {order} " if dups else ""
         want = offset + limit if limit is not None else total
         cap = max(1000, want)
-        rows = self._read(f"SELECT id, WEIGHT() w FROM {self.spec.distributed} WHERE MATCH(%s) {group}"
+        # A page brings its documents along (one round trip less); a walk over every result
+        # fetches them in batches, so memory holds one batch of texts.
+        stored = ", doc, dup" if limit is not None else ""
+        rows = self._read(f"SELECT id, WEIGHT() w{stored} FROM {self.spec.distributed} WHERE MATCH(%s) {group}"
                           f"ORDER BY {order}, id ASC LIMIT {offset}, {max(want - offset, 1)} "
                           f"OPTION max_matches={cap}, {OPTIONS}", [match], warnings)[0]
+        if stored:
+            for r in rows:
+                yield _with_copies(unpack(r[2]), int(r[3])), float(r[1])
+            return
         for doc, score in self._fetch([(int(r[0]), r[1]) for r in rows]):
             yield doc, float(score)
 
@@ -337,9 +344,7 @@ class SphinxEngine:
             docs = {int(r[0]): (r[1], int(r[2])) for r in rows}
             for sid, score in part:
                 if sid in docs:
-                    doc = unpack(docs[sid][0])
-                    doc.meta["_copies"] = docs[sid][1]
-                    yield doc, score
+                    yield _with_copies(unpack(docs[sid][0]), docs[sid][1]), score
 
     def _hit(self, doc: Document, score: float, comp: Compiled, count: int) -> Hit:
         """Return the Hit of a document; only texts with copies need a lookup of their paths."""
@@ -457,6 +462,12 @@ class SphinxEngine:
                 except NodeDown:
                     continue
         return dict(found)
+
+
+def _with_copies(doc: Document, dup: int) -> Document:
+    """Mark a fetched document whose text has copies (its hit then lists their paths)."""
+    doc.meta["_copies"] = dup
+    return doc
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
