@@ -17,6 +17,9 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 
+from archive.engine import arrays
+from archive.engine.fields import pairs
+
 CHECK_EVERY = 256  # candidates between two looks at the clock
 _EMPTY = np.zeros(0, dtype=np.int64)
 
@@ -32,36 +35,84 @@ class Unsupported(Exception):
 def phrase_docs(s: Searcher, q: wq.Phrase, deadline: float) -> np.ndarray:
     """Return the document numbers (deleted ones included) where the phrase occurs."""
     words = list(q.words)
-    fmt = s.schema[q.fieldname].format
+    paired = pairs_field(s, q)
     found = []
     for sub, offset in s.leaf_searchers():
         reader = sub.reader()
-        if any((q.fieldname, w) not in reader for w in set(words)):
-            continue
-        postings = {w: _ids_values(reader.postings(q.fieldname, w)) for w in set(words)}
-        candidates = postings[words[0]][0]
-        for w in set(words[1:]):
-            candidates = np.intersect1d(candidates, postings[w][0], assume_unique=True)
-        if not len(candidates):
-            continue
-        where = {w: np.searchsorted(ids, candidates).tolist() for w, (ids, _) in postings.items()}
-        # Adjacent words: check the rarest word first, so most candidates fail before the
-        # positions of a common word ("the") are decoded.
-        order = sorted(range(len(words)), key=lambda i: len(postings[words[i]][0]))
-        hits = []
-        for n, docnum in enumerate(candidates.tolist()):
-            if n % CHECK_EVERY == CHECK_EVERY - 1 and time.monotonic() > deadline:
-                raise OutOfTime
-            values = {w: postings[w][1][where[w][n]] for w in postings}  # still encoded
-            if q.slop == 1:
-                ok = _adjacent(words, order, values, fmt)
-            else:
-                ok = _holds([fmt.decode_positions(values[w]) for w in words], q.slop)
-            if ok:
-                hits.append(docnum)
-        if hits:
-            found.append(np.asarray(hits, dtype=np.int64) + offset)
+        if paired is not None and _has_terms(reader, paired):
+            # Adjacent words as pairs: two words are one pair's postings; more words are a
+            # phrase of pairs, whose positions are few.
+            hits = _segment(s, reader, paired, pairs(words), 1, deadline)
+        else:
+            hits = _segment(s, reader, q.fieldname, words, q.slop, deadline)
+        if len(hits):
+            found.append(hits + offset)
     return np.concatenate(found) if found else _EMPTY
+
+
+def pairs_field(s: Searcher, q: wq.Phrase) -> str | None:
+    """Return the pairs field that can answer an exact phrase (`body_exact` -> `body_pairs`), or None."""
+    if q.slop != 1 or len(q.words) < 2 or not q.fieldname.endswith("_exact"):
+        return None
+    name = q.fieldname[: -len("_exact")] + "_pairs"
+    return name if name in s.schema else None
+
+
+_paired: dict[str, bool] = {}
+
+
+def _has_terms(reader, fieldname: str) -> bool:  # type: ignore[no-untyped-def]
+    """Return True when a segment indexed the field (segments of older indexes did not)."""
+    segment = reader.segment()
+    key = f"{segment.segment_id() if segment is not None else id(reader)}/{fieldname}"
+    got = _paired.get(key)
+    if got is None:
+        got = _paired[key] = next(iter(reader.lexicon(fieldname)), None) is not None
+    return got
+
+
+def _segment(s: Searcher, reader, fieldname: str, words: list[str], slop: int, deadline: float) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Return the segment-local documents where the words occur in order within `slop`."""
+    if any((fieldname, w) not in reader for w in set(words)):
+        return _EMPTY
+    if len(words) == 1:
+        got = _ids(s, reader, fieldname, words[0])
+        return got
+    fmt = s.schema[fieldname].format
+    postings = {w: _ids_values(reader.postings(fieldname, w)) for w in set(words)}
+    candidates = postings[words[0]][0]
+    for w in set(words[1:]):
+        candidates = np.intersect1d(candidates, postings[w][0], assume_unique=True)
+    if not len(candidates):
+        return _EMPTY
+    where = {w: np.searchsorted(ids, candidates).tolist() for w, (ids, _) in postings.items()}
+    # Adjacent words: check the rarest word first, so most candidates fail before the
+    # positions of a common word ("the") are decoded.
+    order = sorted(range(len(words)), key=lambda i: len(postings[words[i]][0]))
+    hits = []
+    for n, docnum in enumerate(candidates.tolist()):
+        if n % CHECK_EVERY == CHECK_EVERY - 1 and time.monotonic() > deadline:
+            raise OutOfTime
+        values = {w: postings[w][1][where[w][n]] for w in postings}  # still encoded
+        if slop == 1:
+            ok = _adjacent(words, order, values, fmt)
+        else:
+            ok = _holds([fmt.decode_positions(values[w]) for w in words], slop)
+        if ok:
+            hits.append(docnum)
+    return np.asarray(hits, dtype=np.int64)
+
+
+def _ids(s: Searcher, reader, fieldname: str, text: str) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Return a term's segment-local documents, from the segment's arrays when it has them."""
+    folder, segment = arrays.folder_of(s), reader.segment()
+    kept = arrays.for_segment(folder, segment.segment_id()) if folder and segment is not None else None
+    got = kept.get(fieldname, text) if kept is not None else None
+    if got is None:
+        got = arrays.read_postings(reader.postings(fieldname, text))
+    if got is None:
+        raise Unsupported
+    return got[0]
 
 
 def _adjacent(words: list[str], order: list[int], values: dict[str, bytes], fmt) -> bool:  # type: ignore[no-untyped-def]
