@@ -60,7 +60,7 @@ def rows_for(name: str, c: dict) -> list[tuple[str, str, str, str]]:
     o, f = b["ours"], b["fts5"]
     rows = [
         (f"[{name}] documents", _fmt(b["documents"]), _fmt(f["documents"]), ""),
-        ("ingest docs/s, cleaning included", _fmt(o["docs_per_s"]), _fmt(f["docs_per_s"]),
+        (f"ingest docs/s, cleaning included (--full, {o.get('procs', 1)} proc.)", _fmt(o["docs_per_s"]), _fmt(f["docs_per_s"]),
          _ratio(o["docs_per_s"], f["docs_per_s"])),
         ("ingest docs/s, cleaning excluded", _fmt(o["docs_per_s_no_clean"]), _fmt(f["docs_per_s_no_clean"]),
          _ratio(o["docs_per_s_no_clean"], f["docs_per_s_no_clean"])),

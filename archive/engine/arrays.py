@@ -87,7 +87,7 @@ def for_segment(folder: str, segment_id: str) -> SegmentArrays | None:
     return arrays if isinstance(arrays, SegmentArrays) else None
 
 
-def write_all(ix: Index) -> int:
+def write_all(ix: Index, min_df: int = MIN_DF) -> int:
     """Write the arrays of every segment of the index's last commit that has none; return how many."""
     folder = getattr(ix.storage, "folder", None)
     if folder is None:
@@ -102,13 +102,13 @@ def write_all(ix: Index) -> int:
             if os.path.exists(base + ".arrkeys"):
                 continue
             start = time.monotonic()
-            _write_segment(sub, base)
+            _write_segment(sub, base, min_df)
             written += 1
             logger.debug("posting arrays of %s written in %.2f s", segment.segment_id(), time.monotonic() - start)
     return written
 
 
-def _write_segment(reader, base: str) -> None:  # type: ignore[no-untyped-def]
+def _write_segment(reader, base: str, min_df: int) -> None:  # type: ignore[no-untyped-def]
     keys: dict[tuple[str, str], tuple[int, int]] = {}
     ids: list[np.ndarray] = []
     weights: list[np.ndarray] = []
@@ -117,7 +117,7 @@ def _write_segment(reader, base: str) -> None:  # type: ignore[no-untyped-def]
         if fieldname not in reader.schema:
             continue
         for btext, info in reader.iter_field(fieldname):
-            if info.doc_frequency() < MIN_DF:
+            if info.doc_frequency() < min_df:
                 continue
             text = btext.decode("utf-8") if isinstance(btext, bytes) else btext
             got = read_postings(reader.postings(fieldname, text))

@@ -13,6 +13,7 @@ from whoosh import query as wq
 from whoosh.reading import IndexReader
 
 from archive.engine.analysis import exact_words, fold, stemmed_words
+from archive.engine.vocab import vocabulary
 from archive.query.tree import And, DateRange, Everything, Node, Not, Or, Phrase, Term, Value
 
 # Query fields whose index field has another name (e-mail addresses and names, Reuters codes).
@@ -172,13 +173,15 @@ class Compiler:
         fields = self._fields(node.field, exact=True)
         distance = self._distance(word, node) if node.fuzzy else 0
         found: set[str] = set()
+        if node.prefix:  # the generation's words in memory (engine/vocab.py)
+            for f in fields:
+                found.update(vocabulary(self.reader, f).prefixed(word))
+            return self._cap(sorted(found), node, fields)
         # Segment by segment: each segment's reader walks its own term automaton (a reader over
         # several segments would compare the word with every term instead).
         for reader, _ in self.reader.leaf_readers():
             for f in fields:
-                if node.prefix:
-                    terms = reader.expand_prefix(f, word)
-                elif distance:
+                if distance:
                     terms = reader.terms_within(f, word, distance, prefix=1 if len(word) > 3 else 0)
                 else:
                     terms = [word] if reader.doc_frequency(f, word) else []
@@ -195,7 +198,8 @@ class Compiler:
 
     def _cap(self, found: list[str], node: Term, fields: list[str]) -> list[str]:
         if len(found) > MAX_EXPANSION:
-            found.sort(key=lambda t: -sum(self.reader.doc_frequency(f, t) for f in fields))
+            vocabs = [vocabulary(self.reader, f).df for f in fields]
+            found.sort(key=lambda t: -sum(v.get(t, 0) for v in vocabs))
             self.notes.append(f"'{node.describe()}' matches {len(found):,} words; the {MAX_EXPANSION} most common were used")
             self.partial = True
             found = found[:MAX_EXPANSION]

@@ -73,9 +73,11 @@ class WordsField(TEXT):
             yield w.encode("utf-8"), n, float(n) * boost, pack_uint(n)
 
 
-def _positions(words: list[str], fmt: Positions, boost: float) -> Iterator[tuple[bytes, int, float, bytes]]:
+def _positions(words: list, fmt: Positions, boost: float) -> Iterator[tuple[bytes, int, float, bytes]]:
     poses: dict[str, list[int]] = {}
     for i, w in enumerate(words):
+        if w is None:  # a pair that is not indexed keeps its position
+            continue
         p = poses.get(w)
         if p is None:
             poses[w] = [i]
@@ -87,22 +89,37 @@ def _positions(words: list[str], fmt: Positions, boost: float) -> Iterator[tuple
 
 
 
-class PairsField(WordsField):
-    """Each two adjacent exact words of a text as one term ("central bank"), with positions.
+# Words so frequent that a phrase holding them is slow to check word by word ("the company
+# said"): a pair of adjacent words is indexed when one of them is here ("common grams"). A pair
+# of two rarer words is not: their own postings are short.
+COMMON = frozenset(
+    "a about after all also an and any are as at be been but by can could did do for from had has have he her "
+    "his i if in into is it its last may more most new no not of on one only or other our over said says she "
+    "so some than that the their them there these they this those to up was we were what when which while "
+    "who will with would you".split())
 
-    Like Elasticsearch's `index_phrases`: a two-word phrase is one posting list, and a longer
-    phrase is a phrase of pairs, whose positions are few (DESIGN.md §12). Not scored.
+
+class PairsField(WordsField):
+    """Each two adjacent exact words of a text, one of them common, as one term ("the company").
+
+    Like Lucene's common grams: a phrase whose every adjacent pair holds a common word is a
+    phrase of pairs, whose postings and positions are few (DESIGN.md §12); a pair stands at the
+    position of its first word. The set of common words is kept in the field (the schema is
+    saved with the index), so a search asks the words the index was built with. Not scored.
     """
 
     def __init__(self, **kwargs: object):
         super().__init__(False, phrase=True, **kwargs)
         self.scorable = False  # no length column: the field only finds candidates for phrases
+        self.common = COMMON
 
-    def terms(self, value: str) -> list[str]:
-        """Return the pairs of adjacent words of a text, in order."""
-        return pairs(folded_words(value))
+    def terms(self, value: str) -> list[str | None]:  # type: ignore[override]
+        """Return the indexed pair at each word's position (None where the pair is not indexed)."""
+        return pairs(folded_words(value), self.common)
 
 
-def pairs(words: list[str]) -> list[str]:
-    """Return each two adjacent words joined by a space (words never contain one)."""
-    return [f"{a} {b}" for a, b in zip(words, words[1:])]
+def pairs(words: list[str], common: frozenset[str] | None = None) -> list[str | None]:
+    """Return each two adjacent words joined by a space (None when neither word is common)."""
+    if common is None:
+        return [f"{a} {b}" for a, b in zip(words, words[1:])]
+    return [f"{a} {b}" if a in common or b in common else None for a, b in zip(words, words[1:])]

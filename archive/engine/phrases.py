@@ -55,7 +55,12 @@ def pairs_field(s: Searcher, q: wq.Phrase) -> str | None:
     if q.slop != 1 or len(q.words) < 2 or not q.fieldname.endswith("_exact"):
         return None
     name = q.fieldname[: -len("_exact")] + "_pairs"
-    return name if name in s.schema else None
+    if name not in s.schema:
+        return None
+    common = getattr(s.schema[name], "common", None)
+    if common is None or None in pairs(list(q.words), common):
+        return None  # a pair of two uncommon words is not indexed: the words' own postings are short
+    return name
 
 
 _paired: dict[str, bool] = {}

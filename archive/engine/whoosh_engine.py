@@ -31,7 +31,7 @@ from archive.engine.schema import build_schema
 from archive.engine.searchers import SearcherManager, open_index
 from archive.engine.spans import find_spans
 from archive.engine.suggest import suggest
-from archive.engine.writer import LengthsWriter
+from archive.engine.writer import BuildWriter, LengthsWriter
 from archive.errors import IndexLocked
 from archive.highlight import mark
 from archive.query.tree import Node
@@ -281,7 +281,7 @@ def _writer(ix: index.Index, path: Path, merge: bool = True, **kwargs: object) -
     """
     try:
         # One process: Whoosh's writer with field lengths read in bulk at commit (engine/writer.py).
-        writer = ix.writer(timeout=0, **kwargs) if kwargs.get("procs", 1) > 1 else LengthsWriter(ix, timeout=0, **kwargs)
+        writer = (BuildWriter if kwargs.get("procs", 1) > 1 else LengthsWriter)(ix, timeout=0, **kwargs)
     except LockError as exc:
         raise IndexLocked(f"Another process is writing to the index at {path}") from exc
     try:

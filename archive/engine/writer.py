@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.util.numeric import byte_to_length
+from whoosh import multiproc
 from whoosh.writing import SegmentWriter
 
 _LENGTH = [0] + [byte_to_length(b) for b in range(1, 256)]
@@ -46,3 +47,24 @@ class _Lengths:
 
     def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
         return getattr(self._pdr, name)
+
+
+class _LengthsTask(multiproc.SubWriterTask):
+    """An indexing process of the multiprocess writer whose segment writer is a `LengthsWriter`."""
+
+    def run(self) -> None:
+        # This runs in the forked child only: its module global names the writer class the task
+        # creates (Whoosh gives no other way to choose it), and the parent's stays untouched.
+        multiproc.SegmentWriter = LengthsWriter
+        super().run()
+
+
+class BuildWriter(multiproc.MpWriter):
+    """Whoosh's multiprocess writer (full builds) with indexing processes that use `LengthsWriter`."""
+
+    def _new_task(self):  # type: ignore[no-untyped-def]
+        task = _LengthsTask(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
+                            self.multisegment)
+        self.tasks.append(task)
+        task.start()
+        return task
