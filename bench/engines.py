@@ -113,14 +113,17 @@ def query_latency(arch: Archive, fts: FTS, specs: list[Spec], passes: int) -> di
         "fts5_plain": lambda s: fts.search(s, limit=10, snippets=False),
     }
     samples: dict[str, list[float]] = {k: [] for k in cases}
+    cpu: dict[str, list[float]] = {k: [] for k in cases}  # CPU ms of this process: steadier on a shared machine
     per_query: dict[str, dict[str, list[float]]] = {s.ours: {k: [] for k in cases} for s in specs}
     for _ in range(passes):
         for spec in specs:
             for name, fn in cases.items():  # interleaved, so both see the same machine load
+                start = time.process_time()
                 ms = latencies(lambda: fn(spec), 1)[0]
+                cpu[name].append((time.process_time() - start) * 1000)
                 samples[name].append(ms)
                 per_query[spec.ours][name].append(ms)
-    return {"overall": {k: summary(v) for k, v in samples.items()},
+    return {"overall": {k: summary(v) for k, v in samples.items()}, "overall_cpu": {k: summary(v) for k, v in cpu.items()},
             "per_query": {q: {k: sorted(v)[len(v) // 2] for k, v in d.items()} for q, d in per_query.items()}}
 
 

@@ -125,3 +125,61 @@ def test_posting_arrays_hold_the_same_postings(tmp_path: Path) -> None:
                 assert accel.distinct(t, with_arrays) > 0 or q == "oil -bank"
     finally:
         eng.close()
+
+
+def test_common_grams_keep_positions_and_skip_rare_pairs() -> None:
+    field = build_schema()["body_pairs"]
+    items = {t: field.format.decode_positions(v) for t, _, _, v in field.index("oil prices said the oil company")}
+    # "oil prices" (no common word) is not indexed; the others stand at their first word's position.
+    assert items == {b"prices said": [1], b"said the": [2], b"the oil": [3]}
+
+
+def test_vocabulary_expands_prefixes_as_whoosh_does(tmp_path: Path) -> None:
+    from archive.engine.vocab import vocabulary
+
+    eng = WhooshEngine.create(tmp_path / "index")
+    try:
+        eng.write(add=_docs(120))
+        eng.write(add=_docs(180)[120:], delete=["d5"])
+        with eng.searcher() as s:
+            reader = s.reader()
+            for prefix in ("s", "sh", "the", "zz", ""):
+                want = sorted({t.decode() if isinstance(t, bytes) else t
+                               for sub, _ in reader.leaf_readers() for t in sub.expand_prefix("body_exact", prefix)})
+                assert vocabulary(reader, "body_exact").prefixed(prefix) == want
+            df = vocabulary(reader, "body_exact").df
+            assert all(df[w] == reader.doc_frequency("body_exact", w) for w in df)
+    finally:
+        eng.close()
+
+
+def test_full_build_in_two_processes_holds_every_document(tmp_path: Path) -> None:
+    eng = WhooshEngine.create(tmp_path / "index")
+    try:
+        with eng.bulk(procs=2) as add:
+            for doc in _docs(250):
+                add(doc)
+        assert eng.count() == 250
+        with eng.searcher() as s:
+            assert len(list(s.leaf_searchers())) >= 2
+            for sub, _ in s.leaf_searchers():  # the arrays of every segment, written after the commit
+                assert arrays.for_segment(arrays.folder_of(s), sub.reader().segment().segment_id()) is not None
+    finally:
+        eng.close()
+
+
+def test_vocabulary_finds_fuzzy_words_as_whoosh_does(tmp_path: Path) -> None:
+    from archive.engine.vocab import vocabulary
+
+    eng = WhooshEngine.create(tmp_path / "index")
+    try:
+        eng.write(add=_docs(100))
+        eng.write(add=_docs(150)[100:])
+        with eng.searcher() as s:
+            reader = s.reader()
+            for word, distance, prefix in (("sahres", 2, 1), ("the", 1, 0), ("compnay", 2, 1), ("oli", 1, 0), ("zzzz", 2, 1)):
+                want = sorted({t.decode() if isinstance(t, bytes) else t for sub, _ in reader.leaf_readers()
+                               for t in sub.terms_within("body_exact", word, distance, prefix=prefix)})
+                assert vocabulary(reader, "body_exact").within(word, distance, prefix) == want, word
+    finally:
+        eng.close()

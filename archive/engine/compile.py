@@ -173,19 +173,14 @@ class Compiler:
         fields = self._fields(node.field, exact=True)
         distance = self._distance(word, node) if node.fuzzy else 0
         found: set[str] = set()
-        if node.prefix:  # the generation's words in memory (engine/vocab.py)
-            for f in fields:
-                found.update(vocabulary(self.reader, f).prefixed(word))
-            return self._cap(sorted(found), node, fields)
-        # Segment by segment: each segment's reader walks its own term automaton (a reader over
-        # several segments would compare the word with every term instead).
-        for reader, _ in self.reader.leaf_readers():
-            for f in fields:
-                if distance:
-                    terms = reader.terms_within(f, word, distance, prefix=1 if len(word) > 3 else 0)
-                else:
-                    terms = [word] if reader.doc_frequency(f, word) else []
-                found.update(t.decode() if isinstance(t, bytes) else t for t in terms)
+        for f in fields:  # the generation's words in memory (engine/vocab.py)
+            vocab = vocabulary(self.reader, f)
+            if node.prefix:
+                found.update(vocab.prefixed(word))
+            elif distance:
+                found.update(vocab.within(word, distance, prefix=1 if len(word) > 3 else 0))
+            elif vocab.df.get(word):
+                found.add(word)
         return self._cap(sorted(found), node, fields)
 
     def _distance(self, word: str, node: Term) -> int:

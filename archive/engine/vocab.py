@@ -1,6 +1,6 @@
 """The words of a field in memory, per index generation: prefix expansion and document frequencies.
 
-Expanding `pro*` walked each segment's term file and then asked each segment for the document
+Expanding `pro*` (or `goverment~`) walked each segment's term file and then asked each segment for the document
 frequency of every word found (to keep the 50 most common): thousands of lookups through
 Whoosh's file tables. A generation's words never change, so each field's sorted words and their
 document frequencies (summed over segments, deleted documents included, as Whoosh counts them)
@@ -13,6 +13,7 @@ import bisect
 import threading
 from collections import OrderedDict
 
+from whoosh.codec.base import Automata
 from whoosh.reading import IndexReader
 
 MAX_KEPT = 8  # (generation, field) vocabularies kept
@@ -39,6 +40,29 @@ class Vocabulary:
         while hi < len(self.words) and self.words[hi].startswith(prefix):
             hi += 1
         return self.words[lo:hi]
+
+    def within(self, word: str, distance: int, prefix: int = 0) -> list[str]:
+        """Return the words within an edit distance (a swap of two letters is one edit), in order.
+
+        The same walk as Whoosh's `terms_within` (its Levenshtein automaton, skipping through
+        the sorted words), over the words in memory instead of a segment's term file.
+        """
+        words = self.words
+        if not words:
+            return []
+        dfa = Automata.levenshtein_dfa(word, distance, prefix)
+        out = []
+        match = dfa.next_valid_string(words[0])
+        while match:
+            i = bisect.bisect_left(words, match)
+            if i == len(words):
+                break
+            term = words[i]
+            if match == term:
+                out.append(match)
+                term += "\0"
+            match = dfa.next_valid_string(term)
+        return out
 
 
 _kept: OrderedDict[tuple, Vocabulary] = OrderedDict()
