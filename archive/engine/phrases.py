@@ -9,6 +9,7 @@ every choice of positions considered), so the documents are the same (a test com
 
 from __future__ import annotations
 
+import bisect
 import time
 
 import numpy as np
@@ -39,10 +40,13 @@ def phrase_docs(s: Searcher, q: wq.Phrase, deadline: float) -> np.ndarray:
     found = []
     for sub, offset in s.leaf_searchers():
         reader = sub.reader()
-        if paired is not None and _has_terms(reader, paired):
-            # Adjacent words as pairs: two words are one pair's postings; more words are a
-            # phrase of pairs, whose positions are few.
-            hits = _segment(s, reader, paired, pairs(words), 1, deadline)
+        if q.slop == 1 and len(words) > 1:
+            # Adjacent words: common pairs stand for two words each (their positions are few),
+            # the other words for themselves; positions are read for candidates only.
+            with_pairs = paired is not None and _has_terms(reader, paired)
+            hits = _segment_items(s, reader, items(words, q.fieldname, paired if with_pairs else None,
+                                                   getattr(s.schema[paired], "common", None) if with_pairs else None),
+                                  deadline)
         else:
             hits = _segment(s, reader, q.fieldname, words, q.slop, deadline)
         if len(hits):
@@ -51,16 +55,93 @@ def phrase_docs(s: Searcher, q: wq.Phrase, deadline: float) -> np.ndarray:
 
 
 def pairs_field(s: Searcher, q: wq.Phrase) -> str | None:
-    """Return the pairs field that can answer an exact phrase (`body_exact` -> `body_pairs`), or None."""
+    """Return the pairs field beside an exact field (`body_exact` -> `body_pairs`), or None."""
     if q.slop != 1 or len(q.words) < 2 or not q.fieldname.endswith("_exact"):
         return None
     name = q.fieldname[: -len("_exact")] + "_pairs"
-    if name not in s.schema:
+    if name not in s.schema or getattr(s.schema[name], "common", None) is None:
         return None
-    common = getattr(s.schema[name], "common", None)
-    if common is None or None in pairs(list(q.words), common):
-        return None  # a pair of two uncommon words is not indexed: the words' own postings are short
     return name
+
+
+Item = tuple[str, str, int]  # (field, term, offset of its first word in the phrase)
+
+
+def items(words: list[str], exact: str, paired: str | None, common: frozenset[str] | None) -> list[Item]:
+    """Return the terms that together say "these words, adjacent, from position p on".
+
+    A pair holding a common word is indexed at its first word's position, so it checks two words
+    at once; a word no indexed pair covers is checked in the exact field.
+    """
+    out: list[Item] = []
+    covered = [False] * len(words)
+    if paired is not None and common is not None:
+        for i, pair in enumerate(pairs(words, common)):
+            if pair is not None:
+                out.append((paired, pair, i))
+                covered[i] = covered[i + 1] = True
+    out += [(exact, w, i) for i, w in enumerate(words) if not covered[i]]
+    return out
+
+
+def _segment_items(s: Searcher, reader, terms: list[Item], deadline: float) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Return the segment-local documents where every item holds at one common start position."""
+    keys = list(dict.fromkeys((f, t) for f, t, _ in terms))
+    if any(k not in reader for k in keys):
+        return _EMPTY
+    ids = {k: _ids(s, reader, *k) for k in keys}
+    candidates = ids[keys[0]]
+    for k in keys[1:]:
+        candidates = np.intersect1d(candidates, ids[k], assume_unique=True)
+    if len(terms) == 1 or not len(candidates):
+        return candidates  # one pair: its postings are the answer
+    values = {k: _values_for(reader.postings(*k), candidates) for k in keys}
+    formats = {k: s.schema[k[0]].format for k in keys}
+    order = sorted(terms, key=lambda item: len(ids[item[:2]]))  # rarest first: most candidates fail early
+    hits = []
+    for n, docnum in enumerate(candidates.tolist()):
+        if n % CHECK_EVERY == CHECK_EVERY - 1 and time.monotonic() > deadline:
+            raise OutOfTime
+        starts: set[int] | None = None
+        decoded: dict[tuple[str, str], list[int]] = {}
+        for f, t, off in order:
+            k = (f, t)
+            if k not in decoded:
+                decoded[k] = formats[k].decode_positions(values[k][n])
+            here = {p - off for p in decoded[k]}
+            starts = here if starts is None else starts & here
+            if not starts:
+                break
+        if starts:
+            hits.append(docnum)
+    return np.asarray(hits, dtype=np.int64)
+
+
+def _values_for(m: object, candidates: np.ndarray) -> list[bytes]:
+    """Return a term's encoded values for each candidate (each must hold the term), skipping other blocks."""
+    while isinstance(m, FilterMatcher):
+        m = m.child
+    if not isinstance(m, W3LeafMatcher):
+        raise Unsupported
+    cands = candidates.tolist()
+    out: list[bytes] = []
+    j = 0
+    while j < len(cands) and m.is_active():
+        if cands[j] > m._maxid:  # no candidate in this block: its data is never decoded
+            m._next_block()
+            continue
+        if m._ids is None:
+            m._read_ids()
+        if m._values is None:
+            m._read_values()
+        k = bisect.bisect_right(cands, m._maxid, j)
+        block_ids, block_values = m._ids, m._values
+        out += [block_values[bisect.bisect_left(block_ids, c)] for c in cands[j:k]]
+        j = k
+        m._next_block()
+    if len(out) != len(cands):
+        raise Unsupported
+    return out
 
 
 _paired: dict[str, bool] = {}
