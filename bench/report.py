@@ -60,7 +60,7 @@ def rows_for(name: str, c: dict) -> list[tuple[str, str, str, str]]:
     o, f = b["ours"], b["fts5"]
     rows = [
         (f"[{name}] documents", _fmt(b["documents"]), _fmt(f["documents"]), ""),
-        ("ingest docs/s, cleaning included", _fmt(o["docs_per_s"]), _fmt(f["docs_per_s"]),
+        (f"ingest docs/s, cleaning included (--full, {o.get('procs', 1)} proc.)", _fmt(o["docs_per_s"]), _fmt(f["docs_per_s"]),
          _ratio(o["docs_per_s"], f["docs_per_s"])),
         ("ingest docs/s, cleaning excluded", _fmt(o["docs_per_s_no_clean"]), _fmt(f["docs_per_s_no_clean"]),
          _ratio(o["docs_per_s_no_clean"], f["docs_per_s_no_clean"])),
@@ -84,6 +84,11 @@ def rows_for(name: str, c: dict) -> list[tuple[str, str, str, str]]:
             for p in ("p50", "p95", "p99"):
                 rows.append((f"query {p} ms, top 10 {label}", _fmt(lat[ok][p]), _fmt(lat[fk][p]),
                              _ratio(lat[ok][p], lat[fk][p])))
+        cpu = s["latency"].get("overall_cpu")
+        if cpu:
+            for p in ("p50", "p95"):
+                rows.append((f"query {p} CPU ms, top 10 with snippets", _fmt(cpu["ours_snippets"][p]),
+                             _fmt(cpu["fts5_snippets"][p]), _ratio(cpu["ours_snippets"][p], cpu["fts5_snippets"][p])))
         fd = s["facets_deep"]
         rows += [
             (f"facets p50 ms ('{fd['query']}', {fd['matches']:,} texts)", _fmt(fd["facets_ours"]["p50"]),

@@ -24,11 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 
-from archive.engine import phrases
+from archive.engine import arrays, phrases
 from archive.engine.columns import column
 
 CHECK_EVERY = 256  # matches between two looks at the clock when Whoosh walks a query
@@ -193,10 +192,16 @@ def postings(s: Searcher, fieldname: str, text: str, memo: dict | None = None) -
     if memo is not None and key in memo:
         return memo[key]
     ids, weights = [], []
+    folder = arrays.folder_of(s)
     for sub, offset in s.leaf_searchers():
         reader = sub.reader()
-        if (fieldname, text) in reader:
-            i, w = _read(reader.postings(fieldname, text))
+        segment = reader.segment()
+        kept = arrays.for_segment(folder, segment.segment_id()) if folder and segment is not None else None
+        got = kept.get(fieldname, text) if kept is not None else None
+        if got is None and (fieldname, text) in reader:
+            got = _read(reader.postings(fieldname, text))
+        if got is not None:
+            i, w = got
             ids.append(i + offset if offset else i)
             weights.append(w)
     if not ids:
@@ -211,24 +216,12 @@ def postings(s: Searcher, fieldname: str, text: str, memo: dict | None = None) -
 
 
 def _read(m: object) -> tuple[np.ndarray, np.ndarray | None]:
-    while isinstance(m, FilterMatcher):  # deletions: the live mask removes them afterwards
-        m = m.child
-    if not isinstance(m, W3LeafMatcher):
+    got = arrays.read_postings(m)
+    if got is None:
+        while isinstance(m, FilterMatcher):
+            m = m.child
         return np.fromiter(m.all_ids(), dtype=np.int64), None  # type: ignore[attr-defined]
-    ids, weights = [], []
-    # Whoosh decodes a block's ids and weights as one tuple each; reading them a block at a time
-    # skips the per-posting method calls of `all_ids()` and `score()`.
-    while m.is_active():
-        if m._ids is None:
-            m._read_ids()
-        if m._weights is None:
-            m._read_weights()
-        ids.append(np.asarray(m._ids, dtype=np.int64))
-        weights.append(np.asarray(m._weights, dtype=np.float32).astype(np.float64))
-        m._next_block()
-    if not ids:
-        return _EMPTY, np.zeros(0)
-    return np.concatenate(ids), np.concatenate(weights)
+    return got
 
 
 def _walk(s: Searcher, q: wq.Query, deadline: float) -> np.ndarray:

@@ -14,6 +14,7 @@ from whoosh.reading import IndexReader
 
 from archive.engine.analysis import exact_words, fold, stemmed_words  # noqa: F401 - used by callers
 from archive.engine.plan import MAX_EXPANSION, MAX_PHRASE_WORDS, Pattern, Plan, TreeCompiler
+from archive.engine.vocab import vocabulary
 from archive.query.tree import Node, Term
 
 __all__ = ["MAX_EXPANSION", "MAX_PHRASE_WORDS", "Compiled", "Compiler", "Pattern", "Plan"]
@@ -97,26 +98,19 @@ class Compiler(TreeCompiler[wq.Query]):
         fields = self._fields(node.field, exact=True)
         distance = self._distance(word, node) if node.fuzzy else 0
         found: set[str] = set()
-        # Segment by segment: each segment's reader walks its own term automaton (a reader over
-        # several segments would compare the word with every term instead).
-        for reader, _ in self.reader.leaf_readers():
-            for f in fields:
-                if node.prefix:
-                    terms = reader.expand_prefix(f, word)
-                elif distance:
-                    terms = reader.terms_within(f, word, distance, prefix=1 if len(word) > 3 else 0)
-                else:
-                    terms = [word] if reader.doc_frequency(f, word) else []
-                found.update(t.decode() if isinstance(t, bytes) else t for t in terms)
+        for f in fields:  # the generation's words in memory (engine/vocab.py)
+            vocab = vocabulary(self.reader, f)
+            if node.prefix:
+                found.update(vocab.prefixed(word))
+            elif distance:
+                found.update(vocab.within(word, distance, prefix=1 if len(word) > 3 else 0))
+            elif vocab.df.get(word):
+                found.add(word)
         return self._cap(sorted(found), node, fields)
 
     def _cap(self, found: list[str], node: Term, fields: list[str]) -> list[str]:
-        if len(found) > MAX_EXPANSION:
-            found.sort(key=lambda t: -sum(self.reader.doc_frequency(f, t) for f in fields))
-            self.notes.append(f"'{node.describe()}' matches {len(found):,} words; the {MAX_EXPANSION} most common were used")
-            self.partial = True
-            found = found[:MAX_EXPANSION]
-        return found
+        vocabs = [vocabulary(self.reader, f).df for f in fields]
+        return self._capped(found, node, lambda t: sum(v.get(t, 0) for v in vocabs))
 
 
 def _any(queries: list[wq.Query]) -> wq.Query:

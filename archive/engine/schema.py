@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, Schema
 
 from archive.engine.analysis import exact_analyzer, stemmed_analyzer
+from archive.engine.fields import PairsField, WordsField
 
 TITLE_BOOST = 2.0
 
@@ -29,11 +30,14 @@ def build_schema() -> Schema:
         content_hash=ID(stored=True, sortable=True),
         story=ID(stored=True, sortable=True),  # near-duplicate cluster label (archive/clusters.py)
         # Unquoted words: stemmed, no positions (phrases use the exact fields).
-        title=TEXT(analyzer=stemmed_analyzer(), phrase=False, stored=True, field_boost=TITLE_BOOST),
-        body=TEXT(analyzer=stemmed_analyzer(), phrase=False),
+        title=WordsField(True, analyzer=stemmed_analyzer(), phrase=False, stored=True, field_boost=TITLE_BOOST),
+        body=WordsField(True, analyzer=stemmed_analyzer(), phrase=False),
         # Quoted phrases and proximity: folded, unstemmed, with positions.
-        title_exact=TEXT(analyzer=exact_analyzer(), phrase=True, field_boost=TITLE_BOOST),
-        body_exact=TEXT(analyzer=exact_analyzer(), phrase=True),
+        title_exact=WordsField(False, analyzer=exact_analyzer(), phrase=True, field_boost=TITLE_BOOST),
+        body_exact=WordsField(False, analyzer=exact_analyzer(), phrase=True),
+        # Adjacent exact words as one term, for phrases (archive/engine/phrases.py).
+        title_pairs=PairsField(analyzer=exact_analyzer()),
+        body_pairs=PairsField(analyzer=exact_analyzer()),
         path=STORED,
         relpath=ID(stored=True),
         url=STORED,

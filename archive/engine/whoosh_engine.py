@@ -24,12 +24,14 @@ from whoosh.index import LockError
 from whoosh.searching import Searcher
 
 from archive.documents import Document, Hit, Removed, SearchResult
+from archive.engine import arrays
 from archive.engine.compile import Compiler
 from archive.engine.results import best, count, facet_counts, make_hits
 from archive.engine.schema import build_schema
 from archive.engine.searchers import SearcherManager, open_index
 from archive.engine.spans import find_spans
 from archive.engine.suggest import suggest
+from archive.engine.writer import BuildWriter, LengthsWriter
 from archive.errors import IndexLocked
 from archive.highlight import mark
 from archive.query.tree import Node
@@ -278,7 +280,8 @@ def _writer(ix: index.Index, path: Path, merge: bool = True, **kwargs: object) -
     A writer that is neither committed nor cancelled keeps Whoosh's lock (DESIGN.md §2).
     """
     try:
-        writer = ix.writer(timeout=0, **kwargs)
+        # One process: Whoosh's writer with field lengths read in bulk at commit (engine/writer.py).
+        writer = (BuildWriter if kwargs.get("procs", 1) > 1 else LengthsWriter)(ix, timeout=0, **kwargs)
     except LockError as exc:
         raise IndexLocked(f"Another process is writing to the index at {path}") from exc
     try:
@@ -290,6 +293,10 @@ def _writer(ix: index.Index, path: Path, merge: bool = True, **kwargs: object) -
         writer.cancel()
         raise
     writer.commit(merge=merge)
+    try:
+        arrays.write_all(ix)  # beside the new segments; searches fall back to Whoosh without them
+    except Exception:  # noqa: BLE001 - the commit stands; the arrays only make searches faster
+        logger.exception("could not write the posting arrays of %s", path)
 
 
 # Files of an index folder that are not index data and move with it through a full rebuild.
@@ -344,7 +351,8 @@ def _fields(doc: Document) -> dict:
         "id": doc.id, "collection": doc.collection, "source": source_key(doc.source or doc.collection),
         "source_name": doc.source or doc.collection, "lang": (doc.language or "").lower(), "date": doc.date or "", "year": doc.date[:4] if doc.date else "", "month": doc.date[:7] if doc.date else "",
         "content_hash": doc.content_hash, "story": doc.story or doc.content_hash, "title": doc.title, "body": doc.text,
-        "title_exact": doc.title, "body_exact": doc.text, "path": doc.path, "relpath": doc.relpath,
+        "title_exact": doc.title, "body_exact": doc.text,
+        "title_pairs": doc.title, "body_pairs": doc.text, "path": doc.path, "relpath": doc.relpath,
         "url": doc.url, "text": doc.text,
         "removed": json.dumps([r.__dict__ for r in doc.removed], ensure_ascii=False),
         "date_source": doc.date_source, "size": doc.size, "mtime_ns": doc.mtime_ns,

@@ -1,0 +1,125 @@
+"""Text fields that index without Whoosh's token objects: the same terms, a fraction of the cost.
+
+Whoosh indexes a text field by running its analyser (a chain of generators passing one mutable
+`Token` along) and then its format's `word_values`; with four text fields that was most of an
+ingest's CPU time. `WordsField.index` gives the same (term, frequency, weight, encoded value)
+items from plain lists: the words of a text are found and folded once and shared by the stemmed
+and the exact field of the same text (the writer indexes `body` and then `body_exact` with the
+same string), stems come from a cache, and positions are grouped in one pass. The analyser stays
+the field's analyser for everything else (queries, highlighting), and a test compares the two
+paths term by term.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from whoosh.fields import TEXT
+from whoosh.formats import Frequency, Positions
+from whoosh.system import pack_uint
+
+from archive.engine.analysis import _stem
+from archive.engine.spans import FAST_TOKEN
+from archive.query.words import _CJK, fold, pieces
+
+_HAS_CJK = re.compile(f"[{_CJK}]")
+# The last text and its folded words, as one tuple (threads swap it whole): the exact field of
+# a text reuses the words its stemmed field just found.
+_last: tuple[str, list[str]] = ("", [])
+
+
+def folded_words(text: str) -> list[str]:
+    """Return the folded words of a text in order, as the exact analyser gives them."""
+    global _last
+    last = _last
+    if last[0] is text or last[0] == text:
+        return last[1]
+    if _HAS_CJK.search(text):  # CJK runs become bigrams: the general tokenizer
+        words = [fold(t) for t, _, _ in pieces(text)]
+    else:
+        words = [fold(m.group()) for m in FAST_TOKEN.finditer(text)]
+    _last = (text, words)
+    return words
+
+
+class WordsField(TEXT):
+    """A TEXT field whose `index` skips the analyser chain (folded words, stemmed or not)."""
+
+    def __init__(self, stemmed: bool, **kwargs: object):
+        super().__init__(**kwargs)
+        self.stemmed = stemmed
+
+    def terms(self, value: str) -> list[str]:
+        """Return the field's terms of a text, in order."""
+        words = folded_words(value)
+        return [_stem(w) for w in words] if self.stemmed else words
+
+    def index(self, value, **kwargs):  # type: ignore[no-untyped-def, override]
+        """Yield (term bytes, frequency, weight, encoded value) for each distinct term of a text."""
+        fmt = self.format
+        if not isinstance(value, str) or kwargs or type(fmt) not in (Frequency, Positions):
+            yield from super().index(value, **kwargs)  # lists of words, or a format not handled here
+            return
+        words = self.terms(value)
+        boost = fmt.field_boost
+        if type(fmt) is Positions:
+            yield from _positions(words, fmt, boost)
+            return
+        counts: dict[str, int] = {}
+        for w in words:
+            counts[w] = counts.get(w, 0) + 1
+        for w, n in counts.items():
+            yield w.encode("utf-8"), n, float(n) * boost, pack_uint(n)
+
+
+def _positions(words: list, fmt: Positions, boost: float) -> Iterator[tuple[bytes, int, float, bytes]]:
+    poses: dict[str, list[int]] = {}
+    for i, w in enumerate(words):
+        if w is None:  # a pair that is not indexed keeps its position
+            continue
+        p = poses.get(w)
+        if p is None:
+            poses[w] = [i]
+        else:
+            p.append(i)
+    encode = fmt.encode
+    for w, p in poses.items():
+        yield w.encode("utf-8"), len(p), float(len(p)) * boost, encode(p)
+
+
+
+# Words so frequent that a phrase holding them is slow to check word by word ("the company
+# said"): a pair of adjacent words is indexed when one of them is here ("common grams"). A pair
+# of two rarer words is not: their own postings are short.
+COMMON = frozenset(
+    "a about after all also an and any are as at be been but by can could did do for from had has have he her "
+    "his i if in into is it its last may more most new no not of on one only or other our over said says she "
+    "so some than that the their them there these they this those to up was we were what when which while "
+    "who will with would you".split())
+
+
+class PairsField(WordsField):
+    """Each two adjacent exact words of a text, one of them common, as one term ("the company").
+
+    Like Lucene's common grams: a phrase whose every adjacent pair holds a common word is a
+    phrase of pairs, whose postings and positions are few (DESIGN.md §12); a pair stands at the
+    position of its first word. The set of common words is kept in the field (the schema is
+    saved with the index), so a search asks the words the index was built with. Not scored.
+    """
+
+    def __init__(self, **kwargs: object):
+        super().__init__(False, phrase=True, **kwargs)
+        self.scorable = False  # no length column: the field only finds candidates for phrases
+        self.common = COMMON
+
+    def terms(self, value: str) -> list[str | None]:  # type: ignore[override]
+        """Return the indexed pair at each word's position (None where the pair is not indexed)."""
+        return pairs(folded_words(value), self.common)
+
+
+def pairs(words: list[str], common: frozenset[str] | None = None) -> list[str | None]:
+    """Return each two adjacent words joined by a space (None when neither word is common)."""
+    if common is None:
+        return [f"{a} {b}" for a, b in zip(words, words[1:])]
+    return [f"{a} {b}" if a in common or b in common else None for a, b in zip(words, words[1:])]

@@ -1,0 +1,185 @@
+"""The fast indexing path and the posting arrays give exactly what Whoosh's own path gives."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from whoosh.fields import TEXT
+from whoosh.writing import SegmentWriter
+
+from archive.documents import Document
+from archive.engine import WhooshEngine, accel, arrays
+from archive.engine.fields import PairsField, WordsField, pairs
+from archive.engine.schema import build_schema
+from archive.engine.searchers import open_index
+from archive.engine.whoosh_engine import _fields
+from archive.engine.writer import LengthsWriter
+
+TEXTS = [
+    "", "a", "The company said it would raise oil prices, the company said.",
+    "C++ and C# in Kórea’s 서울특별시 東京 text; don't stop-me now 1,000.5 U.S.",
+    "Straße STRASSE straße ﬁne Ǆ café CAFÉ naïve",
+    "oil " * 300 + "prices",
+]
+WORDS = "oil prices rose fell market trade bank rates said company shares the of a to state art".split()
+
+
+def _texts() -> list[str]:
+    rng = random.Random(3)
+    return TEXTS + [" ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 80))) for _ in range(50)]
+
+
+@pytest.mark.parametrize("name", ["title", "body", "title_exact", "body_exact"])
+def test_words_field_indexes_as_the_analyser_does(name: str) -> None:
+    field = build_schema()[name]
+    assert isinstance(field, WordsField)
+    plain = TEXT(analyzer=field.analyzer, phrase=type(field.format).__name__ == "Positions",
+                 field_boost=field.format.field_boost)
+    for text in _texts():
+        assert sorted(field.index(text)) == sorted(plain.index(text)), text
+
+
+def test_pairs_field_indexes_adjacent_words() -> None:
+    field = build_schema()["body_pairs"]
+    assert isinstance(field, PairsField) and not field.scorable
+    terms = sorted((t, n) for t, n, _, _ in field.index("The company said the company"))
+    assert terms == [(b"company said", 1), (b"said the", 1), (b"the company", 2)]
+    assert pairs(["one"]) == [] and pairs([]) == []
+
+
+def _docs(n: int) -> list[Document]:
+    rng = random.Random(5)
+    out = []
+    for i in range(n):
+        body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 40)))
+        out.append(Document(id=f"d{i}", collection="c", path=f"/c/{i}.txt", relpath=f"{i}.txt", title=rng.choice(WORDS),
+                            text=body, source="s", date="2020-01-01", language="en", content_hash=f"h{i}"))
+    return out
+
+
+def test_lengths_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
+    infos = []
+    for cls in (LengthsWriter, SegmentWriter):
+        eng = WhooshEngine.create(tmp_path / cls.__name__)
+        ix = open_index(eng.path)
+        try:
+            writer = cls(ix)
+            for doc in _docs(300):
+                writer.add_document(**_fields(doc))
+            writer.commit()
+            with ix.reader() as r:
+                infos.append({(f, t): (i.doc_frequency(), i.weight(), i.min_length(), i.max_length(), i.max_weight())
+                              for f in ("body", "title", "body_exact") for t, i in r.iter_field(f)})
+        finally:
+            ix.close()
+            eng.close()
+    assert infos[0] == infos[1] and len(infos[0]) > 20
+
+
+def test_posting_arrays_hold_the_same_postings(tmp_path: Path) -> None:
+    eng = WhooshEngine.create(tmp_path / "index")
+    try:
+        eng.write(add=_docs(200))
+        eng.write(add=_docs(260)[200:], delete=["d3", "d77"])
+        ix = open_index(eng.path)
+        try:
+            for f in tmp_path.joinpath("index").glob("*.arr*"):
+                f.unlink()
+            arrays._cache.clear()
+            assert arrays.write_all(ix, min_df=2) == 2
+        finally:
+            ix.close()
+        with eng.searcher() as s:
+            folder = arrays.folder_of(s)
+            kept = 0
+            for sub, _ in s.leaf_searchers():
+                segment = arrays.for_segment(folder, sub.reader().segment().segment_id())
+                assert segment is not None
+                for f in arrays.FIELDS:
+                    for btext, _ in sub.reader().iter_field(f):
+                        text = btext.decode()
+                        got = segment.get(f, text)
+                        if got is None:
+                            continue
+                        kept += 1
+                        want = arrays.read_postings(sub.reader().postings(f, text))
+                        assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
+            assert kept > 50
+            t = accel.table(s)
+            for q in ("said", "the", '"the company"', '"said the company"', "oil -bank"):
+                from archive.engine.compile import Compiler
+                from archive.query import parse
+
+                comp = Compiler(s.reader()).compile(parse(q).tree)
+                with_arrays = accel.matching(s, comp.query, float("inf"))
+                arrays._cache.clear()
+                for f in tmp_path.joinpath("index").glob("*.arrkeys"):
+                    f.rename(f.with_suffix(".off"))
+                without = accel.matching(s, comp.query, float("inf"))
+                for f in tmp_path.joinpath("index").glob("*.off"):
+                    f.rename(f.with_suffix(".arrkeys"))
+                arrays._cache.clear()
+                assert with_arrays.tolist() == without.tolist(), q
+                assert accel.distinct(t, with_arrays) > 0 or q == "oil -bank"
+    finally:
+        eng.close()
+
+
+def test_common_grams_keep_positions_and_skip_rare_pairs() -> None:
+    field = build_schema()["body_pairs"]
+    items = {t: field.format.decode_positions(v) for t, _, _, v in field.index("oil prices said the oil company")}
+    # "oil prices" (no common word) is not indexed; the others stand at their first word's position.
+    assert items == {b"prices said": [1], b"said the": [2], b"the oil": [3]}
+
+
+def test_vocabulary_expands_prefixes_as_whoosh_does(tmp_path: Path) -> None:
+    from archive.engine.vocab import vocabulary
+
+    eng = WhooshEngine.create(tmp_path / "index")
+    try:
+        eng.write(add=_docs(120))
+        eng.write(add=_docs(180)[120:], delete=["d5"])
+        with eng.searcher() as s:
+            reader = s.reader()
+            for prefix in ("s", "sh", "the", "zz", ""):
+                want = sorted({t.decode() if isinstance(t, bytes) else t
+                               for sub, _ in reader.leaf_readers() for t in sub.expand_prefix("body_exact", prefix)})
+                assert vocabulary(reader, "body_exact").prefixed(prefix) == want
+            df = vocabulary(reader, "body_exact").df
+            assert all(df[w] == reader.doc_frequency("body_exact", w) for w in df)
+    finally:
+        eng.close()
+
+
+def test_full_build_in_two_processes_holds_every_document(tmp_path: Path) -> None:
+    eng = WhooshEngine.create(tmp_path / "index")
+    try:
+        with eng.bulk(procs=2) as add:
+            for doc in _docs(250):
+                add(doc)
+        assert eng.count() == 250
+        with eng.searcher() as s:
+            assert len(list(s.leaf_searchers())) >= 2
+            for sub, _ in s.leaf_searchers():  # the arrays of every segment, written after the commit
+                assert arrays.for_segment(arrays.folder_of(s), sub.reader().segment().segment_id()) is not None
+    finally:
+        eng.close()
+
+
+def test_vocabulary_finds_fuzzy_words_as_whoosh_does(tmp_path: Path) -> None:
+    from archive.engine.vocab import vocabulary
+
+    eng = WhooshEngine.create(tmp_path / "index")
+    try:
+        eng.write(add=_docs(100))
+        eng.write(add=_docs(150)[100:])
+        with eng.searcher() as s:
+            reader = s.reader()
+            for word, distance, prefix in (("sahres", 2, 1), ("the", 1, 0), ("compnay", 2, 1), ("oli", 1, 0), ("zzzz", 2, 1)):
+                want = sorted({t.decode() if isinstance(t, bytes) else t for sub, _ in reader.leaf_readers()
+                               for t in sub.terms_within("body_exact", word, distance, prefix=prefix)})
+                assert vocabulary(reader, "body_exact").within(word, distance, prefix) == want, word
+    finally:
+        eng.close()
