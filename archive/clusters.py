@@ -24,10 +24,14 @@ import logging
 import re
 import sqlite3
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +51,16 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS signatures (id TEXT PRIMARY KEY, story TEXT NOT NULL, sig BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)  # its permutations are reused by every signature
+
+
+@cache
+def _datasketch():  # type: ignore[no-untyped-def]
+    """Import datasketch when first needed: it pulls in scipy (about a second), which a run that
+    changes nothing never uses. Returns the module and the template whose permutations every
+    signature reuses."""
+    import datasketch
+
+    return datasketch, datasketch.MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
 
 
 def shingles(text: str) -> set[bytes]:
@@ -63,9 +76,10 @@ def signature(text: str) -> LeanMinHash | None:
     grams = shingles(text)
     if not grams:
         return None
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_TEMPLATE.permutations, scheme=SCHEME)
+    ds, template = _datasketch()
+    m = ds.MinHash(num_perm=NUM_PERM, seed=SEED, permutations=template.permutations, scheme=SCHEME)
     m.update_batch(list(grams))
-    return LeanMinHash(m)
+    return ds.LeanMinHash(m)
 
 
 def similarity(a: LeanMinHash, b: LeanMinHash) -> float:
@@ -77,7 +91,7 @@ class Clusterer:
     """Signatures in memory, the LSH over them, and each document's story: the assignment rule."""
 
     def __init__(self) -> None:
-        self.lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+        self.lsh = _datasketch()[0].MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
         self.sigs: dict[str, LeanMinHash] = {}
         self.story: dict[str, str] = {}
 
@@ -205,4 +219,4 @@ def _to_blob(sig: LeanMinHash) -> bytes:
 
 def _from_blob(blob: bytes) -> LeanMinHash:
     values = np.frombuffer(blob, dtype=np.uint32).astype(np.uint64)
-    return LeanMinHash(seed=SEED, hashvalues=values, scheme=SCHEME)
+    return _datasketch()[0].LeanMinHash(seed=SEED, hashvalues=values, scheme=SCHEME)

@@ -16,6 +16,9 @@ STOPWORDS: dict[str, list[str]] = {
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+_STOP_SETS = {lang: frozenset(sw) for lang, sw in STOPWORDS.items()}  # built once, not per word
+
+
 def detect_language(text: str) -> str:
     """Return an ISO 639-1 code, or "" when the text gives too little to go on."""
     sample = text[:20000]
@@ -30,7 +33,7 @@ def detect_language(text: str) -> str:
     words = [w.lower() for w in _WORD.findall(sample)]
     if len(words) < 5:
         return ""
-    scores = {lang: sum(1 for w in words if w in set(sw)) for lang, sw in STOPWORDS.items()}
+    scores = {lang: sum(1 for w in words if w in sw) for lang, sw in _STOP_SETS.items()}
     best = max(scores, key=lambda k: scores[k])
     return best if scores[best] >= max(2, len(words) // 50) else ""
 
