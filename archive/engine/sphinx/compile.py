@@ -86,8 +86,8 @@ class Compiler(TreeCompiler[str]):
             return f"({fields} {quoted})"
         # The archive allows `slop` words between each word and the next, in order. Sphinx's
         # proximity bounds the span of all the words, in any order: a span of at most
-        # (n-1)(slop+1)+1 words, plus the order operator. Identical for two words; for more,
-        # Sphinx also accepts one wide gap balanced by a narrow one.
+        # (n-1)(slop+1)+1 words, plus the order operator, which another occurrence of the words
+        # may satisfy. A superset of the archive's matches (docs/cluster.md).
         ordered = " << ".join(encode(w) for w in words)
         return f"({fields} ({quoted}~{slop * (len(words) - 1) + 1} ({ordered})))"
 
