@@ -244,7 +244,8 @@ def build_million(args: argparse.Namespace, work: Path, cluster: LocalCluster) -
     """Clean Reuters once, then write it and its varied copies to the cluster (in batches) and to FTS5."""
     from archive.engine.sphinx.engine import SphinxEngine
 
-    folder = corpora.build_reuters(args.corpus_dir)
+    # A small run (development, the smoke test) cleans a fifth of its documents and copies them.
+    folder = corpora.build_reuters(args.corpus_dir, None if args.docs >= 20_000 else max(10, args.docs // 5))
     files = sorted(folder.rglob("*.txt"))
     start, cpu = time.perf_counter(), time.process_time()
     base = [extract_file(p, collection=folder.name, root=folder) for p in files]
