@@ -330,7 +330,7 @@ def disagreements(search: dict) -> list[str]:
         if "whoosh" not in r:
             continue
         w, s = r["whoosh"], r["sphinx"]
-        if w["total"] != s["total"] or w["partial"] or s["partial"]:
+        if w["total"] != s["total"] or w["partial"] != s["partial"]:
             out.append(f"{q!r}: Whoosh {w['total']:,}{' (partial)' if w['partial'] else ''} vs Sphinx "
                        f"{s['total']:,}{' (partial)' if s['partial'] else ''}")
     return out
