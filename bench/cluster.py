@@ -21,9 +21,7 @@ import dataclasses
 import json
 import logging
 import os
-import random
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -36,16 +34,14 @@ sys.path.insert(0, str(BENCH))  # run as a script: the bench modules import each
 import corpora  # noqa: E402
 import engines  # noqa: E402
 from fts import FTS, Spec  # noqa: E402
-from measure import archive_cli, clean_pass, dir_bytes, latencies, rss_mb, run_child, summary  # noqa: E402
+from measure import clean_pass, dir_bytes, latencies, rss_mb, run_child, summary  # noqa: E402
 from report import _fmt, table  # noqa: E402
 from run import build_corpus, pick_queries  # noqa: E402
+from sphinx_local import LocalCluster  # noqa: E402
 
 from archive.archive import Archive  # noqa: E402
 from archive.config import Settings  # noqa: E402
 from archive.documents import Document, content_hash, document_id  # noqa: E402
-from archive.engine.sphinx import conf  # noqa: E402
-from archive.engine.sphinx.client import Client  # noqa: E402
-from archive.engine.sphinx.spec import ClusterSpec  # noqa: E402
 from archive.extract import extract_file  # noqa: E402
 
 log = logging.getLogger("bench.cluster")
@@ -53,135 +49,39 @@ ENGINES = ("whoosh", "sphinx", "fts5")
 HEADS = {"whoosh": "Whoosh", "sphinx": "Sphinx cluster", "fts5": "FTS5"}
 
 
-def free_ports(count: int) -> list[int]:
-    """Return `count` loopback ports in 30000-39999, each free together with the next one (its API port)."""
-    found: list[int] = []
-    candidates = list(range(30000, 39998, 2))
-    random.Random(os.getpid() ^ int(time.time())).shuffle(candidates)
-    for port in candidates:
-        try:
-            for p in (port, port + 1):
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", p))
-        except OSError:
-            continue
-        found.append(port)
-        if len(found) == count:
-            return found
-    raise RuntimeError("no free port pairs in 30000-39999")
+# wait4's ru_maxrss survives exec: a child forked from a large parent reports the parent's size.
+# The child's own VmHWM (its memory after exec) is written to stderr at exit instead.
+_HWM = ("import atexit, sys\n"
+        "def _hwm():\n"
+        "    for line in open('/proc/self/status'):\n"
+        "        if line.startswith('VmHWM:'):\n"
+        "            sys.stderr.write('\\nbench-vmhwm-kb ' + line.split()[1] + '\\n')\n"
+        "atexit.register(_hwm)\n")
+_INGEST = _HWM + "from archive.cli import cli\nsys.exit(cli())\n"
+_FTS = _HWM + "sys.path.insert(0, sys.argv.pop(1))\nimport fts\nfts.main(sys.argv[1:])\n"
 
 
-class LocalCluster:
-    """A coordinator and one daemon per shard on loopback; data, configs and pid files under `data`."""
-
-    def __init__(self, data: Path, shards: int):
-        ports = free_ports(shards + 1)
-        self.data = data.absolute()
-        self.table = {"coordinator": f"127.0.0.1:{ports[0]}", "shards": [[f"127.0.0.1:{p}"] for p in ports[1:]],
-                      "data": str(self.data)}
-        self.spec = ClusterSpec.from_settings(self.table, self.data)
-        self.started: list[Path] = []
-
-    def settings(self, index: Path) -> Settings:
-        """Return the archive settings of an index folder whose documents live in this cluster."""
-        return Settings(index=index, engine="sphinx", cluster=dict(self.table))
-
-    def config_file(self, index: Path, path: Path) -> Path:
-        """Write an archive.toml for `archive ingest --config` and return its path."""
-        shards = ", ".join("[" + ", ".join(f'"{a}"' for a in m) + "]" for m in self.table["shards"])
-        path.write_text(f'index = "{index.absolute()}"\nengine = "sphinx"\n\n[cluster]\n'
-                        f'coordinator = "{self.table["coordinator"]}"\nshards = [{shards}]\ndata = "{self.data}"\n')
-        return path
-
-    def start(self) -> None:
-        """Write each daemon's config into a fresh data folder and start it; wait until it answers."""
-        shutil.rmtree(self.data, ignore_errors=True)
-        for node in reversed(self.spec.nodes()):  # shards before the coordinator
-            folder = conf.node_folder(self.spec, node)
-            folder.mkdir(parents=True)
-            cfg = folder / "searchd.conf"
-            cfg.write_text(conf.node_config(self.spec, node))
-            run = subprocess.run(["searchd", "--config", str(cfg)], capture_output=True, text=True, timeout=60)
-            if run.returncode:
-                self.stop()
-                raise RuntimeError(f"searchd on {node.address} did not start: {run.stdout[-800:]}{run.stderr[-800:]}")
-            self.started.append(cfg)
-        client = Client()
-        try:
-            for node in self.spec.nodes():
-                deadline = time.monotonic() + 30
-                while True:
-                    try:
-                        client.execute(node, "SHOW STATUS")
-                        break
-                    except Exception:  # noqa: BLE001 - still starting
-                        if time.monotonic() > deadline:
-                            raise
-                        time.sleep(0.2)
-        finally:
-            client.close()
-
-    def pids(self) -> dict[str, int]:
-        """Return each running daemon's pid (from its pid file), by node address."""
-        out = {}
-        for node in self.spec.nodes():
-            pid_file = conf.node_folder(self.spec, node) / "searchd.pid"
-            if pid_file.is_file() and pid_file.read_text().strip().isdigit():
-                out[node.address] = int(pid_file.read_text().strip())
-        return out
-
-    def role(self, address: str) -> str:
-        """Return "coordinator" or "shard N" for a node address."""
-        if address == self.table["coordinator"]:
-            return "coordinator"
-        return next(f"shard {i}" for i, m in enumerate(self.table["shards"]) if address in m)
-
-    def rss(self) -> dict[str, float]:
-        """Return each daemon's resident memory in MB (VmRSS), by role."""
-        return {self.role(a): rss_mb(pid)["rss_mb"] for a, pid in self.pids().items()}
-
-    def cpu_seconds(self) -> float:
-        """Return the CPU seconds (user + system) the daemons have used so far."""
-        total = 0
-        for pid in self.pids().values():
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-        return total / os.sysconf("SC_CLK_TCK")
-
-    def index_bytes(self) -> int:
-        """Return the shards' index size: disk plus RAM chunks, from SHOW INDEX STATUS."""
-        client, size = Client(), 0
-        try:
-            for i, mirrors in enumerate(self.spec.shards):
-                rows = client.execute(mirrors[0], f"SHOW INDEX {self.spec.shard_index(i)} STATUS")[0]
-                status = {str(k): str(v) for k, v in rows}
-                size += int(status.get("disk_bytes", 0)) + int(status.get("ram_bytes", 0))
-        finally:
-            client.close()
-        return size
-
-    def stop(self) -> None:
-        """Stop every daemon this object started (searchd --stopwait reads its pid file)."""
-        for cfg in self.started:
-            subprocess.run(["searchd", "--config", str(cfg), "--stopwait"], capture_output=True, timeout=60)
-        self.started = []
+def _own_peak(stderr: str) -> float:
+    """Return the child's own peak RSS in MB, from the line _HWM wrote."""
+    kb = [line.split()[1] for line in stderr.splitlines() if line.startswith("bench-vmhwm-kb ")]
+    return int(kb[-1]) / 1024 if kb else float("nan")
 
 
 def _ingest_cli(corpus: Path, extra: list[str]) -> dict:
     """Run `archive ingest` in its own process; return seconds, CPU seconds and peak RSS."""
-    run = run_child(archive_cli() + ["ingest", *extra, "--json", str(corpus)])
+    run = run_child([sys.executable, "-c", _INGEST, "ingest", *extra, "--json", str(corpus)])
     if run.returncode not in (0, 1):
         raise RuntimeError(f"archive ingest failed ({run.returncode}): {run.stderr[-2000:]}")
     report = json.loads(run.stdout)
-    return {"seconds": run.seconds, "cpu_seconds": run.cpu_seconds, "peak_rss_mb": run.peak_rss_mb,
+    return {"seconds": run.seconds, "cpu_seconds": run.cpu_seconds, "peak_rss_mb": _own_peak(run.stderr),
             "added": report["added"]}
 
 
 def _fts_build(docs: Path, db: Path) -> dict:
-    run = run_child([sys.executable, str(BENCH / "fts.py"), "build", str(docs), str(db)])
+    run = run_child([sys.executable, "-c", _FTS, str(BENCH), "build", str(docs), str(db)])
     if run.returncode:
         raise RuntimeError(f"FTS5 build failed: {run.stderr[-2000:]}")
-    return {"seconds": run.seconds, "cpu_seconds": run.cpu_seconds, "peak_rss_mb": run.peak_rss_mb,
+    return {"seconds": run.seconds, "cpu_seconds": run.cpu_seconds, "peak_rss_mb": _own_peak(run.stderr),
             "documents": json.loads(run.stdout)["documents"], "bytes": dir_bytes(db)}
 
 

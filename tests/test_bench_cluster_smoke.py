@@ -53,6 +53,7 @@ def test_cluster_benchmark_table_has_three_engines(tmp_path):
     for name in ("whoosh", "sphinx", "fts5"):
         assert res["build"][name].get("added", res["build"][name].get("documents")) == 50
         assert res["search"]["overall"][name]["n"] == 3
+        assert 0 < res["build"][name]["peak_rss_mb"] < 10_000  # the child's own VmHWM, not NaN
     assert len(res["search"]["per_query"]) == 3
     assert all(mb > 0 for mb in res["search"]["memory"]["daemons_rss_mb"].values())
     assert len(res["search"]["memory"]["daemons_rss_mb"]) == 3  # coordinator and two shards
