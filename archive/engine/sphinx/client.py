@@ -51,7 +51,7 @@ class Client:
 
     def execute(self, node: Node, sql: str, args: Sequence | None = None, *,
                 warnings: bool = False) -> tuple[list[tuple], dict[str, str], list[str]]:
-        """Run one statement; return (rows, SHOW META, warnings). Reconnects once after a lost link."""
+        """Run one statement; return (rows, {}, warnings: a coordinator's notes when asked). Reconnects once after a lost link."""
         for attempt in (1, 2):
             conn = self._conn(node)
             try:
@@ -61,8 +61,6 @@ class Client:
                     meta: dict[str, str] = {}
                     notes: list[str] = []
                     if warnings:
-                        cur.execute("SHOW META")
-                        meta = {str(k): str(v) for k, v in cur.fetchall()}
                         cur.execute("SHOW WARNINGS")
                         notes = [str(r[-1]) for r in cur.fetchall()]
                     return rows, meta, notes
