@@ -126,7 +126,7 @@ class Archive:
 
     @cached_property
     def _research(self):  # type: ignore[no-untyped-def]
-        from archive.engine.sphinx.engine import SphinxResearch
+        from archive.engine.sphinx.research import SphinxResearch
 
         return SphinxResearch(self.engine)
 

@@ -37,6 +37,7 @@ QUERIES = [
     ("phrase", '"border closes"'), ("phrase", '"oil prices"'), ("common phrase", '"the company said"'),
     ("phrase", '"state of the art"'), ("phrase", '"chief executive"'), ("possessive", '"Tony Blair\'s"'),
     ("hyphen", "e-mail"), ("proximity", '"interest rates"~2'), ("proximity", '"border trade"~3'),
+    ("ordered proximity", '"government plan"~3'), ("proximity, 3 words", '"oil prices rose"~2'),
     ("prefix", "econom*"), ("prefix", "broadb*"), ("fuzzy", "goverment~"), ("fuzzy", "telephon~1"),
     ("field", "title:hyesan"), ("field", 'title:"mobile phone"'), ("source", 'source:"Harbour Gazette"'),
     ("collection", "collection:tech"), ("lang", "lang:ko"), ("year", "year:2021"), ("date", "date:2021"),
@@ -45,8 +46,19 @@ QUERIES = [
 ]
 
 
+ORDER = {  # proximity counts word order: "government plan"~3 finds the first only (Sphinx alone finds both)
+    "budget.txt": "Budget two\n\nThe government plan was announced today.\n",
+    "meeting.txt": "Meeting\n\nThe government met on Monday and talked for many long hours about other matters "
+                   "entirely. The plan of the government was announced.\n",
+}
+
+
 def _copy_corpus(dest: Path, bbc_root: Path | None) -> list[str]:
     folders = []
+    (dest / "order").mkdir(parents=True)
+    for name, text in ORDER.items():
+        (dest / "order" / name).write_text(text)
+    folders.append(str(dest / "order"))
     for src in (SAMPLES, SEEDS):
         shutil.copytree(src, dest / src.name)
         folders.append(str(dest / src.name))

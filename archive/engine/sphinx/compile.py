@@ -87,7 +87,7 @@ class Compiler(TreeCompiler[str]):
         # The archive allows `slop` words between each word and the next, in order. Sphinx's
         # proximity bounds the span of all the words, in any order: a span of at most
         # (n-1)(slop+1)+1 words, plus the order operator, which another occurrence of the words
-        # may satisfy. A superset of the archive's matches (docs/cluster.md).
+        # may satisfy. A superset of the archive's matches: the engine checks the candidates (proximity.py).
         ordered = " << ".join(encode(w) for w in words)
         return f"({fields} ({quoted}~{slop * (len(words) - 1) + 1} ({ordered})))"
 

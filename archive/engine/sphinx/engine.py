@@ -14,27 +14,28 @@ from __future__ import annotations
 
 import json
 import logging
-import random
-import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from archive.documents import Document, Hit, SearchResult
-from archive.engine.analysis import exact_words, stemmed_words
+from archive.engine.analysis import stemmed_words
+from archive.engine.research import matching
 from archive.engine.results import make_hit
 from archive.engine.spans import find_spans
-from archive.engine.sphinx import conf
+from archive.engine.sphinx import proximity, writes
+from archive.engine.sphinx.writes import _chunks
 from archive.engine.sphinx.client import Client, NodeDown
 from archive.engine.sphinx.compile import Compiled, Compiler
 from archive.engine.sphinx.spec import ClusterSpec, Node
-from archive.engine.sphinx.tokens import encode, hash_token, row, sphinx_id, stem_word, unpack
-from archive.engine.suggest import Lookup, suggest_with
+from archive.engine.sphinx.tokens import encode, hash_token, sphinx_id, stem_word, unpack
 from archive.engine.sphinx.vocabulary import Vocabulary
+from archive.engine.suggest import Lookup, suggest_with
 from archive.engine.whoosh_engine import FACET_FIELDS, SUGGEST_BELOW, FileState
-from archive.errors import ArchiveError, WriteFailed
+from archive.errors import ArchiveError
 from archive.highlight import mark
-from archive.query.tree import Everything, Node as Tree
+from archive.query.tree import Everything
+from archive.query.tree import Node as Tree
 
 logger = logging.getLogger(__name__)
 MARKER = "engine.json"  # in the index folder: this archive's documents live in a cluster
@@ -43,7 +44,6 @@ PAGE = 2000  # rows per statement when walking every document
 # Sphinx's BM25 ranker, titles counting twice (as the Whoosh schema's field boost). Its bm25a/bm25f
 # factors need per-field lengths and, on small shards, saturate; plain bm25 does not.
 OPTIONS = "ranker=bm25, field_weights=(title=2, title_stem=2)"
-COLUMNS = ("id",) + conf.FIELDS + conf.STRING_ATTRS + conf.BIGINT_ATTRS + conf.UINT_ATTRS
 
 
 class SphinxEngine:
@@ -74,87 +74,11 @@ class SphinxEngine:
     # -- writing --------------------------------------------------------------------------
 
     def write(self, add: Iterable[Document] = (), delete: Iterable[str] = (), *, merge: bool = True) -> int:
-        """Replace documents and delete ids on every mirror of their shards; then fix `dup` flags.
+        """Replace documents and delete ids on every mirror of their shards (`writes.write`).
 
-        Raises `WriteFailed` naming the documents of shards where a mirror failed (the other
-        shards' writes stand; the failed ones are retried by the next run).
+        Raises `WriteFailed` naming the documents of shards where a mirror failed.
         """
-        docs = list(add)
-        gone = list(delete)
-        hashes = {d.content_hash for d in docs} | self._hashes_of(gone)
-        written = random.getrandbits(31)
-        rows: dict[int, list[dict]] = {}
-        failed: dict[str, str] = {}
-        for doc in docs:
-            try:
-                rows.setdefault(self.spec.shard_of(doc.id), []).append(row(doc, written))
-            except ValueError as exc:
-                failed[doc.id] = str(exc)
-        dels: dict[int, list[str]] = {}
-        for doc_id in gone:
-            dels.setdefault(self.spec.shard_of(doc_id), []).append(doc_id)
-        for shard in sorted(set(rows) | set(dels)):
-            reason = self._write_shard(shard, rows.get(shard, []), dels.get(shard, []))
-            if reason:
-                failed.update({r["doc_id"]: reason for r in rows.get(shard, [])})
-                failed.update({i: reason for i in dels.get(shard, [])})
-        self.vocabulary.add(w for d in docs if d.id not in failed for w in exact_words(d.title + "\n" + d.text))
-        self._mark_copies(hashes)
-        if failed:
-            raise WriteFailed(failed)
-        return len(docs)
-
-    def _write_shard(self, shard: int, rows: list[dict], deletes: list[str]) -> str:
-        """Write to every mirror of a shard; return "" or why some mirror failed."""
-        problems = []
-        index = self.spec.shard_index(shard)
-        for node in self.spec.shards[shard]:
-            try:
-                if deletes:
-                    ids = ",".join(str(sphinx_id(i)) for i in deletes)
-                    self.client.execute(node, f"DELETE FROM {index} WHERE id IN ({ids})")
-                for start in range(0, len(rows), 100):
-                    batch = rows[start:start + 100]
-                    marks = "(" + ",".join(["%s"] * len(COLUMNS)) + ")"
-                    sql = f"REPLACE INTO {index} ({','.join(COLUMNS)}) VALUES " + ",".join([marks] * len(batch))
-                    self.client.execute(node, sql, [r[c] for r in batch for c in COLUMNS])
-            except NodeDown as exc:
-                problems.append(f"shard {shard} mirror {node.address} is down ({exc.reason})")
-        return "; ".join(problems)
-
-    def _hashes_of(self, ids: list[str]) -> set[str]:
-        if not ids:
-            return set()
-        found = set()
-        for start in range(0, len(ids), 500):
-            part = ",".join(str(sphinx_id(i)) for i in ids[start:start + 500])
-            rows = self._read(f"SELECT content_hash FROM {self.spec.distributed} WHERE id IN ({part}) "
-                              f"LIMIT {PAGE} OPTION max_matches={PAGE}")[0]
-            found.update(r[0] for r in rows)
-        return found
-
-    def _mark_copies(self, hashes: set[str]) -> None:
-        """Set `dup` on every document of these texts: 1 when the text has copies, else 0."""
-        hashes = {h for h in hashes if h}
-        for chunk in _chunks(sorted(hashes), 200):
-            match = "@keys " + "(" + " | ".join(hash_token(h) for h in chunk) + ")"
-            rows = self._read(f"SELECT id, content_hash, dup FROM {self.spec.distributed} WHERE MATCH(%s) "
-                              f"LIMIT 100000 OPTION max_matches=100000", [match])[0]
-            per = Counter(r[1] for r in rows)
-            change: dict[int, list[int]] = {0: [], 1: []}
-            for sid, h, dup in rows:
-                want = int(per[h] > 1)
-                if int(dup) != want:
-                    change[want].append(int(sid))
-            for value, ids in change.items():
-                for shard, mirrors in enumerate(self.spec.shards):
-                    for node in mirrors:
-                        for part in _chunks(ids, 1000):
-                            try:
-                                self.client.execute(node, f"UPDATE {self.spec.shard_index(shard)} SET dup={value} "
-                                                          f"WHERE id IN ({','.join(map(str, part))})")
-                            except NodeDown as exc:
-                                logger.warning("could not update copy flags on %s: %s", node.address, exc.reason)
+        return writes.write(self, add, delete)
 
     # -- what the ingest needs ------------------------------------------------------------
 
@@ -177,7 +101,7 @@ class SphinxEngine:
 
     def count(self) -> int:
         """Return the number of documents in the cluster."""
-        rows = self._read(f"SELECT COUNT(*) c FROM {self.spec.distributed}")[0]
+        rows = self.read(f"SELECT COUNT(*) c FROM {self.spec.distributed}")[0]
         return int(rows[0][0]) if rows else 0
 
     def states(self) -> dict[str, FileState]:
@@ -216,12 +140,12 @@ class SphinxEngine:
 
     def get(self, doc_id: str) -> Document | None:
         """Return the stored document with this id, or None."""
-        rows = self._read(f"SELECT doc FROM {self.spec.distributed} WHERE id = {sphinx_id(doc_id)}")[0]
+        rows = self.read(f"SELECT doc FROM {self.spec.distributed} WHERE id = {sphinx_id(doc_id)}")[0]
         return unpack(rows[0][0]) if rows else None
 
     def copies(self, content_hash: str) -> list[str]:
         """Return the paths of every document whose cleaned text has this hash."""
-        rows = self._read(f"SELECT doc FROM {self.spec.distributed} WHERE MATCH(%s) LIMIT 1000 OPTION max_matches=1000",
+        rows = self.read(f"SELECT doc FROM {self.spec.distributed} WHERE MATCH(%s) LIMIT 1000 OPTION max_matches=1000",
                           [f"@keys {hash_token(content_hash)}"])[0]
         return sorted(unpack(r[0]).path for r in rows)
 
@@ -255,7 +179,19 @@ class SphinxEngine:
         warnings: list[str] = []
         total, counts, dups = self._count(comp.match, FACET_FIELDS if facets else (), warnings)
         hits: list[Hit] = []
-        if limit and total:
+        checked = proximity.has_proximity(tree) and 0 < total
+        if checked and total > proximity.MOST:
+            comp.notes.append(f"Proximity was counted by the cluster's unordered span: {total:,} candidates are too many "
+                              "to check the word order of each, so the total may include texts with the words in "
+                              "another order.")
+            checked = False
+            exact = False
+        else:
+            exact = True
+        if checked:
+            total, counts, page = proximity.checked(self, tree, comp, sort, dups, total, facets, warnings)
+            hits = [self._hit(doc, score, comp, snippet_count) for doc, score in page[offset:offset + limit]]
+        elif limit and total:
             hits = [self._hit(doc, score, comp, snippet_count)
                     for doc, score in self._ranked(comp.match, offset, limit, sort, dups, warnings)]
         suggestion = None
@@ -268,27 +204,24 @@ class SphinxEngine:
             names = ", ".join(f"shard {i} ({', '.join(m.address for m in self.spec.shards[i])})" for i in down)
             notes.append(f"{n - len(down)} of {n} shards answered: the total and the results leave out "
                          f"the documents of {names}, which did not answer.")
-        return SearchResult(query=query, interpreted=interpreted, total=total, total_exact=not down,
+        return SearchResult(query=query, interpreted=interpreted, total=total, total_exact=not down and exact,
                             partial=comp.partial or bool(down), offset=offset, limit=limit, hits=hits,
                             facets=counts, suggestion=suggestion, messages=notes)
 
     def _count(self, match: str, fields: Iterable[str], warnings: list[str]) -> tuple[int, dict, int]:
-        """Return (distinct texts, facet counts, matching documents that have copies).
-
-        `self` keeps no state: the number of matching documents is the sum of the two counts.
-        """
+        """Return (distinct texts, facet counts, matching documents that have copies)."""
         fields = tuple(fields)
         counts: dict[str, Counter] = {f: Counter() for f in fields}
         labels: dict[str, str] = {}
         if not match:
             return 0, {f: {} for f in fields}, 0
-        rows = self._read(f"SELECT dup, COUNT(*) c FROM {self.spec.distributed} WHERE MATCH(%s) GROUP BY dup "
+        rows = self.read(f"SELECT dup, COUNT(*) c FROM {self.spec.distributed} WHERE MATCH(%s) GROUP BY dup "
                           f"OPTION {OPTIONS}", [match], warnings)[0]
         by_dup = {int(r[0]): int(r[1]) for r in rows}
         total, dups = by_dup.get(0, 0), by_dup.get(1, 0)
         for f in fields:
             extra = ", source_name" if f == "source" else ""
-            for r in self._read(f"SELECT {f}, COUNT(*) c{extra} FROM {self.spec.distributed} WHERE MATCH(%s) "
+            for r in self.read(f"SELECT {f}, COUNT(*) c{extra} FROM {self.spec.distributed} WHERE MATCH(%s) "
                                 f"AND dup = 0 GROUP BY {f} ORDER BY c DESC LIMIT {FACET_ROWS} "
                                 f"OPTION max_matches={FACET_ROWS}, {OPTIONS}", [match], warnings)[0]:
                 if r[0]:
@@ -296,7 +229,7 @@ class SphinxEngine:
                     if extra:
                         labels.setdefault(r[0], r[2])
         if dups:
-            rows = self._read(f"SELECT content_hash, source, source_name, year, lang, month FROM {self.spec.distributed} "
+            rows = self.read(f"SELECT content_hash, source, source_name, year, lang, month FROM {self.spec.distributed} "
                               f"WHERE MATCH(%s) AND dup = 1 LIMIT {dups} OPTION max_matches={dups}, {OPTIONS}",
                               [match], warnings)[0]
             total += len({r[0] for r in rows})
@@ -325,7 +258,7 @@ class SphinxEngine:
         # A page brings its documents along (one round trip less); a walk over every result
         # fetches them in batches, so memory holds one batch of texts.
         stored = ", doc, dup" if limit is not None else ""
-        rows = self._read(f"SELECT id, WEIGHT() w{stored} FROM {self.spec.distributed} WHERE MATCH(%s) {group}"
+        rows = self.read(f"SELECT id, WEIGHT() w{stored} FROM {self.spec.distributed} WHERE MATCH(%s) {group}"
                           f"ORDER BY {order}, id ASC LIMIT {offset}, {max(want - offset, 1)} "
                           f"OPTION max_matches={cap}, {OPTIONS}", [match], warnings)[0]
         if stored:
@@ -339,7 +272,7 @@ class SphinxEngine:
         """Yield the stored documents of (sphinx id, score) pairs, in their order; `_copies` marks texts with copies."""
         for part in _chunks(ranked, 200):
             ids = ",".join(str(i) for i, _ in part)
-            rows = self._read(f"SELECT id, doc, dup FROM {self.spec.distributed} WHERE id IN ({ids}) "
+            rows = self.read(f"SELECT id, doc, dup FROM {self.spec.distributed} WHERE id IN ({ids}) "
                               f"LIMIT {len(part)} OPTION max_matches={max(len(part), 1)}")[0]
             docs = {int(r[0]): (r[1], int(r[2])) for r in rows}
             for sid, score in part:
@@ -356,20 +289,27 @@ class SphinxEngine:
     def export(self, tree: Tree, *, sort: str = "relevance") -> Iterator[Hit]:
         """Yield every distinct hit, best first (or by date), with one snippet."""
         comp = self.compile(tree)
-        for doc, score in self._every(comp, sort):
+        for doc, score in self._every(comp, sort, tree):
             yield self._hit(doc, score, comp, 1)
 
     def ranked_documents(self, tree: Tree, sort: str = "relevance") -> tuple[Compiled, Iterator[tuple[Document, float]]]:
         """Return the compiled tree and every distinct result's (document, score), in the order of the sort."""
         comp = self.compile(tree)
-        return comp, self._every(comp, sort)
+        return comp, self._every(comp, sort, tree)
 
-    def _every(self, comp: Compiled, sort: str) -> Iterator[tuple[Document, float]]:
+    def _every(self, comp: Compiled, sort: str, tree: Tree | None = None) -> Iterator[tuple[Document, float]]:
         if not comp.match:
             return
         total, _, dups = self._count(comp.match, (), [])
-        if total:
-            yield from self._ranked(comp.match, 0, None, sort, dups, [], total)
+        if not total:
+            return
+        ranked = self._ranked(comp.match, 0, None, sort, dups, [], total)
+        if tree is None or not proximity.has_proximity(tree):
+            yield from ranked
+            return
+        for part in _chunks(list(ranked), 500):  # proximity: the candidates' word order checked (see _checked)
+            keep = matching(tree, [doc for doc, _ in part])
+            yield from ((doc, score) for doc, score in part if doc.id in keep)
 
     def marked(self, doc: Document, tree: Tree) -> tuple[str, str, int]:
         """Return the document's title and text as HTML with every match marked, and the count."""
@@ -384,7 +324,7 @@ class SphinxEngine:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _read(self, sql: str, args: list | None = None, warnings: list[str] | None = None) -> tuple[list, dict, list]:
+    def read(self, sql: str, args: list | None = None, warnings: list[str] | None = None) -> tuple[list, dict, list]:
         """Run a read on the coordinator; a dead coordinator is fatal.
 
         When an agent fails, Sphinx 2.2 answers without that shard and does not try its mirror
@@ -417,9 +357,6 @@ class SphinxEngine:
         text = "\n".join(warnings)
         return [i for i, mirrors in enumerate(self.spec.shards)
                 if any(f"{n.host}:{n.api_port}" in text for n in mirrors)]
-
-    def _shard_names(self) -> list[str]:
-        return [self.spec.shard_index(i) for i in range(len(self.spec.shards))]
 
     def _expand(self, word: str, distance: int, prefix: bool) -> dict[str, int]:
         """Return {word: documents} of the cluster's words a prefix or fuzzy term stands for."""
@@ -468,38 +405,3 @@ def _with_copies(doc: Document, dup: int) -> Document:
     """Mark a fetched document whose text has copies (its hit then lists their paths)."""
     doc.meta["_copies"] = dup
     return doc
-
-
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
-def node_of(spec: ClusterSpec, address: str) -> Node:
-    """Return the node with this address."""
-    return next(n for n in spec.nodes() if n.address == address)
-
-
-class SphinxResearch:
-    """The research workflows' engine side (archive.engine.research), over the cluster."""
-
-    def __init__(self, engine: SphinxEngine):
-        self.engine = engine
-
-    def occurrences(self, tree: Tree, sort: str = "relevance") -> Iterator[tuple[Document, list[tuple[int, int]]]]:
-        """Yield each distinct result with the spans of its body matches."""
-        comp, docs = self.engine.ranked_documents(tree, sort)
-        for doc, _ in docs:
-            yield doc, find_spans(doc.text, comp.body_plan)
-
-    def listing(self, tree: Tree, sort: str = "relevance") -> list[tuple[str, str]]:
-        """Return (id, run id) of every distinct result, in the order of the sort."""
-        return [(doc.id, doc.run_id) for doc, _ in self.engine.ranked_documents(tree, sort)[1]]
-
-    def new_since(self, tree: Tree, run_id: str) -> list[Document]:
-        """Return the distinct documents matching the tree that a run after `run_id` added or changed."""
-        found: dict[str, Document] = {}
-        for doc, _ in self.engine.ranked_documents(tree, "relevance")[1]:
-            if doc.run_id > run_id:
-                found.setdefault(doc.content_hash, doc)
-        return sorted(found.values(), key=lambda d: (d.run_id, d.date, d.id), reverse=True)

@@ -35,9 +35,9 @@ def more_like(engine: SphinxEngine, doc_id: str, limit: int) -> tuple[list[str],
     if not terms:
         return readable(text, []), []
     match = '@(title_stem,body_stem) "' + " ".join(stem_word(t) for t in terms) + f'"/1 -@keys {hash_token(doc.content_hash)}'
-    rows = engine._read(f"SELECT id, WEIGHT() w FROM {engine.spec.distributed} WHERE MATCH(%s) "  # noqa: SLF001
+    rows = engine.read(f"SELECT id, WEIGHT() w FROM {engine.spec.distributed} WHERE MATCH(%s) "
                         f"GROUP BY content_hash ORDER BY w DESC LIMIT {limit} OPTION {OPTIONS}", [match])[0]
-    out = [_related(engine, d, float(score)) for d, score in engine._fetch([(int(r[0]), r[1]) for r in rows])]  # noqa: SLF001
+    out = [_related(engine, d, float(score)) for d, score in engine._fetch([(int(r[0]), r[1]) for r in rows])]
     return readable(text, terms), out
 
 
@@ -49,7 +49,7 @@ def _related(engine: SphinxEngine, doc, score: float) -> Related:  # type: ignor
 
 def story_versions(engine: SphinxEngine, story: str) -> list[Related]:
     """Return the one text of a "story" (a content hash on a cluster), or [] when no document has it."""
-    rows = engine._read(f"SELECT id, doc FROM {engine.spec.distributed} WHERE MATCH(%s) LIMIT 1",  # noqa: SLF001
+    rows = engine.read(f"SELECT id, doc FROM {engine.spec.distributed} WHERE MATCH(%s) LIMIT 1",
                         [f"@keys {hash_token(story)}"])[0]
     if not rows:
         return []
@@ -63,6 +63,6 @@ def stories_of(engine: SphinxEngine, doc_ids: list[str]) -> dict[str, tuple[str,
     if not doc_ids:
         return {}
     ids = ",".join(str(sphinx_id(i)) for i in doc_ids)
-    rows = engine._read(f"SELECT doc_id, content_hash FROM {engine.spec.distributed} WHERE id IN ({ids}) "  # noqa: SLF001
+    rows = engine.read(f"SELECT doc_id, content_hash FROM {engine.spec.distributed} WHERE id IN ({ids}) "
                         f"LIMIT {len(doc_ids)}")[0]
     return {r[0]: (r[1], 1) for r in rows}

@@ -1,0 +1,51 @@
+"""Proximity on a cluster: Sphinx's answer checked with the archive's ordered matcher.
+
+The archive's `"a b"~N` allows N words between each word and the next, in order. Sphinx 2.2 has
+no ordered proximity; its span operator accepts the words in any order, so its matches are a
+superset. A proximity query's candidate texts are matched again in memory with the Whoosh
+engine's semantics (`archive.engine.research.matching`), up to `MOST` candidates.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from archive.documents import Document
+from archive.engine.analysis import exact_words
+from archive.engine.research import matching
+from archive.engine.sphinx.compile import Compiled
+from archive.engine.whoosh_engine import FACET_FIELDS
+from archive.query.tree import Node as Tree
+from archive.query.tree import Phrase, positive_leaves
+
+if TYPE_CHECKING:
+    from archive.engine.sphinx.engine import SphinxEngine
+
+MOST = 20_000  # candidate texts checked at most; above, the total is Sphinx's (and not exact)
+
+
+def has_proximity(node: object) -> bool:
+    """Return True when a query has a proximity phrase (`"a b"~N`) where it can make a document match."""
+    return any(isinstance(leaf, Phrase) and leaf.slop and len(exact_words(leaf.text)) > 1 for leaf in positive_leaves(node))
+
+
+def checked(engine: SphinxEngine, tree: Tree, comp: Compiled, sort: str, dups: int, candidates: int, facets: bool,
+             warnings: list[str]) -> tuple[int, dict, list[tuple[Document, float]]]:
+    """Check a proximity query's candidates with the archive's own (ordered) matcher.
+
+    Sphinx 2.2 has no ordered proximity: its answer is a superset. Every candidate text is
+    matched again, in memory, with the Whoosh engine's semantics; the total, facets and
+    ranking are then those of the texts that pass.
+    """
+    ranked = list(engine._ranked(comp.match, 0, None, sort, dups, warnings, candidates))
+    keep = matching(tree, [doc for doc, _ in ranked])
+    kept = [(doc, score) for doc, score in ranked if doc.id in keep]
+    counts: dict[str, dict[str, int]] = {}
+    if facets:
+        values = {"source": lambda d: d.source or d.collection, "year": lambda d: d.date[:4],
+                  "lang": lambda d: (d.language or "").lower(), "month": lambda d: d.date[:7]}
+        for f in FACET_FIELDS:
+            c = Counter(v for v, _ in {(values[f](d), d.content_hash) for d, _ in kept} if v)
+            counts[f] = dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
+    return len({d.content_hash for d, _ in kept}), counts, kept
