@@ -16,7 +16,7 @@ from archive.engine import FACET_FIELDS, SORTS, WhooshEngine
 from archive.engine import similar
 from archive.engine.choice import engine_exists, open_engine
 from archive.engine.similar import Related
-from archive.engine.whoosh_engine import TIME_BUDGET
+from archive.engine.common import TIME_BUDGET
 from archive.errors import BadQuery, IndexNotFound
 from archive.query import parse
 from archive.query.aliases import NO_ALIASES, Aliases, load_aliases

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 
-from whoosh.analysis import Filter, StemFilter, Token, Tokenizer
+from whoosh.analysis import STOP_WORDS, Filter, StemFilter, Token, Tokenizer
 from whoosh.lang.porter import stem as porter_stem
 
 from archive.query.words import fold, pieces
 
-__all__ = ["EXACT", "STEMMED", "exact_words", "fold", "stemmed_words", "token_spans"]
+__all__ = ["EXACT", "STEMMED", "STOP_WORDS", "exact_words", "fold", "readable", "stemmed_words", "token_spans"]
 
 
 class WordTokenizer(Tokenizer):
@@ -101,3 +101,13 @@ def token_spans(text: str, stemmed: bool = False) -> list[tuple[str, int, int]]:
 @lru_cache(maxsize=100_000)
 def _stem(word: str) -> str:
     return porter_stem(word)
+
+
+def readable(text: str, stems: list[str]) -> list[str]:
+    """Return each stem as the word the text uses most often for it ("delai" -> "delays")."""
+    forms: dict[str, dict[str, int]] = {stem: {} for stem in stems}
+    for stem, start, end in token_spans(text, stemmed=True):
+        if stem in forms:
+            word = text[start:end].lower()
+            forms[stem][word] = forms[stem].get(word, 0) + 1
+    return [max(forms[st].items(), key=lambda kv: (kv[1], -len(kv[0])))[0] if forms[st] else st for st in stems]

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 from whoosh.reading import IndexReader
 
-from archive.engine.analysis import exact_words, fold, stemmed_words  # noqa: F401 - used by callers
 from archive.engine.plan import MAX_EXPANSION, MAX_PHRASE_WORDS, Pattern, Plan, TreeCompiler
 from archive.engine.vocab import vocabulary
 from archive.query.tree import Node, Term

@@ -18,8 +18,7 @@ from whoosh.searching import Searcher
 from archive.documents import Hit
 from archive.engine import accel, scores
 from archive.engine.compile import Compiled
-from archive.engine.spans import find_matches
-from archive.highlight import mark, snippets
+from archive.engine.spans import make_hit
 
 CHECK_EVERY = 256  # matches between two looks at the clock
 
@@ -163,17 +162,3 @@ def make_hits(s: Searcher, comp: Compiled, ranked_docs: Iterable[tuple[int, floa
         if t.copies[t.hash[docnum]] > 1:  # only texts with copies need a lookup of their paths
             paths = sorted(c["path"] for c in s.documents(content_hash=f["content_hash"])) or paths
         yield make_hit(f, score, paths, comp, count)
-
-
-def make_hit(f: dict, score: float, paths: list[str], comp: Compiled, count: int) -> Hit:
-    """Return the Hit of one stored document."""
-    text, title = f.get("text", ""), f.get("title", "")
-    body = find_matches(text, comp.body_plan)
-    head = find_matches(title, comp.title_plan)
-    matched = sorted({label for label, _, _ in body + head}, key=str.casefold)
-    return Hit(
-        id=f["id"], title=title, source=f.get("source_name", ""), collection=f.get("collection", ""),
-        date=f.get("date", ""), url=f.get("url", ""), path=f["path"], paths=paths,
-        score=round(float(score), 4), snippets=snippets(text, [(a, b) for _, a, b in body], count),
-        matched=matched, title_html=mark(title, [(a, b) for _, a, b in head]), language=f.get("lang", ""),
-    )

@@ -12,43 +12,22 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import query as wq
-from whoosh.analysis import STOP_WORDS
 from whoosh.classify import Bo1Model, Expander
 from whoosh.fields import ID
 from whoosh.searching import Searcher
 
-from archive.engine.analysis import token_spans
+from archive.engine.analysis import STOP_WORDS, readable
 from archive.engine.columns import column
+from archive.engine.common import NUMTERMS, Related  # noqa: F401 - Related is imported from here too
 from archive.engine.compile import Compiler
 from archive.engine.results import CHECK_EVERY
 from archive.engine.searchers import open_index
 from archive.query.tree import Node
 
 logger = logging.getLogger(__name__)
-NUMTERMS = 12  # key terms searched for "more like this"; more terms rank better but cost more
-
-
-@dataclass
-class Related:
-    """A document related to another one (or a version of a story), with its story's size."""
-
-    id: str
-    title: str
-    source: str
-    date: str
-    path: str
-    score: float
-    story: str
-    versions: int  # distinct texts in its story
-    copies: int = 1  # files with exactly this text
-
-    def to_dict(self) -> dict:
-        """Return the plain data, for JSON."""
-        return dict(self.__dict__)
 
 
 def ensure_story_field(path: Path) -> bool:
@@ -74,16 +53,6 @@ def key_terms(s: Searcher, text: str, numterms: int = NUMTERMS) -> list[tuple[st
     # The body keeps stop words (DESIGN.md §3); in a small index Bo1 can rank "the" as a key term.
     terms = [(t, float(w)) for t, w in expander.expanded_terms(numterms * 2, normalize=True) if t not in STOP_WORDS]
     return terms[:numterms]
-
-
-def readable(text: str, stems: list[str]) -> list[str]:
-    """Return each stem as the word the text uses most often for it ("delai" -> "delays")."""
-    forms: dict[str, dict[str, int]] = {stem: {} for stem in stems}
-    for stem, start, end in token_spans(text, stemmed=True):
-        if stem in forms:
-            word = text[start:end].lower()
-            forms[stem][word] = forms[stem].get(word, 0) + 1
-    return [max(forms[st].items(), key=lambda kv: (kv[1], -len(kv[0])))[0] if forms[st] else st for st in stems]
 
 
 def story_keys(s: Searcher) -> list:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Protocol
 
+from archive.documents import Hit
 from archive.engine.analysis import fold, porter_stem
-from archive.engine.compile import Pattern, Plan
+from archive.engine.plan import Pattern, Plan
+from archive.highlight import mark, snippets
 from archive.query.words import _CJK, TOKEN
 
 # The token pattern of `archive.query.words`, with its letter written as one character class
@@ -25,6 +28,13 @@ _HAS_CJK = re.compile(f"[{_CJK}]")
 Span = tuple[int, int]
 Match = tuple[str, int, int]  # (label, start, end)
 Token = tuple[str, int, int]
+
+
+class Planned(Protocol):
+    """A compiled query of either engine: what to mark in titles and texts."""
+
+    body_plan: Plan
+    title_plan: Plan
 
 
 def find_matches(text: str, plan: Plan) -> list[Match]:
@@ -119,3 +129,17 @@ def phrase_spans(tokens: list[Token], words: tuple[str, ...], slop: int) -> list
         if reach:
             out.append((tokens[start][1], tokens[min(reach)][2]))
     return out
+
+
+def make_hit(f: dict, score: float, paths: list[str], comp: Planned, count: int) -> Hit:
+    """Return the Hit of one stored document (its fields as the Whoosh index stores them), marked by the plans."""
+    text, title = f.get("text", ""), f.get("title", "")
+    body = find_matches(text, comp.body_plan)
+    head = find_matches(title, comp.title_plan)
+    matched = sorted({label for label, _, _ in body + head}, key=str.casefold)
+    return Hit(
+        id=f["id"], title=title, source=f.get("source_name", ""), collection=f.get("collection", ""),
+        date=f.get("date", ""), url=f.get("url", ""), path=f["path"], paths=paths,
+        score=round(float(score), 4), snippets=snippets(text, [(a, b) for _, a, b in body], count),
+        matched=matched, title_html=mark(title, [(a, b) for _, a, b in head]), language=f.get("lang", ""),
+    )

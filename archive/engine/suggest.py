@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from whoosh.reading import IndexReader
+from typing import TYPE_CHECKING
 
 from archive.engine.analysis import exact_words, stemmed_words
 from archive.query.tree import Node, Term, positive_leaves
 from archive.query.words import fold, pieces
+
+if TYPE_CHECKING:  # Whoosh's reader is only named here; the Sphinx engine uses `suggest_with`
+    from whoosh.reading import IndexReader
 
 FIELDS = ("body_exact", "title_exact")
 RARE = 2  # a word in at most this many documents may be a typo

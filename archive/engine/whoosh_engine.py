@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ctypes
 import json
-import re
 import logging
 import os
 import shutil
@@ -16,7 +15,6 @@ import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index
@@ -24,6 +22,9 @@ from whoosh.index import LockError
 from whoosh.searching import Searcher
 
 from archive.documents import Document, Hit, Removed, SearchResult
+# FACET_FIELDS, SORTS and FileState are imported from here too (archive.engine re-exports them).
+from archive.engine.common import (FACET_FIELDS, SORTS, SUGGEST_BELOW, TIME_BUDGET,  # noqa: F401
+                                   FileState, people, source_key)
 from archive.engine import arrays
 from archive.engine.compile import Compiler
 from archive.engine.results import best, count, facet_counts, make_hits
@@ -37,25 +38,6 @@ from archive.highlight import mark
 from archive.query.tree import Node
 
 logger = logging.getLogger(__name__)
-
-FACET_FIELDS = ("source", "year", "lang", "month")
-SORTS = ("relevance", "newest", "oldest")
-TIME_BUDGET = 10.0  # seconds a search may walk its matches before it stops and says so
-SUGGEST_BELOW = 3  # look for typos when fewer documents than this match
-
-
-@dataclass
-class FileState:
-    """What the index holds about one source file: enough to tell whether it changed."""
-
-    id: str
-    collection: str
-    relpath: str
-    size: int
-    mtime_ns: int
-    content_hash: str
-    pipeline: str
-
 
 class WhooshEngine:
     """Search and write one Whoosh index folder."""
@@ -359,25 +341,10 @@ def _fields(doc: Document) -> dict:
         "ingested_at": doc.ingested_at, "pipeline": doc.pipeline, "encoding": doc.encoding,
         "file_id": doc.file_id or doc.id, "source_relpath": doc.meta.get("source_relpath", doc.relpath),
         "format": doc.format, "meta": json.dumps(doc.meta, ensure_ascii=False, default=str),
-        "sender": _people(doc.meta.get("from")), "recipients": _people(doc.meta.get("to"), doc.meta.get("cc")),
+        "sender": people(doc.meta.get("from")), "recipients": people(doc.meta.get("to"), doc.meta.get("cc")),
         "topics": ",".join(doc.meta.get("topics") or []), "places": ",".join(doc.meta.get("places") or []),
         "run_id": doc.run_id,
     }
-
-
-def _people(*values: object) -> str:
-    """Return the comma-separated keys `from:`/`to:` match: each address, its user part, its name."""
-    keys: list[str] = []
-    for value in values:
-        items = value if isinstance(value, list) else [value] if value else []
-        for item in items:
-            text = str(item)
-            for m in re.finditer(r"[\w.+-]+@[\w.-]+", text):
-                keys += [m.group(0), m.group(0).split("@")[0]]
-            name = re.sub(r"<[^>]*>|[\w.+-]+@[\w.-]+|[\"',]", " ", text).strip()
-            if name:
-                keys.append(" ".join(name.split()))
-    return ",".join(dict.fromkeys(k.lower() for k in keys if k))
 
 
 def _document(f: dict) -> Document:
@@ -392,8 +359,3 @@ def _document(f: dict) -> Document:
         format=f.get("format", ""), file_id=f.get("file_id", f["id"]), meta=json.loads(f.get("meta") or "{}"),
         story=f.get("story", ""),
     )
-
-
-def source_key(name: str) -> str:
-    """Return the indexed form of a source name: lower case, single spaces."""
-    return " ".join(name.split()).lower()

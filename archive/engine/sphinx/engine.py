@@ -21,8 +21,7 @@ from pathlib import Path
 from archive.documents import Document, Hit, SearchResult
 from archive.engine.analysis import stemmed_words
 from archive.engine.research import matching
-from archive.engine.results import make_hit
-from archive.engine.spans import find_spans
+from archive.engine.spans import find_spans, make_hit
 from archive.engine.sphinx import proximity, writes
 from archive.engine.sphinx.writes import _chunks
 from archive.engine.sphinx.client import Client, NodeDown
@@ -31,7 +30,7 @@ from archive.engine.sphinx.spec import ClusterSpec, Node
 from archive.engine.sphinx.tokens import encode, hash_token, sphinx_id, stem_word, unpack
 from archive.engine.sphinx.vocabulary import Vocabulary
 from archive.engine.suggest import Lookup, suggest_with
-from archive.engine.whoosh_engine import FACET_FIELDS, SUGGEST_BELOW, FileState
+from archive.engine.common import FACET_FIELDS, SUGGEST_BELOW, TIME_BUDGET, FileState
 from archive.errors import ArchiveError
 from archive.highlight import mark
 from archive.query.tree import Everything
@@ -172,7 +171,7 @@ class SphinxEngine:
 
     def search(self, tree: Tree, *, query: str = "", interpreted: str = "", limit: int = 10,
                offset: int = 0, sort: str = "relevance", facets: bool = True,
-               snippet_count: int = 3, time_budget: float = 10.0,
+               snippet_count: int = 3, time_budget: float = TIME_BUDGET,
                suggest_from: Tree | None = None) -> SearchResult:
         """Run a query tree: exact total of distinct texts, facets, one page of hits (see WhooshEngine.search)."""
         comp = self.compile(tree)
@@ -284,7 +283,7 @@ class SphinxEngine:
         paths = self.copies(doc.content_hash) if doc.meta.pop("_copies", 1) and doc.content_hash else [doc.path]
         f = {"id": doc.id, "title": doc.title, "text": doc.text, "source_name": doc.source or doc.collection,
              "collection": doc.collection, "date": doc.date, "url": doc.url, "path": doc.path, "lang": doc.language}
-        return make_hit(f, score, paths or [doc.path], comp, count)  # type: ignore[arg-type]
+        return make_hit(f, score, paths or [doc.path], comp, count)
 
     def export(self, tree: Tree, *, sort: str = "relevance") -> Iterator[Hit]:
         """Yield every distinct hit, best first (or by date), with one snippet."""

@@ -15,7 +15,7 @@ from archive.documents import Document
 from archive.engine.analysis import exact_words
 from archive.engine.research import matching
 from archive.engine.sphinx.compile import Compiled
-from archive.engine.whoosh_engine import FACET_FIELDS
+from archive.engine.common import FACET_FIELDS
 from archive.query.tree import Node as Tree
 from archive.query.tree import Phrase, positive_leaves
 

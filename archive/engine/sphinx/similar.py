@@ -11,10 +11,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from whoosh.analysis import STOP_WORDS
-
-from archive.engine.analysis import token_spans
-from archive.engine.similar import NUMTERMS, Related, readable
+from archive.engine.analysis import STOP_WORDS, readable, token_spans
+from archive.engine.common import NUMTERMS, Related
 from archive.engine.sphinx.engine import OPTIONS, SphinxEngine
 from archive.engine.sphinx.tokens import hash_token, sphinx_id, stem_word, unpack
 

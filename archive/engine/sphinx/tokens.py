@@ -24,7 +24,7 @@ from base64 import b64decode, b64encode
 
 from archive.documents import Document
 from archive.engine.analysis import token_spans
-from archive.engine.whoosh_engine import _people, source_key
+from archive.engine.common import people, source_key
 
 _PLAIN = re.compile(r"[a-z0-9]+")
 _NIBBLE = "ABCDEFGHIJKLMNOP"
@@ -115,8 +115,8 @@ def values(doc: Document) -> dict[str, list[str]]:
         "collection": [doc.collection],
         "year": [doc.date[:4]] if doc.date else [],
         "format": [doc.format],
-        "from": split(_people(meta.get("from"))),
-        "to": split(_people(meta.get("to"), meta.get("cc"))),
+        "from": split(people(meta.get("from"))),
+        "to": split(people(meta.get("to"), meta.get("cc"))),
         "topic": [t.lower() for t in meta.get("topics") or []],
         "place": [p.lower() for p in meta.get("places") or []],
     }
