@@ -50,20 +50,19 @@ class Client:
         return conn
 
     def execute(self, node: Node, sql: str, args: Sequence | None = None, *,
-                warnings: bool = False) -> tuple[list[tuple], dict[str, str], list[str]]:
-        """Run one statement; return (rows, {}, warnings: a coordinator's notes when asked). Reconnects once after a lost link."""
+                warnings: bool = False) -> tuple[list[tuple], list[str]]:
+        """Run one statement; return (rows, the coordinator's warnings when asked). Reconnects once after a lost link."""
         for attempt in (1, 2):
             conn = self._conn(node)
             try:
                 with conn.cursor() as cur:
                     cur.execute(sql, args)
                     rows = list(cur.fetchall() or ())
-                    meta: dict[str, str] = {}
                     notes: list[str] = []
                     if warnings:
                         cur.execute("SHOW WARNINGS")
                         notes = [str(r[-1]) for r in cur.fetchall()]
-                    return rows, meta, notes
+                    return rows, notes
             except (pymysql.err.OperationalError, pymysql.err.InterfaceError) as exc:
                 self._drop(node)
                 if attempt == 2 or not _lost(exc):

@@ -323,7 +323,7 @@ class SphinxEngine:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def read(self, sql: str, args: list | None = None, warnings: list[str] | None = None) -> tuple[list, dict, list]:
+    def read(self, sql: str, args: list | None = None, warnings: list[str] | None = None) -> tuple[list, list[str]]:
         """Run a read on the coordinator; a dead coordinator is fatal.
 
         When an agent fails, Sphinx 2.2 answers without that shard and does not try its mirror
@@ -333,10 +333,10 @@ class SphinxEngine:
         attempts = 1 + 2 * max(len(m) for m in self.spec.shards)
         for _ in range(attempts):
             try:
-                rows, meta, notes = self.client.execute(self.spec.coordinator, sql, args, warnings=True)
+                rows, notes = self.client.execute(self.spec.coordinator, sql, args, warnings=True)
             except NodeDown as exc:
                 if self.down_shards([exc.reason]):  # no agent answered: an error, not a warning
-                    rows, meta, notes = [], {}, exc.reason.splitlines()
+                    rows, notes = [], exc.reason.splitlines()
                     if len(self.down_shards(notes)) < len(self.spec.shards) or any(len(m) > 1 for m in self.spec.shards):
                         continue
                     break
@@ -349,7 +349,7 @@ class SphinxEngine:
             logger.warning("coordinator: %s", "; ".join(notes))
             if warnings is not None:
                 warnings.extend(notes)
-        return rows, meta, notes
+        return rows, notes
 
     def down_shards(self, warnings: list[str]) -> list[int]:
         """Return the shards whose agent a coordinator's warnings name (they did not answer)."""
