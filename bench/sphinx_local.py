@@ -1,7 +1,7 @@
 """A local Sphinx cluster for the benchmark: a coordinator and one searchd per shard on loopback.
 
-Configs come from `archive/engine/sphinx/conf.py`; each daemon is started with `searchd --config`
-and stopped with `searchd --config ... --stopwait` (which reads its pid file).
+The daemons are written, started and stopped by `archive/engine/sphinx/cluster.py`, as
+`archive cluster init|start|stop` does; this module only picks free ports and measures them.
 """
 
 from __future__ import annotations
@@ -10,15 +10,14 @@ import os
 import random
 import shutil
 import socket
-import subprocess
 import time
 from pathlib import Path
 
 from measure import rss_mb
 
 from archive.config import Settings
-from archive.engine.sphinx import conf
-from archive.engine.sphinx.client import Client
+from archive.engine.sphinx import cluster
+from archive.engine.sphinx.engine import SphinxEngine
 from archive.engine.sphinx.spec import ClusterSpec
 
 
@@ -49,7 +48,6 @@ class LocalCluster:
         self.table = {"coordinator": f"127.0.0.1:{ports[0]}", "shards": [[f"127.0.0.1:{p}"] for p in ports[1:]],
                       "data": str(self.data)}
         self.spec = ClusterSpec.from_settings(self.table, self.data)
-        self.started: list[Path] = []
 
     def settings(self, index: Path) -> Settings:
         """Return the archive settings of an index folder whose documents live in this cluster."""
@@ -63,41 +61,15 @@ class LocalCluster:
         return path
 
     def start(self) -> None:
-        """Write each daemon's config into a fresh data folder and start it; wait until it answers."""
+        """Start the cluster in a fresh data folder (`archive cluster init` and `start`): each daemon answers after."""
         shutil.rmtree(self.data, ignore_errors=True)
-        for node in reversed(self.spec.nodes()):  # shards before the coordinator
-            folder = conf.node_folder(self.spec, node)
-            folder.mkdir(parents=True)
-            cfg = folder / "searchd.conf"
-            cfg.write_text(conf.node_config(self.spec, node))
-            run = subprocess.run(["searchd", "--config", str(cfg)], capture_output=True, text=True, timeout=60)
-            if run.returncode:
-                self.stop()
-                raise RuntimeError(f"searchd on {node.address} did not start: {run.stdout[-800:]}{run.stderr[-800:]}")
-            self.started.append(cfg)
-        client = Client()
-        try:
-            for node in self.spec.nodes():
-                deadline = time.monotonic() + 30
-                while True:
-                    try:
-                        client.execute(node, "SHOW STATUS")
-                        break
-                    except Exception:  # noqa: BLE001 - still starting
-                        if time.monotonic() > deadline:
-                            raise
-                        time.sleep(0.2)
-        finally:
-            client.close()
+        cluster.init(self.spec)
+        cluster.start(self.spec)
 
     def pids(self) -> dict[str, int]:
-        """Return each running daemon's pid (from its pid file), by node address."""
-        out = {}
-        for node in self.spec.nodes():
-            pid_file = conf.node_folder(self.spec, node) / "searchd.pid"
-            if pid_file.is_file() and pid_file.read_text().strip().isdigit():
-                out[node.address] = int(pid_file.read_text().strip())
-        return out
+        """Return each running daemon's pid, by node address."""
+        pids = {node.address: cluster.node_pid(self.spec, node) for node in self.spec.nodes()}
+        return {address: pid for address, pid in pids.items() if pid}
 
     def role(self, address: str) -> str:
         """Return "coordinator" or "shard N" for a node address."""
@@ -118,19 +90,9 @@ class LocalCluster:
         return total / os.sysconf("SC_CLK_TCK")
 
     def index_bytes(self) -> int:
-        """Return the shards' index size: disk plus RAM chunks, from SHOW INDEX STATUS."""
-        client, size = Client(), 0
-        try:
-            for i, mirrors in enumerate(self.spec.shards):
-                rows = client.execute(mirrors[0], f"SHOW INDEX {self.spec.shard_index(i)} STATUS")[0]
-                status = {str(k): str(v) for k, v in rows}
-                size += int(status.get("disk_bytes", 0)) + int(status.get("ram_bytes", 0))
-        finally:
-            client.close()
-        return size
+        """Return the shards' index size: disk plus RAM chunks (the engine's own figure)."""
+        return SphinxEngine(self.data, self.spec).data_bytes()
 
     def stop(self) -> None:
-        """Stop every daemon this object started (searchd --stopwait reads its pid file)."""
-        for cfg in self.started:
-            subprocess.run(["searchd", "--config", str(cfg), "--stopwait"], capture_output=True, timeout=60)
-        self.started = []
+        """Stop every daemon of the cluster (`archive cluster stop`)."""
+        cluster.stop(self.spec)

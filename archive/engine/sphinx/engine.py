@@ -151,17 +151,20 @@ class SphinxEngine:
     def stats(self) -> dict:
         """Return document count, documents per source, language, year and month, and the data size."""
         comp = self.compile(Everything())
-        total, facets, _ = self._count(comp.match, FACET_FIELDS, [])
+        _, facets, _ = self._count(comp.match, FACET_FIELDS, [])
+        return {"documents": self.count(), "sources": facets["source"], "languages": facets["lang"],
+                "years": facets["year"], "months": facets["month"], "index_bytes": self.data_bytes()}
+
+    def data_bytes(self) -> int:
+        """Return the size of the shards' indexes (disk and RAM chunks), from each shard's first mirror."""
         size = 0
         for i, mirrors in enumerate(self.spec.shards):
-            for node in mirrors[:1]:
-                try:
-                    status = dict(self.client.execute(node, f"SHOW INDEX {self.spec.shard_index(i)} STATUS")[0])
-                    size += int(status.get("disk_bytes", 0)) + int(status.get("ram_bytes", 0))
-                except NodeDown:
-                    pass
-        return {"documents": self.count(), "sources": facets["source"], "languages": facets["lang"],
-                "years": facets["year"], "months": facets["month"], "index_bytes": size}
+            try:
+                status = dict(self.client.execute(mirrors[0], f"SHOW INDEX {self.spec.shard_index(i)} STATUS")[0])
+            except NodeDown:
+                continue
+            size += int(status.get("disk_bytes", 0)) + int(status.get("ram_bytes", 0))
+        return size
 
     # -- searching ------------------------------------------------------------------------
 
