@@ -51,6 +51,11 @@ class Document:
         """Return the document as a plain dict (for JSON)."""
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, d: dict) -> Document:
+        """Return the document of a plain dict made by `to_dict`."""
+        return cls(**{**d, "removed": [Removed(**r) for r in d.get("removed") or []]})
+
 
 @dataclass
 class Hit:

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive.documents import Document, Removed
+from archive.documents import Document
 
 logger = logging.getLogger(__name__)
 FILENAME = "runs.sqlite"
@@ -110,7 +110,7 @@ class RunLog:
         """Return the tombstones of documents deleted by runs after `after` (all when empty)."""
         rows = self._db.execute("SELECT doc, run_id, deleted_run, deleted_at FROM tombstones WHERE deleted_run > ? "
                                 "ORDER BY deleted_run, id", (after,))
-        return [Tombstone(_doc(json.loads(r[0])), r[1], r[2], r[3]) for r in rows]
+        return [Tombstone(Document.from_dict(json.loads(r[0])), r[1], r[2], r[3]) for r in rows]
 
     def close(self) -> None:
         """Close the database."""
@@ -122,7 +122,3 @@ class RunLog:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-
-def _doc(d: dict) -> Document:
-    d["removed"] = [Removed(**r) for r in d.get("removed", [])]
-    return Document(**d)

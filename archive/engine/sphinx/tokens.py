@@ -141,11 +141,7 @@ def pack(doc: Document) -> str:
 
 def unpack(data: str) -> Document:
     """Return the document of a stored form."""
-    from archive.documents import Removed
-
-    d = json.loads(zlib.decompress(b64decode(data)))
-    d["removed"] = [Removed(**r) for r in d.get("removed") or []]
-    return Document(**d)
+    return Document.from_dict(json.loads(zlib.decompress(b64decode(data))))
 
 
 def sphinx_id(doc_id: str) -> int:
