@@ -137,7 +137,7 @@ def _incremental(collections: list[Collection], settings: Settings, report: Inge
             known = _load_known(engine, manifest, report.dry_run)
             sink = DrySink(report) if report.dry_run else CommitSink(
                 engine, manifest, settings.batch_size, lambda ids: _bury(target, engine, ids, report.run_id), stories,
-                on_fail=lambda entry, reason: _write_failed(report, entry, reason, entry.id in known))
+                on_fail=lambda doc_id, entry, reason: _write_failed(report, doc_id, entry, reason, doc_id in known))
             run = _Pass(settings, report, {} if reread else known, known, sink, strict, old=engine)
             run.run(collections, progress)
             if not report.dry_run:
@@ -187,11 +187,14 @@ def _full_in_place(collections: list[Collection], settings: Settings, report: In
     _incremental(collections, settings, report, strict, progress, reread=True)
 
 
-def _write_failed(report: IngestReport, entry: Entry, reason: str, was_indexed: bool) -> None:
-    """Report a document the engine could not write or delete (the next run retries); it was counted as done."""
-    if not entry.relpath:  # a deletion
+def _write_failed(report: IngestReport, doc_id: str, entry: Entry | None, reason: str, was_indexed: bool) -> None:
+    """Report a document the engine could not write, or delete when `entry` is None (the next run retries).
+
+    The pass counted it as done: the count is taken back.
+    """
+    if entry is None:
         report.deleted -= 1
-        report.failed.append(Problem(f"deleted document {entry.id}", f"{reason}; the next run deletes it again"))
+        report.failed.append(Problem(f"deleted document {doc_id}", f"{reason}; the next run deletes it again"))
         return
     if was_indexed:
         report.updated -= 1

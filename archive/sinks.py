@@ -56,7 +56,7 @@ class CommitSink(Sink):
 
     def __init__(self, engine: WhooshEngine, manifest: Manifest, batch_size: int,
                  on_delete: Callable[[list[str]], None] | None = None, stories: StoryIndex | None = None,
-                 on_fail: Callable[[Entry, str], None] | None = None):
+                 on_fail: Callable[[str, Entry | None, str], None] | None = None):
         self.engine, self.manifest, self.batch_size = engine, manifest, max(1, batch_size)
         self.on_delete, self.stories, self.on_fail = on_delete, stories, on_fail
         self.docs: list[Document] = []
@@ -91,12 +91,10 @@ class CommitSink(Sink):
             except WriteFailed as exc:  # a cluster shard down: its documents are left for the next run
                 entries = [e for e in entries if e.id not in exc.failed]
                 delete = [i for i in delete if i not in exc.failed]
-                for e in self.entries:
-                    if e.id in exc.failed and self.on_fail is not None:
-                        self.on_fail(e, exc.failed[e.id])
-                for doc_id in sorted(set(exc.failed) - {e.id for e in self.entries}):
-                    if self.on_fail is not None:  # a deletion: the file is gone, its document stays for now
-                        self.on_fail(Entry(doc_id, "", "", 0, 0, "", "", ""), exc.failed[doc_id])
+                if self.on_fail is not None:
+                    written = {e.id: e for e in self.entries}
+                    for doc_id, reason in sorted(exc.failed.items()):
+                        self.on_fail(doc_id, written.get(doc_id), reason)  # no entry: a deletion
             # Only after the commit: a kill in between leaves a stale stamp, so the next run rebuilds.
             stamp = self.engine.stamp()
             self.manifest.apply(entries + self.touched, delete, stamp)
