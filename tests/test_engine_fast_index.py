@@ -93,7 +93,7 @@ def test_posting_arrays_hold_the_same_postings(tmp_path: Path) -> None:
             ix.close()
         with eng.searcher() as s:
             folder = arrays.folder_of(s)
-            kept = 0
+            kept = positioned = 0
             for sub, _ in s.leaf_searchers():
                 segment = arrays.for_segment(folder, sub.reader().segment().segment_id())
                 assert segment is not None
@@ -106,9 +106,22 @@ def test_posting_arrays_hold_the_same_postings(tmp_path: Path) -> None:
                         kept += 1
                         want = arrays.read_postings(sub.reader().postings(f, text))
                         assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
-            assert kept > 50
+                        if f in arrays.POSITION_FIELDS:
+                            positioned += 1
+                            docs, starts, flat = segment.positional(f, text)
+                            fmt = s.schema[f].format
+                            m = sub.reader().postings(f, text)
+                            m = getattr(m, "child", m)  # deleted documents stay in the arrays
+                            want_positions = []
+                            while m.is_active():
+                                want_positions.append(fmt.decode_positions(m.value()))
+                                m.next()
+                            assert docs.tolist() == want[0].tolist()
+                            assert [flat[a:b].tolist() for a, b in zip(starts[:-1], starts[1:])] == want_positions
+            assert kept > 50 and positioned > 20
             t = accel.table(s)
-            for q in ("said", "the", '"the company"', '"said the company"', "oil -bank"):
+            for q in ("said", "the", '"the company"', '"said the company"', "oil -bank", '"oil prices"',
+                      '"the oil"~3', '"market bank rates"~4', '"said said"', '"company the"~2', '"to the of"~6'):
                 from archive.engine.compile import Compiler
                 from archive.query import parse
 
@@ -122,6 +135,7 @@ def test_posting_arrays_hold_the_same_postings(tmp_path: Path) -> None:
                     f.rename(f.with_suffix(".arrkeys"))
                 arrays._cache.clear()
                 assert with_arrays.tolist() == without.tolist(), q
+                assert with_arrays.tolist() == sorted(s.docs_for_query(comp.query)), q  # Whoosh's own walk
                 assert accel.distinct(t, with_arrays) > 0 or q == "oil -bank"
     finally:
         eng.close()

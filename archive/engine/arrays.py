@@ -9,6 +9,10 @@ two `.npy` files read with `mmap` and a key file saying where each term's slice 
 read a slice; rarer terms, and segments without the files (older indexes, a commit whose files
 are still being written), are read through Whoosh as before: the arrays hold the same numbers.
 The files are named after their segment (`MAIN_<id>.arr*`), so Whoosh deletes them with it.
+
+Terms of the fields phrases read (`*_exact`, `*_pairs`) also keep their positions: for each
+posting, where its positions start in a flat int32 array. A phrase check is then a join of
+(document, position) keys in numpy instead of a pickle decoded per posting (phrases.py).
 """
 
 from __future__ import annotations
@@ -23,18 +27,25 @@ from pathlib import Path
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.compat import loads
+from whoosh.formats import Positions
 from whoosh.index import Index
 from whoosh.matching.wrappers import FilterMatcher
 
 logger = logging.getLogger(__name__)
 
 FIELDS = ("title", "body", "title_exact", "body_exact", "title_pairs", "body_pairs")
+POSITION_FIELDS = frozenset(("title_exact", "body_exact", "title_pairs", "body_pairs"))
+_COUNT = 4  # Whoosh's Positions values start with the count, an unsigned int
 MIN_DF = 128  # one Whoosh block: rarer terms cost one block read either way
 VERSION = 1
 RECHECK = 2.0  # seconds before looking again for the files of a segment that had none
 MAX_SEGMENTS = 64
 
 Slice = tuple[np.ndarray, np.ndarray]
+# A term's documents, where each one's positions start in `positions` (one more entry than
+# documents: the last is the end), and the positions themselves.
+Positional = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 class SegmentArrays:
@@ -48,6 +59,11 @@ class SegmentArrays:
         self.keys: dict[tuple[str, str], tuple[int, int]] = meta["keys"]
         self.ids = np.load(base + ".arrids.npy", mmap_mode="r")
         self.weights = np.load(base + ".arrw.npy", mmap_mode="r")
+        # Older arrays have no positions: phrases decode theirs through Whoosh.
+        self.pkeys: dict[tuple[str, str], tuple[int, int]] = meta.get("pkeys", {})
+        if self.pkeys:
+            self.starts = np.load(base + ".arrpst.npy", mmap_mode="r")
+            self.positions = np.load(base + ".arrpos.npy", mmap_mode="r")
 
     def get(self, fieldname: str, text: str) -> Slice | None:
         """Return a term's document numbers (segment-local) and weights, or None if not kept."""
@@ -56,6 +72,15 @@ class SegmentArrays:
             return None
         a, b = where
         return np.asarray(self.ids[a:b], dtype=np.int64), np.asarray(self.weights[a:b], dtype=np.float64)
+
+    def positional(self, fieldname: str, text: str) -> Positional | None:
+        """Return a term's documents, their position starts and the positions, or None if not kept."""
+        where = self.pkeys.get((fieldname, text))
+        if where is None:
+            return None
+        a, b = self.keys[(fieldname, text)]
+        c, first = where
+        return self.ids[a:b], self.starts[c : c + b - a + 1], self.positions[first:]
 
     def has(self, fieldname: str, text: str) -> bool:
         """Return True when the term's postings are kept here."""
@@ -110,41 +135,55 @@ def write_all(ix: Index, min_df: int = MIN_DF) -> int:
 
 def _write_segment(reader, base: str, min_df: int) -> None:  # type: ignore[no-untyped-def]
     keys: dict[tuple[str, str], tuple[int, int]] = {}
-    ids: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
-    at = 0
+    pkeys: dict[tuple[str, str], tuple[int, int]] = {}
+    parts: dict[str, list[np.ndarray]] = {"ids": [], "weights": [], "starts": [], "positions": []}
+    at = pat = sat = 0
     for fieldname in FIELDS:
         if fieldname not in reader.schema:
             continue
+        with_positions = fieldname in POSITION_FIELDS and type(reader.schema[fieldname].format) is Positions
         for btext, info in reader.iter_field(fieldname):
             if info.doc_frequency() < min_df:
                 continue
             text = btext.decode("utf-8") if isinstance(btext, bytes) else btext
-            got = read_postings(reader.postings(fieldname, text))
+            got = read_postings(reader.postings(fieldname, text), with_positions)
             if got is None:
                 continue
-            keys[(fieldname, text)] = (at, at + len(got[0]))
-            at += len(got[0])
-            ids.append(got[0].astype(np.int32))
-            weights.append(got[1].astype(np.float32))
+            n = len(got[0])
+            keys[(fieldname, text)] = (at, at + n)
+            at += n
+            parts["ids"].append(got[0].astype(np.int32))
+            parts["weights"].append(got[1].astype(np.float32))
+            if with_positions:
+                starts, positions = got[2], got[3]
+                pkeys[(fieldname, text)] = (sat, pat)
+                sat += n + 1
+                pat += len(positions)
+                parts["starts"].append(starts.astype(np.int32))
+                parts["positions"].append(positions.astype(np.int32))
     tmp = f"{base}.{os.getpid()}.{threading.get_ident()}.tmp"
     # The key file goes last: a reader that finds it finds the arrays complete.
-    for suffix, parts, dtype in ((".arrids.npy", ids, np.int32), (".arrw.npy", weights, np.float32)):
+    for suffix, name, dtype in ((".arrids.npy", "ids", np.int32), (".arrw.npy", "weights", np.float32),
+                                (".arrpst.npy", "starts", np.int32), (".arrpos.npy", "positions", np.int32)):
         with open(tmp, "wb") as f:
-            np.save(f, np.concatenate(parts) if parts else np.zeros(0, dtype=dtype))
+            np.save(f, np.concatenate(parts[name]) if parts[name] else np.zeros(0, dtype=dtype))
         os.replace(tmp, base + suffix)
     with open(tmp, "wb") as f:
-        pickle.dump({"version": VERSION, "keys": keys}, f, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump({"version": VERSION, "keys": keys, "pkeys": pkeys}, f, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, base + ".arrkeys")
 
 
-def read_postings(m: object) -> Slice | None:
-    """Return all (docnums, weights) of a leaf matcher, a block at a time; None if not a Whoosh 3 matcher."""
+def read_postings(m: object, with_positions: bool = False) -> tuple[np.ndarray, ...] | None:
+    """Return all (docnums, weights) of a leaf matcher, a block at a time; None if not a Whoosh 3 matcher.
+
+    With `with_positions` (a `Positions` field), also each document's start in the positions
+    (one more than the documents) and the positions.
+    """
     while isinstance(m, FilterMatcher):  # deletions: the live mask removes them afterwards
         m = m.child
     if not isinstance(m, W3LeafMatcher):
         return None
-    ids, weights = [], []
+    ids, weights, values = [], [], []
     # Whoosh decodes a block's ids and weights as one tuple each; reading them a block at a time
     # skips the per-posting method calls of `all_ids()` and `score()`.
     while m.is_active():
@@ -154,10 +193,33 @@ def read_postings(m: object) -> Slice | None:
             m._read_weights()
         ids.append(np.asarray(m._ids, dtype=np.int64))
         weights.append(np.asarray(m._weights, dtype=np.float32).astype(np.float64))
+        if with_positions:
+            if m._values is None:
+                m._read_values()
+            values += m._values
         m._next_block()
-    if not ids:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
-    return np.concatenate(ids), np.concatenate(weights)
+    got = (np.concatenate(ids), np.concatenate(weights)) if ids else (np.zeros(0, dtype=np.int64), np.zeros(0))
+    return got + positions_of(values) if with_positions else got
+
+
+def positions_of(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """Return (starts, positions) of Whoosh `Positions` values: what `decode_positions` gives, flat."""
+    deltas: list[int] = []
+    counts = np.zeros(len(values), dtype=np.int64)
+    for i, v in enumerate(values):
+        # As Positions.decode_positions: a pickled list of gaps after the count, its stop byte optional.
+        got = loads(v[_COUNT:] if v.endswith(b".") else v[_COUNT:] + b".")
+        counts[i] = len(got)
+        deltas += got
+    starts = np.zeros(len(values) + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
+    gaps = np.asarray(deltas, dtype=np.int64)
+    running = np.cumsum(gaps)
+    # Each document's gaps restart from 0: subtract the running sum reached before its first gap.
+    first = starts[:-1][counts > 0]
+    before = np.zeros(len(values), dtype=np.int64)
+    before[counts > 0] = running[first] - gaps[first]
+    return starts, running - np.repeat(before, counts)
 
 
 def folder_of(searcher) -> str | None:  # type: ignore[no-untyped-def]

@@ -2,9 +2,11 @@
 
 Whoosh walks a phrase through span matchers, a Python object per posting; for a phrase of
 common words ("the company said") that took seconds. Here the words' document arrays are
-intersected first, and only the candidates' positions are decoded and checked, with the rule of
-Whoosh's ordered `SpanNear2` (each word 1..slop positions after the end of the match so far,
-every choice of positions considered), so the documents are the same (a test compares them).
+intersected first; then each word's positions in the candidates become (document, position)
+keys, from the segment's position arrays (arrays.py) or decoded for the candidates only, and
+the keys are joined in numpy with the rule of Whoosh's ordered `SpanNear2` (each word 1..slop
+positions after the end of the match so far, every choice of positions considered), so the
+documents are the same (tests compare them).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from whoosh.searching import Searcher
 from archive.engine import arrays
 from archive.engine.fields import pairs
 
-CHECK_EVERY = 256  # candidates between two looks at the clock
+_SHIFT = 32  # a key is document << 32 | position
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
@@ -95,26 +97,49 @@ def _segment_items(s: Searcher, reader, terms: list[Item], deadline: float) -> n
         candidates = np.intersect1d(candidates, ids[k], assume_unique=True)
     if len(terms) == 1 or not len(candidates):
         return candidates  # one pair: its postings are the answer
-    values = {k: _values_for(reader.postings(*k), candidates) for k in keys}
-    formats = {k: s.schema[k[0]].format for k in keys}
-    order = sorted(terms, key=lambda item: len(ids[item[:2]]))  # rarest first: most candidates fail early
-    hits = []
-    for n, docnum in enumerate(candidates.tolist()):
-        if n % CHECK_EVERY == CHECK_EVERY - 1 and time.monotonic() > deadline:
+    kept = _kept(s, reader)
+    starts: np.ndarray | None = None
+    # Rarest first: most candidates fail before a common word's positions are gathered.
+    for f, t, off in sorted(terms, key=lambda item: len(ids[item[:2]])):
+        if time.monotonic() > deadline:
             raise OutOfTime
-        starts: set[int] | None = None
-        decoded: dict[tuple[str, str], list[int]] = {}
-        for f, t, off in order:
-            k = (f, t)
-            if k not in decoded:
-                decoded[k] = formats[k].decode_positions(values[k][n])
-            here = {p - off for p in decoded[k]}
-            starts = here if starts is None else starts & here
-            if not starts:
-                break
-        if starts:
-            hits.append(docnum)
-    return np.asarray(hits, dtype=np.int64)
+        here = _keys(s, reader, kept, f, t, candidates, off)
+        starts = here if starts is None else np.intersect1d(starts, here, assume_unique=True)
+        if not len(starts):
+            return _EMPTY
+        candidates = np.unique(starts >> _SHIFT)
+    return candidates
+
+
+def _keys(s: Searcher, reader, kept, fieldname: str, text: str, candidates: np.ndarray,  # type: ignore[no-untyped-def]
+          shift: int = 0) -> np.ndarray:
+    """Return the sorted keys `document << 32 | position - shift` of a term in the candidates.
+
+    Each candidate must hold the term. Positions come from the segment's arrays when it keeps
+    them, else from Whoosh's postings, decoded for the candidates only. A position before
+    `shift` cannot end a match that starts in the text, so it is left out.
+    """
+    got = kept.positional(fieldname, text) if kept is not None else None
+    if got is not None:
+        docs, starts, positions = got
+        at = np.searchsorted(docs, candidates)
+        lo, hi = np.asarray(starts[at], dtype=np.int64), np.asarray(starts[at + 1], dtype=np.int64)
+    else:
+        starts, positions = arrays.positions_of(_values_for(reader.postings(fieldname, text), candidates))
+        lo, hi = starts[:-1], starts[1:]
+    counts = hi - lo
+    # Every candidate's run of positions, gathered in one fancy index.
+    into = np.repeat(lo - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
+    where = np.asarray(positions[into], dtype=np.int64) - shift
+    docs = np.repeat(candidates, counts)
+    ok = where >= 0
+    return (docs[ok] << _SHIFT) | where[ok]
+
+
+def _kept(s: Searcher, reader):  # type: ignore[no-untyped-def]
+    """Return the arrays of a searcher's segment, or None."""
+    folder, segment = arrays.folder_of(s), reader.segment()
+    return arrays.for_segment(folder, segment.segment_id()) if folder and segment is not None else None
 
 
 def _values_for(m: object, candidates: np.ndarray) -> list[bytes]:
@@ -158,35 +183,40 @@ def _has_terms(reader, fieldname: str) -> bool:  # type: ignore[no-untyped-def]
 
 
 def _segment(s: Searcher, reader, fieldname: str, words: list[str], slop: int, deadline: float) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Return the segment-local documents where the words occur in order within `slop`."""
+    """Return the segment-local documents where the words occur in order, each 1..slop after the last."""
     if any((fieldname, w) not in reader for w in set(words)):
         return _EMPTY
-    if len(words) == 1:
-        got = _ids(s, reader, fieldname, words[0])
-        return got
-    fmt = s.schema[fieldname].format
-    postings = {w: _ids_values(reader.postings(fieldname, w)) for w in set(words)}
-    candidates = postings[words[0]][0]
+    ids = {w: _ids(s, reader, fieldname, w) for w in set(words)}
+    candidates = ids[words[0]]
     for w in set(words[1:]):
-        candidates = np.intersect1d(candidates, postings[w][0], assume_unique=True)
-    if not len(candidates):
-        return _EMPTY
-    where = {w: np.searchsorted(ids, candidates).tolist() for w, (ids, _) in postings.items()}
-    # Adjacent words: check the rarest word first, so most candidates fail before the
-    # positions of a common word ("the") are decoded.
-    order = sorted(range(len(words)), key=lambda i: len(postings[words[i]][0]))
-    hits = []
-    for n, docnum in enumerate(candidates.tolist()):
-        if n % CHECK_EVERY == CHECK_EVERY - 1 and time.monotonic() > deadline:
+        candidates = np.intersect1d(candidates, ids[w], assume_unique=True)
+    if len(words) == 1 or not len(candidates):
+        return candidates
+    kept = _kept(s, reader)
+    keys: dict[str, np.ndarray] = {}
+    ends: np.ndarray | None = None
+    for w in words:
+        if time.monotonic() > deadline:
             raise OutOfTime
-        values = {w: postings[w][1][where[w][n]] for w in postings}  # still encoded
-        if slop == 1:
-            ok = _adjacent(words, order, values, fmt)
-        else:
-            ok = _holds([fmt.decode_positions(values[w]) for w in words], slop)
-        if ok:
-            hits.append(docnum)
-    return np.asarray(hits, dtype=np.int64)
+        if w not in keys:
+            keys[w] = _keys(s, reader, kept, fieldname, w, candidates)
+        ends = keys[w] if ends is None else _following(ends, keys[w], slop)
+        if not len(ends):
+            return _EMPTY
+    return np.unique(ends >> _SHIFT)
+
+
+def _following(ends: np.ndarray, later: np.ndarray, slop: int) -> np.ndarray:
+    """Return the keys of `later` that stand 1..slop positions after some key of `ends`, in one document.
+
+    As Whoosh's ordered `SpanNear2`: every choice of earlier positions is considered, so a later
+    position only needs the nearest earlier one before it. Positions are far below 2**32, so a
+    difference of at most `slop` means the same document.
+    """
+    nearest = np.searchsorted(ends, later - 1, side="right") - 1
+    found = nearest >= 0
+    gap = later - ends[np.maximum(nearest, 0)]
+    return later[found & (gap <= slop)]
 
 
 def _ids(s: Searcher, reader, fieldname: str, text: str) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -199,46 +229,3 @@ def _ids(s: Searcher, reader, fieldname: str, text: str) -> np.ndarray:  # type:
     if got is None:
         raise Unsupported
     return got[0]
-
-
-def _adjacent(words: list[str], order: list[int], values: dict[str, bytes], fmt) -> bool:  # type: ignore[no-untyped-def]
-    """Return True when the words stand next to each other in order (positions p, p+1, ...)."""
-    starts: set[int] | None = None
-    decoded: dict[str, list[int]] = {}
-    for i in order:
-        w = words[i]
-        if w not in decoded:
-            decoded[w] = fmt.decode_positions(values[w])
-        here = {p - i for p in decoded[w]}
-        starts = here if starts is None else starts & here
-        if not starts:
-            return False
-    return True
-
-
-def _holds(positions: list[list[int]], slop: int) -> bool:
-    """Return True when each word can follow the previous one's position by 1..slop."""
-    ends = positions[0]
-    for later in positions[1:]:
-        ends = [j for j in later if any(1 <= j - e <= slop for e in ends)]
-        if not ends:
-            return False
-    return True
-
-
-def _ids_values(m: object) -> tuple[np.ndarray, list[bytes]]:
-    while isinstance(m, FilterMatcher):  # deletions: the caller's live mask removes them
-        m = m.child
-    if not isinstance(m, W3LeafMatcher):
-        raise Unsupported
-    ids: list[np.ndarray] = []
-    values: list[bytes] = []
-    while m.is_active():
-        if m._ids is None:
-            m._read_ids()
-        if m._values is None:
-            m._read_values()
-        ids.append(np.asarray(m._ids, dtype=np.int64))
-        values.extend(m._values)
-        m._next_block()
-    return (np.concatenate(ids) if ids else _EMPTY), values
