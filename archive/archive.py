@@ -32,12 +32,13 @@ COUNTS = ("texts", "stories")  # what totals and facets count: distinct texts, o
 class Archive:
     """One archive: an index and the settings it was opened with. Safe to share between threads."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, warm: bool = False):
+        """Open the archive; `warm` (a long-lived server) prepares each index generation in the background."""
         self.settings = settings
         self.index = Path(settings.index)
         if not engine_exists(settings):
             raise IndexNotFound(f"No index at {self.index}. Create one with: archive ingest --index {self.index} FOLDER")
-        self.engine = open_engine(settings)
+        self.engine = open_engine(settings, warm=warm)
         # Story clusters live in Whoosh columns; on a cluster each distinct text is its own story.
         self.local = isinstance(self.engine, WhooshEngine)
 

@@ -271,16 +271,18 @@ def extract(paths: tuple[str, ...], as_json: bool, verbose: int) -> None:
 def serve(host: str, port: int, threads: int, index: str | None, config_file: str | None, verbose: int) -> None:
     """Serve the search web app with waitress (a production WSGI server; debug is always off)."""
     settings = _settings(index, config_file, verbose)
-    try:
-        Archive(settings).close()  # fail early, with exit code 3, when there is no index
-    except ArchiveError as exc:
-        _fail(exc)
-        return
     import waitress
 
     from web import create_app
+    from web.facade import get_archive
 
     app = create_app({"ARCHIVE_SETTINGS": settings})
+    try:
+        with app.app_context():
+            get_archive()  # open the index now (exit code 3 when there is none) and warm it in the background
+    except ArchiveError as exc:
+        _fail(exc)
+        return
     login = f", login required for {settings.auth_user!r}" if settings.auth_user and settings.auth_hash else ""
     click.echo(f"Serving {settings.index} on http://{host}:{port}/{login} (Ctrl-C to stop)", err=True)
     waitress.serve(app, host=host, port=port, threads=threads, ident="archive")

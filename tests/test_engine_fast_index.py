@@ -197,3 +197,43 @@ def test_vocabulary_finds_fuzzy_words_as_whoosh_does(tmp_path: Path) -> None:
                 assert vocabulary(reader, "body_exact").within(word, distance, prefix) == want, word
     finally:
         eng.close()
+
+
+def _table_key(path: Path) -> tuple:
+    """Return the key under which a generation's column table is kept (its segments and deletions)."""
+    ix = open_index(path)
+    try:
+        with ix.reader() as r:
+            return tuple((sub.segment().segment_id(), sub.segment().deleted_count()) for sub, _ in r.leaf_readers())
+    finally:
+        ix.close()
+
+
+def test_a_warmed_engine_prepares_each_new_commit_before_any_search(tmp_path: Path, monkeypatch) -> None:
+    import time
+
+    from archive.engine import searchers, vocab
+
+    monkeypatch.setattr(searchers, "WATCH_EVERY", 0.05)
+    path = tmp_path / "index"
+    eng = WhooshEngine.create(path)
+    eng.write(add=_docs(60))
+    eng.close()
+    server = WhooshEngine(path, warm=True)  # as `archive serve` opens it
+    try:
+        server.searchers.wait_warm()
+        assert _table_key(path) in accel._tables
+        writer = WhooshEngine(path)  # the nightly ingest, in another process in real life
+        writer.write(add=_docs(90)[60:], delete=["d1"])
+        writer.close()
+        key = _table_key(path)
+        deadline = time.monotonic() + 60
+        while key not in accel._tables and time.monotonic() < deadline:
+            time.sleep(0.05)
+        server.searchers.wait_warm()
+        assert key in accel._tables  # built by the watcher, not by a search
+        assert any(k[0] == "body_exact" and len(k[1]) == len(key) for k in vocab._kept)
+        with server.searcher() as s:
+            assert s.doc_count() == 89
+    finally:
+        server.close()

@@ -23,6 +23,6 @@ def get_archive() -> Archive:
         with _lock:
             archive = app.extensions.get("archive")
             if archive is None:
-                archive = Archive(app.config["ARCHIVE_SETTINGS"])
+                archive = Archive(app.config["ARCHIVE_SETTINGS"], warm=True)
                 app.extensions["archive"] = archive
     return archive

@@ -17,8 +17,11 @@ def engine_exists(settings: Settings) -> bool:
     return WhooshEngine.exists(Path(settings.index))
 
 
-def open_engine(settings: Settings, create: bool = False):  # type: ignore[no-untyped-def]
-    """Return the engine of the settings' archive (creating it when asked and missing)."""
+def open_engine(settings: Settings, create: bool = False, warm: bool = False):  # type: ignore[no-untyped-def]
+    """Return the engine of the settings' archive (creating it when asked and missing).
+
+    `warm` (for a server): a Whoosh index reads each new generation's tables in the background.
+    """
     index = Path(settings.index)
     if settings.engine == "sphinx":
         from archive.engine.sphinx.engine import SphinxEngine
@@ -30,4 +33,4 @@ def open_engine(settings: Settings, create: bool = False):  # type: ignore[no-un
         return SphinxEngine(index, spec)
     if create and not WhooshEngine.exists(index):
         return WhooshEngine.create(index)
-    return WhooshEngine(index)
+    return WhooshEngine(index, warm=warm)

@@ -6,6 +6,9 @@ back; when a commit lands, new requests get searchers of the new generation, and
 close when their last user gives them back.
 A full rebuild swaps a new folder in at the same path (`WhooshEngine.swap_in`): the manager
 tells generations apart by the folder's inode as well as the commit number, so it notices.
+A server passes a `warm` function: the manager then looks for a new commit every few seconds
+and warms each new generation in the background (its column table, its vocabularies), so the
+first search after a nightly ingest does not pay for them.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,6 +29,7 @@ from archive.errors import IndexNotFound, IndexUnreadable
 
 logger = logging.getLogger(__name__)
 _OPEN_RETRIES = 8
+WATCH_EVERY = 5.0  # seconds between two looks for a new commit, when warming
 
 
 def open_index(path: Path) -> Index:
@@ -100,11 +104,35 @@ class _Entry:
 class SearcherManager:
     """Hand out searchers of the newest committed generation; close old ones when unused."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, warm: Callable[[Searcher], None] | None = None):
         self.path = path
+        self.warm = warm
         self._lock = threading.Lock()
         self._current: _Entry | None = None
         self._ix: Index | None = None
+        self.warmers: list[threading.Thread] = []
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
+
+    def open(self) -> None:
+        """Open the newest generation now (and start warming it), instead of at the first search.
+
+        When warming, also start watching for new commits.
+        """
+        with self.acquire():
+            pass
+        if self.warm is not None and self._watcher is None:
+            self._stop.clear()
+            self._watcher = threading.Thread(target=self._watch, name="archive-watch", daemon=True)
+            self._watcher.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(WATCH_EVERY):
+            try:
+                with self.acquire():  # opens (and warms) a new generation if a commit landed
+                    pass
+            except Exception:  # noqa: BLE001 - the next search reports a real problem; keep watching
+                logger.debug("could not look for a new commit", exc_info=True)
 
     @contextmanager
     def acquire(self) -> Iterator[Searcher]:
@@ -143,10 +171,33 @@ class SearcherManager:
         new = _Entry(ix, key)
         old, self._current = self._current, new
         logger.debug("opened index generation %s", new.generation)
+        if self.warm is not None:
+            new.users += 1  # the warming thread's searcher: the generation stays open until it is done
+            thread = threading.Thread(target=self._warm, args=(new,), name="archive-warm", daemon=True)
+            self.warmers = [t for t in self.warmers if t.is_alive()] + [thread]
+            thread.start()
         if old is not None:
             old.retired = True
             if old.users == 0:
                 old.close()
+
+    def _warm(self, entry: _Entry) -> None:
+        searcher = None
+        try:
+            if not entry.retired:
+                searcher = entry.ix.searcher()
+                started = time.monotonic()
+                self.warm(searcher)  # type: ignore[misc]
+                logger.info("warmed index generation %s in %.2f s", entry.generation, time.monotonic() - started)
+        except Exception:  # noqa: BLE001 - warming only saves time; a search does the same work if it fails
+            logger.warning("could not warm index generation %s", entry.generation, exc_info=True)
+        finally:
+            self._release(entry, searcher)
+
+    def wait_warm(self, timeout: float | None = None) -> None:
+        """Wait until the generations opened so far are warmed."""
+        for thread in list(self.warmers):
+            thread.join(timeout)
 
     def _release(self, entry: _Entry, searcher: Searcher | None) -> None:
         with self._lock:
@@ -161,6 +212,11 @@ class SearcherManager:
 
     def close(self) -> None:
         """Close every idle searcher (call when the process is done searching)."""
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join()
+            self._watcher = None
+        self.wait_warm()
         with self._lock:
             if self._current is not None:
                 self._current.retired = True

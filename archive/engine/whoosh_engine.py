@@ -25,13 +25,14 @@ from archive.documents import Document, Hit, Removed, SearchResult
 # FACET_FIELDS, SORTS and FileState are imported from here too (archive.engine re-exports them).
 from archive.engine.common import (FACET_FIELDS, SORTS, SUGGEST_BELOW, TIME_BUDGET,  # noqa: F401
                                    FileState, people, source_key)
-from archive.engine import arrays
+from archive.engine import accel, arrays
 from archive.engine.compile import Compiler
 from archive.engine.results import best, count, facet_counts, make_hits
 from archive.engine.schema import build_schema
 from archive.engine.searchers import SearcherManager, open_index
 from archive.engine.spans import find_spans
 from archive.engine.suggest import suggest
+from archive.engine.vocab import vocabulary
 from archive.engine.writer import BuildWriter, LengthsWriter
 from archive.errors import IndexLocked
 from archive.highlight import mark
@@ -42,9 +43,12 @@ logger = logging.getLogger(__name__)
 class WhooshEngine:
     """Search and write one Whoosh index folder."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, warm: bool = False):
+        """Open the engine; with `warm` (a server), each generation is warmed as soon as it is opened."""
         self.path = Path(path)
-        self.searchers = SearcherManager(self.path)
+        self.searchers = SearcherManager(self.path, warm=_warm if warm else None)
+        if warm:
+            self.searchers.open()
 
     # -- creating and writing -------------------------------------------------------------
 
@@ -253,6 +257,19 @@ class WhooshEngine:
     def close(self) -> None:
         """Close open searchers."""
         self.searchers.close()
+
+
+def _warm(s: Searcher) -> None:
+    """Read what the first search of a generation would: segment arrays, column table, vocabularies."""
+    folder = arrays.folder_of(s)
+    for sub, _ in s.leaf_searchers():
+        segment = sub.reader().segment()
+        if folder and segment is not None:
+            arrays.for_segment(folder, segment.segment_id())
+    accel.table(s)
+    for name in ("body_exact", "title_exact"):  # prefix and fuzzy terms expand from these
+        if name in s.schema:
+            vocabulary(s.reader(), name)
 
 
 @contextmanager
