@@ -74,9 +74,9 @@ def _score(s: Searcher, t: Table, q: wq.Query, memo: dict) -> Scored:  # noqa: P
         found = memo.get(id(q))
         if found is None:
             found = accel.phrase(s, q, float("inf"))
-        docs, scores = _and([_term(s, t, q.fieldname, w, memo) for w in q.words])
-        keep = np.isin(docs, found, assume_unique=True)
-        return docs[keep], scores[keep]
+        # Every word is in every found document: each word is scored there only.
+        parts = [_term(s, t, q.fieldname, w, memo, only=found) for w in q.words]
+        return found, np.sum([v for _, v in parts], axis=0) if parts else np.zeros(len(found))
     if isinstance(q, wq.Not):
         docs = np.setdiff1d(t.all_live, accel.docs_of(s, t, q.query, memo), assume_unique=True)
         return docs, np.ones(len(docs))  # Whoosh's inverse matcher scores 1 (an And adds it)
@@ -108,10 +108,16 @@ def _or(parts: list[Scored]) -> Scored:
     return docs[starts], np.add.reduceat(values, starts)
 
 
-def _term(s: Searcher, t: Table, fieldname: str, text: str, memo: dict) -> Scored:
+def _term(s: Searcher, t: Table, fieldname: str, text: str, memo: dict, only: np.ndarray | None = None) -> Scored:
+    """Score a term's documents, or only the sorted documents `only` (each of which must hold it)."""
     docs, tf = accel.postings(s, fieldname, text, memo)
     if tf is None:
         raise Unsupported
+    if only is not None:
+        at = np.searchsorted(docs, only)
+        if len(only) and (at[-1] >= len(docs) or not np.array_equal(docs[at], only)):
+            raise Unsupported  # not expected: let Whoosh rank the query
+        docs, tf = only, tf[at]
     field = s.schema[fieldname]
     if not field.scorable:
         return docs, tf  # Whoosh's WeightScorer: the posting's weight
