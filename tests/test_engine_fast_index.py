@@ -237,3 +237,23 @@ def test_a_warmed_engine_prepares_each_new_commit_before_any_search(tmp_path: Pa
             assert s.doc_count() == 89
     finally:
         server.close()
+
+
+def test_field_lengths_read_at_once_equal_whooshs_lookups(tmp_path: Path) -> None:
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+
+    from archive.engine.columns import length_bytes
+
+    eng = WhooshEngine.create(tmp_path / "index")
+    try:
+        eng.write(add=_docs(120))
+        eng.write(add=_docs(150)[120:], delete=["d4"])
+        with eng.searcher() as s:
+            for sub, _ in s.leaf_searchers():
+                r = sub.reader()
+                for f in ("body", "title", "body_exact", "title_exact"):
+                    col = r._perdoc._cached_reader(f"_{f}_len", LENGTHS_COLUMN)
+                    want = [col[d] for d in range(r.doc_count_all())]
+                    assert length_bytes(r, f).tolist() == want and any(want)
+    finally:
+        eng.close()

@@ -15,12 +15,12 @@ import threading
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from archive.engine import accel
 from archive.engine.accel import Table
+from archive.engine.columns import length_bytes
 
 Scored = tuple[np.ndarray, np.ndarray]  # (sorted document numbers, their scores)
 _BYTE_LENGTH = np.array([0.0] + [float(byte_to_length(b)) for b in range(1, 256)])
@@ -135,13 +135,7 @@ def lengths(s: Searcher, t: Table, fieldname: str) -> np.ndarray:
         cached = t.lengths.get(fieldname)
     if cached is not None:
         return cached
-    parts = []
-    for sub, _ in s.leaf_searchers():
-        perdoc = sub.reader()._perdoc
-        reader = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
-        count = sub.reader().doc_count_all()
-        codes = np.fromiter(reader, dtype=np.uint8, count=count) if reader is not None else np.zeros(count, np.uint8)
-        parts.append(_BYTE_LENGTH[codes])
+    parts = [_BYTE_LENGTH[length_bytes(sub.reader(), fieldname)] for sub, _ in s.leaf_searchers()]
     out = np.concatenate(parts) if parts else np.zeros(0)
     with _lock:
         t.lengths[fieldname] = out
