@@ -22,10 +22,12 @@ import os
 import pickle
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
+from numpy.lib import format as npy_format
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.compat import loads
 from whoosh.formats import Positions
@@ -48,6 +50,35 @@ Slice = tuple[np.ndarray, np.ndarray]
 Positional = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
+class _Array:
+    """One `.npy` file, read a slice at a time with `pread`.
+
+    Not a memory map: the kernel maps a faulting file in large chunks, so a server that read a
+    few slices of mapped arrays showed hundreds of MB resident; a read copies only the slice
+    (from the page cache, which the system shares and reclaims).
+    """
+
+    def __init__(self, path: str):
+        with open(path, "rb") as f:
+            version = npy_format.read_magic(f)
+            read_header = npy_format.read_array_header_1_0 if version == (1, 0) else npy_format.read_array_header_2_0
+            shape, fortran, dtype = read_header(f)
+            self.offset = f.tell()
+        if fortran or len(shape) != 1:
+            raise ValueError(f"{path}: not a flat array")
+        self.dtype, self.length = np.dtype(dtype), shape[0]
+        self.fd = os.open(path, os.O_RDONLY)
+        weakref.finalize(self, os.close, self.fd)
+
+    def read(self, a: int, b: int) -> np.ndarray:
+        """Return the elements a..b-1."""
+        size = self.dtype.itemsize
+        raw = os.pread(self.fd, (b - a) * size, self.offset + a * size)
+        if len(raw) != (b - a) * size:
+            raise OSError(f"short read in a posting array ({len(raw)} of {(b - a) * size} bytes)")
+        return np.frombuffer(raw, dtype=self.dtype)
+
+
 class SegmentArrays:
     """The arrays of one segment: `get(field, term)` returns (docnums, weights) or None."""
 
@@ -57,13 +88,13 @@ class SegmentArrays:
         if meta.get("version") != VERSION:
             raise ValueError("other version")
         self.keys: dict[tuple[str, str], tuple[int, int]] = meta["keys"]
-        self.ids = np.load(base + ".arrids.npy", mmap_mode="r")
-        self.weights = np.load(base + ".arrw.npy", mmap_mode="r")
+        self.ids = _Array(base + ".arrids.npy")
+        self.weights = _Array(base + ".arrw.npy")
         # Older arrays have no positions: phrases decode theirs through Whoosh.
         self.pkeys: dict[tuple[str, str], tuple[int, int]] = meta.get("pkeys", {})
         if self.pkeys:
-            self.starts = np.load(base + ".arrpst.npy", mmap_mode="r")
-            self.positions = np.load(base + ".arrpos.npy", mmap_mode="r")
+            self.starts = _Array(base + ".arrpst.npy")
+            self.positions = _Array(base + ".arrpos.npy")
 
     def get(self, fieldname: str, text: str) -> Slice | None:
         """Return a term's document numbers (segment-local) and weights, or None if not kept."""
@@ -71,7 +102,7 @@ class SegmentArrays:
         if where is None:
             return None
         a, b = where
-        return np.asarray(self.ids[a:b], dtype=np.int64), np.asarray(self.weights[a:b], dtype=np.float64)
+        return self.ids.read(a, b).astype(np.int64), self.weights.read(a, b).astype(np.float64)
 
     def positional(self, fieldname: str, text: str) -> Positional | None:
         """Return a term's documents, their position starts and the positions, or None if not kept."""
@@ -80,7 +111,8 @@ class SegmentArrays:
             return None
         a, b = self.keys[(fieldname, text)]
         c, first = where
-        return self.ids[a:b], self.starts[c : c + b - a + 1], self.positions[first:]
+        starts = self.starts.read(c, c + b - a + 1)
+        return self.ids.read(a, b), starts, self.positions.read(first, first + int(starts[-1]))
 
     def has(self, fieldname: str, text: str) -> bool:
         """Return True when the term's postings are kept here."""
