@@ -33,6 +33,9 @@ class Settings:
     batch_size: int = field(default=500, metadata={"help": "documents per commit during ingest"})
     full_procs: int = field(default=1, metadata={"help": "indexing processes for `ingest --full` (Whoosh's multiprocess "
                                                          "writer: faster on idle cores; its count is checked before the swap)"})
+    clean_procs: int = field(default_factory=lambda: default_clean_procs(), metadata={
+        "help": "processes that read and clean files during an ingest of many files (1: cleaning in "
+                "the ingest process; the default is the number of cores, at most 4)"})
     include: list[str] = field(default_factory=list, metadata={"help": "glob patterns of files to read (empty: every supported file)"})
     # README files describe a folder; they are not documents of the collection.
     exclude: list[str] = field(default_factory=lambda: [".*", "*~", "*.tmp", "*.part", "*.swp", "README", "README.*"],
@@ -49,6 +52,11 @@ class Settings:
     def max_bytes(self) -> int:
         """Return the size cap in bytes."""
         return int(self.max_file_mb * 1024 * 1024)
+
+
+def default_clean_procs() -> int:
+    """Return the default number of cleaning processes: one per core, at most 4."""
+    return max(1, min(os.cpu_count() or 1, 4))
 
 
 def load(config_file: str | os.PathLike | None = None, **overrides: object) -> Settings:
