@@ -12,31 +12,28 @@ indexed version of it stays searchable. `full=True` rebuilds into a new folder a
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import time
-import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from archive.clean import PIPELINE_VERSION
-from archive.clusters import preload, signature, to_blob
+from archive.clusters import preload
 from archive.config import Settings
 from archive.documents import Document, document_id
 from archive.engine import WhooshEngine
 from archive.engine.choice import engine_exists, open_engine
-from archive.errors import ArchiveError, SourceUnreadable
-from archive.extract import extract_documents
+from archive.errors import ArchiveError
 from archive.learnt import LearntLines
 from archive.lock import ingest_lock
 from archive.sinks import BuildSink, CommitSink, DrySink, Sink
 from archive.manifest import Entry, Manifest
 from archive.pool import Lost, ordered_map
+from archive.reading import Reading, Readings, read_file
 from archive.related import StoryIndex, open_stories
 from archive.research.runs import RunLog
 from archive.walk import (  # noqa: F401 - collections_for and walk: for the CLI
@@ -45,25 +42,9 @@ from archive.walk import (  # noqa: F401 - collections_for and walk: for the CLI
 logger = logging.getLogger(__name__)
 LAST_INGEST = "last-ingest.json"
 Progress = Callable[[int, int], None]
-# Decoding never fails (cp1252 and Latin-1 take any byte), so garbage shows up as control and
-# replacement characters: above this share the file is reported as undecodable.
-MAX_GARBLED = 0.02
-_GARBLED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]")  # control characters but \t and \n
 # Fewer files to clean than this are cleaned in the ingest process: forking workers would cost more.
 MIN_POOL_FILES = 32
 
-
-@dataclass
-class _Read:
-    """What reading one file gave (in a cleaning worker or in the ingest process)."""
-
-    raw_hash: str = ""
-    same: bool = False  # its bytes are those the manifest knows: nothing to clean
-    docs: list[Document] = field(default_factory=list)
-    problems: list = field(default_factory=list)  # PartProblem of the parts that failed or were skipped
-    error: str = ""  # why the file could not be read or cleaned ("" when it was)
-    trace: str = ""  # the traceback of an unexpected error, logged by the ingest process
-    sigs: list[bytes | None] = field(default_factory=list)  # story signatures of docs, when computed ahead
 
 
 @dataclass
@@ -309,7 +290,7 @@ class _Pass:
             self.sink.note("delete", os.path.join(roots[self.previous[i].collection], self.previous[i].relpath))
         self.sink.flush(gone, final=True)
 
-    def _reads(self, todo: list[int]) -> _Reads:
+    def _reads(self, todo: list[int]) -> Readings:
         """Return where `visit` gets each file's reading: cleaning workers for many files, else this process."""
         procs = self.settings.clean_procs
         firsts: dict[str, int] = {}
@@ -317,12 +298,12 @@ class _Pass:
             firsts.setdefault(document_id(self.files[k][0].name, self.files[k][2]), k)
         todo = sorted(firsts.values())
         if procs <= 1 or len(todo) < MIN_POOL_FILES:
-            return _Reads(self._read, None)
+            return Readings(self._read, None)
         if self.stories is not None:
             preload()  # import datasketch once, before the fork, not in every worker
             self.sign_ahead = True
         logger.info("cleaning %d files in %d processes", len(todo), procs)
-        return _Reads(self._read, ordered_map(self._read, todo, procs))
+        return Readings(self._read, ordered_map(self._read, todo, procs))
 
     def _may_change(self, coll: Collection, path: str, relpath: str) -> bool:
         """Return True unless the file's size and mtime say it is unchanged (one stat)."""
@@ -334,7 +315,7 @@ class _Pass:
         return not prevs or any((p.size, p.mtime_ns, p.pipeline) != (st.st_size, st.st_mtime_ns, PIPELINE_VERSION)
                                 for p in prevs)
 
-    def visit(self, coll: Collection, path: str, relpath: str, read: Callable[[], _Read] | None = None) -> None:
+    def visit(self, coll: Collection, path: str, relpath: str, read: Callable[[], Reading | Lost] | None = None) -> None:
         """Decide what one file needs, and do it.
 
         A file may hold several documents (messages, archive members): its manifest entries share
@@ -387,25 +368,15 @@ class _Pass:
             self.sink.add(doc, Entry(doc.id, coll.name, relpath, doc.size, doc.mtime_ns, doc.content_hash,
                                      raw_hash, doc.pipeline))
 
-    def _read(self, k: int) -> _Read:
+    def _read(self, k: int) -> Reading | Lost:
         """Read file number k of the pass (the work a cleaning worker does)."""
         return self._read_file(*self.files[k])
 
-    def _read_file(self, coll: Collection, path: str, relpath: str) -> _Read:
-        """Hash a file and, unless its bytes are the known ones, clean it."""
-        try:
-            with open(path, "rb") as f:
-                raw_hash = hashlib.sha1(f.read()).hexdigest()
-        except OSError as exc:
-            return _Read(error=os_reason(exc))
+    def _read_file(self, coll: Collection, path: str, relpath: str) -> Reading:
+        """Hash a file, and clean it unless its bytes are the manifest's, with its folder's learnt lines."""
         prevs = self.known_files.get((coll.name, relpath), [])
-        if prevs and all((p.raw_hash, p.pipeline) == (raw_hash, PIPELINE_VERSION) for p in prevs):
-            return _Read(raw_hash, same=True)
-        got = self.extract(coll, path)
-        got.raw_hash = raw_hash
-        if self.sign_ahead:
-            got.sigs = [to_blob(signature(doc.text)) for doc in got.docs]
-        return got
+        return read_file(coll, path, prevs, self.settings, self.learnt.for_file(coll.name, os.path.relpath(path, coll.root)),
+                         sign=self.sign_ahead)
 
     def run_of(self, doc: Document) -> str:
         """Return the run a document belongs to: this one, unless its cleaned text is unchanged."""
@@ -416,24 +387,7 @@ class _Pass:
                 return old.run_id
         return self.report.run_id
 
-    def extract(self, coll: Collection, path: str) -> _Read:
-        """Return the cleaned documents of a file, or why it could not be read."""
-        try:
-            docs, problems = extract_documents(Path(path), collection=coll.name, root=coll.root,
-                                               max_bytes=self.settings.max_bytes, ocr=self.settings.ocr,
-                                               learnt=self.learnt.for_file(coll.name, os.path.relpath(path, coll.root)))
-            for doc in docs:
-                garbled = _garbled_share(doc.title + doc.text)
-                if garbled > MAX_GARBLED:
-                    raise SourceUnreadable(f"undecodable: {garbled:.0%} of the characters are control or replacement "
-                                           f"characters (read as {doc.encoding}; no known encoding fits)")
-        except SourceUnreadable as exc:
-            return _Read(error=str(exc))
-        except Exception as exc:  # noqa: BLE001 - one bad file must never stop the batch
-            return _Read(error=f"could not be cleaned: {type(exc).__name__}: {exc}", trace=traceback.format_exc())
-        return _Read(docs=docs, problems=problems)
-
-    def extracted(self, path: str, got: _Read, prevs: list[Entry]) -> list[Document] | None:
+    def extracted(self, path: str, got: Reading, prevs: list[Entry]) -> list[Document] | None:
         """Report a file's failure or its parts' problems; return its documents (None when it failed)."""
         if got.error:
             return self.fail(path, got.error, prevs)
@@ -455,40 +409,6 @@ class _Pass:
         self.report.failed.append(Problem(str(path), reason, kept_previous=kept))
         if self.strict:
             raise ArchiveError(f"{path}: {reason} (--strict: the run stops at the first failure)")
-
-
-class _Reads:
-    """The readings of a pass's files, in walk order: from cleaning workers, or made on demand."""
-
-    def __init__(self, read: Callable[[int], _Read], ahead: Iterator[tuple[int, _Read | Lost]] | None):
-        self.read, self.ahead = read, ahead
-        self.done = ahead is None
-        self.next: tuple[int, _Read | Lost] | None = None  # a reading taken from the workers, not yet wanted
-
-    def get(self, k: int) -> Callable[[], _Read | Lost]:
-        """Return how to get file k's reading (the workers' if they read it, else read it here)."""
-        return lambda: self._take(k)
-
-    def _take(self, k: int) -> _Read | Lost:
-        while not self.done:
-            if self.next is None:
-                self.next = next(self.ahead, None)  # type: ignore[arg-type]
-                if self.next is None:
-                    self.done = True
-                    break
-            item, got = self.next
-            if item > k:
-                break
-            self.next = None  # readings of files `visit` skipped after all (item < k) are dropped
-            if item == k:
-                return got
-        # A file that changed between the first stat and its visit: read here.
-        return self.read(k)
-
-    def close(self) -> None:
-        """Stop the workers."""
-        if self.ahead is not None:
-            self.ahead.close()  # type: ignore[attr-defined]
 
 
 def _by_file(entries: dict[str, Entry]) -> dict[tuple[str, str], list[Entry]]:
@@ -520,10 +440,3 @@ def _record(index_dir: Path, report: IngestReport) -> None:
     summary["skipped"] = len(report.skipped)
     summary.pop("changes")
     (Path(index_dir) / LAST_INGEST).write_text(json.dumps(summary, indent=1))
-
-
-def _garbled_share(text: str) -> float:
-    """Return the share of characters that decoding could not make sense of."""
-    if not text:
-        return 0.0
-    return len(_GARBLED.findall(text)) / len(text)
