@@ -23,7 +23,7 @@ from pathlib import Path
 
 from archive.clean import PIPELINE_VERSION
 from archive.clusters import preload
-from archive.config import Settings
+from archive.config import Settings, clean_procs
 from archive.documents import Document, document_id
 from archive.engine import WhooshEngine
 from archive.engine.choice import engine_exists, open_engine
@@ -210,6 +210,7 @@ def _build(build: Path, collections: list[Collection], settings: Settings, repor
         with engine.bulk(procs=settings.full_procs) as add:
             sink = BuildSink(add, old, stories)
             run = _Pass(settings, report, {}, previous, sink, strict, old=old, stories=stories)
+            run.indexers = settings.full_procs if settings.full_procs > 1 else 0
             run.run(collections, progress)
             run.learnt.save(build)
         count = engine.count()
@@ -264,6 +265,7 @@ class _Pass:
         self.previous_files = _by_file(previous)
         self.files: list[tuple[Collection, str, str]] = []
         self.sign_ahead = False  # set in the ingest process only when workers clean
+        self.indexers = 0  # indexing processes besides this one (a full build's), sharing the cores
 
     def run(self, collections: list[Collection], progress: Progress | None) -> None:
         """Visit every file, then delete documents whose files are gone, then flush."""
@@ -292,7 +294,7 @@ class _Pass:
 
     def _reads(self, todo: list[int]) -> Readings:
         """Return where `visit` gets each file's reading: cleaning workers for many files, else this process."""
-        procs = self.settings.clean_procs
+        procs = clean_procs(self.settings, self.indexers)
         firsts: dict[str, int] = {}
         for k in todo:  # a file named twice is read once, as `visit` does
             firsts.setdefault(document_id(self.files[k][0].name, self.files[k][2]), k)

@@ -7,7 +7,7 @@ import shutil
 import time
 from pathlib import Path
 
-from archive.config import Settings, default_clean_procs
+from archive.config import Settings, clean_procs, default_procs
 from archive.documents import document_id
 from archive.engine import WhooshEngine
 from archive.ingest import MIN_POOL_FILES, ingest
@@ -56,9 +56,12 @@ def report_of(r) -> dict:
     return d
 
 
-def test_default_clean_procs_follows_the_cores():
-    assert default_clean_procs() == max(1, min(os.cpu_count() or 1, 4))
-    assert Settings().clean_procs == default_clean_procs()
+def test_default_processes_follow_the_cores():
+    cores = os.cpu_count() or 1
+    assert Settings().full_procs == default_procs() == max(1, min(cores, 4))
+    assert clean_procs(Settings(), 0) == max(1, min(cores, 4))  # the ingest process indexes alone
+    assert clean_procs(Settings(), cores) == 1  # indexing processes take every core: clean in-process
+    assert clean_procs(Settings(clean_procs=3), cores) == 3  # a number set is a number kept
 
 
 def test_two_cleaning_processes_give_what_one_gives(tmp_path):
