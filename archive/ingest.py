@@ -12,11 +12,9 @@ indexed version of it stays searchable. `full=True` rebuilds into a new folder a
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import time
 from collections.abc import Callable
@@ -24,16 +22,18 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from archive.clean import PIPELINE_VERSION
-from archive.config import Settings
+from archive.clusters import preload
+from archive.config import Settings, clean_procs
 from archive.documents import Document, document_id
 from archive.engine import WhooshEngine
 from archive.engine.choice import engine_exists, open_engine
-from archive.errors import ArchiveError, SourceUnreadable
-from archive.extract import extract_documents
+from archive.errors import ArchiveError
 from archive.learnt import LearntLines
 from archive.lock import ingest_lock
 from archive.sinks import BuildSink, CommitSink, DrySink, Sink
 from archive.manifest import Entry, Manifest
+from archive.pool import Lost, ordered_map
+from archive.reading import Reading, Readings, read_file
 from archive.related import StoryIndex, open_stories
 from archive.research.runs import RunLog
 from archive.walk import (  # noqa: F401 - collections_for and walk: for the CLI
@@ -42,10 +42,9 @@ from archive.walk import (  # noqa: F401 - collections_for and walk: for the CLI
 logger = logging.getLogger(__name__)
 LAST_INGEST = "last-ingest.json"
 Progress = Callable[[int, int], None]
-# Decoding never fails (cp1252 and Latin-1 take any byte), so garbage shows up as control and
-# replacement characters: above this share the file is reported as undecodable.
-MAX_GARBLED = 0.02
-_GARBLED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]")  # control characters but \t and \n
+# Fewer files to clean than this are cleaned in the ingest process: forking workers would cost more.
+MIN_POOL_FILES = 32
+
 
 
 @dataclass
@@ -138,7 +137,7 @@ def _incremental(collections: list[Collection], settings: Settings, report: Inge
             sink = DrySink(report) if report.dry_run else CommitSink(
                 engine, manifest, settings.batch_size, lambda ids: _bury(target, engine, ids, report.run_id), stories,
                 on_fail=lambda doc_id, entry, reason: _write_failed(report, doc_id, entry, reason, doc_id in known))
-            run = _Pass(settings, report, {} if reread else known, known, sink, strict, old=engine)
+            run = _Pass(settings, report, {} if reread else known, known, sink, strict, old=engine, stories=stories)
             run.run(collections, progress)
             if not report.dry_run:
                 _count_documents(manifest, report)
@@ -210,7 +209,8 @@ def _build(build: Path, collections: list[Collection], settings: Settings, repor
     try:
         with engine.bulk(procs=settings.full_procs) as add:
             sink = BuildSink(add, old, stories)
-            run = _Pass(settings, report, {}, previous, sink, strict, old=old)
+            run = _Pass(settings, report, {}, previous, sink, strict, old=old, stories=stories)
+            run.indexers = settings.full_procs if settings.full_procs > 1 else 0
             run.run(collections, progress)
             run.learnt.save(build)
         count = engine.count()
@@ -251,9 +251,11 @@ class _Pass:
     """One pass over the files: decide what changed and hand documents to a sink."""
 
     def __init__(self, settings: Settings, report: IngestReport, known: dict[str, Entry],
-                 previous: dict[str, Entry], sink: Sink, strict: bool, old: WhooshEngine | None = None):
+                 previous: dict[str, Entry], sink: Sink, strict: bool, old: WhooshEngine | None = None,
+                 stories: StoryIndex | None = None):
         self.settings, self.report, self.sink, self.strict = settings, report, sink, strict
         self.old = old  # the index before the run: a document whose text did not change keeps its run id
+        self.stories = stories  # the sink assigns stories; workers compute the signatures ahead for it
         self.known = known  # entries that let a file be skipped as unchanged
         self.previous = previous  # what the index held before the run (added vs updated, deletions)
         self.seen: set[str] = set()
@@ -261,19 +263,27 @@ class _Pass:
         self.known_files = _by_file(known)
         self.learnt = LearntLines(settings.index)
         self.previous_files = _by_file(previous)
+        self.files: list[tuple[Collection, str, str]] = []
+        self.sign_ahead = False  # set in the ingest process only when workers clean
+        self.indexers = 0  # indexing processes besides this one (a full build's), sharing the cores
 
     def run(self, collections: list[Collection], progress: Progress | None) -> None:
         """Visit every file, then delete documents whose files are gone, then flush."""
-        files = [(c, p, r) for c in collections for p, r in walk_relative(c, self.settings, self.report)]
+        self.files = files = [(c, p, r) for c in collections for p, r in walk_relative(c, self.settings, self.report)]
         self.report.files = len(files)
         if self.strict and self.report.failed:
             p = self.report.failed[0]
             raise ArchiveError(f"{p.path}: {p.reason} (--strict: the run stops at the first failure)")
-        self.learnt.learn((c.name, p, r) for c, p, r in files if self._may_change(c, p, r))
-        for done, (coll, path, relpath) in enumerate(files, 1):
-            self.visit(coll, path, relpath)
-            if progress is not None:
-                progress(done, len(files))
+        todo = [k for k, (c, p, r) in enumerate(files) if self._may_change(c, p, r)]
+        self.learnt.learn((files[k][0].name, files[k][1], files[k][2]) for k in todo)
+        reads = self._reads(todo)
+        try:
+            for done, (coll, path, relpath) in enumerate(files, 1):
+                self.visit(coll, path, relpath, reads.get(done - 1))
+                if progress is not None:
+                    progress(done, len(files))
+        finally:
+            reads.close()
         whole = {c.name for c in collections if c.only is None}
         gone = [i for i, e in self.previous.items() if e.collection in whole and i not in self.seen]
         self.report.deleted = len(gone)
@@ -281,6 +291,21 @@ class _Pass:
         for i in gone:
             self.sink.note("delete", os.path.join(roots[self.previous[i].collection], self.previous[i].relpath))
         self.sink.flush(gone, final=True)
+
+    def _reads(self, todo: list[int]) -> Readings:
+        """Return where `visit` gets each file's reading: cleaning workers for many files, else this process."""
+        procs = clean_procs(self.settings, self.indexers)
+        firsts: dict[str, int] = {}
+        for k in todo:  # a file named twice is read once, as `visit` does
+            firsts.setdefault(document_id(self.files[k][0].name, self.files[k][2]), k)
+        todo = sorted(firsts.values())
+        if procs <= 1 or len(todo) < MIN_POOL_FILES:
+            return Readings(self._read, None)
+        if self.stories is not None:
+            preload()  # import datasketch once, before the fork, not in every worker
+            self.sign_ahead = True
+        logger.info("cleaning %d files in %d processes", len(todo), procs)
+        return Readings(self._read, ordered_map(self._read, todo, procs))
 
     def _may_change(self, coll: Collection, path: str, relpath: str) -> bool:
         """Return True unless the file's size and mtime say it is unchanged (one stat)."""
@@ -292,11 +317,12 @@ class _Pass:
         return not prevs or any((p.size, p.mtime_ns, p.pipeline) != (st.st_size, st.st_mtime_ns, PIPELINE_VERSION)
                                 for p in prevs)
 
-    def visit(self, coll: Collection, path: str, relpath: str) -> None:
+    def visit(self, coll: Collection, path: str, relpath: str, read: Callable[[], Reading | Lost] | None = None) -> None:
         """Decide what one file needs, and do it.
 
         A file may hold several documents (messages, archive members): its manifest entries share
-        its relative path, and all of them are kept, replaced or deleted together.
+        its relative path, and all of them are kept, replaced or deleted together. `read` gives the
+        file's reading when a worker made it; without it the file is read here.
         """
         file_id = document_id(coll.name, relpath)
         if file_id in self.seen:  # the same file named twice
@@ -314,30 +340,45 @@ class _Pass:
             return
         if st.st_size > self.settings.max_bytes:
             return self.fail(path, f"too large ({st.st_size:,} bytes; the limit is {self.settings.max_bytes:,})", olds)
-        try:
-            with open(path, "rb") as f:
-                raw_hash = hashlib.sha1(f.read()).hexdigest()
-        except OSError as exc:
-            return self.fail(path, os_reason(exc), olds)
-        if prevs and all((p.raw_hash, p.pipeline) == (raw_hash, PIPELINE_VERSION) for p in prevs):
+        got = read() if read is not None else self._read_file(coll, path, relpath)
+        if isinstance(got, Lost):
+            return self.fail(path, got.reason, olds)
+        if got.trace:
+            logger.error("unexpected error cleaning %s\n%s", path, got.trace)
+        if got.error and not got.raw_hash:
+            return self.fail(path, got.error, olds)
+        raw_hash = got.raw_hash
+        if got.same:
             self.report.unchanged += 1
             self.report.rehashed += 1
             self.seen.update(p.id for p in prevs)
             for p in prevs:
                 self.sink.touch(p._replace(size=st.st_size, mtime_ns=st.st_mtime_ns))
             return
-        docs = self.extract(coll, path, olds)
+        docs = self.extracted(path, got, olds)
         if docs is None:
             return
-        for doc in docs:
+        for n, doc in enumerate(docs):
             self.seen.add(doc.id)
             doc.run_id = self.run_of(doc)
             updated = doc.id in self.previous
             self.report.updated += updated
             self.report.added += not updated
             self.sink.note("update" if updated else "add", doc.path + doc.relpath[len(relpath):])
+            if self.stories is not None and got.sigs:
+                self.stories.prepare(doc.id, doc.text, got.sigs[n])
             self.sink.add(doc, Entry(doc.id, coll.name, relpath, doc.size, doc.mtime_ns, doc.content_hash,
                                      raw_hash, doc.pipeline))
+
+    def _read(self, k: int) -> Reading | Lost:
+        """Read file number k of the pass (the work a cleaning worker does)."""
+        return self._read_file(*self.files[k])
+
+    def _read_file(self, coll: Collection, path: str, relpath: str) -> Reading:
+        """Hash a file, and clean it unless its bytes are the manifest's, with its folder's learnt lines."""
+        prevs = self.known_files.get((coll.name, relpath), [])
+        return read_file(coll, path, prevs, self.settings, self.learnt.for_file(coll.name, os.path.relpath(path, coll.root)),
+                         sign=self.sign_ahead)
 
     def run_of(self, doc: Document) -> str:
         """Return the run a document belongs to: this one, unless its cleaned text is unchanged."""
@@ -348,27 +389,16 @@ class _Pass:
                 return old.run_id
         return self.report.run_id
 
-    def extract(self, coll: Collection, path: str, prevs: list[Entry]) -> list[Document] | None:
-        """Return the cleaned documents of a file, or None after reporting why it could not be read."""
-        try:
-            docs, problems = extract_documents(Path(path), collection=coll.name, root=coll.root,
-                                               max_bytes=self.settings.max_bytes, ocr=self.settings.ocr,
-                                               learnt=self.learnt.for_file(coll.name, os.path.relpath(path, coll.root)))
-            for doc in docs:
-                garbled = _garbled_share(doc.title + doc.text)
-                if garbled > MAX_GARBLED:
-                    raise SourceUnreadable(f"undecodable: {garbled:.0%} of the characters are control or replacement "
-                                           f"characters (read as {doc.encoding}; no known encoding fits)")
-        except SourceUnreadable as exc:
-            return self.fail(path, str(exc), prevs)
-        except Exception as exc:  # noqa: BLE001 - one bad file must never stop the batch
-            logger.exception("unexpected error cleaning %s", path)
-            return self.fail(path, f"could not be cleaned: {type(exc).__name__}: {exc}", prevs)
-        for problem in problems:
+    def extracted(self, path: str, got: Reading, prevs: list[Entry]) -> list[Document] | None:
+        """Report a file's failure or its parts' problems; return its documents (None when it failed)."""
+        if got.error:
+            return self.fail(path, got.error, prevs)
+        docs = got.docs
+        for problem in got.problems:
             where = str(path) + problem.subpath
             if problem.skipped:
                 self.report.skipped.append(Problem(where, problem.reason))
-            elif not docs and len(problems) == 1:
+            elif not docs and len(got.problems) == 1:
                 return self.fail(path, problem.reason, prevs)
             else:
                 self.report.failed.append(Problem(where, problem.reason))
@@ -412,10 +442,3 @@ def _record(index_dir: Path, report: IngestReport) -> None:
     summary["skipped"] = len(report.skipped)
     summary.pop("changes")
     (Path(index_dir) / LAST_INGEST).write_text(json.dumps(summary, indent=1))
-
-
-def _garbled_share(text: str) -> float:
-    """Return the share of characters that decoding could not make sense of."""
-    if not text:
-        return 0.0
-    return len(_GARBLED.findall(text)) / len(text)

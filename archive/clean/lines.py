@@ -94,8 +94,13 @@ def _is_hard_wrapped(members: list[Line]) -> bool:
     return max(widths) <= 100 and sum(1 for w in widths if w >= 40) >= 0.7 * len(widths)
 
 
-def match_rules(line: str, rules: tuple[LineRule, ...]) -> str | None:
-    """Return the reason of the first rule that matches the line."""
+def match_rules(line: str, rules: tuple[LineRule, ...], screen: re.Pattern[str] | None = None) -> str | None:
+    """Return the reason of the first rule that matches the line.
+
+    :param screen: `rule_screen(rules)`, when the caller has it: a line it rejects matches no rule.
+    """
+    if screen is not None and not screen.match(line):
+        return None
     for rule in rules:
         if rule.matches(line):
             return rule.reason

@@ -30,6 +30,16 @@ class SourceRules:
     rules: tuple[LineRule, ...] = field(default_factory=tuple)
 
 
+@lru_cache(maxsize=64)
+def rule_screen(rules: tuple[LineRule, ...]) -> re.Pattern[str]:
+    """Return one pattern that matches a line exactly when some rule of `rules` does.
+
+    One alternation tried in C costs a fraction of a Python loop over every rule, and most lines
+    match none; the loop then runs only to find which rule (the first) matched.
+    """
+    return re.compile("|".join(f"(?:{r.pattern.pattern})" for r in rules) or "(?!)", re.IGNORECASE)
+
+
 def _compile(entries: list[dict]) -> tuple[LineRule, ...]:
     return tuple(LineRule(re.compile(e["pattern"], re.IGNORECASE), e["reason"]) for e in entries)
 

@@ -13,7 +13,9 @@ Stages, in order:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from archive.clean.classify import LineModel, default_model, may_remove
 from archive.clean.lines import (
@@ -24,7 +26,7 @@ from archive.clean.lines import (
     split_lines,
 )
 from archive.clean.meta import source_from_boilerplate
-from archive.clean.rules import LineRule, find_source, generic_rules
+from archive.clean.rules import LineRule, SourceRules, find_source, generic_rules, rule_screen
 from archive.documents import Removed
 
 _DEFAULT = "default"
@@ -61,7 +63,7 @@ def clean_text(
     :param model: the learned line classifier; the shipped one by default, None to use rules only.
     """
     src = find_source(raw)
-    rules: tuple[LineRule, ...] = generic_rules() + (src.rules if src else ())
+    rules, screen = _rules_for(src)
     scorer: LineModel | None = default_model() if model == _DEFAULT else model  # type: ignore[assignment]
     removed: list[Line] = []
     text, origin = raw, None
@@ -74,7 +76,7 @@ def clean_text(
         if origin is not None:
             for line in lines:
                 line.start = origin[line.start]
-        _judge(lines, rules, learnt, capitalised_words(text), verdicts)
+        _judge(lines, rules, screen, learnt, capitalised_words(text), verdicts)
         _judge_by_model(lines, scorer)
         _keep_paragraph_middles(lines)
         now = [line for line in lines if line.reason]
@@ -90,11 +92,18 @@ def clean_text(
     return CleanText(text, removals, source_hint or (src.name if src else "") or signed, paragraphs)
 
 
-def _judge(lines: list[Line], rules: tuple[LineRule, ...], learnt: frozenset[str], caps: set[str],
-           verdicts: dict[str, str | None]) -> None:
+@lru_cache(maxsize=64)
+def _rules_for(src: SourceRules | None) -> tuple[tuple[LineRule, ...], re.Pattern[str]]:
+    """Return the rules that apply to a source's text (generic first), and their screen."""
+    rules = generic_rules() + (src.rules if src else ())
+    return rules, rule_screen(rules)
+
+
+def _judge(lines: list[Line], rules: tuple[LineRule, ...], screen: re.Pattern[str], learnt: frozenset[str],
+           caps: set[str], verdicts: dict[str, str | None]) -> None:
     for line in lines:
         if line.text not in verdicts:
-            verdicts[line.text] = match_rules(line.text, rules)
+            verdicts[line.text] = match_rules(line.text, rules, screen)
         line.reason = verdicts[line.text]
         if line.reason is None and line.key in learnt:
             line.reason = "repeated in many documents of this source"
