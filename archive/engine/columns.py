@@ -64,8 +64,12 @@ def length_bytes(reader, fieldname: str) -> np.ndarray:  # type: ignore[no-untyp
     Whoosh's column reader returns them one `seek` and `read` at a time (about 3 seconds a
     million); the column is a run of bytes in the segment file, read here at once.
     """
-    count = reader.doc_count_all()
-    col = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+    return perdoc_length_bytes(reader._perdoc, reader.doc_count_all(), fieldname)
+
+
+def perdoc_length_bytes(perdoc, count: int, fieldname: str) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Return the field lengths of a segment's per-document reader (see `length_bytes`)."""
+    col = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
     out = np.zeros(count, dtype=np.uint8)
     if col is None:
         return out

@@ -13,6 +13,8 @@ from whoosh.util.numeric import byte_to_length
 from whoosh import multiproc
 from whoosh.writing import SegmentWriter
 
+from archive.engine.columns import perdoc_length_bytes
+
 _LENGTH = [0] + [byte_to_length(b) for b in range(1, 256)]
 
 
@@ -32,9 +34,8 @@ class _Lengths:
         self._lengths: dict[str, list[int]] = {}
         count = pdr.doc_count_all()
         for name in schema.scorable_names():
-            reader = pdr._cached_reader(f"_{name}_len", LENGTHS_COLUMN)
-            if reader is not None:
-                self._lengths[name] = [_LENGTH[reader[d]] for d in range(count)]
+            if pdr._cached_reader(f"_{name}_len", LENGTHS_COLUMN) is not None:
+                self._lengths[name] = [_LENGTH[b] for b in perdoc_length_bytes(pdr, count, name).tolist()]
 
     def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
         """Return a document's length in a field (as the column reader would)."""
