@@ -18,7 +18,6 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from archive.clean import PIPELINE_VERSION
@@ -28,6 +27,7 @@ from archive.documents import Document, document_id
 from archive.engine import WhooshEngine
 from archive.engine.choice import engine_exists, open_engine
 from archive.errors import ArchiveError
+from archive.ingest_report import IngestReport
 from archive.learnt import LearntLines
 from archive.lock import ingest_lock
 from archive.sinks import BuildSink, CommitSink, DrySink, Sink
@@ -45,55 +45,6 @@ Progress = Callable[[int, int], None]
 # Fewer files to clean than this are cleaned in the ingest process: forking workers would cost more.
 MIN_POOL_FILES = 32
 
-
-
-@dataclass
-class IngestReport:
-    """What one ingest run did."""
-
-    added: int = 0
-    updated: int = 0
-    deleted: int = 0
-    unchanged: int = 0
-    failed: list[Problem] = field(default_factory=list)
-    skipped: list[Problem] = field(default_factory=list)
-    seconds: float = 0.0
-    dry_run: bool = False
-    full: bool = False
-    index: str = ""
-    files: int = 0  # files looked at
-    rehashed: int = 0  # files whose mtime or size changed but whose bytes did not (not cleaned again)
-    documents: int = 0  # documents in the index after the run
-    distinct_texts: int = 0  # distinct cleaned texts among them (identical copies count once)
-    changes: list[dict] = field(default_factory=list)  # dry run only: what would change
-    run_id: str = ""  # the id of this run (archive/research/runs.py); "" for a dry run
-    started: float = field(default_factory=time.monotonic, repr=False)
-
-    @property
-    def exit_code(self) -> int:
-        """0 when every file was indexed, 1 when some failed (DESIGN.md §8)."""
-        return 1 if self.failed else 0
-
-    def to_dict(self) -> dict:
-        """Return the report as plain data (for --json)."""
-        d = asdict(self)
-        d.pop("started")
-        d["exit_code"] = self.exit_code
-        return d
-
-    def summary(self) -> str:
-        """Return the summary printed on stderr."""
-        verb = "would be " if self.dry_run else ""
-        lines = [f"{self.added} {verb}added, {self.updated} {verb}updated, {self.deleted} {verb}deleted, "
-                 f"{self.unchanged} unchanged, {len(self.skipped)} skipped, {len(self.failed)} failed "
-                 f"in {self.seconds:.1f} s" + (" (full rebuild)" if self.full else "")]
-        if self.documents:
-            lines.append(f"index: {self.documents} documents, {self.distinct_texts} distinct texts")
-        lines += [f"  {c['action']}: {c['path']}" for c in self.changes]
-        lines += [f"  failed: {p.path}: {p.reason}" + ("; the previous version stays indexed" if p.kept_previous else "")
-                  for p in self.failed]
-        lines += [f"  skipped: {p.path}: {p.reason}" for p in self.skipped]
-        return "\n".join(lines)
 
 
 def ingest(paths: list[str], settings: Settings, *, dry_run: bool = False, full: bool = False,
