@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
 from pathlib import Path
 
 import pytest
@@ -63,16 +61,11 @@ def client(app):
 @pytest.fixture(scope="session")
 def live_server(app):
     """The web app served by waitress on a free loopback port, for as long as the session runs."""
-    from waitress.server import create_server
+    from serving import start, stop
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    port, server = start(app)
     yield f"http://127.0.0.1:{port}"
-    server.close()
+    stop(server)
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,21 +25,16 @@ Traders in Hyesan said smugglers were back on the river bank this week after a r
 @pytest.fixture
 def changing(tmp_path, make_app) -> Iterator[tuple[str, Path, Path]]:
     """A server on loopback over an index of its own: (base URL, corpus folder, index folder)."""
-    from waitress.server import create_server
+    from serving import start, stop
 
     corpus, index = tmp_path / "ser", tmp_path / "index"
     corpus.mkdir()
     for f in (SAMPLES / "seoul-economic-review").glob("*.txt"):
         shutil.copy(f, corpus / f.name)
     assert not ingest([str(corpus)], Settings(index=index)).failed
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = create_server(make_app(index), host="127.0.0.1", port=port, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    port, server = start(make_app(index), threads=2)
     yield f"http://127.0.0.1:{port}", corpus, index
-    server.close()
+    stop(server)
 
 
 def _add_and_ingest(corpus: Path, index: Path) -> None:

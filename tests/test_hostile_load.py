@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from archive.config import Settings
 from archive.ingest import ingest
-from serving import serve
+from serving import serve, stop as stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
 BBC = Path("/tmp/corpora/bbc")
@@ -77,7 +77,7 @@ def test_load_during_an_ingest_has_no_errors(tmp_path, samples_dir):
     stop.set()
     for c in clients:
         c.join(timeout=120)
-    server.close()
+    stop_server(server)
     app.extensions["archive"].close()
     assert proc.returncode == 0, proc.stderr
     print(f"load: {len(results)} requests, {len(errors)} errors")

@@ -6,8 +6,6 @@ rendered in Chromium; every payload sets `window.__xss` or opens a dialog if it 
 
 from __future__ import annotations
 
-import socket
-import threading
 from html import escape
 from urllib.parse import quote
 
@@ -65,18 +63,11 @@ def xss_server(tmp_path_factory):
     report = ingest([str(src)], Settings(index=index))
     assert not report.failed, report.summary()
 
-    from waitress.server import create_server
+    from serving import serve, stop
 
-    from web import create_app
-
-    app = create_app({"ARCHIVE_SETTINGS": Settings(index=index), "TESTING": True})
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = create_server(app, host="127.0.0.1", port=port, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    yield f"http://127.0.0.1:{port}", app
-    server.close()
+    host, server, app = serve(Settings(index=index))
+    yield f"http://{host}", app
+    stop(server)
     if app.extensions.get("archive"):
         app.extensions["archive"].close()
 

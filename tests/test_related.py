@@ -117,15 +117,12 @@ def test_search_result_links_to_its_versions(synd, make_app):
 
 @pytest.mark.browser
 def test_browser_follows_more_like_this(synd, make_app, page):
-    import threading
+    from serving import start, stop
 
-    from waitress.server import create_server
     index, _ = synd
-    server = create_server(make_app(index), host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    port, server = start(make_app(index), threads=2)
     try:
-        base = f"http://127.0.0.1:{server.effective_port}"
+        base = f"http://127.0.0.1:{port}"
         page.goto(f"{base}/doc/{_id('wire/business-01.txt')}")
         assert page.locator("#related .versions li").count() == 2
         first = page.locator("#related ol.similar li a").first
@@ -138,7 +135,7 @@ def test_browser_follows_more_like_this(synd, make_app, page):
         page.wait_for_load_state()
         assert page.locator("#versions li").count() == 3
     finally:
-        server.close()
+        stop(server)
 
 
 def test_key_terms_leave_out_stop_words(synd):

@@ -21,7 +21,7 @@ from archive.archive import Archive
 from archive.config import Settings
 from archive.ingest import ingest
 
-from serving import serve
+from serving import serve, stop
 from sphinx_cluster import running_cluster
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -165,7 +165,7 @@ def test_failure_drill(engines):
         status, page = _get(url + "/doc/" + data["hits"][0]["id"])
         assert status == 200
     finally:
-        server.close()
+        stop(server)
         app.extensions["archive"].close()
     r = sphinx.search("said")
     assert r.partial and not r.total_exact
