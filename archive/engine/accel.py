@@ -195,8 +195,7 @@ def postings(s: Searcher, fieldname: str, text: str, memo: dict | None = None) -
     folder = arrays.folder_of(s)
     for sub, offset in s.leaf_searchers():
         reader = sub.reader()
-        segment = reader.segment()
-        kept = arrays.for_segment(folder, segment.segment_id()) if folder and segment is not None else None
+        kept = arrays.for_reader(folder, reader)
         got = kept.get(fieldname, text) if kept is not None else None
         if got is None and (fieldname, text) in reader:
             got = _read(reader.postings(fieldname, text))

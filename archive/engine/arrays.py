@@ -66,7 +66,7 @@ class _Array:
             self.offset = f.tell()
         if fortran or len(shape) != 1:
             raise ValueError(f"{path}: not a flat array")
-        self.dtype, self.length = np.dtype(dtype), shape[0]
+        self.dtype = np.dtype(dtype)
         self.fd = os.open(path, os.O_RDONLY)
         weakref.finalize(self, os.close, self.fd)
 
@@ -142,6 +142,12 @@ def for_segment(folder: str, segment_id: str) -> SegmentArrays | None:
         while len(_cache) > MAX_SEGMENTS:
             _cache.popitem(last=False)
     return arrays if isinstance(arrays, SegmentArrays) else None
+
+
+def for_reader(folder: str | None, reader) -> SegmentArrays | None:  # type: ignore[no-untyped-def]
+    """Return the arrays of a segment reader of the index in `folder` (see `folder_of`), or None."""
+    segment = reader.segment()
+    return for_segment(folder, segment.segment_id()) if folder and segment is not None else None
 
 
 def write_all(ix: Index, min_df: int = MIN_DF) -> int:

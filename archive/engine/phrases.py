@@ -97,7 +97,7 @@ def _segment_items(s: Searcher, reader, terms: list[Item], deadline: float) -> n
         candidates = np.intersect1d(candidates, ids[k], assume_unique=True)
     if len(terms) == 1 or not len(candidates):
         return candidates  # one pair: its postings are the answer
-    kept = _kept(s, reader)
+    kept = arrays.for_reader(arrays.folder_of(s), reader)
     starts: np.ndarray | None = None
     # Rarest first: most candidates fail before a common word's positions are gathered.
     for f, t, off in sorted(terms, key=lambda item: len(ids[item[:2]])):
@@ -134,12 +134,6 @@ def _keys(s: Searcher, reader, kept, fieldname: str, text: str, candidates: np.n
     docs = np.repeat(candidates, counts)
     ok = where >= 0
     return (docs[ok] << _SHIFT) | where[ok]
-
-
-def _kept(s: Searcher, reader):  # type: ignore[no-untyped-def]
-    """Return the arrays of a searcher's segment, or None."""
-    folder, segment = arrays.folder_of(s), reader.segment()
-    return arrays.for_segment(folder, segment.segment_id()) if folder and segment is not None else None
 
 
 def _values_for(m: object, candidates: np.ndarray) -> list[bytes]:
@@ -192,7 +186,7 @@ def _segment(s: Searcher, reader, fieldname: str, words: list[str], slop: int, d
         candidates = np.intersect1d(candidates, ids[w], assume_unique=True)
     if len(words) == 1 or not len(candidates):
         return candidates
-    kept = _kept(s, reader)
+    kept = arrays.for_reader(arrays.folder_of(s), reader)
     keys: dict[str, np.ndarray] = {}
     ends: np.ndarray | None = None
     for w in words:
@@ -221,8 +215,7 @@ def _following(ends: np.ndarray, later: np.ndarray, slop: int) -> np.ndarray:
 
 def _ids(s: Searcher, reader, fieldname: str, text: str) -> np.ndarray:  # type: ignore[no-untyped-def]
     """Return a term's segment-local documents, from the segment's arrays when it has them."""
-    folder, segment = arrays.folder_of(s), reader.segment()
-    kept = arrays.for_segment(folder, segment.segment_id()) if folder and segment is not None else None
+    kept = arrays.for_reader(arrays.folder_of(s), reader)
     got = kept.get(fieldname, text) if kept is not None else None
     if got is None:
         got = arrays.read_postings(reader.postings(fieldname, text))

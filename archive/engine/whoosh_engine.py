@@ -263,9 +263,7 @@ def _warm(s: Searcher) -> None:
     """Read what the first search of a generation would: segment arrays, column table, vocabularies."""
     folder = arrays.folder_of(s)
     for sub, _ in s.leaf_searchers():
-        segment = sub.reader().segment()
-        if folder and segment is not None:
-            arrays.for_segment(folder, segment.segment_id())
+        arrays.for_reader(folder, sub.reader())
     accel.table(s)
     for name in ("body_exact", "title_exact"):  # prefix and fuzzy terms expand from these
         if name in s.schema:
