@@ -1,19 +1,22 @@
 """Extraction benchmark on html-sample: our cleaner beside plain trafilatura and BeautifulSoup get_text().
 
-Run: `python bench/extraction.py [HTML_SAMPLE_DIR] [--bbc DIR]` (needs the `train` extra).
+Run: `python bench/extraction.py [HTML_SAMPLE_DIR] [--corpus CORPUS.jsonl] [--bbc DIR]` (needs the
+`train` extra).
 
 - trafilatura-eval: share of `with` snippets found and of `without` snippets absent in the
   whitespace-normalised output (as scored upstream).
 - readability-testpages: 4-word-shingle precision, recall and F1 against the text of
   expected.html, averaged over pages.
-"Ours (held out)" cleans each page with a line classifier trained on the other sites only
-(5 folds by site), so the figure says how the cleaner does on sites it has never seen.
+"ours" is the shipped cleaner. Its line classifier was trained on the `train` sites of the
+cleaning corpus (bench/cleaning/), which include some html-sample sites; with `--corpus`, the
+figures are also given for the pages whose sites are in the corpus's `test` split (held out of
+training).
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
+import json
 import statistics
 import sys
 import time
@@ -24,19 +27,10 @@ from bs4 import BeautifulSoup
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from archive.clean.classify import LineModel  # noqa: E402
-from archive.clean.corpus import Labeller, Page, block_lines, normalise, read_pages, shingles, tokens  # noqa: E402
+from archive.clean import decode_bytes  # noqa: E402
+from archive.clean.corpus import Page, normalise, read_pages, shingles, tokens  # noqa: E402
 from archive.clean.html import clean_html  # noqa: E402
 from archive.clean.text import clean_text  # noqa: E402
-from archive.clean.training import (  # noqa: E402
-    Rows,
-    choose_threshold,
-    extract_main,
-    fit,
-    out_of_fold,
-    page_rows,
-    site_of,
-)
 
 
 def plain_trafilatura(html: str) -> str:
@@ -54,27 +48,22 @@ def get_text(html: str) -> str:
     return soup.get_text(" ")
 
 
-def fold_models(pages: list[Page], folds: int = 5) -> dict[str, LineModel]:
-    """Return, for each site, a line model trained (threshold included) on the other folds' sites."""
-    rows = Rows([], [], [], [], [])
-    for page in pages:
-        one = page_rows(page, extract_main(page.html))
-        for name in ("x", "y", "chars", "groups", "texts", "weights"):
-            getattr(rows, name).extend(getattr(one, name))
-    sites = sorted(set(rows.groups))
-    out: dict[str, LineModel] = {}
-    for k in range(folds):
-        held = set(sites[k::folds])
-        keep = [i for i, g in enumerate(rows.groups) if g not in held]
-        train = Rows(*([getattr(rows, n)[i] for i in keep] for n in ("x", "y", "chars", "groups", "texts", "weights")))
-        # The threshold is chosen by cross-validation inside the training sites: nothing is tuned on held-out pages.
-        probs, _ = out_of_fold(train, folds=folds - 1)
-        model = fit(train.x, train.y, threshold=choose_threshold(train, probs), weights=train.weights)
-        out.update({s: model for s in held})
+def held_out_pages(corpus: Path) -> set[str]:
+    """Return the names of html-sample pages whose site is in the cleaning corpus's test split."""
+    out = set()
+    with open(corpus, encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            if rec.get("split") == "test":
+                out.add(rec["id"].split("/", 1)[1])
     return out
 
 
-def _ours(html: str, model: LineModel | None) -> str:
+def _page_key(page: Page) -> str:
+    return page.name.removesuffix(".html.gz")
+
+
+def _ours(html: str, model: object = "default") -> str:
     """Return what the archive keeps of a page: the text, headed by the title when it was taken out of it."""
     page = clean_html(html, model=model)
     return f"{page.title}\n\n{page.text}" if page.dropped_title else page.text
@@ -122,36 +111,10 @@ def run_system(name: str, fn, pages: list[Page]) -> tuple[list[str], list[float]
     return outputs, times, crashes
 
 
-def scraped_text_figures(pages: list[Page], models: dict[str, LineModel]) -> None:
-    """Print how much of a scraped page's text (every visible block as a line) each layer removes."""
-    print("\n| scraped page text (labels from) | layers | boilerplate lines removed | article characters lost |")
-    print("|---|---|---|---|")
-    layers = (("rules only", lambda p: None), ("rules + held-out classifier", lambda p: models[site_of(p)]))
-    for (name, pick), kind in itertools.product(layers, ("readability", "trafilatura-eval")):
-        removed = boiler = lost = content = 0
-        for page in (p for p in pages if p.kind == kind):
-            lines = block_lines(page.html)
-            label = Labeller(page, extract_main(page.html))
-            kept = {normalise(x) for x in clean_text("\n".join(lines), model=pick(page)).text.split("\n")}
-            for line in lines:
-                is_content = label.is_content(line)
-                if is_content is None:
-                    continue
-                gone = normalise(line) not in kept
-                if is_content:
-                    content += len(line)
-                    lost += len(line) if gone else 0
-                else:
-                    boiler += 1
-                    removed += gone
-        ref = "expected.html" if kind == "readability" else "trafilatura's output + snippets"
-        print(f"| {kind} ({ref}) | {name} | {removed / boiler:.3f} | {lost / content:.4f} |")
-
-
 def time_text_articles(folder: Path, limit: int = 500) -> tuple[float, float]:
     """Return the median and 90th-percentile CPU milliseconds to clean one plain-text article."""
     files = sorted(folder.rglob("*.txt"))[:limit]
-    texts = [f.read_bytes().decode("cp1252", errors="replace") for f in files]
+    texts = [decode_bytes(f.read_bytes())[0] for f in files]
     times = []
     for t in texts:
         start = time.process_time()
@@ -172,29 +135,34 @@ def main() -> int:
     """Print the side-by-side table."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpus", nargs="?", default=str(_default_corpus()))
+    ap.add_argument("--corpus", dest="cleaning_corpus", type=Path, help="cleaning corpus.jsonl (for the held-out rows)")
     ap.add_argument("--bbc", default="/tmp/corpora/bbc", help="plain-text articles to time")
     args = ap.parse_args()
     pages = list(read_pages(Path(args.corpus)))
-    models = fold_models(pages)
     systems = {
-        "ours (held-out classifier)": lambda p: _ours(p.html, models[site_of(p)]),
+        "ours (shipped classifier)": lambda p: _ours(p.html),
         "ours (rules only)": lambda p: _ours(p.html, None),
         "trafilatura (defaults)": lambda p: plain_trafilatura(p.html),
         "BeautifulSoup get_text()": lambda p: get_text(p.html),
     }
-    tpages = [p for p in pages if p.kind == "trafilatura-eval"]
-    rpages = [p for p in pages if p.kind == "readability"]
-    print("| system | eval: with found | eval: without absent | readability P | R | F1 | CPU ms/page median | p90 | crashes |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for name, fn in systems.items():
-        tout, ttimes, tc = run_system(name, fn, tpages)
-        rout, rtimes, rc = run_system(name, fn, rpages)
-        w, wo = score_snippets(tpages, tout)
-        p, r, f = score_shingles(rpages, rout)
-        ms = statistics.median(ttimes + rtimes) * 1000
-        p90 = statistics.quantiles(ttimes + rtimes, n=10)[-1] * 1000
-        print(f"| {name} | {w:.3f} | {wo:.3f} | {p:.3f} | {r:.3f} | {f:.3f} | {ms:.0f} | {p90:.0f} | {tc + rc} |")
-    scraped_text_figures(pages, models)
+    groups = {"all pages": pages}
+    if args.cleaning_corpus:
+        held = held_out_pages(args.cleaning_corpus)
+        groups["held-out sites"] = [p for p in pages if _page_key(p) in held]
+    for label, group in groups.items():
+        tpages = [p for p in group if p.kind == "trafilatura-eval"]
+        rpages = [p for p in group if p.kind == "readability"]
+        print(f"\n{label}: {len(tpages)} trafilatura-eval pages, {len(rpages)} readability pages\n")
+        print("| system | eval: with found | eval: without absent | readability P | R | F1 | CPU ms/page median | p90 | crashes |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for name, fn in systems.items():
+            tout, ttimes, tc = run_system(name, fn, tpages)
+            rout, rtimes, rc = run_system(name, fn, rpages)
+            w, wo = score_snippets(tpages, tout)
+            p, r, f = score_shingles(rpages, rout)
+            ms = statistics.median(ttimes + rtimes) * 1000
+            p90 = statistics.quantiles(ttimes + rtimes, n=10)[-1] * 1000
+            print(f"| {name} | {w:.3f} | {wo:.3f} | {p:.3f} | {r:.3f} | {f:.3f} | {ms:.0f} | {p90:.0f} | {tc + rc} |")
     bbc = Path(args.bbc)
     if bbc.exists():
         med, p90 = time_text_articles(bbc)

@@ -1,4 +1,5 @@
-"""Properties of cleaning that hold for any text: it only removes whole lines, keeps their order, and is idempotent."""
+"""Properties of cleaning that hold for any text: it removes whole lines (or the boilerplate piece of a
+glued line), keeps the order, accounts for every word, and is idempotent."""
 
 from __future__ import annotations
 
@@ -45,8 +46,9 @@ def _norm_lines(text: str) -> list[str]:
 
 
 def _is_subsequence(small: list[str], big: list[str]) -> bool:
+    """Return True when each line of `small` is a line of `big`, or a piece of one, in order."""
     it = iter(big)
-    return all(any(x == y for y in it) for x in small)
+    return all(any(x in y for y in it) for x in small)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -61,7 +63,11 @@ def test_clean_text_keeps_only_input_lines_in_their_order(raw):
 def test_clean_text_accounts_for_every_line(raw):
     out = clean_text(raw)
     kept, removed = _norm_lines(out.text), [" ".join(r.text.split()) for r in out.removed]
-    assert sorted(kept + removed) == sorted(_norm_lines(raw))
+    pieces = sorted(w for line in kept + removed for w in line.split())
+    assert pieces == sorted(w for line in _norm_lines(raw) for w in line.split())
+    whole = set(_norm_lines(raw))
+    for line in kept + removed:  # a line that is not whole is a piece of a glued line
+        assert line in whole or any(line in w for w in whole)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -6,7 +6,7 @@ from archive.clean.learn import learn_repeated_lines
 from archive.clean.text import CleanText, clean_text
 
 # Stored with every document; a change re-cleans files whose bytes did not change (DESIGN.md §7).
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 
 __all__ = ["PIPELINE_VERSION", "CleanHtml", "CleanText", "clean_html", "clean_text", "decode_bytes", "learn_repeated_lines",
            "looks_binary"]

@@ -1,7 +1,17 @@
-"""Describe each line of a document by numbers (length, punctuation, case, cue words, neighbours).
+"""Describe lines for the line classifier: what a line says, and what surrounds it.
 
-The same function feeds the learned line classifier at training time (scikit-learn) and at run
-time (pure Python), so the two can never disagree about what a feature means.
+Two views, each used both at training time (bench/cleaning/train.py, scikit-learn) and at run
+time (archive/clean/classify.py, numpy), so the two can never disagree about a feature:
+
+- `line_tokens`: the line on its own, as sparse named features: its words and word pairs
+  (lower-cased, digits folded), its first and last words, and its shape (length, case,
+  punctuation, digits, links, dates, script, the kinds of rule it matches). The classifier's first
+  stage scores these into a probability per kind (`archive.clean.kinds`).
+- `context_features`: the line among its neighbours, as a dense vector: the first stage's kind
+  probabilities of the two lines before and after it, its place in the document, how much
+  likely article text comes before and after it, and the run of short lines it sits in. A run of
+  short title-case lines is a related list; a short line after a caption-like line is a credit; the
+  last lines of a file after the last paragraph are where promos sit.
 """
 
 from __future__ import annotations
@@ -9,122 +19,229 @@ from __future__ import annotations
 import math
 import re
 
-from archive.clean.language import STOPWORDS
+import numpy as np
 
-# Function words of the languages we detect; a sentence nearly always has some, a menu item rarely.
-_FUNCTION = frozenset(w for words in STOPWORDS.values() for w in words) | frozenset(
-    "a an the this these those be been it its we you they i he she our your their not no will can".split()
-)
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_DIGITS = re.compile(r"\d+")
+_DIGIT = re.compile(r"\d")
+_PUNCT = re.compile(r"[^\w\s]")
+_MIXED = re.compile(r"\b(?=\w*[a-z])(?=\w*\d)\w{4,}\b|\w_\w", re.IGNORECASE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
-_SENTENCE_END = re.compile(r"[.!?…。！？\"”’»)]\s*$")
+_URL = re.compile(r"https?://|www\.|\.(com|org|net|co\.uk|io)\b")
+_EMAIL = re.compile(r"\S@\S+\.\w")
+_HANDLE = re.compile(r"(^|\s)[@#]\w")
 _DATE = re.compile(
-    r"\b(19|20)\d\d[-./](0?[1-9]|1[0-2])[-./]\d{1,2}\b|\b\d{1,2}:\d\d\b|"
+    r"\b(19|20)\d\d[-./](0?[1-9]|1[0-2])[-./]\d{1,2}\b|"
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b|"
-    r"\b\d{1,2} (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(19|20)\d\d\b",
+    r"\b\d{1,2} (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b",
     re.IGNORECASE,
 )
-# Cue words grouped by the kind of boilerplate they announce; matched on lower-cased text.
-_CUES = {
-    "promo": r"subscri|newsletter|sign ?up|signup|download|\bapp\b|inbox|free trial|premium|"
-             r"\bmember|log ?in\b|register|advert|sponsor|podcast|\bwatch\b|listen|click|tap here|"
-             r"don't miss|never miss|get the|join us|support us|donate",
-    "social": r"facebook|twitter|\bx\b|whatsapp|linkedin|instagram|pinterest|reddit|telegram|"
-              r"youtube|tiktok|share|follow|tweet|e-?mail|print|copy link|comments?\b",
-    "nav": r"\bhome\b|\bmenu\b|search|skip to|next|previous|\bmore\b|\bsee all\b|topics?\b|tags?\b|"
-           r"tagged|categor|section|archive|contact|about us|privacy|cookie|terms|policy|careers|"
-           r"sitemap|\bfaq\b|help|settings|account",
-    "caption": r"\bphoto\b|\bimage\b|\bpicture\b|getty|reuters|\bafp\b|\bap\b|\bepa\b|credit|"
-               r"courtesy|illustration|shutterstock|file photo|사진",
-    "related": r"related|read more|also read|see also|recommended|trending|most read|popular|"
-               r"you may|you might|more from|more stories|latest",
-    "legal": r"©|ⓒ|copyright|all rights reserved|reproduction|무단",
-    "byline": r"^by\b|\breporter\b|\bcorrespondent\b|\beditor\b|\bstaff\b|\bwriter\b|기자|"
-              r"updated|published|posted|입력|수정",
-}
-_CUE_RX = {name: re.compile(rx) for name, rx in _CUES.items()}
-# Promos address the reader and open with an order; article prose rarely does either.
-_SECOND_PERSON = re.compile(r"\b(you|your|you're|you’re|yours)\b")
-_CALL_TO_ACTION = re.compile(
-    r"^(\W*)(sign|subscribe|follow|download|get|join|click|tap|read|watch|listen|submit|share|"
-    r"never miss|don't miss|don’t miss|stay|discover|explore|find|check out|support|donate|like|"
-    r"register|log ?in|see|view|learn more|visit|send|contact|email|call|buy|shop|try|start)\b"
+_TIME = re.compile(r"\b\d{1,2}[:.]\d\d\s*(am|pm|a\.m\.|p\.m\.)?|\b\d{1,2}\s*(am|pm)\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(19|20)\d\d\b")
+_SEPARATORS = re.compile(r"\s[|•·»›/]\s|\s[|•·]|[|•·]\s")
+_SENTENCE_END = re.compile(r"[.!?…。！？]([\"”’»)\]]*)\s*$")
+_FUNCTION = frozenset(
+    """a an the and or but of in on at to for from by with as is are was were be been has have had it
+    its this that these those not no will would can could should may might must his her their our
+    your my we they he she you i about up out off into than then so if when while how why what who
+    which said says der die das und ist le la les et des est el los las de que y en un una o os""".split()
 )
-
-FEATURES = (
-    "len", "words", "sentence_end", "colon_end", "function_share", "capital_share", "upper_share",
-    "digit_share", "punct_share", "separators", "bullet", "link", "date", "cjk", "second_person",
-    "call_to_action",
-    *(f"cue_{name}" for name in _CUES),
-    "position", "near_start", "near_end", "prev_len", "next_len", "prev_sentence",
-    "next_sentence", "window_len", "short_neighbours", "repeated", "heading_like",
-)
+_BINS_WORDS = (0, 1, 2, 3, 4, 6, 9, 14, 24, 39)
+_BINS_SHARE = (0.0, 0.001, 0.3, 0.6, 0.9, 1.0)
 
 
-def line_features(texts: list[str], wanted: list[bool] | None = None) -> list[list[float]]:
-    """Return one feature vector (in the order of FEATURES) per line of a document.
+def _bin(value: float, edges: tuple[float, ...]) -> int:
+    """Return the index of the last edge not above value."""
+    k = 0
+    for i, edge in enumerate(edges):
+        if value >= edge:
+            k = i
+    return k
 
-    :param wanted: lines whose full vector is needed; the others get only what their neighbours
-        read (length, words, sentence end), which keeps cleaning a long article cheap.
+
+def _char_class(ch: str) -> str:
+    if not ch:
+        return "none"
+    if ch.isupper():
+        return "upper"
+    if ch.islower():
+        return "lower"
+    if ch.isdigit():
+        return "digit"
+    if ch.isalpha():
+        return "letter"  # scripts without case (Hangul, Han)
+    return ch if ch in ".!?:;,)]\"”’'…|/-–—•·*>»(#@©" else "symbol"
+
+
+def line_tokens(text: str, rule_kinds: tuple[str, ...] = ()) -> list[str]:
+    """Return the named features of one line on its own (no context).
+
+    :param rule_kinds: the kinds of boilerplate rule (archive/rules/generic.toml) the line matches:
+        a rule is evidence the classifier weighs, as it learnt to from the training corpus.
     """
-    own = [_own_features(t) if wanted is None or wanted[i] else _cheap_features(t) for i, t in enumerate(texts)]
-    counts: dict[str, int] = {}
-    for t in texts:
-        counts[t] = counts.get(t, 0) + 1
-    n = len(texts)
-    out = []
-    for i, f in enumerate(own):
-        prev = own[i - 1] if i > 0 else None
-        nxt = own[i + 1] if i + 1 < n else None
-        window = own[max(0, i - 3): i + 4]
-        ctx = [
-            i / max(1, n - 1),
-            1.0 if i < 3 else 0.0,
-            1.0 if i >= n - 3 else 0.0,
-            prev[1] if prev else 0.0,
-            nxt[1] if nxt else 0.0,
-            prev[2] if prev else 1.0,
-            nxt[2] if nxt else 1.0,
-            sum(w[0] for w in window) / len(window),
-            sum(1 for w in window if w[1] < math.log1p(5)) / len(window),
-            1.0 if counts[texts[i]] > 1 else 0.0,
-            1.0 if f[1] <= math.log1p(12) and not f[2] and f[0] > 0 else 0.0,
-        ]
-        out.append(f + ctx)
+    low = text.lower()
+    words = [_DIGITS.sub("0", w) for w in _WORD.findall(low)]
+    toks = [f"w={w}" for w in set(words)]
+    toks += [f"b={a}_{b}" for a, b in set(zip(words, words[1:]))]
+    if words:
+        toks.append(f"f={words[0]}")
+        toks.append(f"l={words[-1]}")
+        if len(words) > 1:
+            toks.append(f"f2={words[0]}_{words[1]}")
+    nwords = len(words) + len(_CJK.findall(text)) // 2
+    stripped = text.strip()
+    first, last = stripped[:1], stripped[-1:]
+    toks.append(f"nw={_bin(nwords, _BINS_WORDS)}")
+    toks.append(f"start={_char_class(first)}")
+    toks.append(f"end={_char_class(last)}")
+    if _SENTENCE_END.search(stripped):
+        toks.append("sentence")
+    raw_words = text.split()
+    if len(raw_words) > 1:  # "By Anna Lee" is a byline, "By the numbers" a heading
+        toks.append(f"case2={_char_class(raw_words[1][:1])}")
+    alpha = [w for w in raw_words if w[:1].isalpha()]
+    if alpha:
+        caps = sum(1 for w in alpha if w[0].isupper()) / len(alpha)
+        toks.append(f"caps={_bin(caps, _BINS_SHARE)}")
+        if all(w.isupper() for w in alpha if len(w) > 1) and any(len(w) > 1 for w in alpha):
+            toks.append("allcaps")
+    if words:
+        fn = sum(1 for w in words if w in _FUNCTION) / len(words)
+        toks.append(f"fn={_bin(fn, _BINS_SHARE)}")
+    digits = len(_DIGIT.findall(text))
+    if digits:
+        toks.append(f"digits={_bin(digits / max(1, len(text)), (0.0, 0.05, 0.15, 0.3))}")
+    toks += [f"p={ch}" for ch in set(_PUNCT.findall(stripped))]
+    seps = len(_SEPARATORS.findall(text))
+    if seps:
+        toks.append(f"seps={min(seps, 4)}")
+    if _URL.search(low):
+        toks.append("url")
+    if _EMAIL.search(text):
+        toks.append("email")
+    if _HANDLE.search(text):
+        toks.append("handle")
+    if _DATE.search(text):
+        toks.append("date")
+    if _TIME.search(text):
+        toks.append("time")
+    if _YEAR.search(text):
+        toks.append("year")
+    if _CJK.search(text):
+        toks.append("cjk")
+    if _MIXED.search(text):
+        toks.append("mixed_word")  # file names, codes, handles: "Pcstand01big_3", "IMG_2041"
+    if any(len(w) > 18 for w in raw_words):
+        toks.append("long_word")
+    toks += [f"rule={k}" for k in rule_kinds]
+    return toks
+
+
+# ---- context --------------------------------------------------------------------------------
+
+_OFFSETS = (-2, -1, 1, 2)
+
+
+_DENSE = 22
+
+
+def context_width(kinds: int) -> int:
+    """Return the length of a context vector for a model of `kinds` kinds."""
+    return kinds * (1 + len(_OFFSETS)) + len(_OFFSETS) + _DENSE
+
+
+def context_features(probs: np.ndarray, texts: list[str]) -> np.ndarray:
+    """Return one dense context vector per line.
+
+    :param probs: the first stage's kind probabilities, one row per line (column 0 is content).
+    :param texts: the lines.
+    """
+    n, k = probs.shape
+    nw = np.array([len(t.split()) for t in texts], dtype=np.float64)
+    sent = np.array([1.0 if _SENTENCE_END.search(t.strip()) else 0.0 for t in texts])
+    content = probs[:, 0]
+    mass = content * nw  # likely article words per line
+    total = max(1.0, float(mass.sum()))
+    after = (np.cumsum(mass[::-1])[::-1] - mass) / total
+    before = (np.cumsum(mass) - mass) / total
+    # Is there a real paragraph (likely content, 15+ words) after / before this line?
+    para = (content > 0.5) & (nw >= 15)
+    para_after = np.concatenate([np.cumsum(para[::-1])[::-1][1:], [0]]) > 0
+    para_before = np.concatenate([[0], np.cumsum(para)[:-1]]) > 0
+    short = nw <= 8
+    run = _run_lengths(short)
+    same_text = _repeats(texts)
+    cols = [probs]
+    for d in _OFFSETS:
+        shifted = np.zeros_like(probs)
+        missing = np.zeros(n)
+        if d < 0:
+            shifted[-d:] = probs[:d]
+            missing[: min(n, -d)] = 1.0
+        else:
+            shifted[:-d] = probs[d:]
+            missing[max(0, n - d):] = 1.0
+        cols.append(shifted)
+        cols.append(missing[:, None])
+    pos = np.arange(n, dtype=np.float64)
+    last = max(1, n - 1)
+    prev_nw = np.concatenate([[0.0], nw[:-1]])
+    next_nw = np.concatenate([nw[1:], [0.0]])
+    prev_sent = np.concatenate([[1.0], sent[:-1]])
+    next_sent = np.concatenate([sent[1:], [1.0]])
+    window = _window_mean(content, 5)
+    dense = np.stack([
+        np.log1p(nw), sent, pos / last, (pos == 0).astype(float), (pos == n - 1).astype(float),
+        (pos >= n - 3).astype(float), np.full(n, math.log1p(n)), after, before,
+        para_after.astype(float), para_before.astype(float), np.log1p(run) * short,
+        np.log1p(prev_nw), np.log1p(next_nw), prev_sent, next_sent, same_text, window,
+        np.log1p(_distance(para, forward=True)), np.log1p(_distance(para, forward=False)),
+        np.full(n, float(content.mean())), np.full(n, float(para.sum() > 0)),
+    ], axis=1)
+    cols.append(dense)
+    return np.concatenate(cols, axis=1)
+
+
+def _window_mean(values: np.ndarray, k: int) -> np.ndarray:
+    """Return the mean of values over the k lines before and after each line (itself included)."""
+    c = np.concatenate([[0.0], np.cumsum(values)])
+    idx = np.arange(len(values))
+    lo, hi = np.maximum(0, idx - k), np.minimum(len(values), idx + k + 1)
+    return (c[hi] - c[lo]) / (hi - lo)
+
+
+def _distance(flags: np.ndarray, forward: bool) -> np.ndarray:
+    """Return, per line, how many lines away the nearest flagged line is (after it, or before it)."""
+    n = len(flags)
+    out = np.full(n, float(n))
+    last = None
+    order = range(n - 1, -1, -1) if forward else range(n)
+    for i in order:
+        if last is not None:
+            out[i] = abs(last - i)
+        if flags[i]:
+            last = i
     return out
 
 
-def _cheap_features(text: str) -> list[float]:
-    """Return the first three own features, those a neighbour's context uses."""
-    nwords = len(_WORD.findall(text)) + len(_CJK.findall(text)) / 2
-    return [math.log1p(len(text)), math.log1p(nwords), 1.0 if _SENTENCE_END.search(text) else 0.0]
+def _run_lengths(flags: np.ndarray) -> np.ndarray:
+    """Return, per position, the length of the run of True values it belongs to (0 when False)."""
+    out = np.zeros(len(flags))
+    i = 0
+    while i < len(flags):
+        if not flags[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(flags) and flags[j]:
+            j += 1
+        out[i:j] = j - i
+        i = j
+    return out
 
 
-def _own_features(text: str) -> list[float]:
-    """Return the features a line has on its own (no context)."""
-    low = text.lower()
-    words = _WORD.findall(text)
-    cjk = len(_CJK.findall(text))
-    nwords = len(words) + cjk / 2
-    alpha = [w for w in words if w[:1].isalpha()]
-    chars = max(1, len(text))
-    letters = sum(1 for c in text if c.isalpha()) or 1
-    return [
-        math.log1p(len(text)),
-        math.log1p(nwords),
-        1.0 if _SENTENCE_END.search(text) else 0.0,
-        1.0 if text.rstrip().endswith(":") else 0.0,
-        sum(1 for w in words if w.lower() in _FUNCTION) / max(1, len(words)),
-        sum(1 for w in alpha if w[0].isupper()) / max(1, len(alpha)),
-        sum(1 for c in text if c.isupper()) / letters,
-        sum(1 for c in text if c.isdigit()) / chars,
-        sum(1 for c in text if not (c.isalnum() or c.isspace())) / chars,
-        min(3.0, float(len(re.findall(r"\s[|•·»›/]\s|\s[|•·]|[|•·]\s", text)))),
-        1.0 if re.match(r"^\s*([-–*•·▶►▸>→]|\d+\.)\s", text) else 0.0,
-        1.0 if re.search(r"https?://|www\.|\S@\S|@\w|\.(com|org|net|example)\b", low) else 0.0,
-        1.0 if _DATE.search(text) else 0.0,
-        cjk / chars,
-        min(3.0, float(len(_SECOND_PERSON.findall(low)))),
-        1.0 if _CALL_TO_ACTION.match(low) else 0.0,
-        *(min(3.0, float(len(rx.findall(low)))) for rx in _CUE_RX.values()),
-    ]
+def _repeats(texts: list[str]) -> np.ndarray:
+    counts: dict[str, int] = {}
+    for t in texts:
+        counts[t] = counts.get(t, 0) + 1
+    return np.array([1.0 if counts[t] > 1 else 0.0 for t in texts])

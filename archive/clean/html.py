@@ -22,9 +22,8 @@ from lxml import etree
 
 from archive.clean.blocks import Block, page_blocks, parse_html
 from archive.clean.classify import LineModel
-from archive.clean.lines import match_rules
 from archive.clean.meta import normalise_date
-from archive.clean.rules import generic_rules
+from archive.clean.rules import matching_rules
 from archive.clean.text import clean_text
 from archive.documents import Removed
 
@@ -170,7 +169,8 @@ def _left_out_blocks(blocks: list[Block], kept: str) -> list[Removed]:
         # A short block ("News") is kept only as a whole line: as a substring it would match anywhere.
         if norm in kept_lines or (len(norm.split()) >= 4 and f" {norm} " in kept_norm):
             continue
-        reason = block.place or match_rules(block.text, generic_rules()) or "outside the main text"
+        rules = matching_rules(block.text)
+        reason = block.place or (rules[0].reason if rules else "outside the main text")
         out.append(Removed(block.text, reason, -1, -1))
     return out
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from archive.clean.rules import LineRule
 
 # Function words: a line of keywords has none; a subheading or sentence nearly always has some.
 FUNCTION_WORDS = frozenset(
@@ -92,19 +91,6 @@ def _is_hard_wrapped(members: list[Line]) -> bool:
         return False
     widths = [len(m.text) for m in members[:-1]]
     return max(widths) <= 100 and sum(1 for w in widths if w >= 40) >= 0.7 * len(widths)
-
-
-def match_rules(line: str, rules: tuple[LineRule, ...], screen: re.Pattern[str] | None = None) -> str | None:
-    """Return the reason of the first rule that matches the line.
-
-    :param screen: `rule_screen(rules)`, when the caller has it: a line it rejects matches no rule.
-    """
-    if screen is not None and not screen.match(line):
-        return None
-    for rule in rules:
-        if rule.matches(line):
-            return rule.reason
-    return None
 
 
 def is_tag_line(line: str, capitalised: set[str]) -> bool:

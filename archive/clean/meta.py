@@ -102,24 +102,32 @@ def _to_date(groups: tuple[str, ...], order: str) -> str:
 
 
 # A publisher names itself in its own boilerplate: "© 2024 Harbour Gazette. All rights reserved.",
-# "ⓒ 서울경제리뷰, 무단 전재 …", "Download the TechWire Daily app …".
+# "ⓒ 서울경제리뷰, 무단 전재 …", "Download the TechWire Daily app …", and credits its own photos
+# ("… / Image: Daily NK") when it also names itself in the article ("Daily NK has learned").
 _COPYRIGHT_NAME = re.compile(
     r"^(?:copyright\s*)?(?:©|ⓒ|\(c\))?\s*(?:copyright\s*)?(?:(?:19|20)\d\d\s*)?"
     r"(?P<name>[^\W\d][^.,|:;©ⓒ]{1,50}?)\s*(?:(?:19|20)\d\d)?\s*(?:[.,|:;]|$)",
     re.IGNORECASE,
 )
 _APP_NAME = re.compile(r"\b(?i:download the) (?P<name>[A-Z][\w&'’ -]{1,40}?) (?i:app)\b")
+_CREDIT_NAME = re.compile(r"(?:^|[/|(]\s*)(?i:image|photo|picture|credit|source)\s*:\s*(?P<name>[A-Z][\w&'’. -]{1,40}?)\s*\)?$")
 _NOT_A_NAME = re.compile(r"^(all rights|our|this|copyright|the\s*$)", re.IGNORECASE)
 
 
-def source_from_boilerplate(lines: list[tuple[str, str]]) -> str:
-    """Return the publisher named in removed (text, reason) lines: the last copyright line, else an app promo."""
-    for pattern, kind in ((_COPYRIGHT_NAME, "copyright"), (_APP_NAME, "app")):
-        for text, reason in reversed(lines):
+def source_from_boilerplate(lines: list[tuple[str, str]], text: str = "") -> str:
+    """Return the publisher named in removed (text, reason) lines.
+
+    In order: the last copyright line, an app promo ("download the X app"), then a photo credit
+    whose name the kept text also uses (a publisher crediting its own photo, not an agency's).
+    """
+    for pattern, kind in ((_COPYRIGHT_NAME, "copyright"), (_APP_NAME, "app"), (_CREDIT_NAME, "caption")):
+        for line, reason in reversed(lines):
             if kind not in reason:
                 continue
-            m = pattern.search(text.strip())
+            m = pattern.search(line.strip())
             name = m.group("name").strip() if m else ""
+            if kind == "caption" and name not in text:
+                continue
             if name and len(name.split()) <= 5 and not _NOT_A_NAME.match(name + " "):
                 return name
     return ""

@@ -1,33 +1,33 @@
-"""Load boilerplate rules, kept as data in `archive/rules/*.toml` (shipped as package data)."""
+"""Load boilerplate rules, kept as data in `archive/rules/generic.toml` (shipped as package data).
+
+A rule names a kind of line (share widget labels, a subscription call, a photo credit), never a
+sentence of one page and never a site. A `certain` rule removes its lines outright; any other rule
+is evidence the line classifier weighs with the line's context.
+"""
 
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+
+from archive.clean.kinds import KINDS
 
 
 @dataclass(frozen=True)
 class LineRule:
-    """A pattern that marks a whole line as boilerplate, and the reason reported for it."""
+    """A pattern that marks a whole line as a kind of boilerplate, and the reason reported for it."""
 
     pattern: re.Pattern[str]
     reason: str
+    kind: str
+    certain: bool = False
 
     def matches(self, line: str) -> bool:
         """Return True when the stripped line matches."""
         return bool(self.pattern.match(line))
-
-
-@dataclass(frozen=True)
-class SourceRules:
-    """What identifies one source, and the rules that apply only to it."""
-
-    name: str
-    signatures: tuple[str, ...] = ()
-    rules: tuple[LineRule, ...] = field(default_factory=tuple)
 
 
 @lru_cache(maxsize=64)
@@ -35,13 +35,18 @@ def rule_screen(rules: tuple[LineRule, ...]) -> re.Pattern[str]:
     """Return one pattern that matches a line exactly when some rule of `rules` does.
 
     One alternation tried in C costs a fraction of a Python loop over every rule, and most lines
-    match none; the loop then runs only to find which rule (the first) matched.
+    match none; the loop then runs only to find which rules matched.
     """
     return re.compile("|".join(f"(?:{r.pattern.pattern})" for r in rules) or "(?!)", re.IGNORECASE)
 
 
 def _compile(entries: list[dict]) -> tuple[LineRule, ...]:
-    return tuple(LineRule(re.compile(e["pattern"], re.IGNORECASE), e["reason"]) for e in entries)
+    out = []
+    for e in entries:
+        if e["kind"] not in KINDS:
+            raise ValueError(f"rule of unknown kind {e['kind']!r}: {e['pattern'][:60]}")
+        out.append(LineRule(re.compile(e["pattern"], re.IGNORECASE), e["reason"], e["kind"], bool(e.get("certain"))))
+    return tuple(out)
 
 
 def _read(name: str) -> dict:
@@ -56,17 +61,12 @@ def generic_rules() -> tuple[LineRule, ...]:
 
 
 @lru_cache(maxsize=1)
-def source_rules() -> tuple[SourceRules, ...]:
-    """Return the per-source rules."""
-    out = []
-    for s in _read("sources.toml").get("source", []):
-        out.append(SourceRules(s["name"], tuple(s.get("signatures", ())), _compile(s.get("rule", []))))
-    return tuple(out)
+def _generic_screen() -> re.Pattern[str]:
+    return rule_screen(generic_rules())
 
 
-def find_source(text: str) -> SourceRules | None:
-    """Return the source whose signature occurs in the text, if any."""
-    for src in source_rules():
-        if any(sig in text for sig in src.signatures):
-            return src
-    return None
+def matching_rules(line: str) -> tuple[LineRule, ...]:
+    """Return every generic rule that matches the line (none, for most lines), in file order."""
+    if not _generic_screen().match(line):
+        return ()
+    return tuple(r for r in generic_rules() if r.matches(line))

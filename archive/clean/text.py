@@ -2,37 +2,53 @@
 
 Stages, in order:
 1. split the text into blocks (paragraphs) of lines, keeping offsets;
-2. judge each line, three layers: rules kept as data (generic, then the source's own), lines
-   learnt from the corpus (they recur in many documents of the source), then generic evidence:
-   the list under a closing "Related" heading, image tag lines, and the learned line classifier
-   for what is left (only when it is confident; never the first line or a long sentence);
-3. remove judged lines only from the edges of their block (never from the middle of a paragraph);
-4. assemble the cleaned text; repeat until nothing changes (a removal changes its neighbours'
+2. split glued lines: a promo or caption saved on one line with an article sentence
+   (`archive.clean.glued`) loses the promo and keeps the sentence;
+3. judge each line: `certain` rules (kinds of line that cannot be prose: share widget labels,
+   photo credits, copyright lines), lines learnt from the corpus (they recur in many documents of
+   the source), the list under a closing "Related" heading, image tag lines; then the learned line
+   classifier reads every line with its neighbours and its place in the document, and removes
+   what it judges boilerplate, with the reason of the kind it predicts. A line matched by an
+   uncertain rule goes when the classifier leans that way (a lower bar than for unmatched lines);
+   long prose lines are never removed by the classifier;
+4. remove judged lines only from the edges of their block (never from the middle of a paragraph);
+5. assemble the cleaned text; repeat until nothing changes (a removal changes its neighbours'
    context), then record where each removed line stood in the original and in the result.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from archive.clean.classify import LineModel, default_model, may_remove
-from archive.clean.lines import (
-    Line,
-    capitalised_words,
-    is_tag_line,
-    match_rules,
-    split_lines,
-)
+import numpy as np
+
+from archive.clean.classify import LineModel, default_model, is_prose
+from archive.clean.glued import find_split
+from archive.clean.kinds import CONTENT, KINDS, reason_of
+from archive.clean.lines import Line, capitalised_words, is_tag_line, split_lines
 from archive.clean.meta import source_from_boilerplate
-from archive.clean.rules import LineRule, SourceRules, find_source, generic_rules, rule_screen
+from archive.clean.rules import LineRule, matching_rules
 from archive.documents import Removed
 
 _DEFAULT = "default"
 _MAX_PASSES = 8
 RELATED = "related links list"
 _LIST_ITEM_MAX_WORDS = 20
+# A line an uncertain rule matches goes when the classifier leans that way: its probability of
+# boilerplate reaches RULE_P, or the line's own wording scores RULE_OWN_P (first stage) while its
+# context does not speak clearly against it (RULE_FLOOR). "Download our app for breaking news
+# alerts" goes; "Officials told residents to download the app and follow it." stays.
+RULE_P = 0.35
+RULE_OWN_P = 0.6
+RULE_FLOOR = 0.1
+
+
+def rule_agrees(boiler: float, own_boiler: float) -> bool:
+    """Return True when the classifier supports an uncertain rule's match (probabilities of boilerplate)."""
+    return boiler >= RULE_P or (own_boiler >= RULE_OWN_P and boiler >= RULE_FLOOR)
+MODEL_MAX_LINES = 5000
+TAIL_GAP_WORDS = 25
+_TAIL_KINDS = frozenset(("promo", "share", "related", "comment", "legal", "nav", "edition", "other"))
 
 
 @dataclass
@@ -43,9 +59,6 @@ class CleanText:
     removed: list[Removed] = field(default_factory=list)
     source: str = ""
     paragraphs: list[str] = field(default_factory=list)
-
-
-MODEL_MAX_LINES = 5000
 
 
 def clean_text(
@@ -62,22 +75,22 @@ def clean_text(
     :param source_hint: a source name already known (for example from HTML metadata).
     :param model: the learned line classifier; the shipped one by default, None to use rules only.
     """
-    src = find_source(raw)
-    rules, screen = _rules_for(src)
     scorer: LineModel | None = default_model() if model == _DEFAULT else model  # type: ignore[assignment]
     removed: list[Line] = []
     text, origin = raw, None
     spans: list[tuple[int, int, int]] = []
-    verdicts: dict[str, str | None] = {}  # rule verdicts by line text: the same in every pass
+    rules_of: dict[str, tuple[LineRule, ...]] = {}  # rule matches by line text: the same in every pass
+    own: dict[str, np.ndarray] = {}  # the classifier's first stage by line text: likewise
     # Removing a line changes its neighbours' context, so clean until nothing changes: the result
     # is then a fixed point, and cleaning it again gives it back unchanged (idempotent).
-    for _ in range(_MAX_PASSES):
+    for n in range(_MAX_PASSES):
         lines = split_lines(text)
         if origin is not None:
             for line in lines:
                 line.start = origin[line.start]
-        _judge(lines, rules, screen, learnt, capitalised_words(text), verdicts)
-        _judge_by_model(lines, scorer)
+        if n == 0:
+            lines = _split_glued(lines, scorer)
+        _judge(lines, learnt, capitalised_words(text), rules_of, scorer, own)
         _keep_paragraph_middles(lines)
         now = [line for line in lines if line.reason]
         removed += now
@@ -88,33 +101,54 @@ def clean_text(
             break
     paragraphs = text.split("\n\n") if text else []
     removals = _place_removals(removed, spans)
-    signed = source_from_boilerplate([(r.text, r.reason) for r in removals])
-    return CleanText(text, removals, source_hint or (src.name if src else "") or signed, paragraphs)
+    signed = source_from_boilerplate([(r.text, r.reason) for r in removals], text)
+    return CleanText(text, removals, source_hint or signed, paragraphs)
 
 
-@lru_cache(maxsize=64)
-def _rules_for(src: SourceRules | None) -> tuple[tuple[LineRule, ...], re.Pattern[str]]:
-    """Return the rules that apply to a source's text (generic first), and their screen."""
-    rules = generic_rules() + (src.rules if src else ())
-    return rules, rule_screen(rules)
-
-
-def _judge(lines: list[Line], rules: tuple[LineRule, ...], screen: re.Pattern[str], learnt: frozenset[str],
-           caps: set[str], verdicts: dict[str, str | None]) -> None:
+def _split_glued(lines: list[Line], model: LineModel | None) -> list[Line]:
+    """Cut a boilerplate piece off each line that is a paragraph of its own and has one glued to it."""
+    sizes: dict[int, int] = {}
     for line in lines:
-        if line.text not in verdicts:
-            verdicts[line.text] = match_rules(line.text, rules, screen)
-        line.reason = verdicts[line.text]
-        if line.reason is None and line.key in learnt:
+        sizes[line.block] = sizes.get(line.block, 0) + 1
+    out: list[Line] = []
+    for line in lines:
+        split = find_split(line.text, model) if sizes[line.block] == 1 else None
+        if split is None:
+            out.append(line)
+            continue
+        (da, db), (ka, kb) = split.drop, split.keep
+        pieces = sorted([(da, db, split.reason), (ka, kb, None)])
+        for a, b, reason in pieces:
+            piece = line.text[a:b]
+            lead = len(piece) - len(piece.lstrip())
+            out.append(Line(piece.strip(), line.start + a + lead, line.block, reason))
+    return out
+
+
+def _judge(lines: list[Line], learnt: frozenset[str], caps: set[str], rules_of: dict[str, tuple[LineRule, ...]],
+           model: LineModel | None, own: dict[str, np.ndarray]) -> None:
+    matched = []
+    for line in lines:
+        if line.text not in rules_of:
+            rules_of[line.text] = matching_rules(line.text)
+        rules = rules_of[line.text]
+        matched.append(rules)
+        if line.reason:
+            continue
+        certain = [r for r in rules if r.certain or model is None]
+        if certain:
+            line.reason = certain[0].reason
+        elif line.key in learnt:
             line.reason = "repeated in many documents of this source"
     _mark_related_tail(lines)
-    for i, line in enumerate(lines):
+    for line in lines:
         if line.reason is None and is_tag_line(line.text, caps):
             line.reason = "image tag list"
     # A tag line is most often found beside a caption; that evidence can stand in for proper nouns.
     for i, line in enumerate(lines):
         if line.reason is None and _next_to_caption(lines, i) and is_tag_line(line.text, _all_words(line.text)):
             line.reason = "image tag list"
+    _judge_by_model(lines, matched, model, own)
 
 
 def _mark_related_tail(lines: list[Line]) -> None:
@@ -136,18 +170,60 @@ def _list_item(text: str) -> bool:
     return len(body.split()) <= _LIST_ITEM_MAX_WORDS and (bullet or not body.endswith("."))
 
 
-def _judge_by_model(lines: list[Line], model: LineModel | None) -> None:
-    """Mark lines the learned classifier is confident about; never the first line (the headline)."""
+def _judge_by_model(lines: list[Line], matched: list[tuple[LineRule, ...]], model: LineModel | None,
+                    own: dict[str, np.ndarray]) -> None:
+    """Mark the lines the classifier judges boilerplate, reading each with its neighbours."""
     if model is None or len(lines) < 2 or len(lines) > MODEL_MAX_LINES:
         # Past a few thousand lines a text is a report or a listing, not a scraped article page:
         # the classifier (trained on article pages) has little to say there, and its per-line
-        # features would dominate the cost. The rules still apply.
+        # features would dominate the cost. The certain rules still apply.
         return
-    wanted = [i > 0 and line.reason is None and may_remove(line.text) for i, line in enumerate(lines)]
-    probs = model.score_lines([line.text for line in lines], wanted)
-    for line, p, want in zip(lines, probs, wanted):
-        if want and p >= model.threshold:
-            line.reason = f"looks like boilerplate (line classifier, p={p:.2f})"
+    # The classifier reads the lines that rules and learnt lines left: a caption a rule removed is
+    # no longer the neighbour that makes the subheading under it look like a credit.
+    left = [i for i, line in enumerate(lines) if line.reason is None]
+    if len(left) < 2:
+        return
+    texts = [lines[i].text for i in left]
+    probs = model.probabilities(texts, [tuple(r.kind for r in matched[i]) for i in left], own)
+    content = KINDS.index(CONTENT)
+    kinds = [rules[0].kind if rules else "other" for rules in matched]  # of the lines already judged
+    first = left[0]  # the first line no rule removed is the headline (or stands for it): kept
+    for k, i in enumerate(left):
+        line, p, rules = lines[i], probs[k], matched[i]
+        scores = p.copy()
+        scores[content] = -1.0
+        kind = rules[0].kind if rules else KINDS[int(scores.argmax())]
+        kinds[i] = CONTENT
+        if is_prose(line.text) or i == first:
+            continue
+        boiler = 1.0 - float(p[content])
+        if rules and rule_agrees(boiler, 1.0 - float(own[line.text][content]) if line.text in own else 0.0):
+            line.reason = rules[0].reason
+        elif boiler >= model.threshold:
+            line.reason = f"{reason_of(kind)} (line classifier, p={boiler:.2f})"
+        kinds[i] = kind if line.reason else CONTENT
+    full = np.zeros(len(lines))
+    full[left] = probs[:, content]
+    _close_tail_gaps(lines, kinds, full, first)
+
+
+def _close_tail_gaps(lines: list[Line], kinds: list[str], content: np.ndarray, first: int) -> None:
+    """Mark a short line that sits between two boilerplate lines after the article's last paragraph.
+
+    Sites end their articles with runs of promos, share bars and links; a line of such a run that
+    the classifier alone would keep ("Find the best of … every weekend.") is boilerplate by its
+    place. The run must be after every paragraph of the article, and its lines of the kinds that
+    close a page (not captions, which sit beside paragraphs).
+    """
+    paragraphs = [i for i, line in enumerate(lines)
+                  if line.reason is None and (is_prose(line.text) or (content[i] >= 0.5 and len(line.text.split()) >= TAIL_GAP_WORDS))]
+    if not paragraphs:
+        return
+    for i in range(paragraphs[-1] + 1, len(lines) - 1):
+        line = lines[i]
+        if line.reason is None and i != first and len(line.text.split()) < TAIL_GAP_WORDS and \
+                kinds[i - 1] in _TAIL_KINDS and kinds[i + 1] in _TAIL_KINDS and lines[i - 1].reason and lines[i + 1].reason:
+            line.reason = "in a run of boilerplate after the article"
 
 
 def _all_words(text: str) -> set[str]:
