@@ -25,7 +25,10 @@ from archive import config as config_mod
 from archive.archive import Archive
 from archive.errors import ArchiveError, BadQuery
 from archive.ingest import collections_for, ingest as run_ingest, walk, IngestReport
-from archive.extract import extract_file
+from archive.walk import walk_relative
+from archive.documents import Document
+from archive.extract import extract_documents
+from archive.learnt import LearntLines
 
 EXIT_NO_MATCH = 1
 EXIT_FATAL = 3
@@ -239,28 +242,47 @@ def _export(archive: Archive, query: str, sort: str, fmt: str, aliases: bool) ->
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file, one per line.")
 @click.option("-v", "--verbose", count=True, help="More log output on stderr.")
 def extract(paths: tuple[str, ...], as_json: bool, verbose: int) -> None:
-    """Print the cleaned text of files (and what was removed, with --json) without indexing."""
+    """Print the cleaned text of files (and what was removed, with --json) without indexing.
+
+    Every format ingest reads is read here the same way (PDF, Word, OpenDocument, EPUB, e-mail,
+    archives: one record per document), with the boilerplate lines ingest learnt for the file's
+    folder, so what is printed is what ingest indexes.
+    """
     settings = _settings(None, None, verbose)
     report = IngestReport()
+    learnt = LearntLines(settings.index)
     failed = 0
     for coll in collections_for(list(paths), settings):
-        for path in walk(coll, settings, report):
+        for path, relpath in walk_relative(coll, settings, report):
             try:
-                doc = extract_file(path, collection=coll.name, root=coll.root, max_bytes=settings.max_bytes)
+                docs, problems = extract_documents(Path(path), collection=coll.name, root=coll.root,
+                                                   max_bytes=settings.max_bytes, ocr=settings.ocr,
+                                                   learnt=learnt.for_file(coll.name, relpath))
             except ArchiveError as exc:
                 click.echo(f"archive: {path}: {exc}", err=True)
                 failed += 1
                 continue
-            if as_json:
-                out = {k: getattr(doc, k) for k in ("path", "title", "source", "date", "date_source", "url", "language", "encoding", "text")}
-                out["removed"] = [{"text": r.text, "reason": r.reason} for r in doc.removed]
-                click.echo(json.dumps(out, ensure_ascii=False))
-            else:
-                click.echo(f"# {doc.title}\n{doc.source} | {doc.date} ({doc.date_source}) | {doc.language} | {doc.path}\n")
-                click.echo(doc.text + "\n")
+            for problem in problems:
+                what = "skipped" if problem.skipped else "failed"
+                click.echo(f"archive: {what} {path}{problem.subpath}: {problem.reason}", err=True)
+                failed += not problem.skipped
+            for doc in docs:
+                _print_extracted(doc, as_json)
     for p in report.skipped:
         click.echo(f"archive: skipped {p.path}: {p.reason}", err=True)
     sys.exit(1 if failed else 0)
+
+
+def _print_extracted(doc: Document, as_json: bool) -> None:
+    if as_json:
+        out = {k: getattr(doc, k) for k in ("path", "relpath", "title", "source", "date", "date_source", "url",
+                                            "language", "encoding", "format", "text")}
+        out["removed"] = [{"text": r.text, "reason": r.reason} for r in doc.removed]
+        click.echo(json.dumps(out, ensure_ascii=False))
+    else:
+        part = doc.relpath[len(doc.meta.get("source_relpath") or doc.relpath):]  # "!/member", "#message"
+        click.echo(f"# {doc.title}\n{doc.source} | {doc.date} ({doc.date_source}) | {doc.language} | {doc.path}{part}\n")
+        click.echo(doc.text + "\n")
 
 
 @cli.command()

@@ -28,7 +28,7 @@ from archive.engine import WhooshEngine
 from archive.engine.choice import engine_exists, open_engine
 from archive.errors import ArchiveError
 from archive.ingest_report import IngestReport
-from archive.learnt import LearntLines
+from archive.learnt import LearntLines, holds_any
 from archive.lock import ingest_lock
 from archive.sinks import BuildSink, CommitSink, DrySink, Sink
 from archive.manifest import Entry, Manifest
@@ -213,6 +213,8 @@ class _Pass:
         # A file's entries (one per document it gave), for the unchanged check and for failures.
         self.known_files = _by_file(known)
         self.learnt = LearntLines(settings.index)
+        # Files unchanged themselves that hold a line newly learnt for their folder: cleaned again.
+        self.relearn: set[tuple[str, str]] = set()
         self.previous_files = _by_file(previous)
         self.files: list[tuple[Collection, str, str]] = []
         self.sign_ahead = False  # set in the ingest process only when workers clean
@@ -226,7 +228,11 @@ class _Pass:
             p = self.report.failed[0]
             raise ArchiveError(f"{p.path}: {p.reason} (--strict: the run stops at the first failure)")
         todo = [k for k, (c, p, r) in enumerate(files) if self._may_change(c, p, r)]
-        self.learnt.learn((files[k][0].name, files[k][1], files[k][2]) for k in todo)
+        changing = set(todo)
+        grown = self.learnt.learn(((files[k][0].name, files[k][1], files[k][2]) for k in todo),
+                                  ((c.name, p, r) for k, (c, p, r) in enumerate(files) if k not in changing))
+        if grown:
+            todo = sorted(set(todo) | self._holding(grown, set(todo)))
         reads = self._reads(todo)
         try:
             for done, (coll, path, relpath) in enumerate(files, 1):
@@ -242,6 +248,18 @@ class _Pass:
         for i in gone:
             self.sink.note("delete", os.path.join(roots[self.previous[i].collection], self.previous[i].relpath))
         self.sink.flush(gone, final=True)
+
+    def _holding(self, grown: dict[str, frozenset[str]], todo: set[int]) -> set[int]:
+        """Return the files not already to be read that hold a line newly learnt for their folder."""
+        out = set()
+        for k, (coll, path, relpath) in enumerate(self.files):
+            new = grown.get(self.learnt.key(coll.name, relpath))
+            if new and k not in todo and holds_any(path, new):
+                out.add(k)
+                self.relearn.add((coll.name, relpath))
+        if out:
+            logger.info("%d unchanged files hold newly learnt boilerplate lines: cleaning them again", len(out))
+        return out
 
     def _reads(self, todo: list[int]) -> Readings:
         """Return where `visit` gets each file's reading: cleaning workers for many files, else this process."""
@@ -285,7 +303,9 @@ class _Pass:
             st = os.stat(path)
         except OSError as exc:
             return self.fail(path, os_reason(exc), olds)
-        if prevs and all((p.size, p.mtime_ns, p.pipeline) == (st.st_size, st.st_mtime_ns, PIPELINE_VERSION) for p in prevs):
+        relearnt = (coll.name, relpath) in self.relearn
+        if not relearnt and prevs and all((p.size, p.mtime_ns, p.pipeline) == (st.st_size, st.st_mtime_ns, PIPELINE_VERSION)
+                                          for p in prevs):
             self.report.unchanged += 1
             self.seen.update(p.id for p in prevs)
             return
@@ -327,7 +347,8 @@ class _Pass:
 
     def _read_file(self, coll: Collection, path: str, relpath: str) -> Reading:
         """Hash a file, and clean it unless its bytes are the manifest's, with its folder's learnt lines."""
-        prevs = self.known_files.get((coll.name, relpath), [])
+        # A file cleaned again for newly learnt lines has bytes the manifest knows: no shortcut.
+        prevs = [] if (coll.name, relpath) in self.relearn else self.known_files.get((coll.name, relpath), [])
         return read_file(coll, path, prevs, self.settings, self.learnt.for_file(coll.name, os.path.relpath(path, coll.root)),
                          sign=self.sign_ahead)
 

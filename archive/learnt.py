@@ -1,11 +1,13 @@
-"""Boilerplate learnt from the corpus (issue 4), remembered beside the index from run to run.
+"""Boilerplate learnt from the corpus, remembered beside the index from run to run.
 
-Lines that recur verbatim in many plain-text documents of one folder (one source, as scrapers
-save them) are that source's template: promos, share bars, sign-offs. A run learns them from the
-text files it is about to clean, adds them to what earlier runs learnt for the same folder, and
-cleaning removes them (only from the edges of a paragraph, like every judged line). Keeping them
-in `learnt.json` inside the index folder means a file added alone on a later night is cleaned
-like the ones of the first bulk ingest.
+Lines that recur verbatim in many documents of one folder (one source, as scrapers save them)
+are that source's template: promos, share bars, sign-offs. A run learns them from the text and
+HTML files it is about to clean (for a page, its visible text blocks), adds them to what earlier
+runs learnt for the same folder, and cleaning removes them (only from the edges of a paragraph,
+like every judged line). Keeping them in `learnt.json` inside the index folder means a file
+added alone on a later night is cleaned like the ones of the first bulk ingest. When a folder's
+learnt set grows, `learn` says which lines are new, so that ingest re-cleans the documents of
+the folder that hold one of them (`holds_any`).
 """
 
 from __future__ import annotations
@@ -18,11 +20,15 @@ from pathlib import Path
 
 from archive.clean import decode_bytes, looks_binary
 from archive.clean.learn import MIN_DOCS, learn_repeated_lines, normalise_line
-from archive.extract import TEXT_SUFFIXES
+from archive.clean.blocks import page_blocks, parse_html
+from archive.extract import HTML_SUFFIXES, TEXT_SUFFIXES
 
 logger = logging.getLogger(__name__)
 FILENAME = "learnt.json"
 MAX_SAMPLE_BYTES = 2 * 1024 * 1024  # larger files are reports, not template-driven articles
+LEARNABLE = (TEXT_SUFFIXES | HTML_SUFFIXES) - {""}
+PROSE_WORDS = 8
+SAMPLE_UNCHANGED = 30
 
 
 class LearntLines:
@@ -41,20 +47,37 @@ class LearntLines:
         """Return the key of a file's folder."""
         return f"{collection}/{os.path.dirname(relpath)}"
 
-    def learn(self, files: Iterable[tuple[str, str, str]]) -> None:
-        """Learn from (collection, path, relpath) of the plain-text files about to be cleaned."""
+    def learn(self, changed: Iterable[tuple[str, str, str]],
+              unchanged: Iterable[tuple[str, str, str]] = ()) -> dict[str, frozenset[str]]:
+        """Learn from (collection, path, relpath) of the text and HTML files about to be cleaned.
+
+        A folder with changed files is learnt from them and from up to `SAMPLE_UNCHANGED` of its
+        unchanged files, so that a few new files added to a known folder are judged with the rest.
+        Return, per folder key whose learnt set grew, the lines that are new.
+        """
         groups: dict[str, list[str]] = {}
-        for collection, path, relpath in files:
-            if os.path.splitext(path)[1].lower() in TEXT_SUFFIXES - {""}:
+        for collection, path, relpath in changed:
+            if os.path.splitext(path)[1].lower() in LEARNABLE:
                 groups.setdefault(self.key(collection, relpath), []).append(path)
-        for key, paths in groups.items():
+        extra: dict[str, list[str]] = {}
+        for collection, path, relpath in unchanged:
+            key = self.key(collection, relpath)
+            if key in groups and len(extra.setdefault(key, [])) < SAMPLE_UNCHANGED and \
+                    os.path.splitext(path)[1].lower() in LEARNABLE:
+                extra[key].append(path)
+        grown: dict[str, frozenset[str]] = {}
+        for key, changed_paths in groups.items():
+            paths = changed_paths + extra.get(key, [])
             if len(paths) < MIN_DOCS:
                 continue
             texts = list(dict.fromkeys(_texts(paths)))  # identical copies are one document of evidence
             found = _template_lines(texts, learn_repeated_lines(texts))
-            if found:
-                logger.info("learnt %d boilerplate lines from %d files of %s", len(found), len(paths), key)
-                self.lines[key] = self.lines.get(key, frozenset()) | found
+            new = found - self.lines.get(key, frozenset())
+            if new:
+                logger.info("learnt %d new boilerplate lines from %d files of %s", len(new), len(paths), key)
+                self.lines[key] = self.lines.get(key, frozenset()) | new
+                grown[key] = new
+        return grown
 
     def for_file(self, collection: str, relpath: str) -> frozenset[str]:
         """Return the lines learnt for a file's folder."""
@@ -70,23 +93,33 @@ class LearntLines:
 
 
 def _template_lines(texts: list[str], found: frozenset[str]) -> frozenset[str]:
-    """Keep the learnt lines that are a minority of every document they occur in.
+    """Keep the learnt lines that are a minority of the prose of every document they occur in.
 
     A template (promo, share bar, sign-off) is a small part of each page; lines that make up most
-    of a document are its article, shared with copies or versions of the same story: never learnt.
+    of a document's prose are its article, shared with copies or versions of the same story: never
+    learnt. Prose here is lines of `PROSE_WORDS` words or more, so that a page's many short menu
+    and footer blocks do not hide a copied article.
     """
     if not found:
         return found
     shared: set[str] = set()
     for text in texts:
-        keys = [normalise_line(x) for x in text.split("\n") if x.strip()]
+        keys = [k for k in (normalise_line(x) for x in text.split("\n")) if len(k.split()) >= PROSE_WORDS]
         hits = [k for k in keys if k in found]
         if keys and len(hits) * 2 > len(keys):
             shared.update(hits)
     return found - shared
 
 
+def holds_any(path: str, lines: frozenset[str]) -> bool:
+    """Return True when the file (text, or a page's visible blocks) holds one of the lines."""
+    for text in _texts([path]):
+        return any(normalise_line(x) in lines for x in text.split("\n"))
+    return False
+
+
 def _texts(paths: list[str]) -> Iterable[str]:
+    """Yield each file's lines as text: a text file's own, a page's visible blocks one per line."""
     for path in paths:
         try:
             if os.path.getsize(path) > MAX_SAMPLE_BYTES:
@@ -95,5 +128,10 @@ def _texts(paths: list[str]) -> Iterable[str]:
                 data = f.read()
         except OSError:
             continue
-        if data.strip() and not looks_binary(data):
-            yield decode_bytes(data)[0]
+        if not data.strip() or looks_binary(data):
+            continue
+        text = decode_bytes(data)[0]
+        if os.path.splitext(path)[1].lower() in HTML_SUFFIXES:
+            root = parse_html(text)
+            text = "\n".join(b.text for b in page_blocks(root)) if root is not None else ""
+        yield text

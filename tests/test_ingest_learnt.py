@@ -57,3 +57,44 @@ def test_copies_of_one_story_keep_their_text(tmp_path):
     assert not report.failed, report.summary()
     with Archive(settings) as archive:
         assert archive.search('"walked out on friday"').total == 4
+
+
+def test_files_indexed_before_a_line_was_learnt_are_cleaned_again(tmp_path):
+    src = tmp_path / "quarry-weekly"
+    src.mkdir()
+    for i, topic in enumerate(["parish", "county"]):  # two files: too few to learn from
+        (src / f"a{i}.txt").write_text(_article(i, topic))
+    settings = Settings(index=tmp_path / "ix")
+    ingest([str(src)], settings)
+    with Archive(settings) as archive:
+        assert archive.search('"quarry weekly desk"').total == 2
+    for i, topic in enumerate(["district", "town"], 2):  # the folder now shows its template
+        (src / f"a{i}.txt").write_text(_article(i, topic))
+    report = ingest([str(src)], settings)
+    assert (report.added, report.updated) == (2, 2)
+    with Archive(settings) as archive:
+        assert archive.search('"quarry weekly desk"').total == 0
+        assert archive.search("gravel").total == 4
+    again = ingest([str(src)], settings)  # nothing new learnt: nothing cleaned again
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 4)
+
+
+def _page(i: int, topic: str) -> str:
+    return (f"<html><head><title>Quarry story {i}</title></head><body><article><h1>Quarry story {i}</h1>"
+            f"<p>The {topic} council met on Tuesday to discuss the gravel permits for the northern pits, and "
+            f"residents asked about lorry traffic number {i} on the narrow lanes near the school.</p>"
+            f"<p>Councillors said a decision on the permits was expected before the end of the year, after "
+            f"a consultation with residents of the {topic} and the quarry's owners.</p>"
+            f"<p>{TEMPLATE}</p></article></body></html>")
+
+
+def test_a_template_line_of_html_pages_is_learnt(tmp_path):
+    src = tmp_path / "quarry-site"
+    src.mkdir()
+    for i, topic in enumerate(["parish", "county", "district", "town"]):
+        (src / f"p{i}.html").write_text(_page(i, topic))
+    settings = Settings(index=tmp_path / "ix")
+    assert not ingest([str(src)], settings).failed
+    with Archive(settings) as archive:
+        assert archive.search('"quarry weekly desk"').total == 0
+        assert archive.search("gravel permits").total == 4
