@@ -7,7 +7,6 @@ run failed); 75 another ingest holds the lock.
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 import json
@@ -23,6 +22,8 @@ import click
 
 from archive import config as config_mod
 from archive.archive import Archive
+from archive.csvout import write_csv
+from archive.exports import COLUMNS as EXPORT_COLUMNS, hit_row
 from archive.errors import ArchiveError, BadQuery
 from archive.ingest import collections_for, ingest as run_ingest, walk, IngestReport
 from archive.extract import extract_file
@@ -217,20 +218,12 @@ def _terminal(snippet_html: str, tty: bool) -> str:
 
 def _export(archive: Archive, query: str, sort: str, fmt: str, aliases: bool) -> int:
     """Stream every result, one row per distinct text, in bounded memory; return the count."""
-    columns = ["id", "title", "source", "date", "url", "path", "score", "snippet"]
-    writer = csv.DictWriter(sys.stdout, fieldnames=columns) if fmt == "csv" else None
-    if writer:
-        writer.writeheader()
+    rows = (hit_row(hit) for hit in archive.export(query, sort=sort, aliases=aliases))
+    if fmt == "csv":
+        return write_csv(sys.stdout, EXPORT_COLUMNS, rows)
     total = 0
-    for hit in archive.export(query, sort=sort, aliases=aliases):
-        row = {"id": hit.id, "title": hit.title, "source": hit.source, "date": hit.date, "url": hit.url,
-               "path": hit.path, "score": hit.score,
-               "snippet": html.unescape(re.sub(r"</?mark>", "", hit.snippets[0])) if hit.snippets else ""}
-        if writer:
-            writer.writerow(row)
-        else:
-            click.echo(json.dumps(row, ensure_ascii=False))
-        total += 1
+    for total, row in enumerate(rows, 1):
+        click.echo(json.dumps(row, ensure_ascii=False))
     return total
 
 

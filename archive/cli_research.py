@@ -6,7 +6,6 @@ stdout, messages on stderr, exit codes of DESIGN.md §8.
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import click
 
 from archive.archive import Archive
+from archive.csvout import CsvWriter
 from archive.cli import EXIT_NO_MATCH, _fail, _options, _settings
 from archive.errors import ArchiveError
 from archive.research import batch as batch_mod
@@ -58,13 +58,10 @@ def kwic(query: str, context: int, order: str, sort: str, width: int, fmt: str, 
 
 
 def _stream(stream, fmt: str) -> None:  # type: ignore[no-untyped-def]
-    columns = ["doc_id", "title", "source", "date", "number", "position", "left", "hit", "right"]
-    writer = csv.DictWriter(sys.stdout, fieldnames=columns) if fmt == "csv" else None
-    if writer:
-        writer.writeheader()
+    writer = CsvWriter(sys.stdout, kwic_mod.COLUMNS) if fmt == "csv" else None
     for occ in stream:
         if writer:
-            writer.writerow(occ.to_dict())
+            writer.write(occ.to_dict())
         else:
             click.echo(json.dumps(occ.to_dict(), ensure_ascii=False))
 

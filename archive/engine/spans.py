@@ -142,4 +142,5 @@ def make_hit(f: dict, score: float, paths: list[str], comp: Planned, count: int)
         date=f.get("date", ""), url=f.get("url", ""), path=f["path"], paths=paths,
         score=round(float(score), 4), snippets=snippets(text, [(a, b) for _, a, b in body], count),
         matched=matched, title_html=mark(title, [(a, b) for _, a, b in head]), language=f.get("lang", ""),
+        relpath=f.get("relpath", ""),
     )

@@ -19,6 +19,7 @@ from archive.highlight import merge_spans
 CONTEXT_WORDS = 8
 MAX_CONTEXT_WORDS = 50
 ORDERS = ("document", "left", "right", "hit")
+COLUMNS = ["doc_id", "title", "source", "date", "number", "position", "left", "hit", "right"]  # CSV export
 _CHARS_PER_WORD = 40  # how far to look for N words (long words and URLs included)
 _WORD = re.compile(r"\S+")
 _PUNCT = "\"'“”‘’«»()[]{}.,;:!?-–—…"

@@ -285,7 +285,8 @@ class SphinxEngine:
         """Return the Hit of a document; only texts with copies need a lookup of their paths."""
         paths = self.copies(doc.content_hash) if doc.meta.pop("_copies", 1) and doc.content_hash else [doc.path]
         f = {"id": doc.id, "title": doc.title, "text": doc.text, "source_name": doc.source or doc.collection,
-             "collection": doc.collection, "date": doc.date, "url": doc.url, "path": doc.path, "lang": doc.language}
+             "collection": doc.collection, "date": doc.date, "url": doc.url, "path": doc.path, "lang": doc.language,
+             "relpath": doc.relpath}
         return make_hit(f, score, paths or [doc.path], comp, count)
 
     def export(self, tree: Tree, *, sort: str = "relevance") -> Iterator[Hit]:
