@@ -16,6 +16,7 @@ from archive.archive import Archive
 from archive.csvout import CsvWriter
 from archive.cli import EXIT_NO_MATCH, _fail, _options, _settings
 from archive.errors import ArchiveError
+from archive.highlight import MAX_MARKS
 from archive.research import batch as batch_mod
 from archive.research import kwic as kwic_mod
 from archive.research.saved import SavedSearches, status
@@ -53,7 +54,8 @@ def kwic(query: str, context: int, order: str, sort: str, width: int, fmt: str, 
         _fail(exc)
         return
     click.echo(f"{totals.occurrences} occurrences in {totals.documents_with_occurrences} documents "
-               f"({totals.documents} documents match)", err=True)
+               f"({totals.documents} documents match)"
+               + ("" if totals.complete else f" (partial: at most about {MAX_MARKS:,} occurrences per document)"), err=True)
     sys.exit(0 if totals.occurrences else EXIT_NO_MATCH)
 
 

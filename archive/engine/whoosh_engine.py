@@ -35,7 +35,7 @@ from archive.engine.suggest import suggest
 from archive.engine.vocab import vocabulary
 from archive.engine.writer import BuildWriter, LengthsWriter
 from archive.errors import IndexLocked
-from archive.highlight import mark
+from archive.highlight import MAX_MARKS, mark
 from archive.query.tree import Node
 
 logger = logging.getLogger(__name__)
@@ -219,21 +219,24 @@ class WhooshEngine:
             comp = Compiler(s.reader()).compile(tree)
             fields = FACET_FIELDS if facets else ()
             hits: list[Hit] = []
+            late: list[str] = []  # hits shown without marked snippets: the time ran out
             counted = count(s, comp, fields, deadline)
             complete = counted.complete
             if limit and counted.total:
                 top, complete = best(s, comp, offset + limit, sort, deadline, counted.memo)
                 complete = complete and counted.complete
-                hits = list(make_hits(s, comp, top[offset:], snippet_count))
+                hits = list(make_hits(s, comp, top[offset:], snippet_count, deadline, late))
             suggestion = None
             if suggest_from is not None and counted.total < SUGGEST_BELOW:
                 suggestion = suggest(s.reader(), suggest_from, query)
         notes = list(comp.notes)
+        if late:
+            notes.append(f"The time ran out before {len(late)} of the hits were marked: they show their opening lines.")
         if not complete:
             notes.append(f"The search stopped after {time_budget:g} s: at least {counted.total:,} documents match, "
                          "and the ranking may miss some. Narrow the query for an exact count.")
         return SearchResult(query=query, interpreted=interpreted, total=counted.total, total_exact=counted.complete,
-                            partial=comp.partial or not complete, offset=offset, limit=limit, hits=hits,
+                            partial=comp.partial or not complete or bool(late), offset=offset, limit=limit, hits=hits,
                             facets=counted.facets, suggestion=suggestion, messages=notes)
 
     def export(self, tree: Node, *, sort: str = "relevance") -> Iterator[Hit]:
@@ -250,7 +253,7 @@ class WhooshEngine:
         """Return the document's title and text as HTML with every match marked, and the count."""
         with self.searcher() as s:
             comp = Compiler(s.reader()).compile(tree)
-        body_spans = find_spans(doc.text, comp.body_plan)
+        body_spans = find_spans(doc.text, comp.body_plan, MAX_MARKS)
         title_spans = find_spans(doc.title, comp.title_plan)
         return mark(doc.title, title_spans), mark(doc.text, body_spans), len(body_spans) + len(title_spans)
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 
 from archive.archive import Archive
-from archive.highlight import merge_spans
+from archive.highlight import MAX_MARKS, merge_spans
 
 CONTEXT_WORDS = 8
 MAX_CONTEXT_WORDS = 50
@@ -76,6 +76,8 @@ def occurrences(archive: Archive, query: str, *, context: int = CONTEXT_WORDS, s
             totals.documents += 1
             totals.occurrences += len(merged)
             totals.documents_with_occurrences += bool(merged)
+            if len(spans) >= MAX_MARKS:  # a very long text: only its first matches were looked for
+                totals.complete = False
         for n, (s, e) in enumerate(merged, 1):
             yield Occurrence(doc.id, doc.title, doc.source, doc.date, n, s,
                              _left(doc.text, s, context), _flat(doc.text[s:e]).strip(), _right(doc.text, e, context))
