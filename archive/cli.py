@@ -381,5 +381,7 @@ def stats(as_json: bool, index: str | None, config_file: str | None, verbose: in
 from archive.cli_research import register  # noqa: E402 - the research commands need the helpers above
 
 register(cli)
+from archive.cli_check import check as _check_command  # noqa: E402 - `archive check`
+cli.add_command(_check_command)
 from archive.cli_cluster import cluster as _cluster_group  # noqa: E402 - `archive cluster`, docs/cluster.md
 cli.add_command(_cluster_group)

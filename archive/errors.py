@@ -15,6 +15,10 @@ class IndexUnreadable(ArchiveError):
     """The index exists but cannot be opened."""
 
 
+class IndexDamaged(IndexUnreadable):
+    """Part of the index is damaged (a truncated segment, a garbled table of contents)."""
+
+
 class BadQuery(ArchiveError):
     """A query could not be understood; the message says what and why."""
 

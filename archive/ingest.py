@@ -26,7 +26,8 @@ from archive.config import Settings, clean_procs
 from archive.documents import Document, document_id
 from archive.engine import WhooshEngine
 from archive.engine.choice import engine_exists, open_engine
-from archive.errors import ArchiveError
+from archive.errors import ArchiveError, IndexDamaged
+from archive.health import damage_message
 from archive.ingest_report import IngestReport
 from archive.learnt import LearntLines
 from archive.lock import ingest_lock
@@ -80,6 +81,11 @@ def _incremental(collections: list[Collection], settings: Settings, report: Inge
         _Pass(settings, report, {}, {}, DrySink(report), strict).run(collections, progress)
         return
     engine = open_engine(settings, create=True)
+    if isinstance(engine, WhooshEngine):
+        verdict = engine.verify()
+        if not verdict.ok:  # an "unchanged" report over a damaged index would hide it
+            engine.close()
+            raise IndexDamaged(damage_message(target, verdict.damage or [], [str(c.root) for c in collections]))
     # Story clusters live in Whoosh columns: a cluster engine has none.
     stories = None if report.dry_run or not isinstance(engine, WhooshEngine) else open_stories(engine)
     try:
@@ -105,6 +111,11 @@ def _full(collections: list[Collection], settings: Settings, report: IngestRepor
     """Rebuild into a sibling folder, check it, then swap it in atomically (the old one stays until then)."""
     target = Path(settings.index)
     old = WhooshEngine(target) if WhooshEngine.exists(target) else None
+    if old is not None and not (verdict := old.verify()).ok:
+        logger.warning("The index at %s is damaged (%s): rebuilding it from the sources without reading it",
+                       target, "; ".join(str(d) for d in verdict.damage or []))
+        old.close()
+        old = None
     try:
         previous: dict[str, Entry] = {}
         if old is not None:

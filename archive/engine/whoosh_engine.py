@@ -32,6 +32,7 @@ from archive.engine.schema import build_schema
 from archive.engine.searchers import SearcherManager, open_index
 from archive.engine.spans import find_spans
 from archive.engine.suggest import suggest
+from archive.engine.verify import Verdict, has_index, verify_index
 from archive.engine.vocab import vocabulary
 from archive.engine.writer import BuildWriter, LengthsWriter
 from archive.errors import IndexLocked
@@ -55,7 +56,7 @@ class WhooshEngine:
     @staticmethod
     def exists(path: Path) -> bool:
         """Return True when a Whoosh index is in the folder."""
-        return Path(path).is_dir() and index.exists_in(str(path))
+        return has_index(Path(path))
 
     @classmethod
     def create(cls, path: Path) -> WhooshEngine:
@@ -163,6 +164,10 @@ class WhooshEngine:
             os.rename(build, target)
             return aside
         return build
+
+    def verify(self, thorough: bool = False) -> Verdict:
+        """Check the index's table of contents and segments for damage (`engine/verify.py`)."""
+        return verify_index(self.path, thorough)
 
     # -- reading --------------------------------------------------------------------------
 
