@@ -27,6 +27,7 @@ from archive.exports import COLUMNS as EXPORT_COLUMNS, hit_row
 from archive.errors import ArchiveError, BadQuery
 from archive.ingest import collections_for, ingest as run_ingest, walk, IngestReport
 from archive.extract import extract_file
+from archive.printable import PrintableArgs, printable
 
 EXIT_NO_MATCH = 1
 EXIT_FATAL = 3
@@ -45,11 +46,14 @@ def _options(fn):  # type: ignore[no-untyped-def]
 def _settings(index: str | None, config_file: str | None, verbose: int) -> config_mod.Settings:
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # file names and titles in log lines stay on their line
+        if not any(isinstance(f, PrintableArgs) for f in handler.filters):
+            handler.addFilter(PrintableArgs())
     return config_mod.load(config_file, index=index)
 
 
 def _fail(exc: ArchiveError) -> None:
-    click.echo(f"archive: {exc}", err=True)
+    click.echo(f"archive: {printable(exc)}", err=True)
     sys.exit(exc.exit_code)
 
 
@@ -165,9 +169,9 @@ def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count:
                                         count="stories" if stories else "texts")
                 total = result.total
                 for note in result.messages:
-                    click.echo(f"note: {note}", err=True)
+                    click.echo(f"note: {printable(note)}", err=True)
                 if result.suggestion and not as_json:
-                    click.echo(f"Did you mean: {result.suggestion}", err=True)
+                    click.echo(f"Did you mean: {printable(result.suggestion)}", err=True)
                 if count:
                     click.echo(result.total)
                 elif as_json:
@@ -199,13 +203,14 @@ def _cited(archive: Archive, data: dict, sort: str, aliases: bool) -> dict:
 def _print_hits(result) -> None:  # type: ignore[no-untyped-def]
     tty = sys.stdout.isatty()
     at_least = "" if result.total_exact else "at least "
-    click.echo(f"{at_least}{result.total} documents match {result.interpreted}" + (" (partial)" if result.partial else ""))
+    p = printable
+    click.echo(f"{at_least}{result.total} documents match {p(result.interpreted)}" + (" (partial)" if result.partial else ""))
     for rank, hit in enumerate(result.hits, start=result.offset + 1):
         copies = f"  [{len(hit.paths)} copies]" if len(hit.paths) > 1 else ""
-        click.echo(f"\n{rank}. {hit.title}{copies}")
-        click.echo(f"   {hit.source} | {hit.date or 'no date'} | {hit.path}")
+        click.echo(f"\n{rank}. {p(hit.title)}{copies}")
+        click.echo(f"   {p(hit.source)} | {p(hit.date) or 'no date'} | {p(hit.path)}")
         if hit.matched:
-            click.echo("   matched: " + ", ".join(hit.matched))
+            click.echo("   matched: " + p(", ".join(hit.matched)))
         for snip in hit.snippets:
             click.echo("   " + _terminal(snip, tty))
 
@@ -213,7 +218,8 @@ def _print_hits(result) -> None:  # type: ignore[no-untyped-def]
 def _terminal(snippet_html: str, tty: bool) -> str:
     """Turn snippet HTML into terminal text: hits in reverse video on a terminal, [[...]] otherwise."""
     on, off = ("\x1b[7m", "\x1b[0m") if tty else ("[[", "]]")
-    return html.unescape(re.sub(r"<mark>(.*?)</mark>", lambda m: on + m.group(1) + off, snippet_html))
+    parts = re.split(r"(</?mark>)", snippet_html)  # marks, and the escaped text between them
+    return "".join(on if t == "<mark>" else off if t == "</mark>" else printable(html.unescape(t)) for t in parts)
 
 
 def _export(archive: Archive, query: str, sort: str, fmt: str, aliases: bool) -> int:
@@ -241,7 +247,7 @@ def extract(paths: tuple[str, ...], as_json: bool, verbose: int) -> None:
             try:
                 doc = extract_file(path, collection=coll.name, root=coll.root, max_bytes=settings.max_bytes)
             except ArchiveError as exc:
-                click.echo(f"archive: {path}: {exc}", err=True)
+                click.echo(f"archive: {printable(path)}: {printable(exc)}", err=True)
                 failed += 1
                 continue
             if as_json:
@@ -249,10 +255,11 @@ def extract(paths: tuple[str, ...], as_json: bool, verbose: int) -> None:
                 out["removed"] = [{"text": r.text, "reason": r.reason} for r in doc.removed]
                 click.echo(json.dumps(out, ensure_ascii=False))
             else:
-                click.echo(f"# {doc.title}\n{doc.source} | {doc.date} ({doc.date_source}) | {doc.language} | {doc.path}\n")
+                p = printable
+                click.echo(f"# {p(doc.title)}\n{p(doc.source)} | {doc.date} ({doc.date_source}) | {doc.language} | {p(doc.path)}\n")
                 click.echo(doc.text + "\n")
     for p in report.skipped:
-        click.echo(f"archive: skipped {p.path}: {p.reason}", err=True)
+        click.echo(f"archive: skipped {printable(p.path)}: {printable(p.reason)}", err=True)
     sys.exit(1 if failed else 0)
 
 
@@ -318,7 +325,7 @@ def similar(doc_id: str, limit: int, other_stories: bool, as_json: bool, index: 
         click.echo("key terms: " + ", ".join(terms))
         for rank, r in enumerate(related, 1):
             versions = f"  [{r.versions} versions]" if r.versions > 1 else ""
-            click.echo(f"\n{rank}. {r.title}{versions}\n   {r.id} | {r.source} | {r.date or 'no date'} | score {r.score}")
+            click.echo(f"\n{rank}. {printable(r.title)}{versions}\n   {r.id} | {printable(r.source)} | {r.date or 'no date'} | score {r.score}")
     sys.exit(0 if related else EXIT_NO_MATCH)
 
 
@@ -344,7 +351,7 @@ def clusters(story_id: str | None, limit: int, as_json: bool, index: str | None,
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
     elif story_id:
         for r in out:  # type: ignore[attr-defined]
-            click.echo(f"{r['date'] or 'no date'}  {r['source']}  {r['title']}  ({r['id']}, {r['copies']} files)")
+            click.echo(f"{r['date'] or 'no date'}  {printable(r['source'])}  {printable(r['title'])}  ({r['id']}, {r['copies']} files)")
     else:
         for row in out:  # type: ignore[attr-defined]
             click.echo(f"{row['versions']:5d}  {row['story']}")
@@ -374,7 +381,7 @@ def stats(as_json: bool, index: str | None, config_file: str | None, verbose: in
                + (f" ({last['added']} added, {last['updated']} updated, {last['deleted']} deleted, {last['failed']} failed)" if last else ""))
     click.echo("sources:")
     for name, n in data["sources"].items():
-        click.echo(f"  {n:6d}  {name}")
+        click.echo(f"  {n:6d}  {printable(name)}")
     click.echo("languages:  " + ", ".join(f"{k} {v}" for k, v in data["languages"].items()))
 
 

@@ -306,7 +306,7 @@ class _Pass:
         if isinstance(got, Lost):
             return self.fail(path, got.reason, olds)
         if got.trace:
-            logger.error("unexpected error cleaning %s\n%s", path, got.trace)
+            logger.error("unexpected error cleaning %s\n" + got.trace.replace("%", "%%"), path)
         if got.error and not got.raw_hash:
             return self.fail(path, got.error, olds)
         raw_hash = got.raw_hash

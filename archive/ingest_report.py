@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 
+from archive.printable import printable
 from archive.walk import Problem
 
 
@@ -50,8 +51,8 @@ class IngestReport:
                  f"in {self.seconds:.1f} s" + (" (full rebuild)" if self.full else "")]
         if self.documents:
             lines.append(f"index: {self.documents} documents, {self.distinct_texts} distinct texts")
-        lines += [f"  {c['action']}: {c['path']}" for c in self.changes]
-        lines += [f"  failed: {p.path}: {p.reason}" + ("; the previous version stays indexed" if p.kept_previous else "")
-                  for p in self.failed]
-        lines += [f"  skipped: {p.path}: {p.reason}" for p in self.skipped]
+        lines += [f"  {c['action']}: {printable(c['path'])}" for c in self.changes]
+        lines += [f"  failed: {printable(p.path)}: {printable(p.reason)}"
+                  + ("; the previous version stays indexed" if p.kept_previous else "") for p in self.failed]
+        lines += [f"  skipped: {printable(p.path)}: {printable(p.reason)}" for p in self.skipped]
         return "\n".join(lines)

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 
 from archive.archive import Archive
 from archive.highlight import MAX_MARKS, merge_spans
+from archive.printable import printable
 
 CONTEXT_WORDS = 8
 MAX_CONTEXT_WORDS = 50
@@ -120,7 +121,7 @@ def format_text(lines: Iterable[Occurrence], width: int = 50) -> Iterator[str]:
         left = o.left[-width:] if len(o.left) > width else o.left
         right = o.right[:width]
         meta = f"{o.date or 'no date':10}  {o.doc_id + '@' + str(o.position):<24}"
-        yield f"{meta}  {left:>{width}}[{o.hit}]{right:<{width}}  {o.title[:40]}"
+        yield printable(f"{meta}  {left:>{width}}[{o.hit}]{right:<{width}}  {o.title[:40]}")
 
 
 def _words(text: str) -> list[str]:
