@@ -14,8 +14,6 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -25,7 +23,7 @@ from archive.archive import Archive
 from archive.csvout import write_csv
 from archive.exports import COLUMNS as EXPORT_COLUMNS, hit_row
 from archive.errors import ArchiveError, BadQuery
-from archive.ingest import collections_for, ingest as run_ingest, walk, IngestReport
+from archive.ingest import collections_for, walk, IngestReport
 from archive.extract import extract_file
 from archive.printable import PrintableArgs, printable
 
@@ -80,64 +78,6 @@ class _Group(click.Group):
 @click.version_option(package_name="archive")
 def cli() -> None:
     """A searchable archive of news articles and reports."""
-
-
-@cli.command()
-@click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--full", is_flag=True, help="Rebuild the whole index in a new folder and swap it in atomically.")
-@click.option("--dry-run", is_flag=True, help="List what would change; touch nothing.")
-@click.option("--strict", is_flag=True, help="Stop at the first file that fails, with exit code 3.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
-@click.option("--report", "report_file", type=click.Path(dir_okay=False), help="Also write the JSON report to FILE.")
-@_options
-def ingest(paths: tuple[str, ...], full: bool, dry_run: bool, strict: bool, as_json: bool,
-           report_file: str | None, index: str | None, config_file: str | None, verbose: int) -> None:
-    """Clean and index files and folders (recursively); only new and changed files are read.
-
-    Exit codes: 0 every file indexed; 1 some files failed (named on stderr); 3 the run failed;
-    75 another ingest holds the lock.
-    """
-    try:
-        settings = _settings(index, config_file, verbose)
-        with _progress() as progress:
-            report = run_ingest(list(paths), settings, dry_run=dry_run, full=full, strict=strict, progress=progress)
-    except ArchiveError as exc:
-        _fail(exc)
-        return
-    _emit_report(report, as_json, report_file)
-    sys.exit(report.exit_code)
-
-
-@contextmanager
-def _progress() -> Iterator[Callable[[int, int], None]]:
-    """Yield a progress callback: a bar on a terminal, one plain log line per commit otherwise (cron)."""
-    if not sys.stderr.isatty():
-        logging.getLogger("archive.ingest").setLevel(min(logging.INFO, logging.getLogger().getEffectiveLevel()))
-        yield lambda done, total: None
-        return
-    from tqdm import tqdm
-
-    bars: list[tqdm] = []  # made on the first call, when the number of files is known
-
-    def update(done: int, total: int) -> None:
-        if not bars:
-            bars.append(tqdm(total=total, unit="file", file=sys.stderr, leave=False, mininterval=0.5))
-        bars[0].update(done - bars[0].n)
-
-    try:
-        yield update
-    finally:
-        for bar in bars:
-            bar.close()
-
-
-def _emit_report(report: IngestReport, as_json: bool, report_file: str | None) -> None:
-    click.echo(report.summary(), err=True)
-    data = json.dumps(report.to_dict(), indent=2)
-    if as_json:
-        click.echo(data)
-    if report_file:
-        Path(report_file).write_text(data + "\n")
 
 
 @cli.command()
@@ -388,6 +328,8 @@ def stats(as_json: bool, index: str | None, config_file: str | None, verbose: in
 from archive.cli_research import register  # noqa: E402 - the research commands need the helpers above
 
 register(cli)
+from archive.cli_ingest import ingest as _ingest_command  # noqa: E402 - `archive ingest`
+cli.add_command(_ingest_command)
 from archive.cli_check import check as _check_command  # noqa: E402 - `archive check`
 cli.add_command(_check_command)
 from archive.cli_cluster import cluster as _cluster_group  # noqa: E402 - `archive cluster`, docs/cluster.md

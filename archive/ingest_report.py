@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from archive.printable import printable
 from archive.walk import Problem
+
+LAST_INGEST = "last-ingest.json"
 
 
 @dataclass
@@ -29,6 +33,7 @@ class IngestReport:
     distinct_texts: int = 0  # distinct cleaned texts among them (identical copies count once)
     changes: list[dict] = field(default_factory=list)  # dry run only: what would change
     run_id: str = ""  # the id of this run (archive/research/runs.py); "" for a dry run
+    committed: int = 0  # documents this run has committed so far (what an interrupted run keeps)
     started: float = field(default_factory=time.monotonic, repr=False)
 
     @property
@@ -42,6 +47,16 @@ class IngestReport:
         d.pop("started")
         d["exit_code"] = self.exit_code
         return d
+
+    def record(self, index_dir: Path) -> None:
+        """Keep the run's summary beside the index, for `archive stats`."""
+        self.seconds = time.monotonic() - self.started
+        summary = self.to_dict()
+        summary["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        summary["failed"] = len(self.failed)
+        summary["skipped"] = len(self.skipped)
+        summary.pop("changes")
+        (Path(index_dir) / LAST_INGEST).write_text(json.dumps(summary, indent=1))
 
     def summary(self) -> str:
         """Return the summary printed on stderr."""
