@@ -31,6 +31,7 @@ from archive.ingest_report import LAST_INGEST, IngestReport  # noqa: F401 - LAST
 from archive.learnt import LearntLines
 from archive.interrupt import shielded
 from archive.lock import ingest_lock
+from archive.storage import storage_errors
 from archive.sinks import BuildSink, CommitSink, DrySink, Sink
 from archive.manifest import Entry, Manifest
 from archive.pool import Lost, ordered_map
@@ -59,7 +60,7 @@ def ingest(paths: list[str], settings: Settings, *, dry_run: bool = False, full:
     report = report if report is not None else IngestReport()
     report.dry_run, report.full, report.index = dry_run, full, str(settings.index)
     collections = collections_for(paths, settings)
-    with ingest_lock(settings.index):
+    with storage_errors(Path(settings.index).absolute()), ingest_lock(settings.index):
         if settings.engine == "whoosh":
             WhooshEngine.remove_stale_builds(Path(settings.index))
         if not dry_run:

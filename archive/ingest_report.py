@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -56,7 +57,14 @@ class IngestReport:
         summary["failed"] = len(self.failed)
         summary["skipped"] = len(self.skipped)
         summary.pop("changes")
-        (Path(index_dir) / LAST_INGEST).write_text(json.dumps(summary, indent=1))
+        target = Path(index_dir) / LAST_INGEST
+        partial = target.with_name(target.name + ".part")
+        try:  # written aside and renamed: a full disk never leaves half a summary
+            partial.write_text(json.dumps(summary, indent=1))
+            os.replace(partial, target)
+        except OSError:
+            partial.unlink(missing_ok=True)
+            raise
 
     def summary(self) -> str:
         """Return the summary printed on stderr."""

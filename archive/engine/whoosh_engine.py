@@ -296,12 +296,53 @@ def _writer(ix: index.Index, path: Path, merge: bool = True, **kwargs: object) -
         yield writer
     except BaseException:
         writer.cancel()
+        remove_uncommitted(path)
         raise
-    writer.commit(merge=merge)
+    try:
+        writer.commit(merge=merge)
+    except BaseException:  # the disk filled up while the segment was written: it never committed
+        _cancel_quietly(writer)
+        remove_uncommitted(path)
+        raise
     try:
         arrays.write_all(ix)  # beside the new segments; searches fall back to Whoosh without them
     except Exception:  # noqa: BLE001 - the commit stands; the arrays only make searches faster
         logger.exception("could not write the posting arrays of %s", path)
+
+
+def remove_uncommitted(path: Path) -> None:
+    """Remove segment files that the last commit does not name (left by a write that failed).
+
+    Call with the write lock released and the ingest lock held. A disk that filled up while a
+    segment was written keeps its partial files otherwise, and with them the full disk.
+    """
+    path = Path(path)
+    try:
+        ix = open_index(path)
+        try:
+            kept = {seg.segment_id() for seg in ix._segments()}  # noqa: SLF001 - no public list
+            name = ix.indexname
+        finally:
+            ix.close()
+    except Exception:  # noqa: BLE001 - an unreadable index is for `archive check`, not for cleanup
+        logger.debug("could not read %s to remove uncommitted files", path, exc_info=True)
+        return
+    for f in path.glob(f"{name}_*"):
+        segment = f.name.split(".", 1)[0]
+        if f.is_file() and segment not in kept and f.name != f"{name}_WRITELOCK":
+            try:
+                f.unlink()
+                logger.info("removed %s, written by a commit that failed", f)
+            except OSError:
+                logger.debug("could not remove %s", f, exc_info=True)
+
+
+def _cancel_quietly(writer) -> None:  # type: ignore[no-untyped-def]
+    """Release a writer whose commit failed (Whoosh may find it half closed)."""
+    try:
+        writer.cancel()
+    except Exception:  # noqa: BLE001
+        logger.debug("cancelling a failed writer", exc_info=True)
 
 
 # Files of an index folder that are not index data and move with it through a full rebuild.
