@@ -14,7 +14,6 @@ import logging
 import os
 import re
 import sys
-from pathlib import Path
 
 import click
 
