@@ -17,7 +17,9 @@ from archive.engine import similar
 from archive.engine.choice import engine_exists, open_engine
 from archive.engine.similar import Related
 from archive.engine.common import TIME_BUDGET
-from archive.errors import BadQuery, IndexNotFound
+from archive.engine.verify import verify_index
+from archive.errors import BadQuery, IndexDamaged, IndexNotFound
+from archive.health import damage_message
 from archive.query import parse
 from archive.query.aliases import NO_ALIASES, Aliases, load_aliases
 from archive.query.tree import Node
@@ -29,6 +31,14 @@ MAX_LIMIT = 1000
 COUNTS = ("texts", "stories")  # what totals and facets count: distinct texts, or story clusters
 
 
+def _refuse_damaged(settings: Settings) -> None:
+    """Raise `IndexDamaged`, naming the part and the repair, when the index cannot be read whole."""
+    verdict = verify_index(Path(settings.index))
+    if not verdict.ok:
+        raise IndexDamaged(damage_message(Path(settings.index), verdict.damage or [],
+                                          [str(p) for p in settings.collections.values()]))
+
+
 class Archive:
     """One archive: an index and the settings it was opened with. Safe to share between threads."""
 
@@ -38,6 +48,8 @@ class Archive:
         self.index = Path(settings.index)
         if not engine_exists(settings):
             raise IndexNotFound(f"No index at {self.index}. Create one with: archive ingest --index {self.index} FOLDER")
+        if settings.engine == "whoosh":
+            _refuse_damaged(settings)
         self.engine = open_engine(settings, warm=warm)
         # Story clusters live in Whoosh columns; on a cluster each distinct text is its own story.
         self.local = isinstance(self.engine, WhooshEngine)

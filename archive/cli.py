@@ -7,7 +7,6 @@ run failed); 75 another ingest holds the lock.
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 import json
@@ -15,20 +14,21 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from archive import config as config_mod
 from archive.archive import Archive
-from archive.errors import ArchiveError, BadQuery
-from archive.ingest import collections_for, ingest as run_ingest, walk, IngestReport
+from archive.csvout import write_csv
+from archive.exports import COLUMNS as EXPORT_COLUMNS, hit_row
+from archive.errors import ArchiveError
+from archive.ingest import collections_for, IngestReport
 from archive.walk import walk_relative
 from archive.documents import Document
 from archive.extract import extract_documents
 from archive.learnt import LearntLines
+from archive.printable import PrintableArgs, printable
 
 EXIT_NO_MATCH = 1
 EXIT_FATAL = 3
@@ -47,11 +47,14 @@ def _options(fn):  # type: ignore[no-untyped-def]
 def _settings(index: str | None, config_file: str | None, verbose: int) -> config_mod.Settings:
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # file names and titles in log lines stay on their line
+        if not any(isinstance(f, PrintableArgs) for f in handler.filters):
+            handler.addFilter(PrintableArgs())
     return config_mod.load(config_file, index=index)
 
 
 def _fail(exc: ArchiveError) -> None:
-    click.echo(f"archive: {exc}", err=True)
+    click.echo(f"archive: {printable(exc)}", err=True)
     sys.exit(exc.exit_code)
 
 
@@ -78,64 +81,6 @@ class _Group(click.Group):
 @click.version_option(package_name="archive")
 def cli() -> None:
     """A searchable archive of news articles and reports."""
-
-
-@cli.command()
-@click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--full", is_flag=True, help="Rebuild the whole index in a new folder and swap it in atomically.")
-@click.option("--dry-run", is_flag=True, help="List what would change; touch nothing.")
-@click.option("--strict", is_flag=True, help="Stop at the first file that fails, with exit code 3.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
-@click.option("--report", "report_file", type=click.Path(dir_okay=False), help="Also write the JSON report to FILE.")
-@_options
-def ingest(paths: tuple[str, ...], full: bool, dry_run: bool, strict: bool, as_json: bool,
-           report_file: str | None, index: str | None, config_file: str | None, verbose: int) -> None:
-    """Clean and index files and folders (recursively); only new and changed files are read.
-
-    Exit codes: 0 every file indexed; 1 some files failed (named on stderr); 3 the run failed;
-    75 another ingest holds the lock.
-    """
-    try:
-        settings = _settings(index, config_file, verbose)
-        with _progress() as progress:
-            report = run_ingest(list(paths), settings, dry_run=dry_run, full=full, strict=strict, progress=progress)
-    except ArchiveError as exc:
-        _fail(exc)
-        return
-    _emit_report(report, as_json, report_file)
-    sys.exit(report.exit_code)
-
-
-@contextmanager
-def _progress() -> Iterator[Callable[[int, int], None]]:
-    """Yield a progress callback: a bar on a terminal, one plain log line per commit otherwise (cron)."""
-    if not sys.stderr.isatty():
-        logging.getLogger("archive.ingest").setLevel(min(logging.INFO, logging.getLogger().getEffectiveLevel()))
-        yield lambda done, total: None
-        return
-    from tqdm import tqdm
-
-    bars: list[tqdm] = []  # made on the first call, when the number of files is known
-
-    def update(done: int, total: int) -> None:
-        if not bars:
-            bars.append(tqdm(total=total, unit="file", file=sys.stderr, leave=False, mininterval=0.5))
-        bars[0].update(done - bars[0].n)
-
-    try:
-        yield update
-    finally:
-        for bar in bars:
-            bar.close()
-
-
-def _emit_report(report: IngestReport, as_json: bool, report_file: str | None) -> None:
-    click.echo(report.summary(), err=True)
-    data = json.dumps(report.to_dict(), indent=2)
-    if as_json:
-        click.echo(data)
-    if report_file:
-        Path(report_file).write_text(data + "\n")
 
 
 @cli.command()
@@ -167,9 +112,9 @@ def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count:
                                         count="stories" if stories else "texts")
                 total = result.total
                 for note in result.messages:
-                    click.echo(f"note: {note}", err=True)
+                    click.echo(f"note: {printable(note)}", err=True)
                 if result.suggestion and not as_json:
-                    click.echo(f"Did you mean: {result.suggestion}", err=True)
+                    click.echo(f"Did you mean: {printable(result.suggestion)}", err=True)
                 if count:
                     click.echo(result.total)
                 elif as_json:
@@ -201,13 +146,14 @@ def _cited(archive: Archive, data: dict, sort: str, aliases: bool) -> dict:
 def _print_hits(result) -> None:  # type: ignore[no-untyped-def]
     tty = sys.stdout.isatty()
     at_least = "" if result.total_exact else "at least "
-    click.echo(f"{at_least}{result.total} documents match {result.interpreted}" + (" (partial)" if result.partial else ""))
+    p = printable
+    click.echo(f"{at_least}{result.total} documents match {p(result.interpreted)}" + (" (partial)" if result.partial else ""))
     for rank, hit in enumerate(result.hits, start=result.offset + 1):
         copies = f"  [{len(hit.paths)} copies]" if len(hit.paths) > 1 else ""
-        click.echo(f"\n{rank}. {hit.title}{copies}")
-        click.echo(f"   {hit.source} | {hit.date or 'no date'} | {hit.path}")
+        click.echo(f"\n{rank}. {p(hit.title)}{copies}")
+        click.echo(f"   {p(hit.source)} | {p(hit.date) or 'no date'} | {p(hit.path)}")
         if hit.matched:
-            click.echo("   matched: " + ", ".join(hit.matched))
+            click.echo("   matched: " + p(", ".join(hit.matched)))
         for snip in hit.snippets:
             click.echo("   " + _terminal(snip, tty))
 
@@ -215,25 +161,18 @@ def _print_hits(result) -> None:  # type: ignore[no-untyped-def]
 def _terminal(snippet_html: str, tty: bool) -> str:
     """Turn snippet HTML into terminal text: hits in reverse video on a terminal, [[...]] otherwise."""
     on, off = ("\x1b[7m", "\x1b[0m") if tty else ("[[", "]]")
-    return html.unescape(re.sub(r"<mark>(.*?)</mark>", lambda m: on + m.group(1) + off, snippet_html))
+    parts = re.split(r"(</?mark>)", snippet_html)  # marks, and the escaped text between them
+    return "".join(on if t == "<mark>" else off if t == "</mark>" else printable(html.unescape(t)) for t in parts)
 
 
 def _export(archive: Archive, query: str, sort: str, fmt: str, aliases: bool) -> int:
     """Stream every result, one row per distinct text, in bounded memory; return the count."""
-    columns = ["id", "title", "source", "date", "url", "path", "score", "snippet"]
-    writer = csv.DictWriter(sys.stdout, fieldnames=columns) if fmt == "csv" else None
-    if writer:
-        writer.writeheader()
+    rows = (hit_row(hit) for hit in archive.export(query, sort=sort, aliases=aliases))
+    if fmt == "csv":
+        return write_csv(sys.stdout, EXPORT_COLUMNS, rows)
     total = 0
-    for hit in archive.export(query, sort=sort, aliases=aliases):
-        row = {"id": hit.id, "title": hit.title, "source": hit.source, "date": hit.date, "url": hit.url,
-               "path": hit.path, "score": hit.score,
-               "snippet": html.unescape(re.sub(r"</?mark>", "", hit.snippets[0])) if hit.snippets else ""}
-        if writer:
-            writer.writerow(row)
-        else:
-            click.echo(json.dumps(row, ensure_ascii=False))
-        total += 1
+    for total, row in enumerate(rows, 1):
+        click.echo(json.dumps(row, ensure_ascii=False))
     return total
 
 
@@ -259,17 +198,17 @@ def extract(paths: tuple[str, ...], as_json: bool, verbose: int) -> None:
                                                    max_bytes=settings.max_bytes, ocr=settings.ocr,
                                                    learnt=learnt.for_file(coll.name, relpath))
             except ArchiveError as exc:
-                click.echo(f"archive: {path}: {exc}", err=True)
+                click.echo(f"archive: {printable(path)}: {printable(exc)}", err=True)
                 failed += 1
                 continue
             for problem in problems:
                 what = "skipped" if problem.skipped else "failed"
-                click.echo(f"archive: {what} {path}{problem.subpath}: {problem.reason}", err=True)
+                click.echo(f"archive: {what} {printable(path + problem.subpath)}: {printable(problem.reason)}", err=True)
                 failed += not problem.skipped
             for doc in docs:
                 _print_extracted(doc, as_json)
     for p in report.skipped:
-        click.echo(f"archive: skipped {p.path}: {p.reason}", err=True)
+        click.echo(f"archive: skipped {printable(p.path)}: {printable(p.reason)}", err=True)
     sys.exit(1 if failed else 0)
 
 
@@ -281,7 +220,9 @@ def _print_extracted(doc: Document, as_json: bool) -> None:
         click.echo(json.dumps(out, ensure_ascii=False))
     else:
         part = doc.relpath[len(doc.meta.get("source_relpath") or doc.relpath):]  # "!/member", "#message"
-        click.echo(f"# {doc.title}\n{doc.source} | {doc.date} ({doc.date_source}) | {doc.language} | {doc.path}{part}\n")
+        p = printable
+        click.echo(f"# {p(doc.title)}\n{p(doc.source)} | {doc.date} ({doc.date_source}) | {doc.language} | "
+                   f"{p(doc.path + part)}\n")
         click.echo(doc.text + "\n")
 
 
@@ -347,7 +288,7 @@ def similar(doc_id: str, limit: int, other_stories: bool, as_json: bool, index: 
         click.echo("key terms: " + ", ".join(terms))
         for rank, r in enumerate(related, 1):
             versions = f"  [{r.versions} versions]" if r.versions > 1 else ""
-            click.echo(f"\n{rank}. {r.title}{versions}\n   {r.id} | {r.source} | {r.date or 'no date'} | score {r.score}")
+            click.echo(f"\n{rank}. {printable(r.title)}{versions}\n   {r.id} | {printable(r.source)} | {r.date or 'no date'} | score {r.score}")
     sys.exit(0 if related else EXIT_NO_MATCH)
 
 
@@ -373,7 +314,7 @@ def clusters(story_id: str | None, limit: int, as_json: bool, index: str | None,
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
     elif story_id:
         for r in out:  # type: ignore[attr-defined]
-            click.echo(f"{r['date'] or 'no date'}  {r['source']}  {r['title']}  ({r['id']}, {r['copies']} files)")
+            click.echo(f"{r['date'] or 'no date'}  {printable(r['source'])}  {printable(r['title'])}  ({r['id']}, {r['copies']} files)")
     else:
         for row in out:  # type: ignore[attr-defined]
             click.echo(f"{row['versions']:5d}  {row['story']}")
@@ -403,12 +344,16 @@ def stats(as_json: bool, index: str | None, config_file: str | None, verbose: in
                + (f" ({last['added']} added, {last['updated']} updated, {last['deleted']} deleted, {last['failed']} failed)" if last else ""))
     click.echo("sources:")
     for name, n in data["sources"].items():
-        click.echo(f"  {n:6d}  {name}")
+        click.echo(f"  {n:6d}  {printable(name)}")
     click.echo("languages:  " + ", ".join(f"{k} {v}" for k, v in data["languages"].items()))
 
 
 from archive.cli_research import register  # noqa: E402 - the research commands need the helpers above
 
 register(cli)
+from archive.cli_ingest import ingest as _ingest_command  # noqa: E402 - `archive ingest`
+cli.add_command(_ingest_command)
+from archive.cli_check import check as _check_command  # noqa: E402 - `archive check`
+cli.add_command(_check_command)
 from archive.cli_cluster import cluster as _cluster_group  # noqa: E402 - `archive cluster`, docs/cluster.md
 cli.add_command(_cluster_group)

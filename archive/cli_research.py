@@ -6,7 +6,6 @@ stdout, messages on stderr, exit codes of DESIGN.md §8.
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -14,8 +13,10 @@ from pathlib import Path
 import click
 
 from archive.archive import Archive
+from archive.csvout import CsvWriter
 from archive.cli import EXIT_NO_MATCH, _fail, _options, _settings
 from archive.errors import ArchiveError
+from archive.highlight import MAX_MARKS
 from archive.research import batch as batch_mod
 from archive.research import kwic as kwic_mod
 from archive.research.saved import SavedSearches, status
@@ -53,18 +54,16 @@ def kwic(query: str, context: int, order: str, sort: str, width: int, fmt: str, 
         _fail(exc)
         return
     click.echo(f"{totals.occurrences} occurrences in {totals.documents_with_occurrences} documents "
-               f"({totals.documents} documents match)", err=True)
+               f"({totals.documents} documents match)"
+               + ("" if totals.complete else f" (partial: at most about {MAX_MARKS:,} occurrences per document)"), err=True)
     sys.exit(0 if totals.occurrences else EXIT_NO_MATCH)
 
 
 def _stream(stream, fmt: str) -> None:  # type: ignore[no-untyped-def]
-    columns = ["doc_id", "title", "source", "date", "number", "position", "left", "hit", "right"]
-    writer = csv.DictWriter(sys.stdout, fieldnames=columns) if fmt == "csv" else None
-    if writer:
-        writer.writeheader()
+    writer = CsvWriter(sys.stdout, kwic_mod.COLUMNS) if fmt == "csv" else None
     for occ in stream:
         if writer:
-            writer.writerow(occ.to_dict())
+            writer.write(occ.to_dict())
         else:
             click.echo(json.dumps(occ.to_dict(), ensure_ascii=False))
 

@@ -74,12 +74,14 @@ class Hit:
     matched: list[str] = field(default_factory=list)
     title_html: str = ""
     language: str = ""
+    relpath: str = ""  # the path inside its collection, what exports name it by
 
     def to_dict(self) -> dict:
         """Return the hit in the JSON shape of DESIGN.md §8."""
         d = asdict(self)
         d.pop("title_html")
         d.pop("language")
+        d.pop("relpath")
         return d
 
 

@@ -15,6 +15,14 @@ class IndexUnreadable(ArchiveError):
     """The index exists but cannot be opened."""
 
 
+class IndexDamaged(IndexUnreadable):
+    """Part of the index is damaged (a truncated segment, a garbled table of contents)."""
+
+
+class StorageFailed(ArchiveError):
+    """The operating system refused a write (a full disk, a read-only file system, permissions)."""
+
+
 class BadQuery(ArchiveError):
     """A query could not be understood; the message says what and why."""
 

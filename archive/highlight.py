@@ -6,10 +6,16 @@ counted is what is marked. No length limit: a hit at character 200,000 is marked
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from html import escape
 
 Span = tuple[int, int]
 SNIPPET_CHARS = 240
+# Snippets are chosen among the first this many marked passages of a text: a report with
+# 100,000 hits costs what one with 2,000 does, and its snippets come from its first hits.
+MAX_SNIPPET_SPANS = 2000
+# The document view and the concordance mark at most about this many matches of one text.
+MAX_MARKS = 20_000
 
 
 def merge_spans(spans: list[Span]) -> list[Span]:
@@ -43,23 +49,24 @@ def snippets(text: str, spans: list[Span], count: int = 3, width: int = SNIPPET_
 
     A passage is a window of `width` characters starting near a span; windows are ranked by how
     many spans they hold and do not overlap. With no spans, the opening of the text is returned.
+    The work is linear in the spans (at most `MAX_SNIPPET_SPANS` of them are looked at).
     """
-    spans = merge_spans(spans)
+    spans = merge_spans(spans)[:MAX_SNIPPET_SPANS]
     if not spans:
         return [_window(text, 0, width, [])] if text else []
+    ends = [e for _, e in spans]  # merged spans do not overlap: their ends are sorted too
     windows = []
     for i, (s, _) in enumerate(spans):
         lo = _word_start(text, max(0, s - width // 4))
-        hi = lo + width
-        inside = [sp for sp in spans[i:] if sp[1] <= hi] or [spans[i]]
-        windows.append((len(inside), -lo, lo))
+        inside = max(1, bisect_right(ends, lo + width, i) - i)
+        windows.append((inside, -lo, lo))
     chosen: list[int] = []
     for _, _, lo in sorted(windows, reverse=True):
         if all(abs(lo - c) >= width for c in chosen):
             chosen.append(lo)
         if len(chosen) == count:
             break
-    return [_window(text, lo, width, spans) for lo in sorted(chosen)]
+    return [_window(text, lo, width, spans, ends) for lo in sorted(chosen)]
 
 
 def _word_start(text: str, pos: int) -> int:
@@ -69,16 +76,20 @@ def _word_start(text: str, pos: int) -> int:
     return space + 1 if space >= 0 else pos
 
 
-def _window(text: str, lo: int, width: int, spans: list[Span]) -> str:
+def _window(text: str, lo: int, width: int, spans: list[Span], ends: list[int] | None = None) -> str:
+    """Return the HTML of the passage starting at `lo`; `spans` are merged and sorted (`ends`: their ends)."""
+    ends = [e for _, e in spans] if ends is None else ends
     hi = min(len(text), lo + width)
+    near = spans[bisect_left(ends, lo): bisect_right(ends, hi) + 1]  # the spans the window touches
     # Extend to finish a span cut by the window's edge, then to the end of a word.
-    for s, e in spans:
+    for s, e in near:
         if s < hi < e:
             hi = e
     if hi < len(text):
         space = text.find(" ", hi, hi + 20)
         hi = space if space >= 0 else hi
-    body = mark(text, spans, lo, hi).replace("\n", " ")
+    near = spans[bisect_left(ends, lo): bisect_right(ends, hi) + 1]
+    body = mark(text, near, lo, hi).replace("\n", " ")
     return ("…" if lo > 0 else "") + body + ("…" if hi < len(text) else "")
 
 

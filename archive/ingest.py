@@ -12,7 +12,6 @@ indexed version of it stays searchable. `full=True` rebuilds into a new folder a
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -26,10 +25,13 @@ from archive.config import Settings, clean_procs
 from archive.documents import Document, document_id
 from archive.engine import WhooshEngine
 from archive.engine.choice import engine_exists, open_engine
-from archive.errors import ArchiveError
-from archive.ingest_report import IngestReport
+from archive.errors import ArchiveError, IndexDamaged
+from archive.health import damage_message
+from archive.ingest_report import LAST_INGEST, IngestReport  # noqa: F401 - LAST_INGEST: its old home
 from archive.learnt import LearntLines, holds_any
+from archive.interrupt import shielded
 from archive.lock import ingest_lock
+from archive.storage import storage_errors
 from archive.sinks import BuildSink, CommitSink, DrySink, Sink
 from archive.manifest import Entry, Manifest
 from archive.pool import Lost, ordered_map
@@ -40,7 +42,6 @@ from archive.walk import (  # noqa: F401 - collections_for and walk: for the CLI
     Collection, Problem, collections_for, os_reason, walk, walk_relative)
 
 logger = logging.getLogger(__name__)
-LAST_INGEST = "last-ingest.json"
 Progress = Callable[[int, int], None]
 # Fewer files to clean than this are cleaned in the ingest process: forking workers would cost more.
 MIN_POOL_FILES = 32
@@ -48,16 +49,18 @@ MIN_POOL_FILES = 32
 
 
 def ingest(paths: list[str], settings: Settings, *, dry_run: bool = False, full: bool = False,
-           strict: bool = False, progress: Progress | None = None) -> IngestReport:
+           strict: bool = False, progress: Progress | None = None, report: IngestReport | None = None) -> IngestReport:
     """Ingest files and folders into the index named by the settings.
 
     :param strict: stop at the first file that fails (ArchiveError, exit 3); for a full rebuild
         the old index stays in place.
     :param progress: called with (files done, files in all) after each file.
+    :param report: filled in as the run goes (a caller that is interrupted still reads `committed`).
     """
-    report = IngestReport(dry_run=dry_run, full=full, index=str(settings.index))
+    report = report if report is not None else IngestReport()
+    report.dry_run, report.full, report.index = dry_run, full, str(settings.index)
     collections = collections_for(paths, settings)
-    with ingest_lock(settings.index):
+    with storage_errors(Path(settings.index).absolute()), ingest_lock(settings.index):
         if settings.engine == "whoosh":
             WhooshEngine.remove_stale_builds(Path(settings.index))
         if not dry_run:
@@ -80,6 +83,11 @@ def _incremental(collections: list[Collection], settings: Settings, report: Inge
         _Pass(settings, report, {}, {}, DrySink(report), strict).run(collections, progress)
         return
     engine = open_engine(settings, create=True)
+    if isinstance(engine, WhooshEngine):
+        verdict = engine.verify()
+        if not verdict.ok:  # an "unchanged" report over a damaged index would hide it
+            engine.close()
+            raise IndexDamaged(damage_message(target, verdict.damage or [], [str(c.root) for c in collections]))
     # Story clusters live in Whoosh columns: a cluster engine has none.
     stories = None if report.dry_run or not isinstance(engine, WhooshEngine) else open_stories(engine)
     try:
@@ -87,12 +95,13 @@ def _incremental(collections: list[Collection], settings: Settings, report: Inge
             known = _load_known(engine, manifest, report.dry_run)
             sink = DrySink(report) if report.dry_run else CommitSink(
                 engine, manifest, settings.batch_size, lambda ids: _bury(target, engine, ids, report.run_id), stories,
+                on_commit=lambda n: setattr(report, "committed", report.committed + n),
                 on_fail=lambda doc_id, entry, reason: _write_failed(report, doc_id, entry, reason, doc_id in known))
             run = _Pass(settings, report, {} if reread else known, known, sink, strict, old=engine, stories=stories)
             run.run(collections, progress)
             if not report.dry_run:
                 _count_documents(manifest, report)
-                _record(target, report)
+                report.record(target)
                 run.learnt.save(target)
     finally:
         if stories is not None:
@@ -105,6 +114,11 @@ def _full(collections: list[Collection], settings: Settings, report: IngestRepor
     """Rebuild into a sibling folder, check it, then swap it in atomically (the old one stays until then)."""
     target = Path(settings.index)
     old = WhooshEngine(target) if WhooshEngine.exists(target) else None
+    if old is not None and not (verdict := old.verify()).ok:
+        logger.warning("The index at %s is damaged (%s): rebuilding it from the sources without reading it",
+                       target, "; ".join(str(d) for d in verdict.damage or []))
+        old.close()
+        old = None
     try:
         previous: dict[str, Entry] = {}
         if old is not None:
@@ -122,7 +136,9 @@ def _full(collections: list[Collection], settings: Settings, report: IngestRepor
     finally:
         if old is not None:
             old.close()
-    aside = WhooshEngine.swap_in(build, target)
+    with shielded():  # a stop signal waits for the swap: the new folder is in place, or the old one
+        aside = WhooshEngine.swap_in(build, target)
+        report.committed = report.documents
     shutil.rmtree(aside, ignore_errors=True)
     logger.info("swapped the rebuilt index into %s", target)
 
@@ -177,7 +193,7 @@ def _build(build: Path, collections: list[Collection], settings: Settings, repor
         report.deleted = len(gone)
         if old is not None:
             _bury(Path(settings.index), old, gone, report.run_id)
-        _record(build, report)
+        report.record(build)
     finally:
         stories.close()
         engine.close()
@@ -315,7 +331,7 @@ class _Pass:
         if isinstance(got, Lost):
             return self.fail(path, got.reason, olds)
         if got.trace:
-            logger.error("unexpected error cleaning %s\n%s", path, got.trace)
+            logger.error("unexpected error cleaning %s\n" + got.trace.replace("%", "%%"), path)
         if got.error and not got.raw_hash:
             return self.fail(path, got.error, olds)
         raw_hash = got.raw_hash
@@ -403,14 +419,3 @@ def _bury(index_dir: Path, engine: WhooshEngine, ids: list[str], run_id: str) ->
 
 def _count_documents(manifest: Manifest, report: IngestReport) -> None:
     report.documents, report.distinct_texts = manifest.counts()
-
-
-def _record(index_dir: Path, report: IngestReport) -> None:
-    """Keep the last run's summary beside the index, for `archive stats`."""
-    report.seconds = time.monotonic() - report.started
-    summary = report.to_dict()
-    summary["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    summary["failed"] = len(report.failed)
-    summary["skipped"] = len(report.skipped)
-    summary.pop("changes")
-    (Path(index_dir) / LAST_INGEST).write_text(json.dumps(summary, indent=1))

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
+from archive.printable import printable
 from archive.walk import Problem
+
+LAST_INGEST = "last-ingest.json"
 
 
 @dataclass
@@ -28,6 +34,7 @@ class IngestReport:
     distinct_texts: int = 0  # distinct cleaned texts among them (identical copies count once)
     changes: list[dict] = field(default_factory=list)  # dry run only: what would change
     run_id: str = ""  # the id of this run (archive/research/runs.py); "" for a dry run
+    committed: int = 0  # documents this run has committed so far (what an interrupted run keeps)
     started: float = field(default_factory=time.monotonic, repr=False)
 
     @property
@@ -42,6 +49,23 @@ class IngestReport:
         d["exit_code"] = self.exit_code
         return d
 
+    def record(self, index_dir: Path) -> None:
+        """Keep the run's summary beside the index, for `archive stats`."""
+        self.seconds = time.monotonic() - self.started
+        summary = self.to_dict()
+        summary["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        summary["failed"] = len(self.failed)
+        summary["skipped"] = len(self.skipped)
+        summary.pop("changes")
+        target = Path(index_dir) / LAST_INGEST
+        partial = target.with_name(target.name + ".part")
+        try:  # written aside and renamed: a full disk never leaves half a summary
+            partial.write_text(json.dumps(summary, indent=1))
+            os.replace(partial, target)
+        except OSError:
+            partial.unlink(missing_ok=True)
+            raise
+
     def summary(self) -> str:
         """Return the summary printed on stderr."""
         verb = "would be " if self.dry_run else ""
@@ -50,8 +74,8 @@ class IngestReport:
                  f"in {self.seconds:.1f} s" + (" (full rebuild)" if self.full else "")]
         if self.documents:
             lines.append(f"index: {self.documents} documents, {self.distinct_texts} distinct texts")
-        lines += [f"  {c['action']}: {c['path']}" for c in self.changes]
-        lines += [f"  failed: {p.path}: {p.reason}" + ("; the previous version stays indexed" if p.kept_previous else "")
-                  for p in self.failed]
-        lines += [f"  skipped: {p.path}: {p.reason}" for p in self.skipped]
+        lines += [f"  {c['action']}: {printable(c['path'])}" for c in self.changes]
+        lines += [f"  failed: {printable(p.path)}: {printable(p.reason)}"
+                  + ("; the previous version stays indexed" if p.kept_previous else "") for p in self.failed]
+        lines += [f"  skipped: {printable(p.path)}: {printable(p.reason)}" for p in self.skipped]
         return "\n".join(lines)

@@ -45,8 +45,11 @@ def ingest_lock(index_dir: Path) -> Iterator[None]:
             logger.warning("An earlier ingest (%s) ended without releasing its lock (killed?); "
                            "its lock was cleared and this run finishes its work", _holder(path))
         os.ftruncate(fd, 0)
-        os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                                 "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}).encode())
+        try:
+            os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                     "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}).encode())
+        except OSError as exc:  # a full disk: the flock is what locks; the holder's name is a courtesy
+            logger.warning("could not write the holder of the lock %s (%s)", path, exc.strerror)
         try:
             yield
         finally:

@@ -48,8 +48,26 @@ class Manifest:
         if readonly:
             self._db = self._open_readonly()
         else:
-            self._db = sqlite3.connect(self.path, isolation_level=None)
-            self._db.executescript(_SCHEMA)
+            self._db = self._open_writable()
+
+    def _open_writable(self) -> sqlite3.Connection:
+        """Open (or create) the file; a damaged one is removed and started afresh.
+
+        The manifest is a cache: an empty one is rebuilt from the index by the ingest that opens it.
+        """
+        db = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            db.executescript(_SCHEMA)
+            db.execute("SELECT count(*) FROM files").fetchone()
+            return db
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            logger.warning("The manifest %s is damaged (%s): rebuilding it from the index", self.path, exc)
+            for leftover in (self.path, self.path.with_name(self.path.name + "-journal")):
+                leftover.unlink(missing_ok=True)
+            db = sqlite3.connect(self.path, isolation_level=None)
+            db.executescript(_SCHEMA)
+            return db
 
     def _open_readonly(self) -> sqlite3.Connection:
         """Open the file read-only (a dry run touches nothing), or an empty manifest in memory.
@@ -69,6 +87,25 @@ class Manifest:
         db = sqlite3.connect(":memory:", isolation_level=None)
         db.executescript(_SCHEMA)
         return db
+
+    @staticmethod
+    def check(index_dir: Path) -> str | None:
+        """Return what is wrong with the manifest file of an index folder, or None (a missing one is fine)."""
+        path = Path(index_dir) / FILENAME
+        if not path.exists():
+            return None
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+        except sqlite3.Error as exc:
+            return f"it cannot be opened ({exc})"
+        try:
+            result = db.execute("PRAGMA quick_check").fetchone()[0]
+            db.execute("SELECT count(*) FROM files").fetchone()
+            return None if result == "ok" else f"it is damaged ({result})"
+        except sqlite3.Error as exc:
+            return f"it cannot be read ({exc})"
+        finally:
+            db.close()
 
     def stamp(self) -> str | None:
         """Return the stamp of the index commit the manifest describes, or None."""

@@ -156,6 +156,7 @@ def _serve(conn: Connection, fn: Callable[[int], Any]) -> None:
     """A worker: answer each item of each chunk received, until told to stop."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # so is a stop (systemd signals every process of the unit)
     while True:
         try:
             batch = conn.recv()

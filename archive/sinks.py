@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from archive.documents import Document
 from archive.engine import WhooshEngine
 from archive.errors import WriteFailed
+from archive.interrupt import shielded
 from archive.manifest import Entry, Manifest
 from archive.related import StoryIndex
 
@@ -56,9 +57,10 @@ class CommitSink(Sink):
 
     def __init__(self, engine: WhooshEngine, manifest: Manifest, batch_size: int,
                  on_delete: Callable[[list[str]], None] | None = None, stories: StoryIndex | None = None,
-                 on_fail: Callable[[str, Entry | None, str], None] | None = None):
+                 on_fail: Callable[[str, Entry | None, str], None] | None = None,
+                 on_commit: Callable[[int], None] | None = None):
         self.engine, self.manifest, self.batch_size = engine, manifest, max(1, batch_size)
-        self.on_delete, self.stories, self.on_fail = on_delete, stories, on_fail
+        self.on_delete, self.stories, self.on_fail, self.on_commit = on_delete, stories, on_fail, on_commit
         self.docs: list[Document] = []
         self.entries: list[Entry] = []
         self.touched: list[Entry] = []
@@ -85,25 +87,32 @@ class CommitSink(Sink):
             # Merging small segments at every batch cost ~10 % of a BBC ingest's CPU; merging every
             # tenth commit and at the last keeps the segment count (and search speed) bounded.
             self.commits += 1
-            entries = self.entries
-            try:
-                self.engine.write(self.docs, delete, merge=final or self.commits % MERGE_EVERY == 0)
-            except WriteFailed as exc:  # a cluster shard down: its documents are left for the next run
-                entries = [e for e in entries if e.id not in exc.failed]
-                delete = [i for i in delete if i not in exc.failed]
-                if self.on_fail is not None:
-                    written = {e.id: e for e in self.entries}
-                    for doc_id, reason in sorted(exc.failed.items()):
-                        self.on_fail(doc_id, written.get(doc_id), reason)  # no entry: a deletion
-            # Only after the commit: a kill in between leaves a stale stamp, so the next run rebuilds.
-            stamp = self.engine.stamp()
-            self.manifest.apply(entries + self.touched, delete, stamp)
-            if self.stories is not None:
-                self.stories.commit(stamp)
-            logger.info("committed %d documents and %d deletions", len(self.docs), len(delete))
+            with shielded():  # a stop signal waits: the commit and the manifest are written whole
+                self._commit(delete, final)
         elif self.touched:
             self.manifest.apply(self.touched, (), None)  # same index content: the stamp stays valid
         self.docs, self.entries, self.touched = [], [], []
+
+    def _commit(self, delete: list[str], final: bool) -> None:
+        """Commit the batch and the deletions, then record the commit in the manifest."""
+        entries = self.entries
+        try:
+            self.engine.write(self.docs, delete, merge=final or self.commits % MERGE_EVERY == 0)
+        except WriteFailed as exc:  # a cluster shard down: its documents are left for the next run
+            entries = [e for e in entries if e.id not in exc.failed]
+            delete = [i for i in delete if i not in exc.failed]
+            if self.on_fail is not None:
+                written = {e.id: e for e in self.entries}
+                for doc_id, reason in sorted(exc.failed.items()):
+                    self.on_fail(doc_id, written.get(doc_id), reason)  # no entry: a deletion
+        if self.on_commit is not None:
+            self.on_commit(len(entries))
+        # Only after the commit: a kill in between leaves a stale stamp, so the next run rebuilds.
+        stamp = self.engine.stamp()
+        self.manifest.apply(entries + self.touched, delete, stamp)
+        if self.stories is not None:
+            self.stories.commit(stamp)
+        logger.info("committed %d documents and %d deletions", len(self.docs), len(delete))
 
 
 class BuildSink(Sink):

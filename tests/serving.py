@@ -50,3 +50,24 @@ def serve(settings: Settings, threads: int = 4) -> tuple[str, object, object]:
     app = create_app({"ARCHIVE_SETTINGS": settings, "TESTING": True})
     port, server = start(app, threads)
     return f"127.0.0.1:{port}", server, app
+
+
+def get(url: str, timeout: float = 60, headers: dict | None = None) -> tuple[int, str]:
+    """GET a URL of a test server; return (status, body text), for errors too."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=timeout) as r:
+            return r.status, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+
+
+def get_json(url: str, timeout: float = 60) -> dict:
+    """GET a JSON document of a test server (it must answer 200)."""
+    import json
+
+    status, body = get(url, timeout)
+    assert status == 200, (url, status, body[:300])
+    return json.loads(body)

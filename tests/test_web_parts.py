@@ -12,7 +12,8 @@ from archive.highlight import mark
 from archive.query import parse
 from web import document as docview
 from web import timeline
-from web.export import _cell, plain
+from archive.csvout import safe_cell as _cell
+from archive.exports import plain
 from web.filters import SearchState
 
 

@@ -14,6 +14,7 @@ import threading
 from flask import Flask, Response, request
 
 from archive.passwords import verify_password
+from web.throttle import LoginThrottle
 
 
 def install(app: Flask) -> None:
@@ -22,29 +23,40 @@ def install(app: Flask) -> None:
     user, stored = settings.auth_user, settings.auth_hash
     if not (user and stored):
         return
-    # PBKDF2 takes a noticeable fraction of a second by design; remember passwords that passed
-    # (as digests, never in clear) so a logged-in browser does not pay it on every request.
+    # PBKDF2 takes a noticeable fraction of a second by design; remember credentials that passed
+    # (as digests of user and password, never in clear) so a logged-in browser does not pay it on
+    # every request. The user is part of the key: a remembered password tried under another user
+    # name misses the cache and pays the full check, so timing cannot tell that it is right.
     passed: set[bytes] = set()
     lock = threading.Lock()
+    throttle = LoginThrottle()
+    app.extensions["login_throttle"] = throttle
 
-    def check(password: str) -> bool:
-        key = hashlib.sha256(password.encode()).digest()
+    def check(given_user: str, password: str) -> bool:
+        key = hashlib.sha256(given_user.encode() + b"\0" + password.encode()).digest()
         with lock:
             if key in passed:
                 return True
-        if verify_password(password, stored):
+        # Always run the (slow) password check, and compare the user in constant time too.
+        ok = verify_password(password, stored) & hmac.compare_digest(given_user.encode(), user.encode())
+        if ok:
             with lock:
                 passed.add(key)
-            return True
-        return False
+        return ok
 
     @app.before_request
     def require_login():  # type: ignore[no-untyped-def]
+        client = request.remote_addr or ""
+        wait = throttle.wait(client)
+        if wait:
+            return Response(f"Too many failed logins; try again in {wait} s.\n", 429,
+                            {"Retry-After": str(wait), "Content-Type": "text/plain; charset=utf-8"})
         given_user, password = _credentials()
-        # Compare the user in constant time too, and always run the (slow) password check.
-        ok_user = hmac.compare_digest(given_user.encode(), user.encode())
-        if password and check(password) and ok_user:
+        if password and check(given_user, password):
+            throttle.succeeded(client)
             return None
+        if password:  # a guess; a request without credentials is only asked for them
+            throttle.failed(client)
         return Response("Login required.\n", 401, {"WWW-Authenticate": 'Basic realm="archive", charset="UTF-8"',
                                                    "Content-Type": "text/plain; charset=utf-8"})
 

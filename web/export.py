@@ -9,27 +9,27 @@ carries the time of export too.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from html import unescape
 
 from flask import Blueprint, Response, abort, current_app, request, stream_with_context
 
 from archive.archive import Archive
+from archive.csvout import csv_chunks
+from archive.engine.common import TIME_BUDGET
 from archive.errors import BadQuery
+from archive.exports import COLUMNS as ROW_COLUMNS, hit_row
 from web.facade import get_archive
 from web.filters import SearchState
 
 bp = Blueprint("export", __name__)
-COLUMNS = ["id", "title", "source", "date", "url", "path", "score", "snippet", "query", "exported_at"]
+COLUMNS = ROW_COLUMNS + ["query", "exported_at"]
 PAGE = 500
+EXPORT_SECONDS = 120.0  # a download stops after this long and ends with a row saying it is partial
 FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
-# Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @bp.route("/export.<fmt>")
@@ -48,50 +48,43 @@ def export(fmt: str):  # type: ignore[no-untyped-def]
         return Response(str(exc) + "\n", status=400, mimetype="text/plain")
     now = datetime.now(UTC).replace(microsecond=0)
     page = current_app.config.get("EXPORT_PAGE", PAGE)
-    rows = _rows(archive, query, state.sort, now.isoformat().replace("+00:00", "Z"), page)
-    body = _csv(rows) if fmt == "csv" else (json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    budget = current_app.config.get("EXPORT_SECONDS", EXPORT_SECONDS)
+    rows = _rows(archive, query, state.sort, now.isoformat().replace("+00:00", "Z"), page, budget)
+    body = csv_chunks(COLUMNS, rows) if fmt == "csv" else (json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
     name = f"archive-{_slug(state.q or 'filtered')}-{now.strftime('%Y%m%dT%H%M%SZ')}.{fmt}"
     return Response(stream_with_context(body), content_type=FORMATS[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
-def _rows(archive: Archive, query: str, sort: str, exported_at: str, page: int) -> Iterator[dict]:
-    """Yield one dict per result, paging through the archive in bounded memory."""
+def _rows(archive: Archive, query: str, sort: str, exported_at: str, page: int, budget: float) -> Iterator[dict]:
+    """Yield one dict per result, paging through the archive in bounded memory.
+
+    After `budget` seconds (or a page that ran out of time) the last row says the export is
+    partial, in the title column, and how many rows came before it.
+    """
     offset = 0
+    deadline = time.monotonic() + budget
     while True:
-        result = archive.search(query, limit=page, offset=offset, sort=sort, facets=False, snippets=1)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            yield partial_row(offset, query, exported_at)
+            return
+        result = archive.search(query, limit=page, offset=offset, sort=sort, facets=False, snippets=1,
+                                time_budget=min(left, TIME_BUDGET))
         for hit in result.hits:
-            yield {"id": hit.id, "title": hit.title, "source": hit.source, "date": hit.date, "url": hit.url,
-                   "path": hit.path, "score": hit.score, "snippet": plain(hit.snippets[0]) if hit.snippets else "",
-                   "query": query, "exported_at": exported_at}
+            yield {**hit_row(hit), "query": query, "exported_at": exported_at}
+        if result.partial and any("time" in m for m in result.messages):
+            yield partial_row(offset + len(result.hits), query, exported_at)
+            return
         offset += page
         if offset >= result.total or not result.hits:
             return
 
 
-def _csv(rows: Iterator[dict]) -> Iterator[str]:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS)
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _cell(v) for k, v in row.items()})
-        if buf.tell() > 16 * 1024:  # send in chunks, not row by row
-            yield buf.getvalue()
-            buf.seek(0)
-            buf.truncate()
-    yield buf.getvalue()
-
-
-def _cell(value: object) -> object:
-    """Keep a spreadsheet from running a cell as a formula: prefix such text with an apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def plain(snippet_html: str) -> str:
-    """Return a snippet as plain text: marks dropped, entities decoded."""
-    return unescape(re.sub(r"</?mark>", "", snippet_html))
+def partial_row(rows: int, query: str, exported_at: str) -> dict:
+    """Return the row that ends an export cut short by its time budget."""
+    return {"id": "", "title": f"(partial: the export stopped after {rows} rows; narrow the query for the rest)",
+            "partial": True, "query": query, "exported_at": exported_at}
 
 
 def _slug(text: str) -> str:

@@ -8,8 +8,6 @@ from another site can change what the archive stores.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from urllib.parse import quote_plus
@@ -17,6 +15,7 @@ from urllib.parse import quote_plus
 from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
                    stream_with_context)
 
+from archive.csvout import csv_chunks
 from archive.errors import BadQuery
 from archive.research import batch as batch_mod
 from archive.research import kwic as kwic_mod
@@ -92,20 +91,12 @@ def kwic_download(fmt: str):  # type: ignore[no-untyped-def]
         return Response(str(exc) + "\n", status=400, mimetype="text/plain")
     stream = kwic_mod.occurrences(archive, state.engine_query(), context=context, sort=state.sort)
 
-    def rows():  # type: ignore[no-untyped-def]
-        columns = ["doc_id", "title", "source", "date", "number", "position", "left", "hit", "right"]
-        if fmt == "csv":
-            yield ",".join(columns) + "\r\n"
-        for occ in stream:
-            if fmt == "jsonl":
-                yield json.dumps(occ.to_dict(), ensure_ascii=False) + "\n"
-            else:
-                out = io.StringIO()
-                csv.DictWriter(out, fieldnames=columns).writerow(occ.to_dict())
-                yield out.getvalue()
-
+    if fmt == "csv":
+        body = csv_chunks(kwic_mod.COLUMNS, (occ.to_dict() for occ in stream))
+    else:
+        body = (json.dumps(occ.to_dict(), ensure_ascii=False) + "\n" for occ in stream)
     mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson"
-    response = Response(stream_with_context(rows()), mimetype=mimetype)
+    response = Response(stream_with_context(body), mimetype=mimetype)
     response.headers["Content-Disposition"] = f"attachment; filename=concordance.{fmt}"
     return response
 

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from archive.archive import Archive
 from archive.documents import Document, SearchResult, document_id
 from archive.errors import ArchiveError, BadQuery, IndexNotFound
+from archive.highlight import MAX_MARKS
 from web import document as docview
 from web import related
 from web import timeline
@@ -134,7 +135,7 @@ def document(doc_id: str):  # type: ignore[no-untyped-def]
     title_hits = title_html.count("<mark>") if title_html else 0
     return render_template(
         "doc.html", doc=doc, q=q, state=state, title_html=Markup(title_html) if title_html else None, blocks=blocks,
-        unplaced=unplaced, hits=len(spans), count=len(spans) + title_hits, show_removed=show_removed,
+        unplaced=unplaced, hits=len(spans), count=len(spans) + title_hits, capped=len(spans) >= MAX_MARKS, show_removed=show_removed,
         copies=archive.copies(doc), back_url=state.url() if state.active else None,
         toggle_url=doc_url(doc.id, state, removed=not show_removed), web_url=_web_url(doc.url),
         linked=_linked_parts(doc),

@@ -78,8 +78,7 @@ def table(s: Searcher) -> Table:
     The key is the generation's segments and their deletion counts, so every searcher of one
     commit (a pool, or one per thread) shares one table; it holds arrays only, no open files.
     """
-    key = tuple((sub.reader().segment().segment_id(), sub.reader().segment().deleted_count())
-                for sub, _ in s.leaf_searchers())
+    key = tuple(_segment_key(sub.reader()) for sub, _ in s.leaf_searchers())
     with _lock:
         t = _tables.get(key)
         if t is not None:
@@ -89,6 +88,12 @@ def table(s: Searcher) -> Table:
         while len(_tables) > MAX_TABLES:
             _tables.popitem(last=False)
         return t
+
+
+def _segment_key(reader) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    """Return (segment id, deletions) of a segment reader; an empty index's reader has no segment."""
+    segment = reader.segment()
+    return (segment.segment_id(), segment.deleted_count()) if segment is not None else ("", 0)
 
 
 def _codes(values: list) -> Codes:

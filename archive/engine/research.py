@@ -16,6 +16,7 @@ from archive.engine.compile import Compiler
 from archive.engine.results import ranked
 from archive.engine.schema import build_schema
 from archive.engine.spans import find_spans
+from archive.highlight import MAX_MARKS
 from archive.engine.whoosh_engine import WhooshEngine, _document, _fields
 from archive.query.tree import Node
 
@@ -29,7 +30,7 @@ def occurrences(engine: WhooshEngine, tree: Node, sort: str = "relevance") -> It
         top, _ = ranked(s, comp, None, sort, float("inf"))
         for docnum, _score in top:
             doc = _document(s.stored_fields(docnum))
-            yield doc, find_spans(doc.text, comp.body_plan)
+            yield doc, find_spans(doc.text, comp.body_plan, MAX_MARKS)
 
 
 def listing(engine: WhooshEngine, tree: Node, sort: str = "relevance") -> list[tuple[str, str]]:

@@ -18,9 +18,19 @@ from whoosh.searching import Searcher
 from archive.documents import Hit
 from archive.engine import accel, scores
 from archive.engine.compile import Compiled
+from archive.engine.plan import Plan
 from archive.engine.spans import make_hit
 
 CHECK_EVERY = 256  # matches between two looks at the clock
+
+
+class _Unmarked:
+    """A plan that marks nothing: the hits of a search out of time show their opening lines."""
+
+    body_plan = title_plan = Plan()
+
+
+_UNMARKED = _Unmarked()
 
 
 class OutOfTime(Exception):
@@ -153,12 +163,21 @@ def best(s: Searcher, comp: Compiled, limit: int | None, sort: str, deadline: fl
     return ranked(s, comp, limit, sort, deadline)
 
 
-def make_hits(s: Searcher, comp: Compiled, ranked_docs: Iterable[tuple[int, float]], count: int) -> Iterator[Hit]:
-    """Yield a Hit, with snippets and matched variants, for each (docnum, score)."""
+def make_hits(s: Searcher, comp: Compiled, ranked_docs: Iterable[tuple[int, float]], count: int,
+              deadline: float = float("inf"), late: list[str] | None = None) -> Iterator[Hit]:
+    """Yield a Hit, with snippets and matched variants, for each (docnum, score).
+
+    Past the deadline, hits get the opening of their text instead of marked snippets, and their
+    ids are added to `late` (the result is then partial).
+    """
     t = accel.table(s)
     for docnum, score in ranked_docs:
+        if time.monotonic() > deadline:
+            if late is not None:
+                late.append(str(docnum))
+            count = 0
         f = s.stored_fields(docnum)
         paths = [f["path"]]
         if t.copies[t.hash[docnum]] > 1:  # only texts with copies need a lookup of their paths
             paths = sorted(c["path"] for c in s.documents(content_hash=f["content_hash"])) or paths
-        yield make_hit(f, score, paths, comp, count)
+        yield make_hit(f, score, paths, comp, count) if count else make_hit(f, score, paths, _UNMARKED, 1)

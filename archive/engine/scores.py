@@ -37,6 +37,8 @@ def score(s: Searcher, t: Table, q: wq.Query, memo: dict | None = None) -> Score
 
     `memo` holds phrases' documents already found by `accel.matching` (by query id).
     """
+    if not t.size:  # an empty index: nothing to score (and Whoosh's idf divides by zero)
+        return _EMPTY
     try:
         docs, scores = _score(s, t, q, {} if memo is None else memo)
     except Unsupported:

@@ -20,11 +20,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from whoosh import index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, Index
 from whoosh.searching import Searcher
 
+from archive.engine.verify import has_index
 from archive.errors import IndexNotFound, IndexUnreadable
 
 logger = logging.getLogger(__name__)
@@ -52,10 +52,10 @@ def _open_dir(path: Path) -> Index:
 
 def _exists(path: Path) -> bool:
     """Return True when an index is in the folder, looking twice across a non-atomic folder swap."""
-    if path.is_dir() and index.exists_in(str(path)):
+    if has_index(path):
         return True
     time.sleep(0.05)  # the moment between two renames when renameat2 is not available
-    return path.is_dir() and index.exists_in(str(path))
+    return has_index(path)
 
 
 def generation_key(path: Path, ix: Index) -> tuple[int, int, int]:

@@ -28,6 +28,8 @@ from archive.engine.searchers import open_index
 from archive.query.tree import Node
 
 logger = logging.getLogger(__name__)
+# Key terms come from a text's opening this long: a 30 MB report costs what a long article does.
+KEY_TERMS_CHARS = 200_000
 
 
 def ensure_story_field(path: Path) -> bool:
@@ -90,7 +92,7 @@ def more_like(s: Searcher, doc_id: str, limit: int, exclude_story: bool = False)
     if docnum is None:
         return None
     f = s.stored_fields(docnum)
-    text = f.get("title", "") + "\n\n" + f.get("text", "")
+    text = f.get("title", "") + "\n\n" + f.get("text", "")[:KEY_TERMS_CHARS]
     terms = key_terms(s, text)
     words = readable(text, [t for t, _ in terms])
     if not terms or limit <= 0:

@@ -9,13 +9,14 @@ one (Whoosh's ordered SpanNear semantics: every choice of positions is considere
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
 from typing import Protocol
 
 from archive.documents import Hit
 from archive.engine.analysis import fold, porter_stem
 from archive.engine.plan import Pattern, Plan
-from archive.highlight import mark, snippets
+from archive.highlight import MAX_SNIPPET_SPANS, mark, snippets
 from archive.query.words import _CJK, TOKEN
 
 # The token pattern of `archive.query.words`, with its letter written as one character class
@@ -25,6 +26,7 @@ FAST_TOKEN = re.compile(TOKEN.pattern.replace(rf"(?:(?![{_CJK}])[^\W_])", rf"[^\
 assert FAST_TOKEN.pattern != TOKEN.pattern, "the token pattern changed: update FAST_TOKEN"
 _HAS_CJK = re.compile(f"[{_CJK}]")
 
+SCAN_CHARS = 100_000  # a long text is matched in pieces of about this size when the matches are capped
 Span = tuple[int, int]
 Match = tuple[str, int, int]  # (label, start, end)
 Token = tuple[str, int, int]
@@ -37,10 +39,28 @@ class Planned(Protocol):
     title_plan: Plan
 
 
-def find_matches(text: str, plan: Plan) -> list[Match]:
-    """Return (label, start, end) for every match of the plan's patterns in the text."""
+def find_matches(text: str, plan: Plan, limit: int | None = None) -> list[Match]:
+    """Return (label, start, end) for every match of the plan's patterns in the text.
+
+    With `limit`, a long text is read piece by piece (cut at a space) until `limit` matches are
+    found: the work is bounded by the matches wanted, not by the length of the text. A phrase cut
+    in two by a piece's edge is then not found.
+    """
     if not plan.patterns or not text:
         return []
+    if limit is None or len(text) <= SCAN_CHARS:
+        return _matches(text, plan)
+    out: list[Match] = []
+    pos = 0
+    while pos < len(text) and len(out) < limit:
+        cut = text.rfind(" ", pos + SCAN_CHARS // 2, pos + SCAN_CHARS) if pos + SCAN_CHARS < len(text) else -1
+        cut = cut if cut > pos else min(len(text), pos + SCAN_CHARS)
+        out += [(label, s + pos, e + pos) for label, s, e in _matches(text[pos:cut], plan)]
+        pos = cut
+    return out
+
+
+def _matches(text: str, plan: Plan) -> list[Match]:
     out: list[Match] = []
     stems = [p for p in plan.patterns if p.kind == "stem"]
     exact = [p for p in plan.patterns if p.kind != "stem"]
@@ -63,9 +83,9 @@ def find_matches(text: str, plan: Plan) -> list[Match]:
     return out
 
 
-def find_spans(text: str, plan: Plan) -> list[Span]:
-    """Return the spans of every match of the plan in the text."""
-    return [(s, e) for _, s, e in find_matches(text, plan)]
+def find_spans(text: str, plan: Plan, limit: int | None = None) -> list[Span]:
+    """Return the spans of every match of the plan in the text (about the first `limit`, if given)."""
+    return [(s, e) for _, s, e in find_matches(text, plan, limit)]
 
 
 def _tokens(text: str, stem: bool) -> tuple[list[Token], list[Token]]:
@@ -123,7 +143,7 @@ def phrase_spans(tokens: list[Token], words: tuple[str, ...], slop: int) -> list
         for w in words[1:]:
             # Positions of w reachable from any position of the previous word (not greedy: a
             # later occurrence of a middle word can be the one that completes the phrase).
-            reach = [j for j in where[w] if any(1 <= j - p <= slop + 1 for p in reach)]
+            reach = _reachable(where[w], reach, slop)
             if not reach:
                 break
         if reach:
@@ -131,10 +151,21 @@ def phrase_spans(tokens: list[Token], words: tuple[str, ...], slop: int) -> list
     return out
 
 
+def _reachable(positions: list[int], reach: list[int], slop: int) -> list[int]:
+    """Return the positions (sorted) that lie 1 to slop+1 places after any of `reach` (sorted)."""
+    out: list[int] = []
+    covered = -1
+    for p in reach:
+        start = bisect_right(positions, max(p, covered))
+        covered = max(covered, p + slop + 1)
+        out += positions[start: bisect_right(positions, p + slop + 1)]
+    return out
+
+
 def make_hit(f: dict, score: float, paths: list[str], comp: Planned, count: int) -> Hit:
     """Return the Hit of one stored document (its fields as the Whoosh index stores them), marked by the plans."""
     text, title = f.get("text", ""), f.get("title", "")
-    body = find_matches(text, comp.body_plan)
+    body = find_matches(text, comp.body_plan, limit=MAX_SNIPPET_SPANS)
     head = find_matches(title, comp.title_plan)
     matched = sorted({label for label, _, _ in body + head}, key=str.casefold)
     return Hit(
@@ -142,4 +173,5 @@ def make_hit(f: dict, score: float, paths: list[str], comp: Planned, count: int)
         date=f.get("date", ""), url=f.get("url", ""), path=f["path"], paths=paths,
         score=round(float(score), 4), snippets=snippets(text, [(a, b) for _, a, b in body], count),
         matched=matched, title_html=mark(title, [(a, b) for _, a, b in head]), language=f.get("lang", ""),
+        relpath=f.get("relpath", ""),
     )

@@ -32,10 +32,11 @@ from archive.engine.schema import build_schema
 from archive.engine.searchers import SearcherManager, open_index
 from archive.engine.spans import find_spans
 from archive.engine.suggest import suggest
+from archive.engine.verify import Verdict, has_index, verify_index
 from archive.engine.vocab import vocabulary
 from archive.engine.writer import BuildWriter, LengthsWriter
 from archive.errors import IndexLocked
-from archive.highlight import mark
+from archive.highlight import MAX_MARKS, mark
 from archive.query.tree import Node
 
 logger = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class WhooshEngine:
     @staticmethod
     def exists(path: Path) -> bool:
         """Return True when a Whoosh index is in the folder."""
-        return Path(path).is_dir() and index.exists_in(str(path))
+        return has_index(Path(path))
 
     @classmethod
     def create(cls, path: Path) -> WhooshEngine:
@@ -164,6 +165,10 @@ class WhooshEngine:
             return aside
         return build
 
+    def verify(self, thorough: bool = False) -> Verdict:
+        """Check the index's table of contents and segments for damage (`engine/verify.py`)."""
+        return verify_index(self.path, thorough)
+
     # -- reading --------------------------------------------------------------------------
 
     @contextmanager
@@ -219,21 +224,24 @@ class WhooshEngine:
             comp = Compiler(s.reader()).compile(tree)
             fields = FACET_FIELDS if facets else ()
             hits: list[Hit] = []
+            late: list[str] = []  # hits shown without marked snippets: the time ran out
             counted = count(s, comp, fields, deadline)
             complete = counted.complete
             if limit and counted.total:
                 top, complete = best(s, comp, offset + limit, sort, deadline, counted.memo)
                 complete = complete and counted.complete
-                hits = list(make_hits(s, comp, top[offset:], snippet_count))
+                hits = list(make_hits(s, comp, top[offset:], snippet_count, deadline, late))
             suggestion = None
             if suggest_from is not None and counted.total < SUGGEST_BELOW:
                 suggestion = suggest(s.reader(), suggest_from, query)
         notes = list(comp.notes)
+        if late:
+            notes.append(f"The time ran out before {len(late)} of the hits were marked: they show their opening lines.")
         if not complete:
             notes.append(f"The search stopped after {time_budget:g} s: at least {counted.total:,} documents match, "
                          "and the ranking may miss some. Narrow the query for an exact count.")
         return SearchResult(query=query, interpreted=interpreted, total=counted.total, total_exact=counted.complete,
-                            partial=comp.partial or not complete, offset=offset, limit=limit, hits=hits,
+                            partial=comp.partial or not complete or bool(late), offset=offset, limit=limit, hits=hits,
                             facets=counted.facets, suggestion=suggestion, messages=notes)
 
     def export(self, tree: Node, *, sort: str = "relevance") -> Iterator[Hit]:
@@ -250,7 +258,7 @@ class WhooshEngine:
         """Return the document's title and text as HTML with every match marked, and the count."""
         with self.searcher() as s:
             comp = Compiler(s.reader()).compile(tree)
-        body_spans = find_spans(doc.text, comp.body_plan)
+        body_spans = find_spans(doc.text, comp.body_plan, MAX_MARKS)
         title_spans = find_spans(doc.title, comp.title_plan)
         return mark(doc.title, title_spans), mark(doc.text, body_spans), len(body_spans) + len(title_spans)
 
@@ -288,12 +296,53 @@ def _writer(ix: index.Index, path: Path, merge: bool = True, **kwargs: object) -
         yield writer
     except BaseException:
         writer.cancel()
+        remove_uncommitted(path)
         raise
-    writer.commit(merge=merge)
+    try:
+        writer.commit(merge=merge)
+    except BaseException:  # the disk filled up while the segment was written: it never committed
+        _cancel_quietly(writer)
+        remove_uncommitted(path)
+        raise
     try:
         arrays.write_all(ix)  # beside the new segments; searches fall back to Whoosh without them
     except Exception:  # noqa: BLE001 - the commit stands; the arrays only make searches faster
         logger.exception("could not write the posting arrays of %s", path)
+
+
+def remove_uncommitted(path: Path) -> None:
+    """Remove segment files that the last commit does not name (left by a write that failed).
+
+    Call with the write lock released and the ingest lock held. A disk that filled up while a
+    segment was written keeps its partial files otherwise, and with them the full disk.
+    """
+    path = Path(path)
+    try:
+        ix = open_index(path)
+        try:
+            kept = {seg.segment_id() for seg in ix._segments()}  # noqa: SLF001 - no public list
+            name = ix.indexname
+        finally:
+            ix.close()
+    except Exception:  # noqa: BLE001 - an unreadable index is for `archive check`, not for cleanup
+        logger.debug("could not read %s to remove uncommitted files", path, exc_info=True)
+        return
+    for f in path.glob(f"{name}_*"):
+        segment = f.name.split(".", 1)[0]
+        if f.is_file() and segment not in kept and f.name != f"{name}_WRITELOCK":
+            try:
+                f.unlink()
+                logger.info("removed %s, written by a commit that failed", f)
+            except OSError:
+                logger.debug("could not remove %s", f, exc_info=True)
+
+
+def _cancel_quietly(writer) -> None:  # type: ignore[no-untyped-def]
+    """Release a writer whose commit failed (Whoosh may find it half closed)."""
+    try:
+        writer.cancel()
+    except Exception:  # noqa: BLE001
+        logger.debug("cancelling a failed writer", exc_info=True)
 
 
 # Files of an index folder that are not index data and move with it through a full rebuild.

@@ -8,13 +8,13 @@ query that cannot be understood gives a row with its line number and the reason;
 from __future__ import annotations
 
 import csv
-import io
 import json
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from archive.archive import Archive
+from archive.csvout import csv_text
 from archive.errors import ArchiveError, BadQuery
 from archive.highlight import merge_spans
 
@@ -107,13 +107,8 @@ def run_batch(archive: Archive, queries: Iterable[BatchQuery], *, filters: str =
 def to_csv(rows: list[BatchRow]) -> str:
     """Return the rows as CSV: one column per year found in any row, after the fixed columns."""
     years = sorted({y for r in rows for y in r.years})
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS + years)
-    for r in rows:
-        writer.writerow([r.line, r.label, r.query, r.documents, r.occurrences, r.error]
-                        + [r.years.get(y, 0) for y in years])
-    return out.getvalue()
+    return csv_text(COLUMNS + years, ([r.line, r.label, r.query, r.documents, r.occurrences, r.error]
+                                      + [r.years.get(y, 0) for y in years] for r in rows))
 
 
 def to_json(rows: list[BatchRow]) -> str:

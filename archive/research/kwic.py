@@ -14,11 +14,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 
 from archive.archive import Archive
-from archive.highlight import merge_spans
+from archive.highlight import MAX_MARKS, merge_spans
+from archive.printable import printable
 
 CONTEXT_WORDS = 8
 MAX_CONTEXT_WORDS = 50
 ORDERS = ("document", "left", "right", "hit")
+COLUMNS = ["doc_id", "title", "source", "date", "number", "position", "left", "hit", "right"]  # CSV export
 _CHARS_PER_WORD = 40  # how far to look for N words (long words and URLs included)
 _WORD = re.compile(r"\S+")
 _PUNCT = "\"'“”‘’«»()[]{}.,;:!?-–—…"
@@ -75,6 +77,8 @@ def occurrences(archive: Archive, query: str, *, context: int = CONTEXT_WORDS, s
             totals.documents += 1
             totals.occurrences += len(merged)
             totals.documents_with_occurrences += bool(merged)
+            if len(spans) >= MAX_MARKS:  # a very long text: only its first matches were looked for
+                totals.complete = False
         for n, (s, e) in enumerate(merged, 1):
             yield Occurrence(doc.id, doc.title, doc.source, doc.date, n, s,
                              _left(doc.text, s, context), _flat(doc.text[s:e]).strip(), _right(doc.text, e, context))
@@ -117,7 +121,7 @@ def format_text(lines: Iterable[Occurrence], width: int = 50) -> Iterator[str]:
         left = o.left[-width:] if len(o.left) > width else o.left
         right = o.right[:width]
         meta = f"{o.date or 'no date':10}  {o.doc_id + '@' + str(o.position):<24}"
-        yield f"{meta}  {left:>{width}}[{o.hit}]{right:<{width}}  {o.title[:40]}"
+        yield printable(f"{meta}  {left:>{width}}[{o.hit}]{right:<{width}}  {o.title[:40]}")
 
 
 def _words(text: str) -> list[str]:

@@ -32,7 +32,7 @@ from archive.engine.sphinx.vocabulary import Vocabulary
 from archive.engine.suggest import Lookup, suggest_with
 from archive.engine.common import FACET_FIELDS, SUGGEST_BELOW, TIME_BUDGET, FileState
 from archive.errors import ArchiveError
-from archive.highlight import mark
+from archive.highlight import MAX_MARKS, mark
 from archive.query.tree import Everything
 from archive.query.tree import Node as Tree
 
@@ -285,7 +285,8 @@ class SphinxEngine:
         """Return the Hit of a document; only texts with copies need a lookup of their paths."""
         paths = self.copies(doc.content_hash) if doc.meta.pop("_copies", 1) and doc.content_hash else [doc.path]
         f = {"id": doc.id, "title": doc.title, "text": doc.text, "source_name": doc.source or doc.collection,
-             "collection": doc.collection, "date": doc.date, "url": doc.url, "path": doc.path, "lang": doc.language}
+             "collection": doc.collection, "date": doc.date, "url": doc.url, "path": doc.path, "lang": doc.language,
+             "relpath": doc.relpath}
         return make_hit(f, score, paths or [doc.path], comp, count)
 
     def export(self, tree: Tree, *, sort: str = "relevance") -> Iterator[Hit]:
@@ -316,7 +317,7 @@ class SphinxEngine:
     def marked(self, doc: Document, tree: Tree) -> tuple[str, str, int]:
         """Return the document's title and text as HTML with every match marked, and the count."""
         comp = self.compile(tree)
-        body_spans = find_spans(doc.text, comp.body_plan)
+        body_spans = find_spans(doc.text, comp.body_plan, MAX_MARKS)
         title_spans = find_spans(doc.title, comp.title_plan)
         return mark(doc.title, title_spans), mark(doc.text, body_spans), len(body_spans) + len(title_spans)
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from archive.documents import Document
 from archive.engine.spans import find_spans
+from archive.highlight import MAX_MARKS
 from archive.engine.sphinx.engine import SphinxEngine
 from archive.query.tree import Node as Tree
 
@@ -20,7 +21,7 @@ class SphinxResearch:
         """Yield each distinct result with the spans of its body matches."""
         comp, docs = self.engine.ranked_documents(tree, sort)
         for doc, _ in docs:
-            yield doc, find_spans(doc.text, comp.body_plan)
+            yield doc, find_spans(doc.text, comp.body_plan, MAX_MARKS)
 
     def listing(self, tree: Tree, sort: str = "relevance") -> list[tuple[str, str]]:
         """Return (id, run id) of every distinct result, in the order of the sort."""

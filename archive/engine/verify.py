@@ -1,0 +1,114 @@
+"""Check a Whoosh index folder for damage: its table of contents and each segment, file by file.
+
+A truncated segment or a garbled table of contents made every command fail with a raw
+`EOFError` or `UnpicklingError`; this check names the damaged part in plain words instead. The
+quick check (every run and every server start) opens each segment and reads its first and last
+stored documents; the thorough one (`archive check`) reads every stored document and every word
+of every field.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh.filedb.filestore import FileStorage
+from whoosh.reading import SegmentReader
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Damage:
+    """One damaged part of an index folder, in words a user can act on."""
+
+    part: str  # "table of contents", "segment MAIN_xyz", "manifest"
+    path: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.part} ({self.path}): {self.detail}"
+
+
+@dataclass
+class Verdict:
+    """What a check found: the documents and segments it read, and the damage."""
+
+    documents: int = 0
+    segments: int = 0
+    damage: list[Damage] | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Return True when nothing is damaged."""
+        return not self.damage
+
+
+def has_index(path: Path) -> bool:
+    """Return True when a folder holds a Whoosh index (a table of contents), readable or not.
+
+    Whoosh's own `exists_in` reads the table of contents, so a garbled one looked like no index.
+    """
+    path = Path(path)
+    return path.is_dir() and any(path.glob("_MAIN_*.toc"))
+
+
+def verify_index(path: Path, thorough: bool = False) -> Verdict:
+    """Check the index in a folder; never raise for damage, describe it."""
+    path = Path(path)
+    verdict = Verdict(damage=[])
+    storage = FileStorage(str(path), supports_mmap=False)
+    try:
+        ix = storage.open_index()
+        generation = ix.latest_generation()
+        segments = ix._segments()  # noqa: SLF001 - Whoosh has no public list of a commit's segments
+    except Exception as exc:  # noqa: BLE001 - any failure to read the TOC is damage to report
+        toc = sorted(path.glob("_*.toc"))
+        verdict.damage.append(Damage("table of contents", str(toc[-1] if toc else path), _describe(exc)))
+        return verdict
+    try:
+        for segment in segments:
+            verdict.segments += 1
+            damage = _check_segment(storage, ix.schema, segment, generation, thorough)
+            if damage is None:
+                verdict.documents += segment.doc_count()
+            else:
+                verdict.damage.append(Damage(f"segment {segment.segment_id()}",
+                                             str(path / f"{segment.segment_id()}.seg"), damage))
+    finally:
+        ix.close()
+    return verdict
+
+
+def _check_segment(storage: FileStorage, schema, segment, generation: int, thorough: bool) -> str | None:  # type: ignore[no-untyped-def]
+    """Return what is wrong with one segment, or None."""
+    name = f"{segment.segment_id()}.seg"
+    if segment.is_compound() and not storage.file_exists(name):
+        return "the file is missing"
+    try:
+        reader = SegmentReader(storage, schema, segment, generation=generation)
+    except Exception as exc:  # noqa: BLE001
+        return _describe(exc)
+    try:
+        docs = range(reader.doc_count_all()) if thorough else {0, reader.doc_count_all() - 1}
+        for docnum in docs:
+            if docnum >= 0:
+                reader.stored_fields(docnum)
+        if thorough:
+            for fieldname in reader.indexed_field_names():
+                for _ in reader.lexicon(fieldname):
+                    pass
+        return None
+    except Exception as exc:  # noqa: BLE001
+        return _describe(exc)
+    finally:
+        reader.close()
+
+
+def _describe(exc: Exception) -> str:
+    """Return a short description of what reading failed with."""
+    if isinstance(exc, EOFError) or "Ran out of input" in str(exc):
+        return "it ends too early (truncated)"
+    text = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+    return f"it cannot be read ({type(exc).__name__}{': ' + text if text else ''})"
