@@ -15,6 +15,12 @@ from archive.extract import extract_file
 MONEYCONTROL = "000_94b7117b25b8d248.txt"
 DAILYNK = "003_5c2cc82df57d3438.txt"
 
+# An article around the line under test: paragraphs of the length news paragraphs have.
+MARKETS_OPENING = ("Traders said the session was the busiest in a decade, with volumes at twice the usual "
+                   "level as investors sold shares in banks and property companies.")
+MARKETS_CLOSING = ("The index closed lower after a late rally faded, leaving the main board down 2.3 per cent "
+                   "on the week and at its lowest level since March.")
+
 
 def _clean(seeds_dir: Path, name: str):
     return extract_file(seeds_dir / name, collection="seeds", root=seeds_dir)
@@ -118,7 +124,7 @@ def test_generic_boilerplate_line_is_removed_with_its_reason(line, reason):
     ],
 )
 def test_content_lines_are_kept(line):
-    text = f"Markets in turmoil\n\nTraders said the session was the busiest in a decade.\n\n{line}\n\nThe index closed lower."
+    text = f"Markets in turmoil\n\n{MARKETS_OPENING}\n\n{line}\n\n{MARKETS_CLOSING}"
     cleaned = clean_text(text)
     assert line in cleaned.text
     assert cleaned.removed == []

@@ -46,6 +46,10 @@ _FUNCTION = frozenset(
     your my we they he she you i about up out off into than then so if when while how why what who
     which said says der die das und ist le la les et des est el los las de que y en un una o os""".split()
 )
+_URL_ANY_CASE = re.compile(_URL.pattern, re.IGNORECASE)
+# What a line holds, each a feature of its own ("mixed_word": file names and codes, "IMG_2041").
+_MARKS = (("url", _URL_ANY_CASE), ("email", _EMAIL), ("handle", _HANDLE), ("date", _DATE), ("time", _TIME),
+          ("year", _YEAR), ("cjk", _CJK), ("mixed_word", _MIXED))
 _BINS_WORDS = (0, 1, 2, 3, 4, 6, 9, 14, 24, 39)
 _BINS_SHARE = (0.0, 0.001, 0.3, 0.6, 0.9, 1.0)
 
@@ -115,22 +119,7 @@ def line_tokens(text: str, rule_kinds: tuple[str, ...] = ()) -> list[str]:
     seps = len(_SEPARATORS.findall(text))
     if seps:
         toks.append(f"seps={min(seps, 4)}")
-    if _URL.search(low):
-        toks.append("url")
-    if _EMAIL.search(text):
-        toks.append("email")
-    if _HANDLE.search(text):
-        toks.append("handle")
-    if _DATE.search(text):
-        toks.append("date")
-    if _TIME.search(text):
-        toks.append("time")
-    if _YEAR.search(text):
-        toks.append("year")
-    if _CJK.search(text):
-        toks.append("cjk")
-    if _MIXED.search(text):
-        toks.append("mixed_word")  # file names, codes, handles: "Pcstand01big_3", "IMG_2041"
+    toks += [name for name, rx in _MARKS if rx.search(text)]
     if any(len(w) > 18 for w in raw_words):
         toks.append("long_word")
     toks += [f"rule={k}" for k in rule_kinds]

@@ -18,6 +18,7 @@ Stages, in order:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,7 +26,7 @@ import numpy as np
 from archive.clean.classify import LineModel, default_model, is_prose
 from archive.clean.glued import find_split
 from archive.clean.kinds import CONTENT, KINDS, reason_of
-from archive.clean.lines import Line, capitalised_words, is_tag_line, split_lines
+from archive.clean.lines import Line, capitalised_words, is_tag_line, looks_like_sentence, split_lines
 from archive.clean.meta import source_from_boilerplate
 from archive.clean.rules import LineRule, matching_rules
 from archive.documents import Removed
@@ -48,6 +49,9 @@ def rule_agrees(boiler: float, own_boiler: float) -> bool:
     return boiler >= RULE_P or (own_boiler >= RULE_OWN_P and boiler >= RULE_FLOOR)
 MODEL_MAX_LINES = 5000
 TAIL_GAP_WORDS = 25
+# Attribution verbs: a sentence that reports who said what is an article's, whatever its other words.
+_REPORTED = re.compile(r"\b(said|says|say|told|according to|reported|announced|added|explained|warned|admitted)\b",
+                       re.IGNORECASE)
 _TAIL_KINDS = frozenset(("promo", "share", "related", "comment", "legal", "nav", "edition", "other"))
 
 
@@ -199,12 +203,17 @@ def _judge_by_model(lines: list[Line], matched: list[tuple[LineRule, ...]], mode
         boiler = 1.0 - float(p[content])
         if rules and rule_agrees(boiler, 1.0 - float(own[line.text][content]) if line.text in own else 0.0):
             line.reason = rules[0].reason
-        elif boiler >= model.threshold:
+        elif boiler >= model.threshold and not reported_speech(line.text):
             line.reason = f"{reason_of(kind)} (line classifier, p={boiler:.2f})"
         kinds[i] = kind if line.reason else CONTENT
     full = np.zeros(len(lines))
     full[left] = probs[:, content]
     _close_tail_gaps(lines, kinds, full, first)
+
+
+def reported_speech(text: str) -> bool:
+    """Return True for a sentence that attributes what someone said: news prose, never a page's chrome."""
+    return bool(_REPORTED.search(text)) and looks_like_sentence(text)
 
 
 def _close_tail_gaps(lines: list[Line], kinds: list[str], content: np.ndarray, first: int) -> None:

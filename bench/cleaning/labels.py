@@ -14,9 +14,13 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from lxml import etree
 from lxml import html as lxml_html
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from archive.clean.corpus import normalise, shingles, tokens  # noqa: E402,F401 - shared with bench/extraction.py
 
 sys.setrecursionlimit(20000)
 
@@ -194,21 +198,6 @@ def _drop_alt_duplicates(lines: list[Line]) -> list[Line]:
 
 
 # --- matching against a reference --------------------------------------------------------
-
-def tokens(text: str) -> list[str]:
-    """Lower-cased word tokens; each CJK character is a token of its own."""
-    return _TOKEN.findall(text.lower())
-
-
-def shingles(toks: list[str], n: int = 4) -> set[tuple[str, ...]]:
-    if len(toks) < n:
-        return {tuple(toks)} if toks else set()
-    return {tuple(toks[i:i + n]) for i in range(len(toks) - n + 1)}
-
-
-def normalise(text: str) -> str:
-    return " ".join(text.split())
-
 
 class RefIndex:
     """A reference text, ready to score lines against."""
