@@ -27,7 +27,7 @@ from whoosh import query as wq
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 
-from archive.engine import arrays, phrases
+from archive.engine import arrays, near, phrases
 from archive.engine.columns import column
 
 CHECK_EVERY = 256  # matches between two looks at the clock when Whoosh walks a query
@@ -144,7 +144,20 @@ def _docs(s: Searcher, t: Table, q: wq.Query, deadline: float, memo: dict) -> np
     if isinstance(q, wq.Phrase) and q.boost == 1:
         memo[id(q)] = docs = phrase(s, q, deadline)
         return docs
+    if isinstance(q, near.NearQuery):
+        memo[id(q)] = docs = proximity(s, q, deadline)
+        return docs
     return _walk(s, q, deadline)
+
+
+def proximity(s: Searcher, q: near.NearQuery, deadline: float) -> np.ndarray:
+    """Return the sorted documents where a w/N or pre/N proximity holds."""
+    try:
+        return near.near_docs(s, q, deadline)
+    except phrases.OutOfTime as exc:
+        raise OutOfTime from exc
+    except phrases.Unsupported:
+        return np.unique(_walk(s, q, deadline))
 
 
 def phrase(s: Searcher, q: wq.Phrase, deadline: float) -> np.ndarray:

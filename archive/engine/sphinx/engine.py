@@ -20,6 +20,7 @@ from pathlib import Path
 
 from archive.documents import Document, Hit, SearchResult
 from archive.engine.analysis import stemmed_words
+from archive.engine.regex import WordPattern
 from archive.engine.research import matching
 from archive.engine.spans import find_spans, make_hit
 from archive.engine.sphinx import proximity, writes
@@ -170,7 +171,7 @@ class SphinxEngine:
 
     def compile(self, tree: Tree) -> Compiled:
         """Compile a query tree against the cluster's words."""
-        return Compiler(self._expand).compile(tree)
+        return Compiler(self._expand, self._regex).compile(tree)
 
     def search(self, tree: Tree, *, query: str = "", interpreted: str = "", limit: int = 10,
                offset: int = 0, sort: str = "relevance", facets: bool = True,
@@ -369,6 +370,11 @@ class SphinxEngine:
         else:
             candidates = [word]
         return self._frequencies(candidates)
+
+    def _regex(self, pattern: WordPattern) -> dict[str, int]:
+        """Return {word: documents} of the cluster's words a regular expression matches in full."""
+        words = sorted(w for w in self.vocabulary.starting(pattern.prefix) if "'" not in w)
+        return self._frequencies(pattern.among(words))
 
     def _lookup(self) -> Lookup:
         """Return the word lookups did-you-mean needs, from the vocabulary and the cluster's counts."""
