@@ -1,6 +1,6 @@
 """The `archive` command: ingest, search, similar, clusters, extract, serve, stats.
 
-Results go to stdout, diagnostics to stderr. Exit codes (DESIGN.md §8): 0 ok; 1 some files failed
+Results go to stdout, diagnostics to stderr. Exit codes (README, "Exit codes"): 0 ok; 1 some files failed
 to ingest, or a search matched nothing; 2 usage error; 3 fatal (no index, unreadable index, the
 run failed); 75 another ingest holds the lock.
 """
@@ -21,6 +21,7 @@ from pathlib import Path
 
 import click
 
+from archive import plural
 from archive import config as config_mod
 from archive.archive import Archive
 from archive.errors import ArchiveError, BadQuery
@@ -140,7 +141,7 @@ def _emit_report(report: IngestReport, as_json: bool, report_file: str | None) -
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(0, 1000), help="Hits to show.")
 @click.option("--offset", default=0, type=click.IntRange(0), help="Hits to skip (for paging).")
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (DESIGN.md §8).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: the shape of /api/search (README, JSON API).")
 @click.option("--count", is_flag=True, help="Print only the number of matching documents.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Stream every result as CSV or JSON Lines.")
 @click.option("--no-aliases", "no_aliases", is_flag=True, help="Search names as written, without their aliases.")
@@ -148,7 +149,8 @@ def _emit_report(report: IngestReport, as_json: bool, report_file: str | None) -
 @_options
 def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count: bool, fmt: str | None,
            no_aliases: bool, stories: bool, index: str | None, config_file: str | None, verbose: int) -> None:
-    """Search the archive. Words are ANDed; use OR, NOT, -word, "phrases", title:, source:, date:."""
+    """Search the archive. Words are ANDed; use OR, NOT, -word, "phrases", a w/N b, a pre/N b, /regex/, title:,
+    source:, date: (README, "Query language")."""
     settings = _settings(index, config_file, verbose)
     try:
         with Archive(settings) as archive:
@@ -198,7 +200,8 @@ def _cited(archive: Archive, data: dict, sort: str, aliases: bool) -> dict:
 def _print_hits(result) -> None:  # type: ignore[no-untyped-def]
     tty = sys.stdout.isatty()
     at_least = "" if result.total_exact else "at least "
-    click.echo(f"{at_least}{result.total} documents match {result.interpreted}" + (" (partial)" if result.partial else ""))
+    click.echo(f"{at_least}{plural.count(result.total, 'document')} {plural.match(result.total)} {result.interpreted}"
+               + (" (partial)" if result.partial else ""))
     for rank, hit in enumerate(result.hits, start=result.offset + 1):
         copies = f"  [{len(hit.paths)} copies]" if len(hit.paths) > 1 else ""
         click.echo(f"\n{rank}. {hit.title}{copies}")
