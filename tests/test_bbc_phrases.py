@@ -177,6 +177,10 @@ def test_bbc_proximity_combines_with_fields_and_boolean_logic(bbc):
     assert archive.search('oil w/3 prices "opec"', limit=0).total == len(near & phrase) > 0
     assert archive.search('oil w/3 prices -"opec"', limit=0).total == len(near - phrase) > 0
     assert archive.search('(oil w/3 prices) OR "opec"', limit=0).total == len(near | phrase)
+    # Whoosh's own matchers (citations, exports by date) find the same texts as the numpy count
+    for query in ("(oil OR gas) w/4 prices", '"prime minister" pre/2 "tony blair"'):
+        assert len(archive.listing(query)) == archive.search(query, limit=0).total > 0
+        assert len(list(archive.export(query, sort="newest"))) == archive.search(query, limit=0).total
 
 
 def test_bbc_proximity_marks_both_sides_in_snippets(bbc):

@@ -30,6 +30,12 @@ _EMPTY = np.zeros(0, dtype=np.int64)
 class SpanAny(SpanOr):
     """Any of several span queries, keeping every span of each (no merging of overlapping spans)."""
 
+    def estimate_size(self, ixreader):  # type: ignore[no-untyped-def]
+        return self.q.estimate_size(ixreader)
+
+    def estimate_min_size(self, ixreader):  # type: ignore[no-untyped-def]
+        return self.q.estimate_min_size(ixreader)
+
     def matcher(self, searcher, context=None):  # type: ignore[no-untyped-def]
         from whoosh.matching import NullMatcher
         from whoosh.util import make_binary_tree
