@@ -163,7 +163,7 @@ def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count:
             else:
                 result = archive.search(query, limit=0 if count else limit, offset=offset, sort=sort,
                                         facets=as_json, aliases=not no_aliases,
-                                        count="stories" if stories else "texts")
+                                        count="stories" if stories else "texts", cite=as_json and not count)
                 total = result.total
                 for note in result.messages:
                     click.echo(f"note: {note}", err=True)
@@ -172,7 +172,7 @@ def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count:
                 if count:
                     click.echo(result.total)
                 elif as_json:
-                    click.echo(json.dumps(_cited(archive, result.to_dict(), sort, not no_aliases), ensure_ascii=False, indent=1))
+                    click.echo(json.dumps(_cited(archive, result, sort, not no_aliases), ensure_ascii=False, indent=1))
                 else:
                     _print_hits(result)
     except ArchiveError as exc:
@@ -190,11 +190,11 @@ def _quiet_stdout() -> None:
         pass
 
 
-def _cited(archive: Archive, data: dict, sort: str, aliases: bool) -> dict:
-    """Add the last ingest run and the hash of the ordered result ids (a citable result set, issue 12)."""
+def _cited(archive: Archive, result, sort: str, aliases: bool) -> dict:  # type: ignore[no-untyped-def]
+    """Return a search's JSON object with the last ingest run and the hash of the texts matched (a citation)."""
     from archive.research.cite import with_citation
 
-    return with_citation(archive, data, sort, aliases)
+    return with_citation(archive, result.to_dict(), sort, aliases, digest=result.texts_digest)
 
 
 def _print_hits(result) -> None:  # type: ignore[no-untyped-def]

@@ -207,12 +207,14 @@ class WhooshEngine:
     def search(self, tree: Node, *, query: str = "", interpreted: str = "", limit: int = 10,
                offset: int = 0, sort: str = "relevance", facets: bool = True,
                snippet_count: int = 3, time_budget: float = TIME_BUDGET,
-               suggest_from: Node | None = None) -> SearchResult:
+               suggest_from: Node | None = None, cite: bool = False) -> SearchResult:
         """Run a query tree: exact total of distinct texts, facets, and one page of hits.
 
         The walk over the matches stops after `time_budget` seconds (the result is then partial
         and its total a lower bound). `suggest_from` is the tree as the user wrote it (before
-        aliases): when few documents match, its rare words are checked for typos.
+        aliases): when few documents match, its rare words are checked for typos. With `cite`
+        the result carries the digest of the texts matched, taken from the matches just counted
+        (no second pass; none when they were not counted in bulk).
         """
         deadline = time.monotonic() + time_budget
         with self.searcher() as s:
@@ -221,6 +223,9 @@ class WhooshEngine:
             hits: list[Hit] = []
             counted = count(s, comp, fields, deadline)
             complete = counted.complete
+            digest: tuple[str | None, int] = (None, 0)
+            if cite and counted.docs is not None and counted.complete:
+                digest = accel.texts_digest(accel.table(s), counted.docs)
             if limit and counted.total:
                 top, complete = best(s, comp, offset + limit, sort, deadline, counted.memo)
                 complete = complete and counted.complete
@@ -234,7 +239,8 @@ class WhooshEngine:
                          "and the ranking may miss some. Narrow the query for an exact count.")
         return SearchResult(query=query, interpreted=interpreted, total=counted.total, total_exact=counted.complete,
                             partial=comp.partial or not complete, offset=offset, limit=limit, hits=hits,
-                            facets=counted.facets, suggestion=suggestion, messages=notes)
+                            facets=counted.facets, suggestion=suggestion, messages=notes,
+                            texts_digest=digest[0], texts_count=digest[1])
 
     def export(self, tree: Node, *, sort: str = "relevance") -> Iterator[Hit]:
         """Yield every distinct hit, best first (or by date), with one snippet; for export.

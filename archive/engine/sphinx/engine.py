@@ -176,7 +176,7 @@ class SphinxEngine:
     def search(self, tree: Tree, *, query: str = "", interpreted: str = "", limit: int = 10,
                offset: int = 0, sort: str = "relevance", facets: bool = True,
                snippet_count: int = 3, time_budget: float = TIME_BUDGET,
-               suggest_from: Tree | None = None) -> SearchResult:
+               suggest_from: Tree | None = None, cite: bool = False) -> SearchResult:
         """Run a query tree: exact total of distinct texts, facets, one page of hits (see WhooshEngine.search)."""
         comp = self.compile(tree)
         warnings: list[str] = []
