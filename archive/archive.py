@@ -64,7 +64,8 @@ class Archive:
         result = self.engine.search(tree, query=query, interpreted=tree.describe(),
                                     limit=min(limit, MAX_LIMIT), offset=offset, sort=sort,
                                     facets=facets, snippet_count=snippets, time_budget=time_budget,
-                                    suggest_from=parsed.tree, cite=cite)
+                                    suggest_from=parsed.tree, cite=cite,
+                                    literal=parsed.tree if tree != parsed.tree else None)
         result.messages = parsed.notes + result.messages
         if count == "stories" and not self.local:
             result.messages.append("Story counts need the Whoosh engine; distinct texts are counted.")
@@ -125,7 +126,11 @@ class Archive:
         if sort not in SORTS:
             raise BadQuery(f"Unknown sort {sort!r}; use one of {', '.join(SORTS)}")
         tree = parse(query).tree
-        yield from self.engine.export(self.aliases.expand(tree) if aliases else tree, sort=sort)
+        expanded = self.aliases.expand(tree) if aliases else tree
+        if not self.local:
+            yield from self.engine.export(expanded, sort=sort)
+            return
+        yield from self.engine.export(expanded, sort=sort, literal=tree if expanded != tree else None)
 
     @cached_property
     def _research(self):  # type: ignore[no-untyped-def]

@@ -45,10 +45,16 @@ def score(s: Searcher, t: Table, q: wq.Query, memo: dict | None = None) -> Score
     return docs[keep], scores[keep]
 
 
-def top(t: Table, scored: Scored, limit: int | None) -> list[tuple[int, float]]:
-    """Return (docnum, score) of the best copy of each text, best first (ties: lower docnum)."""
+def top(t: Table, scored: Scored, limit: int | None, first: np.ndarray | None = None) -> list[tuple[int, float]]:
+    """Return (docnum, score) of the best copy of each text, best first (ties: lower docnum).
+
+    Documents in `first` (sorted document numbers) come before all others, each group best first.
+    """
     docs, scores = scored
-    order = np.lexsort((docs, -scores))
+    if first is not None and len(first):
+        order = np.lexsort((docs, -scores, ~np.isin(docs, first, assume_unique=True)))
+    else:
+        order = np.lexsort((docs, -scores))
     _, first = np.unique(t.hash[docs[order]], return_index=True)
     best = order[np.sort(first)][:limit]
     return [(int(d), float(v)) for d, v in zip(docs[best], scores[best])]

@@ -207,14 +207,16 @@ class WhooshEngine:
     def search(self, tree: Node, *, query: str = "", interpreted: str = "", limit: int = 10,
                offset: int = 0, sort: str = "relevance", facets: bool = True,
                snippet_count: int = 3, time_budget: float = TIME_BUDGET,
-               suggest_from: Node | None = None, cite: bool = False) -> SearchResult:
+               suggest_from: Node | None = None, cite: bool = False,
+               literal: Node | None = None) -> SearchResult:
         """Run a query tree: exact total of distinct texts, facets, and one page of hits.
 
         The walk over the matches stops after `time_budget` seconds (the result is then partial
         and its total a lower bound). `suggest_from` is the tree as the user wrote it (before
         aliases): when few documents match, its rare words are checked for typos. With `cite`
         the result carries the digest of the texts matched, taken from the matches just counted
-        (no second pass; none when they were not counted in bulk).
+        (no second pass; none when they were not counted in bulk). `literal` is the tree before
+        aliases: by relevance, the texts it matches rank above those only an alias finds.
         """
         deadline = time.monotonic() + time_budget
         with self.searcher() as s:
@@ -227,7 +229,8 @@ class WhooshEngine:
             if cite and counted.docs is not None and counted.complete:
                 digest = accel.texts_digest(accel.table(s), counted.docs)
             if limit and counted.total:
-                top, complete = best(s, comp, offset + limit, sort, deadline, counted.memo)
+                first = _literal_docs(s, literal, deadline) if sort == "relevance" else None
+                top, complete = best(s, comp, offset + limit, sort, deadline, counted.memo, first)
                 complete = complete and counted.complete
                 hits = list(make_hits(s, comp, top[offset:], snippet_count))
             suggestion = None
@@ -242,14 +245,15 @@ class WhooshEngine:
                             facets=counted.facets, suggestion=suggestion, messages=notes,
                             texts_digest=digest[0], texts_count=digest[1])
 
-    def export(self, tree: Node, *, sort: str = "relevance") -> Iterator[Hit]:
-        """Yield every distinct hit, best first (or by date), with one snippet; for export.
+    def export(self, tree: Node, *, sort: str = "relevance", literal: Node | None = None) -> Iterator[Hit]:
+        """Yield every distinct hit, best first (or by date, as `search` orders them), with one snippet.
 
         Memory holds one (document number, score) pair per result, never their texts.
         """
         with self.searcher() as s:
             comp = Compiler(s.reader()).compile(tree)
-            top, _ = best(s, comp, None, sort, float("inf"))  # no deadline: an export is complete
+            first = _literal_docs(s, literal, float("inf")) if sort == "relevance" else None
+            top, _ = best(s, comp, None, sort, float("inf"), first=first)  # no deadline: an export is complete
             yield from make_hits(s, comp, top, 1)
 
     def marked(self, doc: Document, tree: Node) -> tuple[str, str, int]:
@@ -263,6 +267,16 @@ class WhooshEngine:
     def close(self) -> None:
         """Close open searchers."""
         self.searchers.close()
+
+
+def _literal_docs(s: Searcher, literal: Node | None, deadline: float):  # type: ignore[no-untyped-def]
+    """Return the documents the query as written (before aliases) matches, or None (no aliases, no time)."""
+    if literal is None:
+        return None
+    try:
+        return accel.matching(s, Compiler(s.reader()).compile(literal).query, deadline)
+    except accel.OutOfTime:
+        return None
 
 
 def _warm(s: Searcher) -> None:

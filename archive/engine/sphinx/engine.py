@@ -176,7 +176,8 @@ class SphinxEngine:
     def search(self, tree: Tree, *, query: str = "", interpreted: str = "", limit: int = 10,
                offset: int = 0, sort: str = "relevance", facets: bool = True,
                snippet_count: int = 3, time_budget: float = TIME_BUDGET,
-               suggest_from: Tree | None = None, cite: bool = False) -> SearchResult:
+               suggest_from: Tree | None = None, cite: bool = False,
+               literal: Tree | None = None) -> SearchResult:
         """Run a query tree: exact total of distinct texts, facets, one page of hits (see WhooshEngine.search)."""
         comp = self.compile(tree)
         warnings: list[str] = []
@@ -388,7 +389,10 @@ class SphinxEngine:
         def near(word: str, distance: int) -> set[str]:
             return set(self._frequencies(self.vocabulary.near(word, distance, keep_first=True)))
 
-        return Lookup(df, stem_df, near)
+        def near_any(word: str, distance: int) -> set[str]:
+            return set(self._frequencies(self.vocabulary.near(word, distance, keep_first=False)))
+
+        return Lookup(df, stem_df, near, near_any)
 
     def _frequencies(self, words: list[str], stemmed: bool = False) -> dict[str, int]:
         """Return the number of documents of each word (summed over shards; 0-count words left out)."""
