@@ -94,3 +94,29 @@ def test_did_you_mean_offers_korean_and_accented_corrections_that_find_documents
     proc = subprocess.run([ARCHIVE, "search", "--index", str(index), typo], capture_output=True, text=True, timeout=120)
     assert f"Did you mean: {fix}" in proc.stderr
     assert json.loads(_get(base, "/api/search", q=fix))["total"] == 6  # every text holds the corrected words
+
+
+def test_whoosh_ranking_puts_the_holders_first_too_when_numpy_cannot_score_the_query(sample_index):
+    """The rare queries numpy does not score (a boost, here) are ranked by Whoosh: same rule."""
+    from dataclasses import replace
+
+    from archive.archive import Archive
+    from archive.engine import accel
+    from archive.engine.compile import Compiler
+    from archive.engine.results import best
+    from archive.query.parser import parse
+
+    forever = float("inf")
+    with Archive(Settings(index=sample_index)) as archive:
+        tree, literal = archive.tree("김정은"), parse("김정은").tree
+        with archive.engine.searcher() as s:
+            comp = Compiler(s.reader()).compile(tree)
+            boosted = replace(comp, query=comp.query.with_boost(2.0))
+            first = accel.matching(s, Compiler(s.reader()).compile(literal).query, forever)
+            plain, _ = best(s, boosted, None, "relevance", forever)
+            ranked, _ = best(s, boosted, None, "relevance", forever, first=first)
+            texts = {d: s.stored_fields(d)["title"] + s.stored_fields(d)["text"] for d, _ in ranked}
+    holds = ["김정은" in texts[d] for d, _ in ranked]
+    assert holds[0] and holds == sorted(holds, reverse=True) and False in holds
+    assert sorted(d for d, _ in ranked) == sorted(d for d, _ in plain)  # the same results, reordered
+    assert not ["김정은" in texts[d] for d, _ in plain][0]  # Whoosh alone ranks an alias-only text first

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
-from whoosh.collectors import CollapseCollector, WrappingCollector
+from whoosh.collectors import CollapseCollector, FilterCollector, WrappingCollector
 from whoosh.searching import Searcher
 
 from archive.documents import Hit
@@ -122,11 +122,14 @@ def ranked(s: Searcher, comp: Compiled, limit: int | None, sort: str, deadline: 
     top N (which makes it fast); `count` walks every match without scoring. `allow` keeps only
     those documents, `exclude` leaves those out (non-empty sets of document numbers).
     """
-    kwargs: dict = {"optimize": False, "filter": allow, "mask": exclude}
+    kwargs: dict = {"optimize": False}
     if sort in ("newest", "oldest"):
         kwargs.update(sortedby="date", reverse=(sort == "newest"))
-    # The deadline sits inside the collapse, which reads the matches through it.
+    # The deadline sits inside the collapse, which reads the matches through it; a filter goes
+    # outside (a wrapping collector reads its child's matches, not what a filter inside lets by).
     collector = CollapseCollector(_Deadline(s.collector(limit=limit, **kwargs), deadline), "content_hash", limit=1)
+    if allow or exclude:
+        collector = FilterCollector(collector, allow, exclude)
     complete = True
     try:
         s.search_with_collector(comp.query, collector)
