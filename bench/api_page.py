@@ -143,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {"label": args.label, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                      "load_avg_at_start": os.getloadavg(), "corpora": {}}
     targets = {"index": args.index} if args.index else {name: index_for(name, args) for name in args.corpora}
+    args.work.mkdir(parents=True, exist_ok=True)
     for name, index in targets.items():
         logger.info("%s: page and API, %d passes", name, args.passes)
         results["corpora"][name] = measure(index, args.passes, args.work / f"serve-api-page-{name}.log")
