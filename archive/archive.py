@@ -56,12 +56,14 @@ class Archive:
 
     def search(self, query: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
                facets: bool = True, snippets: int = 3, aliases: bool = True,
-               time_budget: float = TIME_BUDGET, count: str = "texts") -> SearchResult:
+               time_budget: float = TIME_BUDGET, count: str = "texts", cite: bool = False) -> SearchResult:
         """Parse and run a query; raise `BadQuery` with a plain message when nothing can be searched.
 
         `aliases=False` searches the names as written, without their variants; `time_budget`
         is how many seconds the search may take before it stops with a partial result.
         `count="stories"` counts story clusters (near-duplicates once) in the total and facets.
+        `cite` asks the engine for the digest of the texts matched (`SearchResult.texts_digest`),
+        from the matches it counts anyway, for a citation (archive/research/cite.py).
         """
         if count not in COUNTS:
             raise BadQuery(f"Unknown count {count!r}; use one of {', '.join(COUNTS)}")
@@ -74,7 +76,8 @@ class Archive:
         result = self.engine.search(tree, query=query, interpreted=tree.describe(),
                                     limit=min(limit, MAX_LIMIT), offset=offset, sort=sort,
                                     facets=facets, snippet_count=snippets, time_budget=time_budget,
-                                    suggest_from=parsed.tree)
+                                    suggest_from=parsed.tree, cite=cite,
+                                    literal=parsed.tree if tree != parsed.tree else None)
         result.messages = parsed.notes + result.messages
         if count == "stories" and not self.local:
             result.messages.append("Story counts need the Whoosh engine; distinct texts are counted.")
@@ -135,7 +138,11 @@ class Archive:
         if sort not in SORTS:
             raise BadQuery(f"Unknown sort {sort!r}; use one of {', '.join(SORTS)}")
         tree = parse(query).tree
-        yield from self.engine.export(self.aliases.expand(tree) if aliases else tree, sort=sort)
+        expanded = self.aliases.expand(tree) if aliases else tree
+        if not self.local:
+            yield from self.engine.export(expanded, sort=sort)
+            return
+        yield from self.engine.export(expanded, sort=sort, literal=tree if expanded != tree else None)
 
     @cached_property
     def _research(self):  # type: ignore[no-untyped-def]
@@ -205,6 +212,14 @@ class Archive:
         if not self.local:
             return self._research.listing(self.tree(query, aliases), sort)
         return research.listing(self.engine, self.tree(query, aliases), sort)
+
+    def texts_digest(self, query: str, *, aliases: bool = True) -> tuple[str, int]:
+        """Return the digest of the distinct texts a query matches (documents.texts_digest), and their number."""
+        from archive.engine import research
+
+        if not self.local:
+            return self._research.texts(self.tree(query, aliases))
+        return research.texts(self.engine, self.tree(query, aliases))
 
     def new_since(self, query: str, run_id: str, *, aliases: bool = True) -> list[Document]:
         """Return the documents matching a query that runs after `run_id` added or changed."""

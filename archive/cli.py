@@ -1,6 +1,6 @@
 """The `archive` command: ingest, search, similar, clusters, extract, serve, stats.
 
-Results go to stdout, diagnostics to stderr. Exit codes (DESIGN.md §8): 0 ok; 1 some files failed
+Results go to stdout, diagnostics to stderr. Exit codes (README, "Exit codes"): 0 ok; 1 some files failed
 to ingest, or a search matched nothing; 2 usage error; 3 fatal (no index, unreadable index, the
 run failed); 75 another ingest holds the lock.
 """
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import click
 
+from archive import plural
 from archive import config as config_mod
 from archive.archive import Archive
 from archive.csvout import write_csv
@@ -88,7 +89,7 @@ def cli() -> None:
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(0, 1000), help="Hits to show.")
 @click.option("--offset", default=0, type=click.IntRange(0), help="Hits to skip (for paging).")
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (DESIGN.md §8).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: the shape of /api/search (README, JSON API).")
 @click.option("--count", is_flag=True, help="Print only the number of matching documents.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Stream every result as CSV or JSON Lines.")
 @click.option("--no-aliases", "no_aliases", is_flag=True, help="Search names as written, without their aliases.")
@@ -96,7 +97,8 @@ def cli() -> None:
 @_options
 def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count: bool, fmt: str | None,
            no_aliases: bool, stories: bool, index: str | None, config_file: str | None, verbose: int) -> None:
-    """Search the archive. Words are ANDed; use OR, NOT, -word, "phrases", title:, source:, date:."""
+    """Search the archive. Words are ANDed; use OR, NOT, -word, "phrases", a w/N b, a pre/N b, /regex/, title:,
+    source:, date: (README, "Query language")."""
     settings = _settings(index, config_file, verbose)
     try:
         with Archive(settings) as archive:
@@ -109,7 +111,7 @@ def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count:
             else:
                 result = archive.search(query, limit=0 if count else limit, offset=offset, sort=sort,
                                         facets=as_json, aliases=not no_aliases,
-                                        count="stories" if stories else "texts")
+                                        count="stories" if stories else "texts", cite=as_json and not count)
                 total = result.total
                 for note in result.messages:
                     click.echo(f"note: {printable(note)}", err=True)
@@ -118,7 +120,7 @@ def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count:
                 if count:
                     click.echo(result.total)
                 elif as_json:
-                    click.echo(json.dumps(_cited(archive, result.to_dict(), sort, not no_aliases), ensure_ascii=False, indent=1))
+                    click.echo(json.dumps(_cited(archive, result, sort, not no_aliases), ensure_ascii=False, indent=1))
                 else:
                     _print_hits(result)
     except ArchiveError as exc:
@@ -136,18 +138,19 @@ def _quiet_stdout() -> None:
         pass
 
 
-def _cited(archive: Archive, data: dict, sort: str, aliases: bool) -> dict:
-    """Add the last ingest run and the hash of the ordered result ids (a citable result set, issue 12)."""
+def _cited(archive: Archive, result, sort: str, aliases: bool) -> dict:  # type: ignore[no-untyped-def]
+    """Return a search's JSON object with the last ingest run and the hash of the texts matched (a citation)."""
     from archive.research.cite import with_citation
 
-    return with_citation(archive, data, sort, aliases)
+    return with_citation(archive, result.to_dict(), sort, aliases, digest=result.texts_digest)
 
 
 def _print_hits(result) -> None:  # type: ignore[no-untyped-def]
     tty = sys.stdout.isatty()
     at_least = "" if result.total_exact else "at least "
     p = printable
-    click.echo(f"{at_least}{result.total} documents match {p(result.interpreted)}" + (" (partial)" if result.partial else ""))
+    click.echo(f"{at_least}{plural.count(result.total, 'document')} {plural.match(result.total)} {p(result.interpreted)}"
+               + (" (partial)" if result.partial else ""))
     for rank, hit in enumerate(result.hits, start=result.offset + 1):
         copies = f"  [{len(hit.paths)} copies]" if len(hit.paths) > 1 else ""
         click.echo(f"\n{rank}. {p(hit.title)}{copies}")

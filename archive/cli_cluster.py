@@ -1,6 +1,6 @@
 """`archive cluster init|start|stop|status|config`: run the Sphinx daemons of a local cluster (docs/cluster.md).
 
-Registered on the main group in archive/cli.py; exit codes of DESIGN.md §8: 0 ok, 1 some node is
+Registered on the main group in archive/cli.py; exit codes of the README ("Exit codes"): 0 ok, 1 some node is
 down (status), 2 usage, 3 fatal (searchd missing, a daemon that will not start).
 """
 

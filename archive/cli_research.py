@@ -1,7 +1,7 @@
 """Research commands of `archive`: kwic (concordance), batch (many queries), saved (saved searches).
 
 They are registered on the main group in archive/cli.py and follow its conventions: results on
-stdout, messages on stderr, exit codes of DESIGN.md §8.
+stdout, messages on stderr, exit codes of the README ("Exit codes").
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from archive import plural
 from archive.archive import Archive
 from archive.csvout import CsvWriter
 from archive.cli import EXIT_NO_MATCH, _fail, _options, _settings
@@ -53,8 +54,9 @@ def kwic(query: str, context: int, order: str, sort: str, width: int, fmt: str, 
     except ArchiveError as exc:
         _fail(exc)
         return
-    click.echo(f"{totals.occurrences} occurrences in {totals.documents_with_occurrences} documents "
-               f"({totals.documents} documents match)"
+    click.echo(f"{plural.count(totals.occurrences, 'occurrence')} in "
+               f"{plural.count(totals.documents_with_occurrences, 'document')} "
+               f"({plural.count(totals.documents, 'document')} {plural.match(totals.documents)})"
                + ("" if totals.complete else f" (partial: at most about {MAX_MARKS:,} occurrences per document)"), err=True)
     sys.exit(0 if totals.occurrences else EXIT_NO_MATCH)
 

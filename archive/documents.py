@@ -6,6 +6,7 @@ The engine seam speaks only in these types, so a second engine can sit behind it
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 
@@ -100,6 +101,10 @@ class SearchResult:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str | None = None
     messages: list[str] = field(default_factory=list)
+    # SHA-256 of the distinct texts matched (`texts_digest`), when the search was asked for it
+    # (`cite=True`) and could take it from the matches it counted; None otherwise.
+    texts_digest: str | None = None
+    texts_count: int = 0
 
     def to_dict(self) -> dict:
         """Return the result in the JSON shape of DESIGN.md §8."""
@@ -122,6 +127,18 @@ def document_id(collection: str, relpath: str) -> str:
     """Return the stable id of a document: a short hash of its collection and relative path."""
     key = f"{collection}\0{relpath}".encode()
     return hashlib.sha1(key).hexdigest()[:16]
+
+
+def texts_digest(hashes: Iterable[str]) -> str:
+    """Return the SHA-256 (hex) of a set of texts, given their content hashes in sorted order.
+
+    Each content hash is followed by a newline. A citation's result hash is made from it
+    (archive/research/cite.py); the engine computes the same bytes from its arrays.
+    """
+    h = hashlib.sha256()
+    for value in hashes:
+        h.update(value.encode() + b"\n")
+    return h.hexdigest()
 
 
 def content_hash(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -60,11 +61,17 @@ def extract_file(
     return doc
 
 
-def _complete(doc: Document, raw: str, path: Path, root: Path, collection: str) -> None:
-    """Fill in what every document needs after cleaning: date, source, language, content hash."""
+def _complete(doc: Document, raw: str, path: Path, root: Path, collection: str,
+              member_mtime_ns: int | None = None) -> None:
+    """Fill in what every document needs after cleaning: date, source, language, content hash.
+
+    `member_mtime_ns` is the timestamp an archive gives the member this document came from; it
+    dates the document (failing a date in its text or name) rather than the archive file's own
+    modification time, which is usually when it was downloaded or copied.
+    """
     if not doc.text.strip() and not doc.title:
         raise SourceUnreadable("no text left after cleaning")
-    _fill_date(doc, raw)
+    _fill_date(doc, raw, member_mtime_ns)
     # Failing metadata, rules and sign-offs, the folder a file sits in names its source.
     doc.source = doc.source or (path.parent.name if path.parent != root else collection)
     doc.language = doc.language or detect_language(doc.title + "\n" + doc.text)
@@ -111,7 +118,7 @@ def _fill_from_html(doc: Document, raw: str, learnt: frozenset[str]) -> None:
         doc.date, doc.date_source = cleaned.date, "metadata"
 
 
-def _fill_date(doc: Document, raw: str) -> None:
+def _fill_date(doc: Document, raw: str, member_mtime_ns: int | None = None) -> None:
     if doc.date:
         return
     # A dateline or byline that cleaning removed is the best evidence in the text.
@@ -120,7 +127,7 @@ def _fill_date(doc: Document, raw: str) -> None:
         (date_from_text(dateline), "text"),
         (date_from_text(doc.title + "\n" + doc.text), "text"),
         (date_from_name(os.path.basename(doc.relpath)), "filename"),
-        (date_from_mtime(doc.mtime_ns), "mtime"),
+        (date_from_mtime(member_mtime_ns or doc.mtime_ns), "mtime"),
     ):
         if value:
             doc.date, doc.date_source = value, origin
@@ -144,6 +151,7 @@ def extract_documents(
     learnt: frozenset[str] = frozenset(),
     max_bytes: int = DEFAULT_MAX_BYTES,
     ocr: str = "",
+    exclude: Sequence[str] = (),
 ) -> tuple[list[Document], list[PartProblem]]:
     """Read one source file of any supported format into its documents.
 
@@ -151,6 +159,8 @@ def extract_documents(
     an EPUB, an e-mail gives one; a mailbox one per message and attachment; a Reuters SGML file one
     per article; an archive one per member. Raises `SourceUnreadable` only when the file itself
     cannot be read; a bad part is returned as a `PartProblem` and the other parts still count.
+    Members of archives with a folder or file name matching `exclude` (the walker's patterns)
+    are passed over, as the walker passes over such files.
     """
     st, head = _read(path, max_bytes, HEAD_BYTES)
     kind = detect(path, head)
@@ -164,7 +174,7 @@ def extract_documents(
     file_rel = path.relative_to(root).as_posix()
     file_id = document_id(collection, file_rel)
     docs, problems = [], []
-    for part in read_parts(path, None, kind, limits=Limits(max_file_bytes=max_bytes), ocr=ocr):
+    for part in read_parts(path, None, kind, limits=Limits(max_file_bytes=max_bytes), ocr=ocr, exclude=exclude):
         if part.error or part.skipped:
             reason = part.error or part.skipped or ""
             problems.append(PartProblem(part.subpath, reason, skipped=bool(part.skipped) or reason.startswith("unsupported")))
@@ -202,5 +212,5 @@ def _part_document(part: Part, path: Path, st: os.stat_result, collection: str, 
     source = part.meta.get("source") or part.meta.get("from")
     if not doc.source and isinstance(source, str) and part.format not in ("eml", "mbox"):
         doc.source = source
-    _complete(doc, raw, path, root, collection)
+    _complete(doc, raw, path, root, collection, int(part.mtime * 1e9) if part.mtime else None)
     return doc

@@ -64,7 +64,8 @@ def extract(coll: Collection, path: str, settings: Settings, learnt: frozenset[s
     """Return the cleaned documents of a file, or why it could not be read."""
     try:
         docs, problems = extract_documents(Path(path), collection=coll.name, root=coll.root,
-                                           max_bytes=settings.max_bytes, ocr=settings.ocr, learnt=learnt)
+                                           max_bytes=settings.max_bytes, ocr=settings.ocr, learnt=learnt,
+                                           exclude=settings.exclude)
         for doc in docs:
             garbled = _garbled_share(doc.title + doc.text)
             if garbled > MAX_GARBLED:

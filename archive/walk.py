@@ -77,8 +77,8 @@ def walk_relative(coll: Collection, settings: Settings, report: Reporter) -> Ite
     if coll.only is not None:
         yield str(coll.only), coll.only.relative_to(coll.root).as_posix()
         return
-    exclude = _matcher(settings.exclude)
-    include = _matcher(settings.include) if settings.include else None
+    exclude = name_matcher(settings.exclude)
+    include = name_matcher(settings.include) if settings.include else None
     visited: set[tuple[int, int]] = set()
     root = os.path.realpath(coll.root)
     yield from _walk_dir(str(coll.root), "", exclude, include, visited, report, root)
@@ -137,7 +137,7 @@ def _report_odd(entry: os.DirEntry, report: Reporter) -> None:
     report.skipped.append(Problem(entry.path, f"not a regular file ({kind})"))
 
 
-def _matcher(patterns: list[str]) -> Callable[[str], bool]:
+def name_matcher(patterns: list[str]) -> Callable[[str], bool]:
     """Return a test of a name against glob patterns, compiled once (fnmatch per call is slow)."""
     if not patterns:
         return lambda name: False

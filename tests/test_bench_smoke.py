@@ -57,3 +57,19 @@ def test_quick_benchmark_prints_a_table_and_saves_json(tmp_path):
     again = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--render", str(saved)],
                            capture_output=True, text=True, timeout=60)
     assert again.returncode == 0 and again.stdout.strip() == table.strip()
+
+
+def test_api_beside_page_benchmark_times_both_routes_for_every_query(sample_index, tmp_path):
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "api_page.py"), "--index", str(sample_index), "--passes", "1",
+         "--label", "smoke", "--work", str(tmp_path / "work"), "--results", str(tmp_path / "results")],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "| figure | page `/search` | API `/api/search` | API/page |" in out.stdout
+    [saved] = list((tmp_path / "results").glob("api-page-index-smoke-*.json"))
+    run = json.loads(saved.read_text())["corpora"]["index"]
+    queries = sum(1 for line in (ROOT / "bench" / "queries.txt").read_text().splitlines()
+                  if line.strip() and not line.startswith("#"))
+    assert run["errors"] == []
+    assert run["routes"]["page"]["n"] == run["routes"]["api"]["n"] == queries

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
+import subprocess
+import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from archive.archive import Archive
-from archive.cli import cli
 from archive.config import Settings
 from archive.ingest import ingest
-from archive.research.cite import Citation, cite, compare, result_hash
+from archive.research.cite import cite, compare
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 NEW_DOC = """Hyesan smugglers return as border guards rotate
@@ -107,15 +109,72 @@ def test_permalink_lists_added_and_removed_documents_from_tombstones(corpus, ind
         ("2025-03-19-trucks-return-to-hyesan-bridge.txt", "000001", "000002")]
 
 
-def test_search_json_carries_run_and_result_hash(corpus, index_dir):
+HYESAN = ("hyesan", "혜산", "惠山")  # the name and its aliases (archive/data/aliases.toml)
+
+
+def _texts_hash_by_scan(index: Path, words: tuple[str, ...] = HYESAN) -> tuple[str, int]:
+    """The citation hash computed apart from the search: every stored document read one by one,
+    those whose title or text holds one of the words kept, their content hashes sorted, SHA-256 over them."""
+    with Archive(Settings(index=index)) as a:
+        docs = [a.get(i) for i, _ in a.listing("*")]
+    hashes = sorted({d.content_hash for d in docs
+                     if any(w in (d.title + "\n" + d.text).casefold() for w in words)})
+    digest = hashlib.sha256("".join(h + "\n" for h in hashes).encode()).hexdigest()
+    return "t" + digest[:12], len(hashes)
+
+
+def _cli_json(index: Path, *args: str) -> dict:
+    proc = subprocess.run([str(Path(sys.executable).parent / "archive"), "search", "--index", str(index), "--json", *args],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_search_json_carries_run_and_the_hash_of_the_texts_it_matches(corpus, index_dir):
     run = _ingest(corpus, index_dir)
-    result = CliRunner().invoke(cli, ["search", "--index", str(index_dir), "--json", "--limit", "1", "Hyesan"])
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
+    data = _cli_json(index_dir, "--limit", "1", "Hyesan")
+    expected, texts = _texts_hash_by_scan(index_dir)
+    assert texts >= 2 and data["total"] == texts
     assert data["run"] == run
-    assert data["result_hash"] == result_hash(_ids(index_dir, "Hyesan"))
+    assert data["result_hash"] == expected
+    # The set, not its order: every sort and page of the same query cites the same set.
+    assert _cli_json(index_dir, "--sort", "newest", "--limit", "3", "Hyesan")["result_hash"] == expected
+    assert _cli_json(index_dir, "--offset", "1", "Hyesan")["result_hash"] == expected
+    assert _cli_json(index_dir, "interest")["result_hash"] != expected
     assert list(data)[:10] == ["query", "interpreted", "total", "total_exact", "partial", "offset", "limit",
                                "suggestion", "facets", "hits"]
+
+
+def test_api_and_cli_cite_the_same_set_and_a_new_matching_text_changes_the_hash(corpus, index_dir, make_app):
+    from serving import start, stop
+
+    _ingest(corpus, index_dir)
+    port, server = start(make_app(index_dir))
+    try:
+        def api() -> dict:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=Hyesan&limit=2") as r:
+                return json.loads(r.read())
+
+        before = api()
+        assert before["result_hash"] == _cli_json(index_dir, "Hyesan")["result_hash"] == \
+            _texts_hash_by_scan(index_dir)[0]
+        _ingest(corpus, index_dir)  # a run that changes nothing: the same set, the same hash
+        assert api()["result_hash"] == before["result_hash"]
+        (corpus / "2026-01-01-new.txt").write_text(NEW_DOC)
+        _ingest(corpus, index_dir)
+        after = api()
+        assert after["total"] == before["total"] + 1
+        assert after["result_hash"] == _texts_hash_by_scan(index_dir)[0] != before["result_hash"]
+    finally:
+        stop(server)
+
+
+def test_a_permalink_with_an_older_hash_of_ordered_ids_still_opens_as_the_same_set(corpus, index_dir, make_app):
+    _ingest(corpus, index_dir)
+    old = hashlib.sha256("\n".join(_ids(index_dir, "Hyesan")).encode()).hexdigest()[:12]  # how hashes were made
+    client = make_app(index_dir).test_client()
+    page = client.get(f"/cite?q=Hyesan&run=000001&h={old}").get_data(as_text=True)
+    assert "is the same" in page
 
 
 def test_cite_page_redirects_to_permalink_then_reports_a_change(corpus, index_dir, make_app):

@@ -29,10 +29,11 @@ def search():  # type: ignore[no-untyped-def]
         return jsonify(error="the q parameter is required"), 400
     sort = request.args.get("sort", "relevance")
     try:
-        result = get_archive().search(state.engine_query(), limit=limit, offset=offset, sort=sort)
+        result = get_archive().search(state.engine_query(), limit=limit, offset=offset, sort=sort, cite=True)
     except BadQuery as exc:
         return jsonify(error=str(exc), query=state.q), 400
-    return jsonify(with_citation(get_archive(), result.to_dict(), sort))  # run, result_hash: issue 12
+    # run, result_hash: the citation, from the digest the search took of the texts it counted.
+    return jsonify(with_citation(get_archive(), result.to_dict(), sort, digest=result.texts_digest))
 
 
 @bp.route("/doc/<doc_id>")

@@ -31,7 +31,7 @@ KWIC_KEEP = 5000  # occurrences kept for sorting in the browser; the download ha
 MAX_UPLOAD = 256 * 1024
 SEEN_COOKIE = "seen"  # saved-search name -> run id of the last visit
 RUN_ID = re.compile(r"\d{6}")
-HASH = re.compile(r"[0-9a-f]{12}")
+HASH = re.compile(r"t?[0-9a-f]{12}")  # t: a hash of the texts; without: an older one, of ordered ids
 
 
 def _int(name: str, default: int, lo: int, hi: int) -> int:

@@ -16,6 +16,7 @@ Totals stay exact and count identical texts once (DESIGN.md §6).
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections import OrderedDict
@@ -27,7 +28,7 @@ from whoosh import query as wq
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 
-from archive.engine import arrays, phrases
+from archive.engine import arrays, near, phrases
 from archive.engine.columns import column
 
 CHECK_EVERY = 256  # matches between two looks at the clock when Whoosh walks a query
@@ -57,13 +58,25 @@ class Table:
             if dead:
                 self.live[np.fromiter(dead, dtype=np.int64) + offset] = False
         self.all_live = np.flatnonzero(self.live)
-        self.hash = _codes(column(s, "content_hash")).codes
+        hashes = _codes(column(s, "content_hash"))
+        self.hash, self.hash_values = hashes.codes, hashes.values  # values sorted: code order is text order
+        self._hash_lines: np.ndarray | None = None
         self.groups = int(self.hash.max()) + 1 if self.size else 0
         # Copies per text among live documents: a text with one copy needs no lookup of its paths.
         self.copies = np.bincount(self.hash[self.live], minlength=self.groups) if self.size else _EMPTY
         self.fields = {name: _codes(column(s, name)) for name in fields}
         self.lengths: dict[str, np.ndarray] = {}  # field lengths for scoring, read when first needed
         self.labels: dict[str, str] = {}  # source keys -> their stored spelling, looked up when first shown
+
+    def hash_lines(self) -> np.ndarray | None:
+        """Return each content hash followed by a newline, as fixed-width bytes (built on first use).
+
+        None when the hashes differ in length: fixed-width rows would then be padded.
+        """
+        if self._hash_lines is None and self.hash_values:
+            if len({len(v) for v in self.hash_values}) == 1:
+                self._hash_lines = np.array([(v + "\n").encode() for v in self.hash_values])
+        return self._hash_lines
 
 
 _tables: OrderedDict[tuple, Table] = OrderedDict()
@@ -149,7 +162,20 @@ def _docs(s: Searcher, t: Table, q: wq.Query, deadline: float, memo: dict) -> np
     if isinstance(q, wq.Phrase) and q.boost == 1:
         memo[id(q)] = docs = phrase(s, q, deadline)
         return docs
+    if isinstance(q, near.NearQuery):
+        memo[id(q)] = docs = proximity(s, q, deadline)
+        return docs
     return _walk(s, q, deadline)
+
+
+def proximity(s: Searcher, q: near.NearQuery, deadline: float) -> np.ndarray:
+    """Return the sorted documents where a w/N or pre/N proximity holds."""
+    try:
+        return near.near_docs(s, q, deadline)
+    except phrases.OutOfTime as exc:
+        raise OutOfTime from exc
+    except phrases.Unsupported:
+        return np.unique(_walk(s, q, deadline))
 
 
 def phrase(s: Searcher, q: wq.Phrase, deadline: float) -> np.ndarray:
@@ -249,6 +275,27 @@ def distinct(t: Table, docs: np.ndarray) -> int:
     seen = np.zeros(t.groups, dtype=bool)
     seen[t.hash[docs]] = True
     return int(seen.sum())
+
+
+def texts_digest(t: Table, docs: np.ndarray) -> tuple[str, int]:
+    """Return the SHA-256 (hex) of the distinct texts among documents, and how many there are.
+
+    The bytes hashed are those of `archive.documents.texts_digest`: each content hash and a
+    newline, in sorted order. The codes of `t.hash` follow the sorted values, so marking the codes
+    seen and taking them in order gives the sorted list without sorting strings; the lines are
+    one fixed-width byte array (all content hashes have one length), joined by numpy.
+    """
+    from archive.documents import texts_digest as reference
+
+    seen = np.zeros(t.groups, dtype=bool)
+    if len(docs):
+        codes = t.hash[docs]
+        seen[codes[codes >= 0]] = True
+    picked = np.flatnonzero(seen)
+    lines = t.hash_lines()
+    if lines is None:  # content hashes of different lengths (not written by this version): the plain way
+        return reference(t.hash_values[i] for i in picked), len(picked)
+    return hashlib.sha256(lines[picked].tobytes()).hexdigest(), len(picked)
 
 
 def unique(a: np.ndarray) -> np.ndarray:

@@ -3,8 +3,10 @@
 Tokens and folding come from `archive.query.words` (shared with the query side): words are runs
 of letters and digits, apostrophes inside a word are dropped, `C++`/`C#`/`F#` are words of their
 own, CJK and Hangul runs become character bigrams, and everything is case- and accent-folded.
-- `STEMMED` adds the Porter stemmer for unquoted words; `EXACT` stops there, for phrases.
-  Neither removes stop words, so "state of the art" is a phrase of four words.
+- `STEMMED` adds the Porter stemmer for unquoted words (a possessive is stemmed as its plain
+  word); `EXACT` stops there, for phrases, and indexes a possessive (`minister's`) also as its
+  plain word at the same position. Neither removes stop words, so "state of the art" is a
+  phrase of four words.
 Offsets point into the original text, so highlights can be placed on what the user reads.
 """
 
@@ -16,7 +18,7 @@ from functools import lru_cache
 from whoosh.analysis import STOP_WORDS, Filter, StemFilter, Token, Tokenizer
 from whoosh.lang.porter import stem as porter_stem
 
-from archive.query.words import fold, pieces
+from archive.query.words import fold, pieces, plain
 
 __all__ = ["EXACT", "STEMMED", "STOP_WORDS", "exact_words", "fold", "readable", "stemmed_words", "token_spans"]
 
@@ -63,14 +65,37 @@ class FoldFilter(Filter):
             yield t
 
 
+class PossessiveFilter(Filter):
+    """Follow a possessive (`minister's`) with its plain word at the same position (`minister`)."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:  # type: ignore[override]
+        for t in tokens:
+            yield t
+            p = plain(t.text)
+            if p is not None:
+                t.text = p
+                yield t
+
+
+class PlainFilter(Filter):
+    """Replace a possessive by its plain word (before stemming: `minister's` stems as `minister`)."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:  # type: ignore[override]
+        for t in tokens:
+            p = plain(t.text)
+            if p is not None:
+                t.text = p
+            yield t
+
+
 def exact_analyzer():  # type: ignore[no-untyped-def]
-    """Return the analyser for phrase fields: words, folded, not stemmed."""
-    return WordTokenizer() | FoldFilter()
+    """Return the analyser for phrase fields: words, folded, not stemmed; possessives also plain."""
+    return WordTokenizer() | FoldFilter() | PossessiveFilter()
 
 
 def stemmed_analyzer():  # type: ignore[no-untyped-def]
     """Return the analyser for word fields: words, folded, stemmed (English Porter)."""
-    return WordTokenizer() | FoldFilter() | StemFilter(cachesize=100_000)
+    return WordTokenizer() | FoldFilter() | PlainFilter() | StemFilter(cachesize=100_000)
 
 
 EXACT = exact_analyzer()
@@ -78,8 +103,8 @@ STEMMED = stemmed_analyzer()
 
 
 def exact_words(text: str) -> list[str]:
-    """Return the exact-field terms of a text, in order."""
-    return [t.text for t in EXACT(text)]
+    """Return the exact words of a text, one per position, as a query reads them (possessives kept)."""
+    return [fold(t) for t, _, _ in pieces(text)]
 
 
 def stemmed_words(text: str) -> list[str]:
@@ -94,13 +119,18 @@ def token_spans(text: str, stemmed: bool = False) -> list[tuple[str, int, int]]:
     runs over every shown hit's whole text, so it must be cheap (a test keeps the two equal).
     """
     if stemmed:
-        return [(_stem(fold(t)), s, e) for t, s, e in pieces(text)]
+        return [(_stem(_plain(fold(t))), s, e) for t, s, e in pieces(text)]
     return [(fold(t), s, e) for t, s, e in pieces(text)]
 
 
 @lru_cache(maxsize=100_000)
 def _stem(word: str) -> str:
     return porter_stem(word)
+
+
+def _plain(word: str) -> str:
+    """Return the plain word of a possessive, or the word."""
+    return plain(word) or word
 
 
 def readable(text: str, stems: list[str]) -> list[str]:

@@ -1,8 +1,9 @@
 """Compile a query tree into a Whoosh query, and into a plan for finding its matches in a text.
 
-Unquoted words search the stemmed fields; quoted phrases, proximity, prefixes and fuzzy terms
-search the exact fields (DESIGN.md §3). Prefix and fuzzy terms expand from the index's own
-vocabulary, capped so `a*` cannot run away; a capped expansion makes the result `partial`.
+Unquoted words search the stemmed fields; quoted phrases, proximity (`~N`, `w/N`, `pre/N`),
+prefixes, fuzzy and regex terms search the exact fields (DESIGN.md §3). Prefix, fuzzy and regex
+terms expand from the index's own vocabulary, capped so `a*` cannot run away; a capped expansion
+makes the result `partial`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from whoosh import query as wq
 from whoosh.reading import IndexReader
 
 from archive.engine.plan import MAX_EXPANSION, MAX_PHRASE_WORDS, Pattern, Plan, TreeCompiler
+from archive.engine.near import near_query
+from archive.engine.regex import WordPattern
 from archive.engine.vocab import vocabulary
 from archive.query.tree import Node, Term
 
@@ -105,6 +108,17 @@ class Compiler(TreeCompiler[wq.Query]):
                 found.update(vocab.within(word, distance, prefix=1 if len(word) > 3 else 0))
             elif vocab.df.get(word):
                 found.add(word)
+        return self._cap(sorted(found), node, fields)
+
+    def near(self, left: list[tuple[str, ...]], right: list[tuple[str, ...]], fieldname: str, distance: int,
+             ordered: bool) -> wq.Query:
+        return _any([near_query(f, left, right, distance, ordered) for f in self._fields(fieldname, exact=True)])
+
+    def _words_matching(self, pattern: WordPattern, node: Term) -> list[str]:
+        fields = self._fields(node.field, exact=True)
+        found: set[str] = set()
+        for f in fields:
+            found.update(pattern.among(vocabulary(self.reader, f).words))
         return self._cap(sorted(found), node, fields)
 
     def _cap(self, found: list[str], node: Term, fields: list[str]) -> list[str]:

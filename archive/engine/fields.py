@@ -19,9 +19,9 @@ from whoosh.fields import TEXT
 from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_uint
 
-from archive.engine.analysis import _stem
+from archive.engine.analysis import _plain, _stem
 from archive.engine.spans import FAST_TOKEN
-from archive.query.words import _CJK, fold, pieces
+from archive.query.words import _CJK, fold, pieces, variants
 
 _HAS_CJK = re.compile(f"[{_CJK}]")
 # The last text and its folded words, as one tuple (threads swap it whole): the exact field of
@@ -50,10 +50,12 @@ class WordsField(TEXT):
         super().__init__(**kwargs)
         self.stemmed = stemmed
 
-    def terms(self, value: str) -> list[str]:
-        """Return the field's terms of a text, in order."""
+    def terms(self, value: str) -> list:
+        """Return the field's terms of a text, in order: a tuple where a possessive also stands as its plain word."""
         words = folded_words(value)
-        return [_stem(w) for w in words] if self.stemmed else words
+        if self.stemmed:
+            return [_stem(_plain(w)) for w in words]
+        return [variants(w) if "'" in w else w for w in words]
 
     def index(self, value, **kwargs):  # type: ignore[no-untyped-def, override]
         """Yield (term bytes, frequency, weight, encoded value) for each distinct term of a text."""
@@ -68,7 +70,8 @@ class WordsField(TEXT):
             return
         counts: dict[str, int] = {}
         for w in words:
-            counts[w] = counts.get(w, 0) + 1
+            for term in w if isinstance(w, tuple) else (w,):
+                counts[term] = counts.get(term, 0) + 1
         for w, n in counts.items():
             yield w.encode("utf-8"), n, float(n) * boost, pack_uint(n)
 
@@ -78,11 +81,12 @@ def _positions(words: list, fmt: Positions, boost: float) -> Iterator[tuple[byte
     for i, w in enumerate(words):
         if w is None:  # a pair that is not indexed keeps its position
             continue
-        p = poses.get(w)
-        if p is None:
-            poses[w] = [i]
-        else:
-            p.append(i)
+        for term in w if isinstance(w, tuple) else (w,):  # a possessive and its plain word share one
+            p = poses.get(term)
+            if p is None:
+                poses[term] = [i]
+            else:
+                p.append(i)
     encode = fmt.encode
     for w, p in poses.items():
         yield w.encode("utf-8"), len(p), float(len(p)) * boost, encode(p)
@@ -115,11 +119,21 @@ class PairsField(WordsField):
 
     def terms(self, value: str) -> list[str | None]:  # type: ignore[override]
         """Return the indexed pair at each word's position (None where the pair is not indexed)."""
-        return pairs(folded_words(value), self.common)
+        return pairs(folded_words(value), self.common, both=True)
 
 
-def pairs(words: list[str], common: frozenset[str] | None = None) -> list[str | None]:
-    """Return each two adjacent words joined by a space (None when neither word is common)."""
+def pairs(words: list[str], common: frozenset[str] | None = None, both: bool = False) -> list:
+    """Return each two adjacent words joined by a space (None when neither word is common).
+
+    With `both` (indexing a text), a possessive also pairs as its plain word: at such a position
+    the entry is a tuple of the pairs ("minister's said", "minister said").
+    """
     if common is None:
         return [f"{a} {b}" for a, b in zip(words, words[1:])]
-    return [f"{a} {b}" if a in common or b in common else None for a, b in zip(words, words[1:])]
+    if not both or not any("'" in w for w in words):
+        return [f"{a} {b}" if a in common or b in common else None for a, b in zip(words, words[1:])]
+    out: list = []
+    for a, b in zip(words, words[1:]):
+        got = tuple(f"{x} {y}" for x in variants(a) for y in variants(b) if x in common or y in common)
+        out.append(None if not got else got[0] if len(got) == 1 else got)
+    return out

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from archive.engine.analysis import exact_words, fold, stemmed_words
-from archive.query.tree import And, DateRange, Everything, Node, Not, Or, Phrase, Term, Value
+from archive.engine.regex import RegexError, regex_words
+from archive.query.tree import And, DateRange, Everything, Near, Node, Not, Or, Phrase, Term, Value
 
 MAX_EXPANSION = 50
 MAX_PHRASE_WORDS = 64  # a longer phrase costs much and says little more
@@ -26,9 +27,13 @@ class Pattern:
     """One thing to find in a text, and the query variant it stands for (its label)."""
 
     label: str  # as the user (or the aliases file, or an expansion) wrote it
-    kind: str  # "stem": a stemmed word; "word": an exact word; "phrase": exact words in order
+    kind: str  # "stem": a stemmed word; "word": an exact word; "phrase": exact words in order; "near"
     words: tuple[str, ...]
-    slop: int = 0  # phrases: other words allowed between each word and the next
+    slop: int = 0  # phrases: other words allowed between each word and the next; near: the distance
+    # near: each side's alternatives (each a tuple of exact words in order), and whether left comes first
+    left: tuple[tuple[str, ...], ...] = ()
+    right: tuple[tuple[str, ...], ...] = ()
+    ordered: bool = False
 
 
 @dataclass
@@ -37,9 +42,9 @@ class Plan:
 
     patterns: set[Pattern] = field(default_factory=set)
 
-    def add(self, label: str, kind: str, words: tuple[str, ...], slop: int = 0) -> None:
-        """Add a pattern."""
-        self.patterns.add(Pattern(label, kind, words, slop))
+    def add(self, label: str, kind: str, words: tuple[str, ...], slop: int = 0, **near: object) -> None:
+        """Add a pattern (`near`: left, right and ordered of a proximity pattern)."""
+        self.patterns.add(Pattern(label, kind, words, slop, **near))  # type: ignore[arg-type]
 
 
 class TreeCompiler(Generic[Q]):
@@ -97,8 +102,21 @@ class TreeCompiler(Generic[Q]):
         """Return a query for any of these exact words (a prefix or fuzzy expansion)."""
         raise NotImplementedError
 
+    def near(self, left: list[tuple[str, ...]], right: list[tuple[str, ...]], fieldname: str, distance: int,
+             ordered: bool) -> Q:
+        """Return a query for an alternative of `left` and one of `right` at most `distance` positions apart.
+
+        Each alternative is a tuple of exact words (a phrase when longer than one). The distance is
+        from the end of one to the start of the other (1: adjacent); `ordered`: left first.
+        """
+        raise NotImplementedError
+
     def _vocabulary(self, word: str, node: Term) -> list[str]:
         """Return the indexed words a prefix or fuzzy term stands for, capped (notes and `partial` set)."""
+        raise NotImplementedError
+
+    def _words_matching(self, pattern, node: Term) -> list[str]:  # type: ignore[no-untyped-def]
+        """Return the indexed words a compiled regular expression matches in full, capped."""
         raise NotImplementedError
 
     # -- the walk -------------------------------------------------------------------------
@@ -108,6 +126,8 @@ class TreeCompiler(Generic[Q]):
             return self._term(node, negated)
         if isinstance(node, Phrase):
             return self._phrase(node.text, node.field, node.slop, negated)
+        if isinstance(node, Near):
+            return self._near(node, negated)
         if isinstance(node, Value):
             value = " ".join(node.value.split())
             return self.value(node.field, value if node.field == "collection" else value.lower())
@@ -147,7 +167,7 @@ class TreeCompiler(Generic[Q]):
         return [self.title] if fieldname == "title" else [self.body, self.title]
 
     def _term(self, node: Term, negated: bool) -> Q | None:
-        if node.prefix or node.fuzzy:
+        if node.prefix or node.fuzzy or node.regex:
             return self._expand(node, negated)
         exact = exact_words(node.text)
         if not exact:
@@ -173,13 +193,62 @@ class TreeCompiler(Generic[Q]):
             plan.add(text, "word" if len(words) == 1 else "phrase", tuple(words), slop)
         return self.words(words, fieldname, slop)
 
-    def _expand(self, node: Term, negated: bool) -> Q | None:
+    def _near(self, node: Near, negated: bool) -> Q | None:
+        sides = [self._alternatives(node.left), self._alternatives(node.right)]
+        if sides[0] is None or sides[1] is None:  # a side with nothing searchable
+            return None
+        if not sides[0] or not sides[1]:  # an expansion that found no words
+            return self.nothing()
+        fields = {leaf.field for leaf in _leaves(node)}
+        fieldname = "title" if "title" in fields else ""
+        left, right = tuple(dict.fromkeys(sides[0])), tuple(dict.fromkeys(sides[1]))
+        for plan in self._plans(fieldname, negated):
+            plan.add(node.describe(), "near", (), node.distance, left=left, right=right, ordered=node.ordered)
+        return self.near(list(left), list(right), fieldname, node.distance, node.ordered)
+
+    def _alternatives(self, node: object) -> list[tuple[str, ...]] | None:
+        """Return the exact word sequences one side of a proximity stands for (None: nothing to search)."""
+        if isinstance(node, Or):
+            found = [self._alternatives(c) for c in node.children]
+            kept = [a for f in found if f is not None for a in f]
+            return kept if any(f is not None for f in found) else None
+        if isinstance(node, Term) and (node.prefix or node.fuzzy or node.regex):
+            terms = self._expansion(node)
+            return None if terms is None else [(t,) for t in terms]
+        text = node.text if isinstance(node, (Term, Phrase)) else ""
+        words = exact_words(text)
+        if not words:
+            self.notes.append(f"'{text}' has no letters or digits and was ignored")
+            return None
+        if isinstance(node, Phrase) and node.slop:
+            self.notes.append(f"{node.describe()}: inside w/N and pre/N a phrase is exact; ~{node.slop} was ignored")
+        return [tuple(words[:MAX_PHRASE_WORDS])]
+
+    def _expansion(self, node: Term) -> list[str] | None:
+        """Return the words a prefix, fuzzy or regex term expands to ([] if none; None if not searchable)."""
+        if node.regex:
+            try:
+                terms = self._words_matching(regex_words(node.text), node)
+            except RegexError as exc:
+                self.notes.append(f"'{node.describe()}' was ignored: {exc}")
+                return None
+            self.expansions[node.describe()] = terms
+            return terms
         words = exact_words(node.text)
         if len(words) != 1:
-            self.notes.append(f"'{node.describe()}': prefix and fuzzy search take one word; searched as written")
-            return self._phrase(node.text, node.field, 0, negated) if words else None
+            return None
         terms = self._vocabulary(fold(words[0]), node)
         self.expansions[node.describe()] = terms
+        return terms
+
+    def _expand(self, node: Term, negated: bool) -> Q | None:
+        words = exact_words(node.text)
+        if not node.regex and len(words) != 1:
+            self.notes.append(f"'{node.describe()}': prefix and fuzzy search take one word; searched as written")
+            return self._phrase(node.text, node.field, 0, negated) if words else None
+        terms = self._expansion(node)
+        if terms is None:
+            return None
         if not terms:
             return self.nothing()
         for plan in self._plans(node.field, negated):
@@ -203,3 +272,11 @@ class TreeCompiler(Generic[Q]):
             self.partial = True
             found = found[:MAX_EXPANSION]
         return found
+
+
+def _leaves(node: object) -> list:
+    if isinstance(node, Near):
+        return _leaves(node.left) + _leaves(node.right)
+    if isinstance(node, Or):
+        return [leaf for c in node.children for leaf in _leaves(c)]
+    return [node]

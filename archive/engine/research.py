@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from whoosh.filedb.filestore import RamStorage
 
 from archive.documents import Document
+from archive.engine import accel
 from archive.engine.columns import column
 from archive.engine.compile import Compiler
 from archive.engine.results import ranked
@@ -41,6 +42,13 @@ def listing(engine: WhooshEngine, tree: Node, sort: str = "relevance") -> list[t
         runs = _runs(s)
         ids = [s.stored_fields(d)["id"] for d, _ in top]
         return [(i, runs[d] if runs else "") for i, (d, _) in zip(ids, top)]
+
+
+def texts(engine: WhooshEngine, tree: Node) -> tuple[str, int]:
+    """Return the digest of the distinct texts the tree matches (documents.texts_digest), and their number."""
+    with engine.searcher() as s:
+        comp = Compiler(s.reader()).compile(tree)
+        return accel.texts_digest(accel.table(s), accel.matching(s, comp.query, float("inf")))
 
 
 def new_since(engine: WhooshEngine, tree: Node, run_id: str) -> list[Document]:

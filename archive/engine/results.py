@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
-from whoosh.collectors import CollapseCollector, WrappingCollector
+from whoosh.collectors import CollapseCollector, FilterCollector, WrappingCollector
 from whoosh.searching import Searcher
 
 from archive.documents import Hit
@@ -124,17 +124,22 @@ class _Deadline(WrappingCollector):
             yield sub_docnum
 
 
-def ranked(s: Searcher, comp: Compiled, limit: int | None, sort: str, deadline: float) -> tuple[list[tuple[int, float]], bool]:
+def ranked(s: Searcher, comp: Compiled, limit: int | None, sort: str, deadline: float, *,
+           allow: set[int] | None = None, exclude: set[int] | None = None) -> tuple[list[tuple[int, float]], bool]:
     """Return (docnum, score) of the top `limit` distinct texts (all when None), and whether complete.
 
     This pass does not count: a scored top-N collector skips documents that cannot reach the
-    top N (which makes it fast); `count` walks every match without scoring.
+    top N (which makes it fast); `count` walks every match without scoring. `allow` keeps only
+    those documents, `exclude` leaves those out (non-empty sets of document numbers).
     """
     kwargs: dict = {"optimize": False}
     if sort in ("newest", "oldest"):
         kwargs.update(sortedby="date", reverse=(sort == "newest"))
-    # The deadline sits inside the collapse, which reads the matches through it.
+    # The deadline sits inside the collapse, which reads the matches through it; a filter goes
+    # outside (a wrapping collector reads its child's matches, not what a filter inside lets by).
     collector = CollapseCollector(_Deadline(s.collector(limit=limit, **kwargs), deadline), "content_hash", limit=1)
+    if allow or exclude:
+        collector = FilterCollector(collector, allow, exclude)
     complete = True
     try:
         s.search_with_collector(comp.query, collector)
@@ -149,18 +154,33 @@ def ranked(s: Searcher, comp: Compiled, limit: int | None, sort: str, deadline: 
 
 
 def best(s: Searcher, comp: Compiled, limit: int | None, sort: str, deadline: float,
-         memo: dict | None = None) -> tuple[list[tuple[int, float]], bool]:
+         memo: dict | None = None, first: np.ndarray | None = None) -> tuple[list[tuple[int, float]], bool]:
     """Return (docnum, score) of the top `limit` distinct texts (all when None), and whether complete.
 
     By relevance, the whole query is scored with numpy when every part of it can be
-    (`scores.py`); otherwise, and for date order, Whoosh ranks it (`ranked`).
+    (`scores.py`); otherwise, and for date order, Whoosh ranks it (`ranked`). `first` (sorted
+    document numbers: those holding the query as written, before aliases) rank above the
+    other matches by relevance, each group in score order: `김정은` lists the text that holds
+    김정은 before those that only say "Kim Jong Un", however the scores compare.
     """
     if sort == "relevance":
         t = accel.table(s)
         scored = scores.score(s, t, comp.query, memo)
         if scored is not None:
-            return scores.top(t, scored, limit), True
+            return scores.top(t, scored, limit, first), True
+        if first is not None and len(first):
+            return _first_then_rest(s, comp, limit, deadline, set(first.tolist()))
     return ranked(s, comp, limit, sort, deadline)
+
+
+def _first_then_rest(s: Searcher, comp: Compiled, limit: int | None, deadline: float,
+                     first: set[int]) -> tuple[list[tuple[int, float]], bool]:
+    """Rank the `first` documents, then the others, with Whoosh (a text's copies all hold the same words)."""
+    top, complete = ranked(s, comp, limit, "relevance", deadline, allow=first)
+    if limit is not None and len(top) >= limit:
+        return top, complete
+    rest, done = ranked(s, comp, None if limit is None else limit - len(top), "relevance", deadline, exclude=first)
+    return top + rest, complete and done
 
 
 def make_hits(s: Searcher, comp: Compiled, ranked_docs: Iterable[tuple[int, float]], count: int,

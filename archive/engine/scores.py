@@ -18,7 +18,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from archive.engine import accel
+from archive.engine import accel, near
 from archive.engine.accel import Table
 from archive.engine.columns import length_bytes
 
@@ -47,17 +47,23 @@ def score(s: Searcher, t: Table, q: wq.Query, memo: dict | None = None) -> Score
     return docs[keep], scores[keep]
 
 
-def top(t: Table, scored: Scored, limit: int | None) -> list[tuple[int, float]]:
-    """Return (docnum, score) of the best copy of each text, best first (ties: lower docnum)."""
+def top(t: Table, scored: Scored, limit: int | None, first: np.ndarray | None = None) -> list[tuple[int, float]]:
+    """Return (docnum, score) of the best copy of each text, best first (ties: lower docnum).
+
+    Documents in `first` (sorted document numbers) come before all others, each group best first.
+    """
     docs, scores = scored
-    order = np.lexsort((docs, -scores))
+    if first is not None and len(first):
+        order = np.lexsort((docs, -scores, ~np.isin(docs, first, assume_unique=True)))
+    else:
+        order = np.lexsort((docs, -scores))
     _, first = np.unique(t.hash[docs[order]], return_index=True)
     best = order[np.sort(first)][:limit]
     return [(int(d), float(v)) for d, v in zip(docs[best], scores[best])]
 
 
 def _score(s: Searcher, t: Table, q: wq.Query, memo: dict) -> Scored:  # noqa: PLR0911
-    if q.boost != 1:
+    if getattr(q, "boost", 1) != 1:
         raise Unsupported
     if isinstance(q, wq.Term):
         return _term(s, t, q.fieldname, q.text, memo)
@@ -79,6 +85,17 @@ def _score(s: Searcher, t: Table, q: wq.Query, memo: dict) -> Scored:  # noqa: P
         # Every word is in every found document: each word is scored there only.
         parts = [_term(s, t, q.fieldname, w, memo, only=found) for w in q.words]
         return found, np.sum([v for _, v in parts], axis=0) if parts else np.zeros(len(found))
+    if isinstance(q, near.NearQuery):
+        # As a phrase: the sum of its words' scores, in the documents where the proximity holds.
+        found = memo.get(id(q))
+        if found is None:
+            found = accel.proximity(s, q, float("inf"))
+        sides = q.sides()
+        if sides is None:
+            raise Unsupported
+        words = sorted({w for alts in sides for a in alts for w in a})
+        parts = _or([_term(s, t, q.fieldname(), w, memo) for w in words])
+        return _and([(found, np.zeros(len(found))), parts])
     if isinstance(q, wq.Not):
         docs = np.setdiff1d(t.all_live, accel.docs_of(s, t, q.query, memo), assume_unique=True)
         return docs, np.ones(len(docs))  # Whoosh's inverse matcher scores 1 (an And adds it)

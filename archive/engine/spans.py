@@ -17,7 +17,7 @@ from archive.documents import Hit
 from archive.engine.analysis import fold, porter_stem
 from archive.engine.plan import Pattern, Plan
 from archive.highlight import MAX_SNIPPET_SPANS, mark, snippets
-from archive.query.words import _CJK, TOKEN
+from archive.query.words import _CJK, TOKEN, plain
 
 # The token pattern of `archive.query.words`, with its letter written as one character class
 # ("a word character, not _, not CJK") instead of a lookahead before every letter: the same
@@ -74,13 +74,47 @@ def _matches(text: str, plan: Plan) -> list[Match]:
         words = [p for p in exact if p.kind == "word"]
         if words:
             labels = _labels(words)
-            out += [(label, s, e) for r, s, e in raw for label in labels.get(fold(r), ())]
+            out += [(label, s, e) for r, s, e in raw for term in _variants(r) for label in labels.get(term, ())]
         phrases = [p for p in exact if p.kind == "phrase"]
-        if phrases:
+        nears = [p for p in exact if p.kind == "near"]
+        if phrases or nears:
             tokens = [(fold(r), s, e) for r, s, e in raw]
             for p in phrases:
                 out += [(p.label, s, e) for s, e in phrase_spans(tokens, p.words, p.slop)]
+            for p in nears:
+                out += [(p.label, s, e) for s, e in near_spans(tokens, p)]
     return out
+
+
+def near_spans(tokens: list[Token], p: Pattern) -> list[Span]:
+    """Return the spans of both sides of every match of a proximity (w/N, pre/N), each side marked.
+
+    Sides are occurrences (first and last token) of any of their alternatives; a pair matches when
+    the gap from the end of one to the start of the other is 1..N tokens (left first for pre/N).
+    """
+    left, right = _occurrences(tokens, p.left), _occurrences(tokens, p.right)
+    marked: set[tuple[int, int]] = set()
+    for a in left:
+        for b in right:
+            if 1 <= b[0] - a[1] <= p.slop or (not p.ordered and 1 <= a[0] - b[1] <= p.slop):
+                marked.update((a, b))
+    return sorted((tokens[i][1], tokens[j][2]) for i, j in marked)
+
+
+def _occurrences(tokens: list[Token], alternatives: tuple[tuple[str, ...], ...]) -> list[tuple[int, int]]:
+    """Return (first, last) token index of every occurrence of any alternative (adjacent words)."""
+    out = []
+    for words in alternatives:
+        n = len(words)
+        for i in range(len(tokens) - n + 1):
+            if all(_is(tokens[i + k][0], w) for k, w in enumerate(words)):
+                out.append((i, i + n - 1))
+    return out
+
+
+def _is(term: str, word: str) -> bool:
+    """Return True when a folded token stands for a word (a possessive also for its plain word)."""
+    return term == word or plain(term) == word
 
 
 def find_spans(text: str, plan: Plan, limit: int | None = None) -> list[Span]:
@@ -121,7 +155,15 @@ def _labels(patterns: list[Pattern]) -> dict[str, list[str]]:
 @lru_cache(maxsize=200_000)
 def _forms(raw: str) -> tuple[str, str]:
     folded = fold(raw)
-    return folded, porter_stem(folded)
+    return folded, porter_stem(plain(folded) or folded)
+
+
+@lru_cache(maxsize=200_000)
+def _variants(raw: str) -> tuple[str, ...]:
+    """Return the exact terms a raw token is indexed as: its folded form, and a possessive's plain word."""
+    folded = fold(raw)
+    p = plain(folded)
+    return (folded, p) if p is not None else (folded,)
 
 
 def phrase_spans(tokens: list[Token], words: tuple[str, ...], slop: int) -> list[Span]:
@@ -130,11 +172,11 @@ def phrase_spans(tokens: list[Token], words: tuple[str, ...], slop: int) -> list
     Each match runs from an occurrence of the first word to the earliest position where the
     whole phrase is complete.
     """
-    terms = [t[0] for t in tokens]
     where: dict[str, list[int]] = {}
-    for i, term in enumerate(terms):
-        if term in words:
-            where.setdefault(term, []).append(i)
+    for i, (term, _, _) in enumerate(tokens):
+        for t in (term, plain(term)):  # a possessive also stands as its plain word
+            if t in words:
+                where.setdefault(t, []).append(i)
     if any(w not in where for w in words):
         return []
     out = []

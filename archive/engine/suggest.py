@@ -3,11 +3,16 @@
 Only run when a query finds no or few documents. Each positive word that no document (or
 almost none) contains is replaced by the most common indexed word within one edit (two for
 longer words), found through each segment's term automaton, so the cost does not grow with the
-number of documents.
+number of documents. Words in any alphabet count (`Wałęsaa`, `Ærrø`; accents are folded as the
+index folds them, so `Zürihc` becomes `zurich`). Korean, Chinese and Japanese runs are indexed
+as character pairs (bigrams), so a run is corrected one character at a time: a pair no document
+holds is replaced by an indexed pair one edit away (`헤산` -> `혜산`, `김정운` -> `김정은`),
+when every pair of the corrected run is indexed.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -31,40 +36,80 @@ class Lookup:
     df: Callable[[str], int]  # documents with this exact word
     stem_df: Callable[[str], int]  # documents with any form of this word
     near: Callable[[str, int], set[str]]  # indexed words within this edit distance, first letter kept
+    near_any: Callable[[str, int], set[str]] | None = None  # the same, any letter may change (CJK pairs)
 
 
 def suggest(reader: IndexReader, tree: Node, query: str) -> str | None:
     """Return the query with likely typos corrected, or None when there is nothing to correct."""
     return suggest_with(Lookup(lambda w: _df(reader, w), lambda w: _stem_df(reader, w),
-                               lambda w, d: _near(reader, w, d)), tree, query)
+                               lambda w, d: _near(reader, w, d), lambda w, d: _near(reader, w, d, 0)), tree, query)
 
 
 def suggest_with(lookup: Lookup, tree: Node, query: str) -> str | None:
     """Return the query with likely typos corrected, using any engine's word lookups."""
     fixes: dict[str, str] = {}
+    runs: dict[str, str] = {}  # CJK runs as written -> corrected
     for leaf in positive_leaves(tree):
         if isinstance(leaf, Term) and (leaf.prefix or leaf.fuzzy):
             continue
-        for word in exact_words(leaf.text):
+        for run in _CJK_RUN.findall(leaf.text):
+            better = _closest_run(lookup, run) if run not in runs else None
+            if better:
+                runs[run] = better
+        for word in exact_words(_CJK_RUN.sub(" ", leaf.text)):
             if word in fixes or not _correctable(word):
                 continue
             better = _closest(lookup, word)
             if better:
                 fixes[word] = better
-    if not fixes:
+    if not fixes and not runs:
         return None
     out, pos = [], 0
     for text, start, end in pieces(query):
         fixed = fixes.get(fold(text))
-        if fixed:
+        if fixed and start >= pos:
             out += [query[pos:start], fixed]
             pos = end
     out.append(query[pos:])
-    return "".join(out)
+    fixed_query = "".join(out)
+    for run, better in runs.items():
+        fixed_query = fixed_query.replace(run, better)
+    return fixed_query
+
+
+# Runs of Hangul, kana and CJK ideographs: the index holds them as overlapping character pairs.
+_CJK_RUN = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]{2,}")
 
 
 def _correctable(word: str) -> bool:
-    return 3 <= len(word) <= 30 and word.isalpha() and word.isascii()
+    """True for a word of letters in any alphabet, 3 to 30 of them (numbers and codes are not typos)."""
+    return 3 <= len(word) <= 30 and word.isalpha()
+
+
+def _closest_run(lookup: Lookup, run: str) -> str | None:
+    """Return a CJK run with its unindexed character pairs replaced by indexed ones one edit away, or None.
+
+    Each pair that no document holds is tried with the indexed pairs within one edit (either
+    character may change); a candidate is kept when every pair of the new run is indexed, and
+    the one whose rarest pair is most common wins.
+    """
+    if lookup.near_any is None or len(run) > 30:
+        return None
+    pairs = [run[i:i + 2] for i in range(len(run) - 1)]
+    if all(lookup.df(p) for p in pairs):
+        return None
+    best, best_df = None, 0
+    for i, pair in enumerate(pairs):
+        if lookup.df(pair):
+            continue
+        for near in sorted(lookup.near_any(pair, 1)):
+            if len(near) != 2 or not _CJK_RUN.fullmatch(near):
+                continue
+            candidate = run[:i] + near + run[i + 2:]
+            rarest = min(lookup.df(candidate[j:j + 2]) for j in range(len(candidate) - 1))
+            if rarest > best_df:
+                best, best_df = candidate, rarest
+    return best
 
 
 def _df(reader: IndexReader, word: str) -> int:
@@ -76,8 +121,8 @@ def _stem_df(reader: IndexReader, word: str) -> int:
     return sum(reader.doc_frequency(f, stem[0]) for f in ("body", "title")) if len(stem) == 1 else 0
 
 
-def _near(reader: IndexReader, word: str, distance: int) -> set[str]:
-    return {t for r, _ in reader.leaf_readers() for f in FIELDS for t in r.terms_within(f, word, distance, prefix=1)}
+def _near(reader: IndexReader, word: str, distance: int, prefix: int = 1) -> set[str]:
+    return {t for r, _ in reader.leaf_readers() for f in FIELDS for t in r.terms_within(f, word, distance, prefix=prefix)}
 
 
 def _closest(lookup: Lookup, word: str) -> str | None:

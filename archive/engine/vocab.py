@@ -29,6 +29,8 @@ class Vocabulary:
                 continue
             for btext, info in sub.iter_field(fieldname):
                 text = btext.decode("utf-8") if isinstance(btext, bytes) else btext
+                if "'" in text:  # a possessive: its plain word, at the same positions, stands for it
+                    continue
                 df[text] = df.get(text, 0) + info.doc_frequency()
         self.df = df
         self.words = sorted(df)

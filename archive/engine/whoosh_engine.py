@@ -212,12 +212,16 @@ class WhooshEngine:
     def search(self, tree: Node, *, query: str = "", interpreted: str = "", limit: int = 10,
                offset: int = 0, sort: str = "relevance", facets: bool = True,
                snippet_count: int = 3, time_budget: float = TIME_BUDGET,
-               suggest_from: Node | None = None) -> SearchResult:
+               suggest_from: Node | None = None, cite: bool = False,
+               literal: Node | None = None) -> SearchResult:
         """Run a query tree: exact total of distinct texts, facets, and one page of hits.
 
         The walk over the matches stops after `time_budget` seconds (the result is then partial
         and its total a lower bound). `suggest_from` is the tree as the user wrote it (before
-        aliases): when few documents match, its rare words are checked for typos.
+        aliases): when few documents match, its rare words are checked for typos. With `cite`
+        the result carries the digest of the texts matched, taken from the matches just counted
+        (no second pass; none when they were not counted in bulk). `literal` is the tree before
+        aliases: by relevance, the texts it matches rank above those only an alias finds.
         """
         deadline = time.monotonic() + time_budget
         with self.searcher() as s:
@@ -227,8 +231,12 @@ class WhooshEngine:
             late: list[str] = []  # hits shown without marked snippets: the time ran out
             counted = count(s, comp, fields, deadline)
             complete = counted.complete
+            digest: tuple[str | None, int] = (None, 0)
+            if cite and counted.docs is not None and counted.complete:
+                digest = accel.texts_digest(accel.table(s), counted.docs)
             if limit and counted.total:
-                top, complete = best(s, comp, offset + limit, sort, deadline, counted.memo)
+                first = _literal_docs(s, literal, deadline) if sort == "relevance" else None
+                top, complete = best(s, comp, offset + limit, sort, deadline, counted.memo, first)
                 complete = complete and counted.complete
                 hits = list(make_hits(s, comp, top[offset:], snippet_count, deadline, late))
             suggestion = None
@@ -242,16 +250,18 @@ class WhooshEngine:
                          "and the ranking may miss some. Narrow the query for an exact count.")
         return SearchResult(query=query, interpreted=interpreted, total=counted.total, total_exact=counted.complete,
                             partial=comp.partial or not complete or bool(late), offset=offset, limit=limit, hits=hits,
-                            facets=counted.facets, suggestion=suggestion, messages=notes)
+                            facets=counted.facets, suggestion=suggestion, messages=notes,
+                            texts_digest=digest[0], texts_count=digest[1])
 
-    def export(self, tree: Node, *, sort: str = "relevance") -> Iterator[Hit]:
-        """Yield every distinct hit, best first (or by date), with one snippet; for export.
+    def export(self, tree: Node, *, sort: str = "relevance", literal: Node | None = None) -> Iterator[Hit]:
+        """Yield every distinct hit, best first (or by date, as `search` orders them), with one snippet.
 
         Memory holds one (document number, score) pair per result, never their texts.
         """
         with self.searcher() as s:
             comp = Compiler(s.reader()).compile(tree)
-            top, _ = best(s, comp, None, sort, float("inf"))  # no deadline: an export is complete
+            first = _literal_docs(s, literal, float("inf")) if sort == "relevance" else None
+            top, _ = best(s, comp, None, sort, float("inf"), first=first)  # no deadline: an export is complete
             yield from make_hits(s, comp, top, 1)
 
     def marked(self, doc: Document, tree: Node) -> tuple[str, str, int]:
@@ -265,6 +275,16 @@ class WhooshEngine:
     def close(self) -> None:
         """Close open searchers."""
         self.searchers.close()
+
+
+def _literal_docs(s: Searcher, literal: Node | None, deadline: float):  # type: ignore[no-untyped-def]
+    """Return the documents the query as written (before aliases) matches, or None (no aliases, no time)."""
+    if literal is None:
+        return None
+    try:
+        return accel.matching(s, Compiler(s.reader()).compile(literal).query, deadline)
+    except accel.OutOfTime:
+        return None
 
 
 def _warm(s: Searcher) -> None:

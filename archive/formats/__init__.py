@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import mmap
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from archive.formats.detect import HEAD_BYTES, SUPPORTED_KINDS, detect
@@ -29,7 +29,7 @@ __all__ = ["HEAD_BYTES", "STREAMED_KINDS", "SUPPORTED_KINDS", "Limits", "Part", 
 
 
 def read_parts(path: Path, data: bytes | None, kind: str, *, limits: Limits | None = None,
-               ocr: str = "") -> Iterator[Part]:
+               ocr: str = "", exclude: Sequence[str] = ()) -> Iterator[Part]:
     """Yield the parts of one source file; errors become parts with `error` set, never exceptions.
 
     :param data: the file's bytes, or None to read them from `path`: archives and mailboxes are
@@ -37,9 +37,13 @@ def read_parts(path: Path, data: bytes | None, kind: str, *, limits: Limits | No
         files read whole (up to `limits.max_file_bytes`).
     :param kind: what `detect` said.
     :param ocr: tesseract languages (for example "eng+kor") to OCR PDF pages without text; "" is off.
+    :param exclude: the glob patterns of ingest's walker (archive.config): members of archives
+        are passed over as files outside them are (`README.*` inside a tarball is no document).
     """
+    from archive.walk import name_matcher
+
     limits = limits or Limits()
-    ctx = Context(limits=limits, ocr=ocr)
+    ctx = Context(limits=limits, ocr=ocr, excluded=name_matcher(list(exclude)))
     if data is not None:
         yield from dispatch(path.name, data, kind, ctx)
         return

@@ -14,6 +14,7 @@ import tarfile
 import zipfile
 import zlib
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import PurePosixPath
 from typing import IO, cast
 
@@ -39,7 +40,7 @@ def read_zip(name: str, data: Buffer, ctx: Context) -> Iterator[Part]:
         return
     with zipfile.ZipFile(_file(data)) as z:
         for info in z.infolist():
-            if info.is_dir() or _ignored(info.filename):
+            if info.is_dir() or _ignored(info.filename) or ctx.passes_over(info.filename):
                 continue
             prefix = "!/" + info.filename
             if info.flag_bits & 0x1:
@@ -54,7 +55,7 @@ def read_zip(name: str, data: Buffer, ctx: Context) -> Iterator[Part]:
             except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError) as exc:
                 yield Part(subpath=prefix, error=f"corrupt member: {exc}")
                 continue
-            yield from read_member(info.filename, body, ctx, prefix)
+            yield from read_member(info.filename, body, ctx, prefix, _zip_time(info.date_time))
 
 
 def read_tar(name: str, data: Buffer, ctx: Context) -> Iterator[Part]:
@@ -74,7 +75,7 @@ def _tar_members(stream: IO[bytes], ctx: Context) -> Iterator[Part]:
     """Yield the parts of a tar stream's members."""
     with tarfile.open(fileobj=stream, mode="r|") as tar:
         for info in tar:
-            if not info.isfile() or _ignored(info.name):
+            if not info.isfile() or _ignored(info.name) or ctx.passes_over(info.name):
                 continue
             prefix = "!/" + info.name.removeprefix("./")
             try:
@@ -87,7 +88,7 @@ def _tar_members(stream: IO[bytes], ctx: Context) -> Iterator[Part]:
             except Refused as exc:
                 yield Part(subpath=prefix, error=str(exc))
                 continue
-            yield from read_member(info.name, body, ctx, prefix)
+            yield from read_member(info.name, body, ctx, prefix, float(info.mtime) if info.mtime > 0 else None)
 
 
 def read_gzip(name: str, data: Buffer, ctx: Context) -> Iterator[Part]:
@@ -97,17 +98,23 @@ def read_gzip(name: str, data: Buffer, ctx: Context) -> Iterator[Part]:
         return
     inner = name[:-3] if name.lower().endswith(".gz") else name + ".unpacked"
     prefix = "!/" + PurePosixPath(inner).name
+    if ctx.passes_over(PurePosixPath(inner).name):
+        return
     try:
         _admit(inner, 0, len(data), ctx)
         body = _BoundedGzip(_file(data), len(data), ctx).read()
     except Refused as exc:
         yield Part(subpath=prefix, error=str(exc))
         return
-    yield from read_member(inner, body, ctx, prefix)
+    yield from read_member(inner, body, ctx, prefix, _gzip_time(data))
 
 
-def read_member(name: str, body: bytes, ctx: Context, prefix: str) -> Iterator[Part]:
-    """Detect a member's kind and read it one level down; its parts' subpaths gain `prefix`."""
+def read_member(name: str, body: bytes, ctx: Context, prefix: str, mtime: float | None = None) -> Iterator[Part]:
+    """Detect a member's kind and read it one level down; its parts' subpaths gain `prefix`.
+
+    The parts take the member's timestamp `mtime`, unless they carry their own (the members of
+    an archive inside this one).
+    """
     from archive.formats import dispatch
     from archive.formats.detect import HEAD_BYTES, detect
 
@@ -115,6 +122,8 @@ def read_member(name: str, body: bytes, ctx: Context, prefix: str) -> Iterator[P
     inner = ctx.deeper()
     for part in dispatch(PurePosixPath(name).name, body, kind, inner):
         part.format = part.format or kind
+        if part.mtime is None:
+            part.mtime = mtime
         yield part.under(prefix)
 
 
@@ -251,6 +260,25 @@ class _MappedFile(io.RawIOBase):
 def _too_deep(ctx: Context) -> bool:
     """True when this archive sits deeper in other archives than the limit allows."""
     return ctx.depth >= ctx.limits.max_depth
+
+
+def _zip_time(date_time: tuple[int, ...]) -> float | None:
+    """Return a zip member's date as seconds since the epoch (read as UTC: zip stores no zone), or None.
+
+    1980-01-01 00:00, the earliest date zip can store, is what archivers write when they have none.
+    """
+    if tuple(date_time) <= (1980, 1, 1, 0, 0, 0):
+        return None
+    try:
+        return datetime(*date_time, tzinfo=timezone.utc).timestamp()
+    except ValueError:  # a corrupt date field
+        return None
+
+
+def _gzip_time(data: Buffer) -> float | None:
+    """Return the modification time in a gzip header (RFC 1952), or None when it holds none (0)."""
+    stamp = int.from_bytes(data[4:8], "little") if len(data) >= 10 else 0
+    return float(stamp) if stamp else None
 
 
 def _ignored(name: str) -> bool:

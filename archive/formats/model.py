@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import mmap
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
 
 from archive.documents import Removed
 
@@ -34,6 +36,9 @@ class Part:
     error: str | None = None
     skipped: str | None = None
     format: str = ""  # the detected kind of the file or member this part came from ("pdf", "eml"...)
+    # The timestamp (seconds since the epoch) an archive gives its member: a tar member's mtime,
+    # a zip member's date, a gzip header's mtime. None outside archives, or when the archive has none.
+    mtime: float | None = None
 
     def under(self, prefix: str) -> Part:
         """Return this part as seen from a container: subpaths (and links) gain `prefix`."""
@@ -77,6 +82,14 @@ class Context:
     ocr: str = ""
     depth: int = 0
     budget: Budget = field(default_factory=Budget)
+    # Names of archive members to pass over, as ingest's walker passes over files and folders
+    # (its `exclude` patterns; `include` names the files to open, archives among them, so it is
+    # not applied inside them).
+    excluded: Callable[[str], bool] = field(default=lambda name: False)
+
+    def passes_over(self, member: str) -> bool:
+        """True when an archive member's path has an excluded folder or file name (as the walker skips)."""
+        return any(self.excluded(p) for p in PurePosixPath(member).parts if p not in ("/", ".", ".."))
 
     def deeper(self) -> Context:
         """Return the context for the contents of a member (one level down, same budget)."""

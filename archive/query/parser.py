@@ -1,7 +1,8 @@
 """Parse the query language into a query tree; never fail silently, never raise on odd input.
 
-Syntax: words are ANDed; `OR`, `NOT`, `-word`, parentheses; `"exact phrase"`, `"a b"~N`;
-`econom*`; `word~` / `word~2`; `title:`, `source:`, `lang:`, `collection:`; `date:2021`,
+Syntax: words are ANDed; `OR`, `NOT`, `-word`, parentheses; `"exact phrase"`, `"a b"~N` (in
+this order); `a w/N b` (either order), `a pre/N b` (a first); `econom*`; `word~` / `word~2`;
+`/regex/`; `title:`, `source:`, `lang:`, `collection:`; `date:2021`,
 `date:2020-01-01..2020-06-30`, `date:>=2019`. Anything the parser has to skip or repair is
 reported in `notes`, and the tree shows how the query was read.
 """
@@ -19,6 +20,7 @@ from archive.query.tree import (
     And,
     DateRange,
     Everything,
+    Near,
     Node,
     Not,
     Or,
@@ -31,11 +33,14 @@ MAX_QUERY_CHARS = 2000
 KNOWN_FIELDS = (*TEXT_FIELDS, *KEY_FIELDS, "date")
 MAX_CLAUSES = 64
 MAX_DEPTH = 30
+MAX_DISTANCE = 100
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "＂": '"'})
 _LEX = re.compile(
     r"""(?P<space>\s+)
       | (?P<open>\()
       | (?P<close>\))
+      | (?P<regex>/(?P<rtext>(?:[^/\\\s]|\\.)+)/)(?=[\s)]|$)
+      | (?P<near>(?i:w|pre)/(?P<dist>\d+))(?=[\s("]|$)
       | (?P<neg>-(?=["(]))
       | (?P<phrase>"(?P<ptext>[^"]*)(?:"(?:~(?P<slop>\d+))?|$))
       | (?P<bare>[A-Za-z]+:)(?=[\s)]|$)
@@ -86,6 +91,10 @@ def _lex(query: str) -> list[_Tok]:
             continue
         if m.group("phrase") is not None:
             toks.append(_Tok("phrase", m.group("ptext"), int(m.group("slop") or 0)))
+        elif m.group("regex") is not None:
+            toks.append(_Tok("regex", m.group("rtext")))
+        elif m.group("near") is not None:
+            toks.append(_Tok("near", m.group("near").split("/")[0].lower(), int(m.group("dist"))))
         elif m.group("field") is not None:
             toks.append(_Tok("field", m.group("fname").lower()))
         else:
@@ -141,10 +150,39 @@ class _Parser:
             if self._is_op("AND"):
                 self.take()
                 continue
+            if tok.kind == "near":
+                self.take()
+                self.notes.append(f"'{tok.text}/{tok.slop}' needs something on each side and was ignored")
+                continue
             node = self.unary()
+            while node is not None and self.peek() is not None and self.peek().kind == "near":  # type: ignore[union-attr]
+                node = self.near(node, parts)
             if node is not None:
                 parts.append(node)
         return _and(parts)
+
+    def near(self, left: Node, parts: list[Node]) -> Node | None:
+        """Read `left w/N right` (or pre/N); a chain `a w/5 b w/5 c` is read as (a w/5 b) AND (b w/5 c)."""
+        op = self.take()
+        nxt = self.peek()
+        if nxt is None or nxt.kind in ("close", "near") or self._is_op("OR"):
+            self.notes.append(f"'{op.text}/{op.slop}' with nothing after it was ignored")
+            return left
+        right = self.unary()
+        if right is None:
+            return left
+        distance = op.slop
+        if distance < 1 or distance > MAX_DISTANCE:
+            distance = max(1, min(distance, MAX_DISTANCE))
+            self.notes.append(f"'{op.text}/{op.slop}': the distance is from 1 to {MAX_DISTANCE}; {distance} was used")
+        first = left.right if isinstance(left, Near) else left
+        if isinstance(left, Near):
+            parts.append(left)
+        if not (_near_part(first) and _near_part(right)):
+            self.notes.append(f"'{op.text}/{op.slop}' takes a word, a phrase or (a OR b) on each side; "
+                              "the two sides were searched with AND")
+            return And((first, right)) if not isinstance(left, Near) else right
+        return Near(first, right, distance, ordered=op.text == "pre")
 
     def unary(self) -> Node | None:
         tok = self.peek()
@@ -190,6 +228,8 @@ class _Parser:
             return self.fielded(tok.text)
         if tok.kind == "phrase":
             return _phrase(tok, "", self.notes)
+        if tok.kind == "regex":
+            return Term(tok.text, "", regex=True)
         return _word(tok.text, "", self.notes)
 
     def bare_field(self, text: str) -> Node | None:
@@ -206,10 +246,15 @@ class _Parser:
         if value is not None and value.kind == "open" and name in KNOWN_FIELDS:
             group = self.primary()  # title:(oil OR gas) applies the field to every word inside
             return _in_field(group, name, self.notes) if group is not None else None
-        if value is None or value.kind not in ("word", "phrase"):
+        if value is None or value.kind not in ("word", "phrase", "regex"):
             self.notes.append(f"'{name}:' with no value after it was ignored")
             return None
         self.take()
+        if value.kind == "regex":
+            if name in TEXT_FIELDS:
+                return Term(value.text, name, regex=True)
+            self.notes.append(f"'{name}:' takes no regular expression; '/{value.text}/' was searched in the text")
+            return Term(value.text, "", regex=True)
         if name in TEXT_FIELDS:
             return _phrase(value, name, self.notes) if value.kind == "phrase" else _word(value.text, name, self.notes)
         if name == "date" or name == "year":
@@ -225,6 +270,13 @@ class _Parser:
         return tok is not None and tok.kind == "word" and tok.text == op
 
 
+def _near_part(node: Node) -> bool:
+    """Return True for what a side of w/N or pre/N may be: words, phrases, and ORs of them."""
+    if isinstance(node, Or):
+        return all(_near_part(c) for c in node.children)
+    return isinstance(node, (Term, Phrase))
+
+
 def _in_field(node: Node, name: str, notes: list[str]) -> Node | None:
     """Apply a field to the words and phrases of a group: title:(a OR "b c")."""
     if isinstance(node, (And, Or)):
@@ -233,6 +285,9 @@ def _in_field(node: Node, name: str, notes: list[str]) -> Node | None:
     if isinstance(node, Not):
         child = _in_field(node.child, name, notes)  # type: ignore[arg-type]
         return Not(child) if child is not None else None
+    if isinstance(node, Near) and name in TEXT_FIELDS:
+        left, right = _in_field(node.left, name, notes), _in_field(node.right, name, notes)  # type: ignore[arg-type]
+        return replace(node, left=left, right=right) if left is not None and right is not None else None
     if not isinstance(node, (Term, Phrase)) or node.field:
         return node
     if name in TEXT_FIELDS:

@@ -18,15 +18,19 @@ FIELD_ALIASES = {"language": "lang", "site": "source", "intitle": "title", "topi
 
 @dataclass(frozen=True)
 class Term:
-    """A word: stemmed unless `exact`; `prefix` for econom*, `fuzzy` edit distance for word~."""
+    """A word: stemmed; `prefix` for econom*, `fuzzy` edit distance for word~, `regex` for /colou?r/."""
 
     text: str
     field: str = ""
     prefix: bool = False
     fuzzy: int = 0
+    regex: bool = False
 
     def describe(self) -> str:
-        out = self.text + ("*" if self.prefix else "") + (f"~{self.fuzzy}" if self.fuzzy else "")
+        if self.regex:
+            out = f"/{self.text}/"
+        else:
+            out = self.text + ("*" if self.prefix else "") + (f"~{self.fuzzy}" if self.fuzzy else "")
         return f"{self.field}:{out}" if self.field else out
 
 
@@ -41,6 +45,25 @@ class Phrase:
     def describe(self) -> str:
         out = f'"{self.text}"' + (f"~{self.slop}" if self.slop else "")
         return f"{self.field}:{out}" if self.field else out
+
+
+@dataclass(frozen=True)
+class Near:
+    """Two parts at most `distance` words apart: in either order (`a w/N b`), or `left` first (`a pre/N b`).
+
+    Each part is a word, a prefix, fuzzy or regex term, a phrase, or an OR of these; words match
+    as written (as in a phrase). The distance counts positions from the end of one part to the
+    start of the other: `w/1` is adjacent.
+    """
+
+    left: object
+    right: object
+    distance: int
+    ordered: bool = False
+
+    def describe(self) -> str:
+        op = "pre" if self.ordered else "w"
+        return f"{_wrap(self.left)} {op}/{self.distance} {_wrap(self.right)}"
 
 
 @dataclass(frozen=True)
@@ -98,12 +121,12 @@ class Everything:
         return "*"
 
 
-Node = Term | Phrase | Value | DateRange | And | Or | Not | Everything
+Node = Term | Phrase | Near | Value | DateRange | And | Or | Not | Everything
 
 
 def _wrap(node: object) -> str:
     text = node.describe()  # type: ignore[attr-defined]
-    return f"({text})" if isinstance(node, (And, Or)) else text
+    return f"({text})" if isinstance(node, (And, Or, Near)) else text
 
 
 def positive_leaves(node: object) -> list[Term | Phrase]:
@@ -112,4 +135,6 @@ def positive_leaves(node: object) -> list[Term | Phrase]:
         return [node]
     if isinstance(node, (And, Or)):
         return [leaf for c in node.children for leaf in positive_leaves(c)]
+    if isinstance(node, Near):
+        return positive_leaves(node.left) + positive_leaves(node.right)
     return []

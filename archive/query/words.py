@@ -3,9 +3,12 @@
 The engine's analysers and the query side (aliases, suggestions) share these, so a name in the
 aliases file and a word in a query are compared exactly as the index compares them.
 
-- Words are runs of letters and digits; an apostrophe inside a word is dropped, so "Korea’s",
-  "Korea's" and "Koreas" are one word; other punctuation separates words ("e-mail" is "e",
-  "mail"; "U.S." is "u", "s").
+- Words are runs of letters and digits; an apostrophe inside a word is dropped ("don't" is
+  "dont"), except a final possessive `'s`: "Korea’s" and "Korea's" fold to `korea's`, which the
+  index also holds as the plain word `korea` at the same position (`plain`), so a phrase finds
+  "the prime minister's office" for "prime minister" while `"prime minister's"` finds only the
+  possessive. A plural possessive (`Nations'`) ends the word at its `s`. Other punctuation
+  separates words ("e-mail" is "e", "mail"; "U.S." is "u", "s").
 - A single letter followed by `++` or `#` is one word: `C++`, `C#`, `F#` are programming
   languages, not the letter "c" (which would match "Series C").
 - Runs of Han, kana and Hangul become overlapping character bigrams (a lone character stays one
@@ -28,6 +31,8 @@ TOKEN = re.compile(
     rf"|(?P<word>{_LETTER}+(?:['‘’ʼʻ＇]{_LETTER}+)*)"
 )
 _APOSTROPHES = re.compile(r"['‘’ʼʻ＇]")
+_POSSESSIVE = re.compile(r"['‘’ʼʻ＇][sS]$")
+POSSESSIVE = "'s"  # how a folded possessive ends
 
 
 def pieces(value: str) -> Iterator[tuple[str, int, int]]:
@@ -45,13 +50,27 @@ def pieces(value: str) -> Iterator[tuple[str, int, int]]:
 
 @lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
-    """Return the folded form of one word: 'Kórea’s' -> 'koreas'."""
+    """Return the folded form of one word: 'Kórea’s' -> "korea's", "Don't" -> 'dont'."""
+    m = _POSSESSIVE.search(word)
+    if m is not None and m.start() > 0:
+        return fold(word[: m.start()]) + POSSESSIVE
     word = _APOSTROPHES.sub("", word)
     if word.isascii():
         return word.lower()
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return unicodedata.normalize("NFC", stripped)
+
+
+def plain(term: str) -> str | None:
+    """Return the plain word of a folded possessive ("korea's" -> 'korea'), or None for any other word."""
+    return term[:-2] if term.endswith(POSSESSIVE) and len(term) > 2 else None
+
+
+def variants(term: str) -> tuple[str, ...]:
+    """Return the terms a folded word is indexed as at its position: itself, and its plain word."""
+    p = plain(term)
+    return (term, p) if p is not None else (term,)
 
 
 def words(text: str) -> tuple[str, ...]:

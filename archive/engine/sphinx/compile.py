@@ -19,8 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from archive.engine.plan import Plan, TreeCompiler
+from archive.engine.regex import WordPattern
 from archive.engine.sphinx.tokens import EVERYTHING, NOTHING, date_tokens, encode, stem_word, value_token
 from archive.query.tree import Node, Term
+from archive.query.words import plain
 
 # (folded word, edit distance, prefix?) -> {word: document frequency}
 Expander = Callable[[str, int, bool], dict[str, int]]
@@ -42,9 +44,10 @@ class Compiled:
 class Compiler(TreeCompiler[str]):
     """Compile one tree; `expand(word, distance, prefix)` looks words up in the cluster."""
 
-    def __init__(self, expand: Expander):
+    def __init__(self, expand: Expander, regex: Callable[[WordPattern], dict[str, int]] | None = None):
         super().__init__()
         self.expand = expand
+        self.regex = regex
 
     def compile(self, tree: Node) -> Compiled:
         m = self._node(tree, negated=False)
@@ -79,6 +82,7 @@ class Compiler(TreeCompiler[str]):
 
     def words(self, words: list[str], fieldname: str, slop: int) -> str:
         fields = _fields(fieldname, True)
+        words = [plain(w) or w for w in words]  # the cluster holds possessives as plain words (checked later)
         if len(words) == 1:
             return f"({fields} {encode(words[0])})"
         quoted = '"' + " ".join(encode(w) for w in words) + '"'
@@ -93,6 +97,16 @@ class Compiler(TreeCompiler[str]):
 
     def one_of_words(self, words: list[str], fieldname: str) -> str:
         return f"({_fields(fieldname, True)} " + _group(" | ", [encode(t) for t in words]) + ")"
+
+    def near(self, left: list[tuple[str, ...]], right: list[tuple[str, ...]], fieldname: str, distance: int,
+             ordered: bool) -> str:
+        # Both sides present: a superset; the engine checks the distance on the candidates (proximity.py).
+        sides = [self.any_of([self.words(list(a), fieldname, 0) for a in alts]) for alts in (left, right)]
+        return self.all_of(sides)
+
+    def _words_matching(self, pattern: WordPattern, node: Term) -> list[str]:
+        found = self.regex(pattern) if self.regex is not None else {}
+        return sorted(self._capped(sorted(found), node, lambda t: found[t]))
 
     def _vocabulary(self, word: str, node: Term) -> list[str]:
         distance = self._distance(word, node) if node.fuzzy else 0

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from archive.documents import Document, Hit, SearchResult
 from archive.engine.analysis import stemmed_words
+from archive.engine.regex import WordPattern
 from archive.engine.research import matching
 from archive.engine.spans import find_spans, make_hit
 from archive.engine.sphinx import proximity, writes
@@ -170,12 +171,13 @@ class SphinxEngine:
 
     def compile(self, tree: Tree) -> Compiled:
         """Compile a query tree against the cluster's words."""
-        return Compiler(self._expand).compile(tree)
+        return Compiler(self._expand, self._regex).compile(tree)
 
     def search(self, tree: Tree, *, query: str = "", interpreted: str = "", limit: int = 10,
                offset: int = 0, sort: str = "relevance", facets: bool = True,
                snippet_count: int = 3, time_budget: float = TIME_BUDGET,
-               suggest_from: Tree | None = None) -> SearchResult:
+               suggest_from: Tree | None = None, cite: bool = False,
+               literal: Tree | None = None) -> SearchResult:
         """Run a query tree: exact total of distinct texts, facets, one page of hits (see WhooshEngine.search)."""
         comp = self.compile(tree)
         warnings: list[str] = []
@@ -371,6 +373,11 @@ class SphinxEngine:
             candidates = [word]
         return self._frequencies(candidates)
 
+    def _regex(self, pattern: WordPattern) -> dict[str, int]:
+        """Return {word: documents} of the cluster's words a regular expression matches in full."""
+        words = sorted(w for w in self.vocabulary.starting(pattern.prefix) if "'" not in w)
+        return self._frequencies(pattern.among(words))
+
     def _lookup(self) -> Lookup:
         """Return the word lookups did-you-mean needs, from the vocabulary and the cluster's counts."""
         def df(word: str) -> int:
@@ -383,7 +390,10 @@ class SphinxEngine:
         def near(word: str, distance: int) -> set[str]:
             return set(self._frequencies(self.vocabulary.near(word, distance, keep_first=True)))
 
-        return Lookup(df, stem_df, near)
+        def near_any(word: str, distance: int) -> set[str]:
+            return set(self._frequencies(self.vocabulary.near(word, distance, keep_first=False)))
+
+        return Lookup(df, stem_df, near, near_any)
 
     def _frequencies(self, words: list[str], stemmed: bool = False) -> dict[str, int]:
         """Return the number of documents of each word (summed over shards; 0-count words left out)."""

@@ -17,7 +17,8 @@ from archive.engine.research import matching
 from archive.engine.sphinx.compile import Compiled
 from archive.engine.common import FACET_FIELDS
 from archive.query.tree import Node as Tree
-from archive.query.tree import Phrase, positive_leaves
+from archive.query.tree import And, Near, Or, Phrase, positive_leaves
+from archive.query.words import plain
 
 if TYPE_CHECKING:
     from archive.engine.sphinx.engine import SphinxEngine
@@ -26,8 +27,20 @@ MOST = 20_000  # candidate texts checked at most; above, the total is Sphinx's (
 
 
 def has_proximity(node: object) -> bool:
-    """Return True when a query has a proximity phrase (`"a b"~N`) where it can make a document match."""
-    return any(isinstance(leaf, Phrase) and leaf.slop and len(exact_words(leaf.text)) > 1 for leaf in positive_leaves(node))
+    """Return True when the cluster's answer needs checking: a proximity (`"a b"~N`, `a w/N b`,
+    `a pre/N b`) or a quoted possessive (`"Blair's"`: the cluster holds it as the plain word) can
+    make a document match."""
+    return _has_near(node) or any(isinstance(leaf, Phrase) and ((leaf.slop and len(exact_words(leaf.text)) > 1)
+                                             or any(plain(w) for w in exact_words(leaf.text)))
+               for leaf in positive_leaves(node))
+
+
+def _has_near(node: object) -> bool:
+    if isinstance(node, Near):
+        return True
+    if isinstance(node, (And, Or)):
+        return any(_has_near(c) for c in node.children)
+    return False
 
 
 def checked(engine: SphinxEngine, tree: Tree, comp: Compiled, sort: str, dups: int, candidates: int, facets: bool,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from archive.documents import Document
+from archive.documents import Document, texts_digest
 from archive.engine.spans import find_spans
 from archive.highlight import MAX_MARKS
 from archive.engine.sphinx.engine import SphinxEngine
@@ -26,6 +26,11 @@ class SphinxResearch:
     def listing(self, tree: Tree, sort: str = "relevance") -> list[tuple[str, str]]:
         """Return (id, run id) of every distinct result, in the order of the sort."""
         return [(doc.id, doc.run_id) for doc, _ in self.engine.ranked_documents(tree, sort)[1]]
+
+    def texts(self, tree: Tree) -> tuple[str, int]:
+        """Return the digest of the distinct texts the tree matches (documents.texts_digest), and their number."""
+        hashes = sorted({doc.content_hash for doc, _ in self.engine.ranked_documents(tree, "relevance")[1]})
+        return texts_digest(hashes), len(hashes)
 
     def new_since(self, tree: Tree, run_id: str) -> list[Document]:
         """Return the distinct documents matching the tree that a run after `run_id` added or changed."""

@@ -25,6 +25,7 @@ from base64 import b64decode, b64encode
 from archive.documents import Document
 from archive.engine.analysis import token_spans
 from archive.engine.common import people, source_key
+from archive.query.words import plain
 
 _PLAIN = re.compile(r"[a-z0-9]+")
 _NIBBLE = "ABCDEFGHIJKLMNOP"
@@ -73,7 +74,9 @@ def field_text(text: str, stemmed: bool) -> str:
     """Return a text as the encoded tokens the archive's analyser gives, one word each."""
     if stemmed:
         return " ".join(stem_word(t) for t, _, _ in token_spans(text, True))
-    return " ".join(encode(t) for t, _, _ in token_spans(text, False))
+    # One Sphinx word per position: a possessive is indexed as its plain word, and a query with
+    # a possessive is checked in memory (proximity.py), as Sphinx cannot hold both at one position.
+    return " ".join(encode(plain(t) or t) for t, _, _ in token_spans(text, False))
 
 
 def stem_word(stem: str) -> str:
