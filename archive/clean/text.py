@@ -49,6 +49,7 @@ def rule_agrees(boiler: float, own_boiler: float) -> bool:
     return boiler >= RULE_P or (own_boiler >= RULE_OWN_P and boiler >= RULE_FLOOR)
 MODEL_MAX_LINES = 5000
 TAIL_GAP_WORDS = 25
+TAIL_GAP = "in a run of boilerplate after the article"
 # Attribution verbs: a sentence that reports who said what is an article's, whatever its other words.
 _REPORTED = re.compile(r"\b(said|says|say|told|according to|reported|announced|added|explained|warned|admitted)\b",
                        re.IGNORECASE)
@@ -232,7 +233,7 @@ def _close_tail_gaps(lines: list[Line], kinds: list[str], content: np.ndarray, f
         line = lines[i]
         if line.reason is None and i != first and len(line.text.split()) < TAIL_GAP_WORDS and \
                 kinds[i - 1] in _TAIL_KINDS and kinds[i + 1] in _TAIL_KINDS and lines[i - 1].reason and lines[i + 1].reason:
-            line.reason = "in a run of boilerplate after the article"
+            line.reason = TAIL_GAP
 
 
 def _all_words(text: str) -> set[str]:
