@@ -183,6 +183,14 @@ def test_did_you_mean_corrects_from_the_index_vocabulary(archive):
     assert archive.search("résumé").suggestion is None  # found through its other forms
 
 
+def test_did_you_mean_never_rewrites_a_regex(archive):
+    # A pattern is not a misspelt word: neither a valid nor an invalid one is "corrected".
+    assert archive.search("/colou?r/").suggestion is None
+    assert archive.search("/colo(u?r/").suggestion is None
+    assert archive.search("intrest /colou?r/").suggestion == "interest /colou?r/"
+    assert archive.search("/intrest/ intrest").suggestion == "/intrest/ interest"
+
+
 def test_pagination_reaches_every_result(archive):
     total = archive.search("*", limit=0).total
     seen = [h.id for off in range(0, total, 4) for h in archive.search("*", limit=4, offset=off).hits]

@@ -50,8 +50,8 @@ def suggest_with(lookup: Lookup, tree: Node, query: str) -> str | None:
     fixes: dict[str, str] = {}
     runs: dict[str, str] = {}  # CJK runs as written -> corrected
     for leaf in positive_leaves(tree):
-        if isinstance(leaf, Term) and (leaf.prefix or leaf.fuzzy):
-            continue
+        if isinstance(leaf, Term) and (leaf.prefix or leaf.fuzzy or leaf.regex):
+            continue  # a pattern is not a misspelt word
         for run in _CJK_RUN.findall(leaf.text):
             better = _closest_run(lookup, run) if run not in runs else None
             if better:
@@ -65,18 +65,21 @@ def suggest_with(lookup: Lookup, tree: Node, query: str) -> str | None:
     if not fixes and not runs:
         return None
     out, pos = [], 0
+    patterns = [m.span() for m in _REGEX.finditer(query)]
     for text, start, end in pieces(query):
         fixed = fixes.get(fold(text))
-        if fixed and start >= pos:
+        if fixed and start >= pos and not any(a <= start < b for a, b in patterns):
             out += [query[pos:start], fixed]
             pos = end
     out.append(query[pos:])
     fixed_query = "".join(out)
     for run, better in runs.items():
         fixed_query = fixed_query.replace(run, better)
-    return fixed_query
+    return fixed_query if fixed_query != query else None
 
 
+# A /regex/ in the query as written (valid or not): its inside is never rewritten.
+_REGEX = re.compile(r"(?<![^\s(])/(?:[^/\\\s]|\\.)+/")
 # Runs of Hangul, kana and CJK ideographs: the index holds them as overlapping character pairs.
 _CJK_RUN = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]{2,}")
 
