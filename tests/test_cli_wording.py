@@ -50,3 +50,4 @@ def test_web_page_says_one_document_matches(client, sample_index):
     title = data["hits"][0]["title"]
     page = client.get("/search", query_string={"q": f'title:"{title}"'}).get_data(as_text=True)
     assert re.search(r'<span id="total">1</span> document matches', page)
+    assert "Download the result:" in page and "Download all 1" not in page
