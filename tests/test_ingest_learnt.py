@@ -15,11 +15,16 @@ def _article(i: int, topic: str) -> str:
             f"the northern pits, and residents asked about lorry traffic number {i}.\n\n{TEMPLATE}\n")
 
 
+def _folder(path, make=_article, suffix=".txt", topics=("parish", "county", "district", "town")):
+    """Write one file per topic, made by `make`, into a new folder."""
+    path.mkdir()
+    for i, topic in enumerate(topics):
+        (path / f"a{i}{suffix}").write_text(make(i, topic))
+    return path
+
+
 def test_template_line_of_a_source_is_learnt_removed_and_remembered(tmp_path):
-    src = tmp_path / "quarry-weekly"
-    src.mkdir()
-    for i, topic in enumerate(["parish", "county", "district", "town"]):
-        (src / f"a{i}.txt").write_text(_article(i, topic))
+    src = _folder(tmp_path / "quarry-weekly")
     settings = Settings(index=tmp_path / "ix")
     assert not ingest([str(src)], settings).failed
     with Archive(settings) as archive:
@@ -89,10 +94,7 @@ def _page(i: int, topic: str) -> str:
 
 
 def test_a_template_line_of_html_pages_is_learnt(tmp_path):
-    src = tmp_path / "quarry-site"
-    src.mkdir()
-    for i, topic in enumerate(["parish", "county", "district", "town"]):
-        (src / f"p{i}.html").write_text(_page(i, topic))
+    src = _folder(tmp_path / "quarry-site", _page, ".html")
     settings = Settings(index=tmp_path / "ix")
     assert not ingest([str(src)], settings).failed
     with Archive(settings) as archive:
