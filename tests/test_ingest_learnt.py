@@ -65,10 +65,7 @@ def test_copies_of_one_story_keep_their_text(tmp_path):
 
 
 def test_files_indexed_before_a_line_was_learnt_are_cleaned_again(tmp_path):
-    src = tmp_path / "quarry-weekly"
-    src.mkdir()
-    for i, topic in enumerate(["parish", "county"]):  # two files: too few to learn from
-        (src / f"a{i}.txt").write_text(_article(i, topic))
+    src = _folder(tmp_path / "quarry-weekly", topics=("parish", "county"))  # two files: too few to learn from
     settings = Settings(index=tmp_path / "ix")
     ingest([str(src)], settings)
     with Archive(settings) as archive:
