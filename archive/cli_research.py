@@ -73,7 +73,7 @@ def _stream(stream, fmt: str) -> None:  # type: ignore[no-untyped-def]
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
-@click.option("--filter", "filters", default="", help='Clauses put in front of every query, e.g. source:"Daily NK" date:2020.')
+@click.option("--filter", "filters", default="", help='Clauses put in front of every query, e.g. source:"Harbour Gazette" date:2020.')
 @click.option("--no-occurrences", is_flag=True, help="Count documents only (faster on broad queries).")
 @_options
 def batch(file: str, fmt: str, filters: str, no_occurrences: bool, index: str | None, config_file: str | None,
@@ -111,7 +111,7 @@ def saved() -> None:
 @_options
 def saved_add(name: str, query: str, sort: str, replace: bool, index: str | None, config_file: str | None,
               verbose: int) -> None:
-    """Save QUERY (filters included, e.g. 'source:"Daily NK" hyesan') under NAME."""
+    """Save QUERY (filters included, e.g. 'source:"Harbour Gazette" hyesan') under NAME."""
     settings = _settings(index, config_file, verbose)
     try:
         with Archive(settings) as archive, SavedSearches(settings.index) as store:

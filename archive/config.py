@@ -6,7 +6,7 @@ A partial file overrides only the keys it sets. Example `archive.toml`:
     max_file_mb = 50
 
     [collections]
-    dailynk = "/srv/news/dailynk"
+    gazette = "/srv/news/gazette"
     reports = "/srv/reports"
 """
 

@@ -12,7 +12,7 @@ CONTENT = "content"
 # Order matters only to the stored model: it is saved with the list it was trained on.
 KINDS: tuple[str, ...] = (
     CONTENT,
-    "caption",  # photo captions and credits ("… / Image: Daily NK", "Photo: Reuters")
+    "caption",  # photo captions and credits ("… / Image: Harbour Gazette", "Photo: Reuters")
     "alt_text",  # image alt text and alt-text keyword lists
     "share",  # share and follow widget labels
     "promo",  # subscribe, sign-up, app-download, donate and paywall calls

@@ -94,7 +94,7 @@ def _is_hard_wrapped(members: list[Line]) -> bool:
 
 
 def is_tag_line(line: str, capitalised: set[str]) -> bool:
-    """Return True for an image alt-text keyword list: 'hyesan director homeless gold smuggling'.
+    """Return True for an image alt-text keyword list: 'merrow dockers pickets cranes wages'.
 
     Evidence needed: at least three words, all lower case, no punctuation, no function words,
     and at least one word that the document writes capitalised elsewhere (a proper noun

@@ -103,7 +103,8 @@ def _to_date(groups: tuple[str, ...], order: str) -> str:
 
 # A publisher names itself in its own boilerplate: "© 2024 Harbour Gazette. All rights reserved.",
 # "ⓒ 서울경제리뷰, 무단 전재 …", "Download the TechWire Daily app …", and credits its own photos
-# ("… / Image: Daily NK") when it also names itself in the article ("Daily NK has learned").
+# ("… / Image: Harbour Gazette") when it also names itself in the article ("Harbour Gazette has
+# learned"): a credit to an agency is not taken, as the article does not name the agency alone.
 _COPYRIGHT_NAME = re.compile(
     r"^(?:copyright\s*)?(?:©|ⓒ|\(c\))?\s*(?:copyright\s*)?(?:(?:19|20)\d\d\s*)?"
     r"(?P<name>[^\W\d][^.,|:;©ⓒ]{1,50}?)\s*(?:(?:19|20)\d\d)?\s*(?:[.,|:;]|$)",

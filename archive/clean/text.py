@@ -221,8 +221,8 @@ def _close_tail_gaps(lines: list[Line], kinds: list[str], content: np.ndarray, f
     """Mark a short line that sits between two boilerplate lines after the article's last paragraph.
 
     Sites end their articles with runs of promos, share bars and links; a line of such a run that
-    the classifier alone would keep ("Find the best of … every weekend.") is boilerplate by its
-    place. The run must be after every paragraph of the article, and its lines of the kinds that
+    the classifier alone would keep (a short sentence addressed to the reader) is boilerplate by
+    its place. The run must be after every paragraph of the article, and its lines of the kinds that
     close a page (not captions, which sit beside paragraphs).
     """
     paragraphs = [i for i, line in enumerate(lines)

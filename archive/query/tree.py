@@ -68,7 +68,7 @@ class Near:
 
 @dataclass(frozen=True)
 class Value:
-    """An exact metadata value: source:"Daily NK", lang:ko."""
+    """An exact metadata value: source:"Harbour Gazette", lang:ko."""
 
     field: str
     value: str
