@@ -18,15 +18,14 @@ from __future__ import annotations
 import io
 import json
 import logging
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
 import numpy as np
 
-from archive.clean.features import context_features, context_width, line_tokens
-from archive.clean.kinds import KINDS
+from archive.clean.features import SENTENCE_END, context_features, context_width, line_tokens
+from archive.clean.kinds import CONTENT, KINDS
 
 logger = logging.getLogger(__name__)
 
@@ -35,18 +34,32 @@ FORMAT = 2
 # Prose this long that ends like a sentence is article text whatever its neighbours: it is never
 # scored (which keeps cleaning a long report cheap) and never removed.
 PROSE_WORDS = 40
-_SENTENCE_END = re.compile(r"[.!?…。！？][\"”’»)\]]*\s*$")
 
 
 def is_prose(text: str) -> bool:
     """Return True for a long line that ends like a sentence: the classifier always keeps it."""
-    return len(text.split()) >= PROSE_WORDS and bool(_SENTENCE_END.search(text))
+    return len(text.split()) >= PROSE_WORDS and bool(SENTENCE_END.search(text))
 
 
-def _softmax(z: np.ndarray) -> np.ndarray:
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Return each row of scores as probabilities."""
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
+
+
+def network(x: np.ndarray, mean: np.ndarray, scale: np.ndarray, hidden_w: np.ndarray, hidden_b: np.ndarray,
+            out_w: np.ndarray, out_b: np.ndarray) -> np.ndarray:
+    """Return the second stage's kind probabilities for context vectors (standardised, one hidden layer)."""
+    h = np.maximum(0.0, ((x - mean) / scale) @ hidden_w + hidden_b)
+    return softmax(h @ out_w + out_b)
+
+
+def boilerplate_kind(probs: np.ndarray) -> str:
+    """Return the most likely boilerplate kind of a line's kind probabilities (content left out)."""
+    scores = probs.copy()
+    scores[KINDS.index(CONTENT)] = -1.0
+    return KINDS[int(scores.argmax())]
 
 
 @dataclass(frozen=True)
@@ -87,7 +100,7 @@ class LineModel:
                 rows.append([j for j in map(vocab.get, line_tokens(text, rules)) if j is not None])
         if todo:
             z = np.stack([self.w1[ids].sum(axis=0) for ids in rows]) + self.b1
-            out[todo] = _softmax(z)
+            out[todo] = softmax(z)
             if cache is not None:
                 for i in todo:
                     cache[texts[i]] = out[i]
@@ -103,9 +116,8 @@ class LineModel:
 
     def contextual(self, own: np.ndarray, texts: list[str]) -> np.ndarray:
         """Return the second stage's probabilities from the first stage's and the lines."""
-        x = (context_features(own, texts) - self.mean) / self.scale
-        h = np.maximum(0.0, x @ self.hidden_w + self.hidden_b)
-        return _softmax(h @ self.out_w + self.out_b)
+        return network(context_features(own, texts), self.mean, self.scale, self.hidden_w, self.hidden_b,
+                       self.out_w, self.out_b)
 
     def save(self, path: str) -> None:
         """Write the model as a compressed numpy archive."""

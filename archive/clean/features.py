@@ -39,7 +39,7 @@ _DATE = re.compile(
 _TIME = re.compile(r"\b\d{1,2}[:.]\d\d\s*(am|pm|a\.m\.|p\.m\.)?|\b\d{1,2}\s*(am|pm)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 _SEPARATORS = re.compile(r"\s[|•·»›/]\s|\s[|•·]|[|•·]\s")
-_SENTENCE_END = re.compile(r"[.!?…。！？]([\"”’»)\]]*)\s*$")
+SENTENCE_END = re.compile(r"[.!?…。！？][\"”’»)\]]*\s*$")  # a line that ends like a sentence
 _FUNCTION = frozenset(
     """a an the and or but of in on at to for from by with as is are was were be been has have had it
     its this that these those not no will would can could should may might must his her their our
@@ -98,7 +98,7 @@ def line_tokens(text: str, rule_kinds: tuple[str, ...] = ()) -> list[str]:
     toks.append(f"nw={_bin(nwords, _BINS_WORDS)}")
     toks.append(f"start={_char_class(first)}")
     toks.append(f"end={_char_class(last)}")
-    if _SENTENCE_END.search(stripped):
+    if SENTENCE_END.search(stripped):
         toks.append("sentence")
     raw_words = text.split()
     if len(raw_words) > 1:  # "By Anna Lee" is a byline, "By the numbers" a heading
@@ -147,7 +147,7 @@ def context_features(probs: np.ndarray, texts: list[str]) -> np.ndarray:
     """
     n, k = probs.shape
     nw = np.array([len(t.split()) for t in texts], dtype=np.float64)
-    sent = np.array([1.0 if _SENTENCE_END.search(t.strip()) else 0.0 for t in texts])
+    sent = np.array([1.0 if SENTENCE_END.search(t.strip()) else 0.0 for t in texts])
     content = probs[:, 0]
     mass = content * nw  # likely article words per line
     total = max(1.0, float(mass.sum()))

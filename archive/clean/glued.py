@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from archive.clean.classify import LineModel
+from archive.clean.classify import LineModel, boilerplate_kind
 from archive.clean.kinds import CONTENT, KINDS, reason_of
-from archive.clean.rules import matching_rules
+from archive.clean.rules import LineRule, matching_rules
 
 MAX_PIECE_WORDS = 20
 MIN_REST_WORDS = 6
@@ -47,9 +47,12 @@ class Split:
     reason: str
 
 
-def find_split(text: str, model: LineModel | None) -> Split | None:
-    """Return where a glued line should be cut, or None to leave it whole."""
-    whole = matching_rules(text)
+def find_split(text: str, model: LineModel | None, whole: tuple[LineRule, ...] | None = None) -> Split | None:
+    """Return where a glued line should be cut, or None to leave it whole.
+
+    :param whole: the rules the whole line matches, when the caller has them.
+    """
+    whole = matching_rules(text) if whole is None else whole
     if len(text.split()) < MIN_REST_WORDS + 2 or any(r.certain or r.kind == "caption" for r in whole):
         # Too short to hold a sentence and a piece, or boilerplate as a whole: a credit after a
         # sentence ("… on Monday. (Getty Images)") makes the whole line a caption.
@@ -103,8 +106,6 @@ def _best(text: str, candidates: list[tuple[tuple[int, int], tuple[int, int]]], 
             if piece_rules[i]:
                 reason = piece_rules[i][0].reason
             else:
-                scores = own[i].copy()
-                scores[content] = -1.0
-                reason = reason_of(KINDS[int(scores.argmax())])
+                reason = reason_of(boilerplate_kind(own[i]))
             best = (p_piece, Split(drop, keep, f"{reason} (glued to a sentence)"))
     return best[1] if best else None

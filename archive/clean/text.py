@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from archive.clean.classify import LineModel, default_model, is_prose
+from archive.clean.classify import LineModel, boilerplate_kind, default_model, is_prose
 from archive.clean.glued import find_split
 from archive.clean.kinds import CONTENT, KINDS, reason_of
 from archive.clean.lines import Line, capitalised_words, is_tag_line, looks_like_sentence, split_lines
@@ -42,6 +42,27 @@ _LIST_ITEM_MAX_WORDS = 20
 RULE_P = 0.35
 RULE_OWN_P = 0.6
 RULE_FLOOR = 0.1
+
+
+BY_RULE, BY_CLASSIFIER = "rule", "classifier"
+
+
+def removal(text: str, boiler: float, own_boiler: float, ruled: bool, threshold: float) -> str | None:
+    """Return what removes a line the certain rules left (BY_RULE or BY_CLASSIFIER), or None to keep it.
+
+    :param boiler: the classifier's probability that the line is boilerplate, read in context.
+    :param own_boiler: the same from the line's own wording alone (the first stage).
+    :param ruled: an uncertain rule matches the line.
+    The headline is the caller's to keep; this is the whole judgement otherwise, shared by the
+    cleaner and by the training that chooses `threshold` (bench/cleaning/train.py).
+    """
+    if is_prose(text):
+        return None
+    if ruled and rule_agrees(boiler, own_boiler):
+        return BY_RULE
+    if boiler >= threshold and not reported_speech(text):
+        return BY_CLASSIFIER
+    return None
 
 
 def rule_agrees(boiler: float, own_boiler: float) -> bool:
@@ -94,7 +115,7 @@ def clean_text(
             for line in lines:
                 line.start = origin[line.start]
         if n == 0:
-            lines = _split_glued(lines, scorer)
+            lines = _split_glued(lines, scorer, rules_of)
         _judge(lines, learnt, capitalised_words(text), rules_of, scorer, own)
         _keep_paragraph_middles(lines)
         now = [line for line in lines if line.reason]
@@ -110,14 +131,21 @@ def clean_text(
     return CleanText(text, removals, source_hint or signed, paragraphs)
 
 
-def _split_glued(lines: list[Line], model: LineModel | None) -> list[Line]:
+def _rules(rules_of: dict[str, tuple[LineRule, ...]], text: str) -> tuple[LineRule, ...]:
+    """Return the rules a line matches, matched once per distinct line of a document."""
+    if text not in rules_of:
+        rules_of[text] = matching_rules(text)
+    return rules_of[text]
+
+
+def _split_glued(lines: list[Line], model: LineModel | None, rules_of: dict[str, tuple[LineRule, ...]]) -> list[Line]:
     """Cut a boilerplate piece off each line that is a paragraph of its own and has one glued to it."""
     sizes: dict[int, int] = {}
     for line in lines:
         sizes[line.block] = sizes.get(line.block, 0) + 1
     out: list[Line] = []
     for line in lines:
-        split = find_split(line.text, model) if sizes[line.block] == 1 else None
+        split = find_split(line.text, model, _rules(rules_of, line.text)) if sizes[line.block] == 1 else None
         if split is None:
             out.append(line)
             continue
@@ -134,9 +162,7 @@ def _judge(lines: list[Line], learnt: frozenset[str], caps: set[str], rules_of: 
            model: LineModel | None, own: dict[str, np.ndarray]) -> None:
     matched = []
     for line in lines:
-        if line.text not in rules_of:
-            rules_of[line.text] = matching_rules(line.text)
-        rules = rules_of[line.text]
+        rules = _rules(rules_of, line.text)
         matched.append(rules)
         if line.reason:
             continue
@@ -192,21 +218,18 @@ def _judge_by_model(lines: list[Line], matched: list[tuple[LineRule, ...]], mode
     probs = model.probabilities(texts, [tuple(r.kind for r in matched[i]) for i in left], own)
     content = KINDS.index(CONTENT)
     kinds = [rules[0].kind if rules else "other" for rules in matched]  # of the lines already judged
-    first = left[0]  # the first line no rule removed is the headline (or stands for it): kept
-    for k, i in enumerate(left):
-        line, p, rules = lines[i], probs[k], matched[i]
-        scores = p.copy()
-        scores[content] = -1.0
-        kind = rules[0].kind if rules else KINDS[int(scores.argmax())]
+    for i in left:
         kinds[i] = CONTENT
-        if is_prose(line.text) or i == first:
-            continue
+    first = left[0]  # the first line no rule removed is the headline (or stands for it): kept
+    for k, i in enumerate(left[1:], 1):
+        line, p, rules = lines[i], probs[k], matched[i]
         boiler = 1.0 - float(p[content])
-        if rules and rule_agrees(boiler, 1.0 - float(own[line.text][content]) if line.text in own else 0.0):
-            line.reason = rules[0].reason
-        elif boiler >= model.threshold and not reported_speech(line.text):
-            line.reason = f"{reason_of(kind)} (line classifier, p={boiler:.2f})"
-        kinds[i] = kind if line.reason else CONTENT
+        own_boiler = 1.0 - float(own[line.text][content]) if line.text in own else 0.0
+        by = removal(line.text, boiler, own_boiler, bool(rules), model.threshold)
+        if by is None:
+            continue
+        kinds[i] = rules[0].kind if rules else boilerplate_kind(p)
+        line.reason = rules[0].reason if by == BY_RULE else f"{reason_of(kinds[i])} (line classifier, p={boiler:.2f})"
     full = np.zeros(len(lines))
     full[left] = probs[:, content]
     _close_tail_gaps(lines, kinds, full, first)

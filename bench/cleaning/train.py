@@ -35,11 +35,11 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from archive.clean.classify import MODEL_FILE, LineModel, is_prose  # noqa: E402
+from archive.clean.classify import MODEL_FILE, LineModel, is_prose, network, softmax  # noqa: E402
 from archive.clean.features import context_features, line_tokens  # noqa: E402
 from archive.clean.kinds import CONTENT, KINDS  # noqa: E402
 from archive.clean.rules import matching_rules  # noqa: E402
-from archive.clean.text import reported_speech, rule_agrees  # noqa: E402
+from archive.clean.text import removal  # noqa: E402
 from data import UNSURE, Doc, read_corpus  # noqa: E402
 
 logger = logging.getLogger("train")
@@ -151,11 +151,7 @@ def fit_stage1(t: Table, rows: list[int]):
 def stage1_probs(t: Table, rows: list[int], vocab: dict[str, int], w: np.ndarray, b: np.ndarray,
                  prose: np.ndarray) -> np.ndarray:
     """Return stage-1 probabilities of the rows (long prose gets the fixed prose vector)."""
-    x = matrix(t, rows, vocab)
-    z = x @ w + b
-    z -= z.max(axis=1, keepdims=True)
-    p = np.exp(z)
-    p /= p.sum(axis=1, keepdims=True)
+    p = softmax(np.asarray(matrix(t, rows, vocab) @ w + b))
     for r, i in enumerate(rows):
         if is_prose(t.texts[i]):
             p[r] = prose
@@ -213,11 +209,8 @@ class Stage2:
     out_b: np.ndarray
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        h = np.maximum(0.0, ((x - self.mean) / self.scale) @ self.hidden_w + self.hidden_b)
-        z = h @ self.out_w + self.out_b
-        z -= z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
+        """Return the kind probabilities of context vectors, as the shipped model computes them."""
+        return network(x, self.mean, self.scale, self.hidden_w, self.hidden_b, self.out_w, self.out_b)
 
 
 def fit_stage2(x: np.ndarray, y: np.ndarray, seed: int = 0) -> Stage2:
@@ -249,12 +242,8 @@ def decide(t: Table, rows: list[int], p: np.ndarray, threshold: float, own: np.n
     for r, i in enumerate(rows):
         if t.certain[i]:
             out[r] = True
-        elif is_prose(t.texts[i]) or t.headline[i]:
-            out[r] = False
-        else:
-            boiler = 1.0 - p[r, content]
-            out[r] = rule_agrees(boiler, 1.0 - own[r, content]) if t.ruled[i] else \
-                boiler >= threshold and not reported_speech(t.texts[i])
+        elif not t.headline[i]:
+            out[r] = removal(t.texts[i], 1.0 - p[r, content], 1.0 - own[r, content], t.ruled[i], threshold) is not None
     return out
 
 
