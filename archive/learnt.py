@@ -113,9 +113,8 @@ def _template_lines(texts: list[str], found: frozenset[str]) -> frozenset[str]:
 
 def holds_any(path: str, lines: frozenset[str]) -> bool:
     """Return True when the file (text, or a page's visible blocks) holds one of the lines."""
-    for text in _texts([path]):
-        return any(normalise_line(x) in lines for x in text.split("\n"))
-    return False
+    text = next(iter(_texts([path])), "")
+    return any(normalise_line(x) in lines for x in text.split("\n"))
 
 
 def _texts(paths: list[str]) -> Iterable[str]:

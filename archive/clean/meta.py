@@ -121,9 +121,10 @@ def source_from_boilerplate(lines: list[tuple[str, str]], text: str = "") -> str
     In order: the last copyright line, an app promo ("download the X app"), then a photo credit
     whose name the kept text also uses (a publisher crediting its own photo, not an agency's).
     """
-    for pattern, kind in ((_COPYRIGHT_NAME, "copyright"), (_APP_NAME, ""), (_CREDIT_NAME, "caption")):
+    # An app promo names its publisher whatever reason removed it (None: any reason).
+    for pattern, kind in ((_COPYRIGHT_NAME, "copyright"), (_APP_NAME, None), (_CREDIT_NAME, "caption")):
         for line, reason in reversed(lines):
-            if kind not in reason:  # an app promo names its publisher whatever the reason it went
+            if kind is not None and kind not in reason:
                 continue
             m = pattern.search(line.strip())
             name = m.group("name").strip() if m else ""

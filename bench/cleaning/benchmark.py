@@ -53,7 +53,7 @@ def jusText(doc: Doc) -> list[tuple[int, int]]:  # noqa: N802 - the tool's name
     """Return the spans of the lines jusText classifies as boilerplate."""
     import justext
 
-    lines = [p for line in doc.lines for p in [_whole(line)]]
+    lines = [_whole(line) for line in doc.lines]
     page = "<html><body>" + "".join(f"<p>{html.escape(text)}</p>" for text, _, _ in lines) + "</body></html>"
     paragraphs = justext.justext(page.encode("utf-8"), justext.get_stoplist(_stoplist(doc.text)), encoding="utf-8")
     kept = {}
