@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import logging
 import os
 import sys
@@ -34,6 +33,7 @@ import corpora
 from fts import load_queries
 from load import HOST, free_port, server
 from measure import archive_cli, percentile
+from report import finish
 
 logger = logging.getLogger("bench.api_page")
 BENCH = Path(__file__).resolve().parent
@@ -147,15 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, index in targets.items():
         logger.info("%s: page and API, %d passes", name, args.passes)
         results["corpora"][name] = measure(index, args.passes, args.work / f"serve-api-page-{name}.log")
-    results["load_avg_at_end"] = os.getloadavg()
-    results["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    text = render(results)
-    print(text)
-    args.results.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    name = "-".join(["api-page", *targets, *([args.label] if args.label else []), stamp])
-    (args.results / f"{name}.json").write_text(json.dumps(results, indent=1))
-    (args.results / f"{name}.md").write_text(text + "\n")
+    finish(results, render, args.results, "-".join(["api-page", *targets, *([args.label] if args.label else [])]))
     logger.info("saved %s", args.results / f"{name}.md")
     return 0
 

@@ -35,7 +35,7 @@ import corpora  # noqa: E402
 import engines  # noqa: E402
 from fts import FTS, Spec  # noqa: E402
 from measure import clean_pass, dir_bytes, latencies, rss_mb, run_child, summary  # noqa: E402
-from report import _fmt, table  # noqa: E402
+from report import _fmt, finish, table  # noqa: E402
 from run import build_corpus, pick_queries  # noqa: E402
 from sphinx_local import LocalCluster  # noqa: E402
 
@@ -328,15 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         res["search"] = query_side(work, cluster, specs, args.passes, whoosh=not args.million)
     finally:
         cluster.stop()
-    res["load_avg_at_end"] = os.getloadavg()
-    res["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    text = render(res)
-    print(text)
-    args.results.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    path = args.results / f"cluster-{res['mode']}-{stamp}.json"
-    path.write_text(json.dumps(res, indent=1, default=str))
-    (args.results / f"cluster-{res['mode']}-{stamp}.md").write_text(text + "\n")
+    path = finish(res, render, args.results, f"cluster-{res['mode']}")
     log.info("saved %s", path)
     return 0
 

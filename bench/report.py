@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
 # Why our total can differ from FTS5's, by kind of query (checked by hand; see bench/README.md).
 WHY = {
     "single": "apostrophes: FTS5 splits at them ('country'rate' -> country, rate), ours joins the pieces "
@@ -172,3 +178,17 @@ def render(results: dict) -> str:
     for note in results.get("not_measured", []):
         parts.append("Not measured: " + note)
     return "\n\n".join(parts)
+
+
+def finish(results: dict, render_results: Callable[[dict], str], folder: Path, name: str) -> Path:
+    """Stamp the end of a run, print its table and save it as NAME-STAMP.json and .md; return the JSON path."""
+    results["load_avg_at_end"] = os.getloadavg()
+    results["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    text = render_results(results)
+    print(text)  # noqa: T201 - the benchmark's output
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    path = folder / f"{name}-{stamp}.json"
+    path.write_text(json.dumps(results, indent=1, default=str))
+    (folder / f"{name}-{stamp}.md").write_text(text + "\n")
+    return path

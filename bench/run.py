@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ sys.path.insert(0, str(BENCH))  # run as a script: the bench modules import each
 import corpora  # noqa: E402
 import engines  # noqa: E402
 from fts import load_queries  # noqa: E402
-from report import render  # noqa: E402
+from report import finish, render  # noqa: E402
 
 CORPORA = ("bbc", "reuters", "reuters100k")
 
@@ -111,15 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.corpora:
         folder = build_corpus(name, args.corpus_dir, args.limit_docs)
         results["corpora"][name] = bench_corpus(name, folder, args, specs)
-    results["load_avg_at_end"] = os.getloadavg()
-    results["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    text = render(results)
-    print(text)
-    args.results.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    path = args.results / f"bench-{results['mode']}-{stamp}.json"
-    path.write_text(json.dumps(results, indent=1, default=str))
-    (args.results / f"bench-{results['mode']}-{stamp}.md").write_text(text + "\n")
+    path = finish(results, render, args.results, f"bench-{results['mode']}")
     logging.getLogger("bench").info("saved %s", path)
     return 0
 
