@@ -140,7 +140,7 @@ def readability_sample(root: Path = HTML_SAMPLE) -> Iterator[SourcePage]:
         meta = {}
         if (folder / "expected-metadata.json").exists():
             meta = json.loads((folder / "expected-metadata.json").read_text(encoding="utf-8"))
-        yield SourcePage("readability", folder.name, "mozilla/readability", "ab4027a",
+        yield SourcePage("readability", folder.name, "shared/corpora/html-sample (from mozilla/readability)", "ab4027a",
                          "Apache-2.0", html, url=_canonical(html),
                          site_hint=_READABILITY_SITES.get(folder.name.rsplit("-", 1)[0]
                                                           if folder.name[-1].isdigit()
