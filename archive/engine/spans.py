@@ -9,7 +9,7 @@ one (Whoosh's ordered SpanNear semantics: every choice of positions is considere
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from typing import Protocol
 
@@ -93,11 +93,16 @@ def near_spans(tokens: list[Token], p: Pattern) -> list[Span]:
     the gap from the end of one to the start of the other is 1..N tokens (left first for pre/N).
     """
     left, right = _occurrences(tokens, p.left), _occurrences(tokens, p.right)
+    # Right occurrences by where they start and by where they end: each left occurrence looks up
+    # only those in reach (a window of the slop), so a long text costs linear, not left x right.
+    by_start, by_end = sorted(right), sorted(right, key=lambda o: o[1])
+    starts, ends = [o[0] for o in by_start], [o[1] for o in by_end]
     marked: set[tuple[int, int]] = set()
     for a in left:
-        for b in right:
-            if 1 <= b[0] - a[1] <= p.slop or (not p.ordered and 1 <= a[0] - b[1] <= p.slop):
-                marked.update((a, b))
+        after = by_start[bisect_left(starts, a[1] + 1):bisect_right(starts, a[1] + p.slop)]
+        before = [] if p.ordered else by_end[bisect_left(ends, a[0] - p.slop):bisect_right(ends, a[0] - 1)]
+        for b in after + before:
+            marked.update((a, b))
     return sorted((tokens[i][1], tokens[j][2]) for i, j in marked)
 
 
