@@ -42,8 +42,13 @@ _LIST_ITEM_MAX_WORDS = 20
 RULE_P = 0.35
 RULE_OWN_P = 0.6
 RULE_FLOOR = 0.1
-
-
+MODEL_MAX_LINES = 5000
+TAIL_GAP_WORDS = 25
+TAIL_GAP = "in a run of boilerplate after the article"
+# Attribution verbs: a sentence that reports who said what is an article's, whatever its other words.
+_REPORTED = re.compile(r"\b(said|says|say|told|according to|reported|announced|added|explained|warned|admitted)\b",
+                       re.IGNORECASE)
+_TAIL_KINDS = frozenset(("promo", "share", "related", "comment", "legal", "nav", "edition", "other"))
 BY_RULE, BY_CLASSIFIER = "rule", "classifier"
 
 
@@ -68,13 +73,6 @@ def removal(text: str, boiler: float, own_boiler: float, ruled: bool, threshold:
 def rule_agrees(boiler: float, own_boiler: float) -> bool:
     """Return True when the classifier supports an uncertain rule's match (probabilities of boilerplate)."""
     return boiler >= RULE_P or (own_boiler >= RULE_OWN_P and boiler >= RULE_FLOOR)
-MODEL_MAX_LINES = 5000
-TAIL_GAP_WORDS = 25
-TAIL_GAP = "in a run of boilerplate after the article"
-# Attribution verbs: a sentence that reports who said what is an article's, whatever its other words.
-_REPORTED = re.compile(r"\b(said|says|say|told|according to|reported|announced|added|explained|warned|admitted)\b",
-                       re.IGNORECASE)
-_TAIL_KINDS = frozenset(("promo", "share", "related", "comment", "legal", "nav", "edition", "other"))
 
 
 @dataclass
