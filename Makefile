@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make run   - create .venv, install, ingest samples/ into index/, serve on http://127.0.0.1:8000/
 #   make test  - create .venv, install with test extras and Debian's chromium, run every test
+#   make lint  - ruff over the code, tests and benchmarks; mypy over the packages (pyproject.toml)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ INDEX ?= index
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test system-deps ingest-samples bench clean
+.PHONY: run test lint install install-test system-deps ingest-samples bench clean
 
 run: install ingest-samples
 	$(BIN)/archive serve --index $(INDEX) --host $(HOST) --port $(PORT)
@@ -18,6 +19,11 @@ ingest-samples: install
 
 test: install-test system-deps
 	$(BIN)/pytest -q
+
+LINT_PATHS := archive web tests bench ingest.py
+lint: install-test
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/mypy archive web
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,4 +52,4 @@ bench: install-test
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache
