@@ -29,7 +29,8 @@ class Settings:
     index: Path = field(default=Path("index"), metadata={"help": "index folder"})
     collections: dict[str, Path] = field(default_factory=dict, metadata={"help": "collection name -> folder"})
     max_file_mb: float = field(default=50.0, metadata={"help": "files larger than this are reported, not read"})
-    ocr: str = field(default="", metadata={"help": "tesseract languages to OCR PDF pages without text, e.g. 'eng+kor' ('' is off)"})
+    ocr: str = field(default="", metadata={"help": "tesseract languages to OCR PDF pages without text, "
+                                                   "e.g. 'eng+kor' ('' is off)"})
     batch_size: int = field(default=500, metadata={"help": "documents per commit during ingest"})
     full_procs: int = field(default_factory=lambda: default_procs(), metadata={
         "help": "indexing processes for `ingest --full` (Whoosh's multiprocess writer; its count is checked before "
@@ -37,7 +38,8 @@ class Settings:
     clean_procs: int = field(default=0, metadata={
         "help": "processes that read and clean files during an ingest of many files (1: cleaning in the ingest "
                 "process; 0: the cores the indexing processes leave, at least 1, at most 4)"})
-    include: list[str] = field(default_factory=list, metadata={"help": "glob patterns of files to read (empty: every supported file)"})
+    include: list[str] = field(default_factory=list,
+                               metadata={"help": "glob patterns of files to read (empty: every supported file)"})
     # README files describe a folder; they are not documents of the collection.
     exclude: list[str] = field(default_factory=lambda: [".*", "*~", "*.tmp", "*.part", "*.swp", "README", "README.*"],
                                metadata={"help": "glob patterns of files and folders to skip"})
@@ -45,7 +47,8 @@ class Settings:
     auth_hash: str = field(default="", metadata={"help": "that user's password hash, from `archive hash-password`"})
     engine: str = field(default="whoosh", metadata={"help": "search engine: 'whoosh' (an index folder) or 'sphinx' "
                                                              "(a cluster, described by [cluster]; docs/cluster.md)"})
-    cluster: dict = field(default_factory=dict, metadata={"help": "the Sphinx cluster: coordinator, shards, data, name"})
+    cluster: dict = field(default_factory=dict,
+                          metadata={"help": "the Sphinx cluster: coordinator, shards, data, name"})
     aliases: str = field(default="", metadata={"help": "aliases file (TOML) of equivalent names; empty: the sample "
                                                         "shipped with the package; 'off': no aliases"})
 
@@ -93,7 +96,7 @@ def load(config_file: str | os.PathLike | None = None, **overrides: object) -> S
         settings.index = Path(env_index)
     for key, value in overrides.items():
         if value is not None:
-            setattr(settings, key, Path(value) if key == "index" else value)  # type: ignore[arg-type]
+            setattr(settings, key, Path(str(value)) if key == "index" else value)
     return settings
 
 

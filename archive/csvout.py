@@ -43,8 +43,9 @@ def write_csv(out: TextIO, columns: Sequence[str], rows: Iterable[Row]) -> int:
     """Write a header and the rows to a stream; return the number of rows."""
     writer = CsvWriter(out, columns)
     n = 0
-    for n, row in enumerate(rows, 1):
+    for row in rows:
         writer.write(row)
+        n += 1
     return n
 
 

@@ -59,7 +59,8 @@ def check(settings: Settings, thorough: bool = True) -> Health:
 def rebuild_command(index: Path, collections: list[str] | None = None) -> str:
     """Return the command that rebuilds an index from its source folders."""
     folders = " ".join(collections) if collections else "FOLDER..."
-    return f"archive ingest --full --index {index} {folders}  (rebuilds from the sources; the damaged index is not read)"
+    return (f"archive ingest --full --index {index} {folders}"
+            "  (rebuilds from the sources; the damaged index is not read)")
 
 
 def damage_message(index: Path, damage: list[Damage], collections: list[str] | None = None) -> str:

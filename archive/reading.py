@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,9 +91,9 @@ class Readings:
         return lambda: self._take(k)
 
     def _take(self, k: int) -> Reading | Lost:
-        while not self.done:
+        while self.ahead is not None and not self.done:
             if self.next is None:
-                self.next = next(self.ahead, None)  # type: ignore[arg-type]
+                self.next = next(self.ahead, None)
                 if self.next is None:
                     self.done = True
                     break
@@ -107,9 +107,9 @@ class Readings:
         return self.read(k)
 
     def close(self) -> None:
-        """Stop the workers."""
-        if self.ahead is not None:
-            self.ahead.close()  # type: ignore[attr-defined]
+        """Stop the workers: closing the generator that reads ahead ends its pool."""
+        if isinstance(self.ahead, Generator):
+            self.ahead.close()
 
 
 def _garbled_share(text: str) -> float:

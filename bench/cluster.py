@@ -41,7 +41,7 @@ from sphinx_local import LocalCluster  # noqa: E402
 
 from archive.archive import Archive  # noqa: E402
 from archive.config import Settings  # noqa: E402
-from archive.documents import Document, content_hash, document_id  # noqa: E402
+from archive.documents import Document, SearchResult, content_hash, document_id  # noqa: E402
 from archive.extract import extract_file  # noqa: E402
 
 log = logging.getLogger("bench.cluster")
@@ -207,7 +207,7 @@ def query_side(work: Path, cluster: LocalCluster, specs: list[Spec], passes: int
             for spec in specs:
                 for name, fn in cases.items():
                     box: list = []
-                    ms = latencies(lambda: box.append(fn(spec)), 1)[0]
+                    ms = latencies(lambda box=box, fn=fn, spec=spec: box.append(fn(spec)), 1)[0]
                     per_query[spec.ours][name]["ms"].append(ms)
                     per_query[spec.ours][name]["total"], per_query[spec.ours][name]["partial"] = box[0]
         memory = {"daemons_rss_mb": cluster.rss(), "python_rss_mb": rss_mb(os.getpid())["rss_mb"]}
@@ -219,7 +219,7 @@ def query_side(work: Path, cluster: LocalCluster, specs: list[Spec], passes: int
     return {"overall": overall, "per_query": per_query, "memory": memory}
 
 
-def _ours(result) -> tuple[int, bool]:  # type: ignore[no-untyped-def]
+def _ours(result: SearchResult) -> tuple[int, bool]:
     return result.total, bool(result.partial)
 
 

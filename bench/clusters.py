@@ -44,12 +44,19 @@ LOCAL = ["Our correspondent adds that local reaction was muted.",
          "Readers can find more coverage of the story in our business section."]
 
 
+def _member_text(tar: tarfile.TarFile, member: tarfile.TarInfo) -> str:
+    """Return a regular file of the archive as text (the corpora are Latin-1)."""
+    f = tar.extractfile(member)
+    assert f is not None, f"{member.name} is not a regular file"
+    return f.read().decode("latin-1")
+
+
 def read_reuters() -> list[list[str]]:
     """Return the paragraphs of every Reuters-21578 body (the wire's sign-off removed)."""
     out = []
     with tarfile.open(SHARED / "reuters21578" / "reuters21578.tar.gz") as tar:
         for m in sorted((m for m in tar.getmembers() if m.name.endswith(".sgm")), key=lambda m: m.name):
-            raw = tar.extractfile(m).read().decode("latin-1")  # type: ignore[union-attr]
+            raw = _member_text(tar, m)
             for doc in _DOC.finditer(raw):
                 body = _BODY.search(doc.group(1))
                 if body:
@@ -65,7 +72,7 @@ def read_bbc() -> list[list[str]]:
     out = []
     with tarfile.open(SHARED / "bbc-news" / "bbc-fulltext.tar.gz") as tar:
         for m in sorted((m for m in tar.getmembers() if m.name.endswith(".txt") and m.isfile()), key=lambda m: m.name):
-            lines = tar.extractfile(m).read().decode("latin-1").split("\n", 1)  # type: ignore[union-attr]
+            lines = _member_text(tar, m).split("\n", 1)
             if len(lines) == 2:
                 out.append([p.strip() for p in lines[1].split("\n\n") if p.strip()])
     return out

@@ -140,7 +140,9 @@ def parse_story(attrs: str, inner: str) -> Story | None:
     body = re.sub(r"\s*\bReuter\s*$", "", _clean(_tag(inner, "BODY")))
     if not body.strip():
         return None
-    newid = int(re.search(r'NEWID="(\d+)"', attrs).group(1))  # type: ignore[union-attr]
+    found = re.search(r'NEWID="(\d+)"', attrs)
+    assert found is not None, "every Reuters article has a NEWID"
+    newid = int(found.group(1))
     day = _tag(inner, "DATE").strip().split()[0]  # 26-FEB-1987
     d, mon, y = day.split("-")
     months = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()

@@ -12,11 +12,12 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from archive.archive import Archive
-from archive.config import Settings
 from fts import FTS, Spec
 from load import free_port, measure_server
 from measure import archive_cli, clean_pass, dir_bytes, latencies, run_child, summary
+
+from archive.archive import Archive
+from archive.config import Settings
 
 logger = logging.getLogger(__name__)
 BENCH = Path(__file__).resolve().parent
@@ -40,8 +41,8 @@ def ingest(corpus: Path, index: Path) -> dict:
     if run.returncode not in (0, 1):
         raise RuntimeError(f"archive ingest failed ({run.returncode}): {run.stderr[-2000:]}")
     report = json.loads(run.stdout)
-    return {"seconds": run.seconds, "cpu_seconds": run.cpu_seconds, "peak_rss_mb": run.peak_rss_mb, "added": report["added"],
-            "procs": PROCS,
+    return {"seconds": run.seconds, "cpu_seconds": run.cpu_seconds, "peak_rss_mb": run.peak_rss_mb,
+            "added": report["added"], "procs": PROCS,
             "failed": report["failed"] if isinstance(report["failed"], int) else len(report["failed"])}
 
 
@@ -87,8 +88,9 @@ def nightly(corpus: Path, work: Path, full_build: dict) -> dict:
     report = json.loads(one.stdout) if one.stdout.strip() else {}
     # FTS5 has no change detection: a user of it rebuilds (clean + insert) every night.
     fts_rebuild = full_build["clean_seconds"] + full_build["fts5"]["seconds"]
-    return {"unchanged_seconds": same.seconds, "changed_seconds": one.seconds, "unchanged_cpu_seconds": same.cpu_seconds,
-            "changed_cpu_seconds": one.cpu_seconds, "changed_files": len(changed),
+    return {"unchanged_seconds": same.seconds, "changed_seconds": one.seconds,
+            "unchanged_cpu_seconds": same.cpu_seconds, "changed_cpu_seconds": one.cpu_seconds,
+            "changed_files": len(changed),
             "changed_updated": report.get("updated"), "full_build_seconds": full_build["ours"]["seconds"],
             "changed_share_of_full": one.seconds / full_build["ours"]["seconds"], "fts5_rebuild_seconds": fts_rebuild}
 
@@ -119,11 +121,12 @@ def query_latency(arch: Archive, fts: FTS, specs: list[Spec], passes: int) -> di
         for spec in specs:
             for name, fn in cases.items():  # interleaved, so both see the same machine load
                 start = time.process_time()
-                ms = latencies(lambda: fn(spec), 1)[0]
+                ms = latencies(lambda fn=fn, spec=spec: fn(spec), 1)[0]
                 cpu[name].append((time.process_time() - start) * 1000)
                 samples[name].append(ms)
                 per_query[spec.ours][name].append(ms)
-    return {"overall": {k: summary(v) for k, v in samples.items()}, "overall_cpu": {k: summary(v) for k, v in cpu.items()},
+    return {"overall": {k: summary(v) for k, v in samples.items()},
+            "overall_cpu": {k: summary(v) for k, v in cpu.items()},
             "per_query": {q: {k: sorted(v)[len(v) // 2] for k, v in d.items()} for q, d in per_query.items()}}
 
 

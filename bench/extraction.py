@@ -153,7 +153,8 @@ def main() -> int:
         tpages = [p for p in group if p.kind == "trafilatura-eval"]
         rpages = [p for p in group if p.kind == "readability"]
         print(f"\n{label}: {len(tpages)} trafilatura-eval pages, {len(rpages)} readability pages\n")
-        print("| system | eval: with found | eval: without absent | readability P | R | F1 | CPU ms/page median | p90 | crashes |")
+        print("| system | eval: with found | eval: without absent | readability P | R | F1 | CPU ms/page median "
+              "| p90 | crashes |")
         print("|---|---|---|---|---|---|---|---|---|")
         for name, fn in systems.items():
             tout, ttimes, tc = run_system(name, fn, tpages)

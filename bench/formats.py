@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fixtures.formats import make
+from fixtures.formats import make  # noqa: E402
 
-from archive.formats import HEAD_BYTES, detect, read_parts
+from archive.formats import HEAD_BYTES, detect, read_parts  # noqa: E402
 
 REUTERS = Path("/work/shared/corpora/reuters21578/reuters21578.tar.gz")
 REAL_PDFS = [Path("/usr/share/doc/libtasn1-doc/libtasn1.pdf"),

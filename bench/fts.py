@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 SCHEMA = """
 CREATE TABLE docs(rowid INTEGER PRIMARY KEY, id TEXT, title TEXT, body TEXT, source TEXT, date TEXT,
@@ -157,11 +158,11 @@ class FTS:
         return {name: {v: len(hs) for v, hs in values.items()} for name, values in seen.items()}
 
 
-def make_app(db_path: Path, specs: list[Spec]):  # type: ignore[no-untyped-def]
+def make_app(db_path: Path, specs: list[Spec]) -> WSGIApplication:
     """Return a WSGI app serving /search?i=N: total, facets and ten hits with snippets, as HTML."""
     local = threading.local()  # one connection per server thread
 
-    def app(environ, start_response):  # type: ignore[no-untyped-def]
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
         try:
             if not hasattr(local, "fts"):
                 local.fts = FTS(db_path)

@@ -14,6 +14,7 @@ import os
 import resource
 import time
 import tracemalloc
+from typing import TextIO
 
 from archive.archive import Archive
 from archive.config import Settings
@@ -48,7 +49,7 @@ def measure(index: str, query: str) -> dict:
     return row
 
 
-def _export(archive: Archive, query: str, out, totals: kwic.Totals) -> None:  # type: ignore[no-untyped-def]
+def _export(archive: Archive, query: str, out: TextIO, totals: kwic.Totals) -> None:
     writer = csv.writer(out)
     for occ in kwic.occurrences(archive, query, totals=totals):
         writer.writerow(occ.to_dict().values())

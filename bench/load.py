@@ -24,7 +24,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(args: list[str], port: int, log: Path, ready_path: str = "/", timeout: float = 60.0) -> Iterator[subprocess.Popen]:
+def server(args: list[str], port: int, log: Path, ready_path: str = "/",
+           timeout: float = 60.0) -> Iterator[subprocess.Popen]:
     """Start a server process (its output goes to `log`), wait until it answers, and stop it afterwards."""
     out = open(log, "w")
     proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, text=True)

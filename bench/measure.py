@@ -46,10 +46,12 @@ def run_child(args: list[str], env: dict | None = None) -> Run:
     seconds = time.perf_counter() - start
     for t in readers:
         t.join()
-    proc.stdout.close()  # type: ignore[union-attr]
-    proc.stderr.close()  # type: ignore[union-attr]
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode, out.get("out", ""), out.get("err", ""))
+    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode,
+               out.get("out", ""), out.get("err", ""))
 
 
 def archive_cli() -> list[str]:

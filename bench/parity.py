@@ -14,11 +14,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from sphinx_cluster import running_cluster  # noqa: E402
+from test_sphinx_parity import QUERIES, _copy_corpus  # noqa: E402
+
 from archive.archive import Archive  # noqa: E402
 from archive.config import Settings  # noqa: E402
 from archive.ingest import ingest  # noqa: E402
-from sphinx_cluster import running_cluster  # noqa: E402
-from test_sphinx_parity import QUERIES, _copy_corpus  # noqa: E402
 
 
 def main() -> None:
@@ -35,14 +36,16 @@ def main() -> None:
         t = time.time()
         r = ingest(folders, ss)
         ts = time.time() - t
-        print(f"files {r.files}, documents {r.documents}, distinct {r.distinct_texts}; ingest whoosh {tw:.1f}s sphinx {ts:.1f}s")
+        print(f"files {r.files}, documents {r.documents}, distinct {r.distinct_texts}; "
+              f"ingest whoosh {tw:.1f}s sphinx {ts:.1f}s")
         with Archive(ws) as w, Archive(ss) as s:
             print("| kind | query | Whoosh | Sphinx | same texts | top hit in Whoosh top 3 |")
             print("|---|---|---|---|---|---|")
             agree = n = 0
             for kind, q in QUERIES:
                 a, b = w.search(q), s.search(q)
-                same = {w.get(i).content_hash for i, _ in w.listing(q)} == {s.get(i).content_hash for i, _ in s.listing(q)}
+                same = ({w.get(i).content_hash for i, _ in w.listing(q)}
+                        == {s.get(i).content_hash for i, _ in s.listing(q)})
                 top = ""
                 if a.total > 1 and q != "*":
                     tw3 = {w.get(h.id).content_hash for h in w.search(q, limit=3).hits}
@@ -57,7 +60,9 @@ def main() -> None:
             print(f"mirror 0 of shard 0 killed: {full}/{len(QUERIES)} queries answer in full")
             c.kill(shard=1, mirror=0)
             res = [(q, w.search(q).total, s.search(q)) for _, q in QUERIES]
-            print(f"shard 1 killed: {sum(r.partial for _,_,r in res)}/{len(res)} flagged partial; e.g. said: whoosh {w.search('said').total}, sphinx {s.search('said').total} ({s.search('said').messages[-1]})")
+            said = s.search("said")
+            print(f"shard 1 killed: {sum(r.partial for _, _, r in res)}/{len(res)} flagged partial; "
+                  f"e.g. said: whoosh {w.search('said').total}, sphinx {said.total} ({said.messages[-1]})")
 
 
 if __name__ == "__main__":

@@ -66,13 +66,14 @@ def rows_for(name: str, c: dict) -> list[tuple[str, str, str, str]]:
     o, f = b["ours"], b["fts5"]
     rows = [
         (f"[{name}] documents", _fmt(b["documents"]), _fmt(f["documents"]), ""),
-        (f"ingest docs/s, cleaning included (--full, {o.get('procs', 1)} proc.)", _fmt(o["docs_per_s"]), _fmt(f["docs_per_s"]),
-         _ratio(o["docs_per_s"], f["docs_per_s"])),
+        (f"ingest docs/s, cleaning included (--full, {o.get('procs', 1)} proc.)", _fmt(o["docs_per_s"]),
+         _fmt(f["docs_per_s"]), _ratio(o["docs_per_s"], f["docs_per_s"])),
         ("ingest docs/s, cleaning excluded", _fmt(o["docs_per_s_no_clean"]), _fmt(f["docs_per_s_no_clean"]),
          _ratio(o["docs_per_s_no_clean"], f["docs_per_s_no_clean"])),
         ("ingest docs per CPU-second, cleaning included", _fmt(o["docs_per_cpu_s"]), _fmt(f["docs_per_cpu_s"]),
          _ratio(o["docs_per_cpu_s"], f["docs_per_cpu_s"])),
-        ("ingest peak RSS MB", _fmt(o["peak_rss_mb"]), _fmt(f["peak_rss_mb"]), _ratio(o["peak_rss_mb"], f["peak_rss_mb"])),
+        ("ingest peak RSS MB", _fmt(o["peak_rss_mb"]), _fmt(f["peak_rss_mb"]),
+         _ratio(o["peak_rss_mb"], f["peak_rss_mb"])),
         ("index size MB", _fmt(o["bytes"] / 1e6), _fmt(f["bytes"] / 1e6), _ratio(o["bytes"], f["bytes"])),
     ]
     if "nightly" in c:
@@ -86,7 +87,8 @@ def rows_for(name: str, c: dict) -> list[tuple[str, str, str, str]]:
         ]
     if s:
         lat = s["latency"]["overall"]
-        for label, ok, fk in (("with snippets", "ours_snippets", "fts5_snippets"), ("no snippets", "ours_plain", "fts5_plain")):
+        for label, ok, fk in (("with snippets", "ours_snippets", "fts5_snippets"),
+                              ("no snippets", "ours_plain", "fts5_plain")):
             for p in ("p50", "p95", "p99"):
                 rows.append((f"query {p} ms, top 10 {label}", _fmt(lat[ok][p]), _fmt(lat[fk][p]),
                              _ratio(lat[ok][p], lat[fk][p])))
@@ -174,7 +176,8 @@ def render(results: dict) -> str:
             if w.get("errors"):
                 last = [ln for ln in w.get("server_error", "").splitlines() if ln.strip()][-1:] or ["(no log)"]
                 parts.append(f"Web errors on {name} ({engine}): {w['errors']} of {w['requests']} requests, e.g. "
-                             f"{', '.join(w['error_examples'][:3])}; server log: {last[0]} (full log: {w['server_log']})")
+                             f"{', '.join(w['error_examples'][:3])}; server log: {last[0]} "
+                             f"(full log: {w['server_log']})")
     for note in results.get("not_measured", []):
         parts.append("Not measured: " + note)
     return "\n\n".join(parts)

@@ -98,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     specs = pick_queries(args.queries)
-    results: dict = {"mode": "quick" if args.quick else "full", "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    results: dict = {"mode": "quick" if args.quick else "full",
+                     "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                      "env": engines.env_note(), "queries": len(specs), "passes": args.passes,
                      "limit_docs": args.limit_docs, "corpora": {}, "built_only": {}, "not_measured": []}
     args.corpus_dir.mkdir(parents=True, exist_ok=True)

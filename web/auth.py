@@ -45,7 +45,7 @@ def install(app: Flask) -> None:
         return ok
 
     @app.before_request
-    def require_login():  # type: ignore[no-untyped-def]
+    def require_login() -> Response | None:
         client = request.remote_addr or ""
         wait = throttle.wait(client)
         if wait:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape, unescape
 
@@ -54,7 +55,7 @@ def paragraphs(text: str) -> list[Span]:
 
 
 def render(text: str, spans: list[Span], removed: list[Removed], show_removed: bool,
-           pages: list[int] = ()) -> tuple[list[Block], list[Removed]]:  # type: ignore[assignment]
+           pages: Sequence[int] = ()) -> tuple[list[Block], list[Removed]]:
     """Return the body as blocks, and the removed blocks whose place is unknown (for the end).
 
     Hits are numbered from 1 in text order; a hit that crosses a paragraph break keeps its

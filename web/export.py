@@ -21,7 +21,8 @@ from archive.archive import Archive
 from archive.csvout import csv_chunks
 from archive.engine.common import TIME_BUDGET
 from archive.errors import BadQuery
-from archive.exports import COLUMNS as ROW_COLUMNS, hit_row
+from archive.exports import COLUMNS as ROW_COLUMNS
+from archive.exports import hit_row
 from web.facade import get_archive
 from web.filters import SearchState
 
@@ -33,7 +34,7 @@ FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; cha
 
 
 @bp.route("/export.<fmt>")
-def export(fmt: str):  # type: ignore[no-untyped-def]
+def export(fmt: str) -> Response:
     """Stream all results of the search in the URL (not only one page) as CSV or JSON Lines."""
     if fmt not in FORMATS:
         abort(404)

@@ -17,12 +17,12 @@ def get_archive() -> Archive:
     The archive's searcher manager opens a new searcher when a commit lands, so a running app
     sees documents ingested after it started without a restart.
     """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    archive = app.extensions.get("archive")
+    extensions = current_app.extensions
+    archive = extensions.get("archive")
     if archive is None:
         with _lock:
-            archive = app.extensions.get("archive")
+            archive = extensions.get("archive")
             if archive is None:
-                archive = Archive(app.config["ARCHIVE_SETTINGS"], warm=True)
-                app.extensions["archive"] = archive
+                archive = Archive(current_app.config["ARCHIVE_SETTINGS"], warm=True)
+                extensions["archive"] = archive
     return archive

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
@@ -97,11 +98,11 @@ class SearchState:
         rest = suggestion[len(prefix) + 1 :].strip()
         return rest[1:-1] if rest.startswith("(") and rest.endswith(")") else rest
 
-    def with_(self, **changes: object) -> SearchState:
+    def with_(self, **changes: Any) -> SearchState:
         """Return a copy with some fields changed; a change of query or filter goes to page 1."""
         if "page" not in changes:
             changes["page"] = 1
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)
 
     def with_filter(self, name: str, value: str | None) -> SearchState:
         """Return a copy with one filter set (or removed when value is None), on page 1."""

@@ -32,7 +32,7 @@ def versions(archive: Archive, result: SearchResult | None) -> dict[str, tuple[s
 
 
 @bp.route("/story/<story_id>")
-def story(story_id: str):  # type: ignore[no-untyped-def]
+def story(story_id: str) -> str:
     """List every version (distinct text) of one story cluster."""
     if not STORY_ID.fullmatch(story_id):
         abort(404)

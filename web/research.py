@@ -12,8 +12,8 @@ import json
 import re
 from urllib.parse import quote_plus
 
-from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
-                   stream_with_context)
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, stream_with_context
+from flask.typing import ResponseReturnValue
 
 from archive.csvout import csv_chunks
 from archive.errors import BadQuery
@@ -42,7 +42,7 @@ def _int(name: str, default: int, lo: int, hi: int) -> int:
 
 
 @bp.route("/kwic")
-def kwic():  # type: ignore[no-untyped-def]
+def kwic() -> str:
     """Show the concordance of the search in the URL: every occurrence, the hits in one column."""
     state = SearchState.from_args(request.args)
     context = _int("context", kwic_mod.CONTEXT_WORDS, 1, 20)
@@ -76,7 +76,7 @@ def _quote(value: object) -> str:
 
 
 @bp.route("/kwic.<fmt>")
-def kwic_download(fmt: str):  # type: ignore[no-untyped-def]
+def kwic_download(fmt: str) -> Response:
     """Stream every occurrence as CSV or JSON Lines (one document's text in memory at a time)."""
     if fmt not in ("csv", "jsonl"):
         abort(404)
@@ -102,7 +102,7 @@ def kwic_download(fmt: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/batch", methods=["GET", "POST"])
-def batch():  # type: ignore[no-untyped-def]
+def batch() -> ResponseReturnValue:
     """Show the batch form; on POST run the uploaded queries (a read-only computation) and show the table."""
     if request.method == "GET":
         return render_template("research/batch.html", q="", rows=None, error=None, max_kb=MAX_UPLOAD // 1024)
@@ -127,12 +127,12 @@ def batch():  # type: ignore[no-untyped-def]
     return render_template("research/batch.html", q="", rows=rows, years=years, error=None, max_kb=MAX_UPLOAD // 1024)
 
 
-def _batch_error(message: str, code: int):  # type: ignore[no-untyped-def]
+def _batch_error(message: str, code: int) -> tuple[str, int]:
     return render_template("research/batch.html", q="", rows=None, error=message, max_kb=MAX_UPLOAD // 1024), code
 
 
 @bp.route("/cite")
-def cite_page():  # type: ignore[no-untyped-def]
+def cite_page() -> ResponseReturnValue:
     """Permalink of a result set: without run and hash, redirect to the one for now; with them, compare."""
     state = SearchState.from_args(request.args)
     if not state.active:
@@ -167,11 +167,13 @@ def _seen() -> dict[str, str]:
         seen = json.loads(request.cookies.get(SEEN_COOKIE, "{}"))
     except ValueError:
         return {}
-    return {k: v for k, v in seen.items() if isinstance(v, str) and RUN_ID.fullmatch(v)} if isinstance(seen, dict) else {}
+    if not isinstance(seen, dict):
+        return {}
+    return {k: v for k, v in seen.items() if isinstance(v, str) and RUN_ID.fullmatch(v)}
 
 
 @bp.route("/saved")
-def saved_list():  # type: ignore[no-untyped-def]
+def saved_list() -> str:
     """List saved searches: new in the last run, and new since this browser's last visit."""
     archive, seen = get_archive(), _seen()
     with _saved_store() as store:
@@ -180,7 +182,7 @@ def saved_list():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/saved/<name>")
-def saved_one(name: str):  # type: ignore[no-untyped-def]
+def saved_one(name: str) -> Response:
     """Show what is new for one saved search, and remember (in a cookie) that it was seen."""
     if not NAME.fullmatch(name):
         abort(404)
@@ -200,7 +202,7 @@ def saved_one(name: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/feeds/<name>.atom")
-def feed(name: str):  # type: ignore[no-untyped-def]
+def feed(name: str) -> Response:
     """The Atom 1.0 feed of a saved search's new documents."""
     if not NAME.fullmatch(name):
         abort(404)

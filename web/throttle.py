@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 
 FREE_FAILURES = 5
 MAX_WAIT = 900.0  # seconds: 15 minutes
@@ -23,7 +24,7 @@ MAX_CLIENTS = 10_000  # records kept; the oldest are dropped beyond this
 class LoginThrottle:
     """Count failed logins per client address and say how long a client must wait."""
 
-    def __init__(self, clock=time.monotonic):  # type: ignore[no-untyped-def]
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
         self._clock = clock
         self._lock = threading.Lock()
         self._failures: dict[str, tuple[int, float]] = {}  # address -> (failures, time of the last one)

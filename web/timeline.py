@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 MAX_MONTHS = 60  # longer ranges are drawn per year: 60 bars are about as many as stay readable
 MAX_TICKS = 8  # axis labels: more would collide at phone width
-WIDTH, HEIGHT = 600.0, 100.0
-MIN_BAR = 2.0  # the least height of a bar that is not zero, in the same units  # the SVG's own units; CSS stretches it to the column's width
+WIDTH, HEIGHT = 600.0, 100.0  # the SVG's own units; CSS stretches it to the column's width
+MIN_BAR = 2.0  # the least height of a bar that is not zero, in the same units
 
 
 @dataclass(frozen=True)

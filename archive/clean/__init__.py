@@ -8,5 +8,5 @@ from archive.clean.text import CleanText, clean_text
 # Stored with every document; a change re-cleans files whose bytes did not change (DESIGN.md §7).
 PIPELINE_VERSION = "3"
 
-__all__ = ["PIPELINE_VERSION", "CleanHtml", "CleanText", "clean_html", "clean_text", "decode_bytes", "learn_repeated_lines",
-           "looks_binary"]
+__all__ = ["PIPELINE_VERSION", "CleanHtml", "CleanText", "clean_html", "clean_text", "decode_bytes",
+           "learn_repeated_lines", "looks_binary"]

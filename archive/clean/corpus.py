@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lxml import etree
 from lxml import html as lxml_html
 
 _BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "blockquote", "td", "th",
@@ -58,14 +59,14 @@ def block_lines(html: str) -> list[str]:
     """Return the page's visible text as it would be scraped: one line per innermost block."""
     try:
         root = lxml_html.fromstring(html.encode("utf-8", "replace"), parser=_PARSER)
-    except (ValueError, lxml_html.etree.ParserError):
+    except (ValueError, etree.ParserError):
         return []
     lines: list[str] = []
     _walk(root, lines, [])
     return [t for t in (" ".join(x.split()) for x in lines) if t]
 
 
-def _walk(el, lines: list[str], buf: list[str]) -> None:
+def _walk(el: etree._Element, lines: list[str], buf: list[str]) -> None:
     """Collect text, starting a new line at every block element."""
     tag = el.tag if isinstance(el.tag, str) else ""
     if tag in _DROP:

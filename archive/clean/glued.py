@@ -82,7 +82,8 @@ def find_split(text: str, model: LineModel | None, whole: tuple[LineRule, ...] |
     return _best(text, candidates, model)
 
 
-def _best(text: str, candidates: list[tuple[tuple[int, int], tuple[int, int]]], model: LineModel | None) -> Split | None:
+def _best(text: str, candidates: list[tuple[tuple[int, int], tuple[int, int]]],
+          model: LineModel | None) -> Split | None:
     pieces = [text[a:b].strip() for (a, b), _ in candidates]
     rests = [text[a:b].strip() for _, (a, b) in candidates]
     piece_rules = [matching_rules(p) for p in pieces]

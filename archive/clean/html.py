@@ -54,7 +54,8 @@ class CleanHtml:
     dropped_title: bool = False  # the extracted text began with the title, which was taken out of it
 
 
-def clean_html(raw: str, *, learnt: frozenset[str] = frozenset(), model: LineModel | None | str = "default") -> CleanHtml:
+def clean_html(raw: str, *, learnt: frozenset[str] = frozenset(),
+               model: LineModel | None | str = "default") -> CleanHtml:
     """Clean one HTML page (`model` as for `clean_text`)."""
     root = parse_html(raw)
     meta = read_metadata(root)

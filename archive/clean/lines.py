@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-
 # Function words: a line of keywords has none; a subheading or sentence nearly always has some.
 FUNCTION_WORDS = frozenset(
     """a an the and or but of in on at to for from by with as is are was were be been has have had

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 _MONTHS = {
     m: i + 1
@@ -16,7 +16,8 @@ _MONTHS = {
     )
     for m in names
 }
-_MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_MONTH = (r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+          r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
 _ISO = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_./]?(0[1-9]|1[0-2])[-_./]?(0[1-9]|[12]\d|3[01])(?!\d)")
 _MDY = re.compile(_MONTH + r"\s+(\d{1,2}),?\s+((?:19|20)\d\d)\b", re.IGNORECASE)
 _DMY = re.compile(r"\b(\d{1,2})\s+" + _MONTH + r",?\s+((?:19|20)\d\d)\b", re.IGNORECASE)
@@ -36,7 +37,8 @@ def split_title(paragraphs: list[str]) -> tuple[str, int]:
     if not paragraphs:
         return "", 0
     first = paragraphs[0].strip()
-    if len(paragraphs) > 1 and "\n" not in first and len(first.split()) <= _HEADLINE_MAX_WORDS and not first.endswith("."):
+    if (len(paragraphs) > 1 and "\n" not in first and len(first.split()) <= _HEADLINE_MAX_WORDS
+            and not first.endswith(".")):
         return first, 1
     return trim_title(first_sentence(first)), 0
 
@@ -79,7 +81,7 @@ def date_from_name(name: str) -> str:
 
 def date_from_mtime(mtime_ns: int) -> str:
     """Return the file's modification date."""
-    return datetime.fromtimestamp(mtime_ns / 1e9, tz=timezone.utc).date().isoformat()
+    return datetime.fromtimestamp(mtime_ns / 1e9, tz=UTC).date().isoformat()
 
 
 def normalise_date(value: str) -> str:
@@ -111,7 +113,8 @@ _COPYRIGHT_NAME = re.compile(
     re.IGNORECASE,
 )
 _APP_NAME = re.compile(r"\b(?i:download the) (?P<name>[A-Z][\w&'’ -]{1,40}?) (?i:app)\b")
-_CREDIT_NAME = re.compile(r"(?:^|[/|(]\s*)(?i:image|photo|picture|credit|source)\s*:\s*(?P<name>[A-Z][\w&'’. -]{1,40}?)\s*\)?$")
+_CREDIT_NAME = re.compile(r"(?:^|[/|(]\s*)(?i:image|photo|picture|credit|source)\s*:\s*"
+                          r"(?P<name>[A-Z][\w&'’. -]{1,40}?)\s*\)?$")
 _NOT_A_NAME = re.compile(r"^(all rights|our|this|copyright|the\s*$)", re.IGNORECASE)
 
 

@@ -99,7 +99,7 @@ def clean_text(
     :param source_hint: a source name already known (for example from HTML metadata).
     :param model: the learned line classifier; the shipped one by default, None to use rules only.
     """
-    scorer: LineModel | None = default_model() if model == _DEFAULT else model  # type: ignore[assignment]
+    scorer = default_model() if isinstance(model, str) else model  # the one string taken is _DEFAULT
     removed: list[Line] = []
     text, origin = raw, None
     spans: list[tuple[int, int, int]] = []
@@ -247,13 +247,15 @@ def _close_tail_gaps(lines: list[Line], kinds: list[str], content: np.ndarray, f
     close a page (not captions, which sit beside paragraphs).
     """
     paragraphs = [i for i, line in enumerate(lines)
-                  if line.reason is None and (is_prose(line.text) or (content[i] >= 0.5 and len(line.text.split()) >= TAIL_GAP_WORDS))]
+                  if line.reason is None
+                  and (is_prose(line.text) or (content[i] >= 0.5 and len(line.text.split()) >= TAIL_GAP_WORDS))]
     if not paragraphs:
         return
     for i in range(paragraphs[-1] + 1, len(lines) - 1):
         line = lines[i]
         if line.reason is None and i != first and len(line.text.split()) < TAIL_GAP_WORDS and \
-                kinds[i - 1] in _TAIL_KINDS and kinds[i + 1] in _TAIL_KINDS and lines[i - 1].reason and lines[i + 1].reason:
+                kinds[i - 1] in _TAIL_KINDS and kinds[i + 1] in _TAIL_KINDS and \
+                lines[i - 1].reason and lines[i + 1].reason:
             line.reason = TAIL_GAP
 
 

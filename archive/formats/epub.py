@@ -8,6 +8,8 @@ import zipfile
 from collections.abc import Iterator
 from urllib.parse import unquote
 
+from lxml import etree
+
 from archive.formats.containers import check_zip, read_zip_member
 from archive.formats.model import Context, Part
 from archive.formats.textutil import html_paragraphs, safe_xml, squeeze
@@ -48,7 +50,7 @@ def read_epub(name: str, data: bytes, ctx: Context) -> Iterator[Part]:
     yield Part(title=meta.pop("title", ""), text=text, meta=meta, format="epub")
 
 
-def _opf_meta(opf) -> dict:
+def _opf_meta(opf: etree._Element) -> dict:
     """Return title, author, date and language from the OPF metadata."""
     def get(tag: str) -> str:
         found = opf.find(f"opf:metadata/dc:{tag}", _NS)
@@ -59,7 +61,7 @@ def _opf_meta(opf) -> dict:
     return {k: v for k, v in meta.items() if v}
 
 
-def _spine(opf, base: str) -> list[str]:
+def _spine(opf: etree._Element, base: str) -> list[str]:
     """Return the zip paths of the spine's documents, in reading order."""
     manifest = {item.get("id"): item.get("href", "") for item in opf.iterfind("opf:manifest/opf:item", _NS)}
     paths = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from email import policy
-from email.header import decode_header, make_header
+from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
@@ -108,7 +108,7 @@ def _header(msg: Message, name: str) -> str:
     return " ".join(_decode(v) for v in (msg.get_all(name) or [])).strip()
 
 
-def _decode(value) -> str:
+def _decode(value: str | Header) -> str:
     """Decode RFC 2047 words ("=?utf-8?q?...?="); a malformed header is kept as it came."""
     try:
         return " ".join(str(make_header(decode_header(value))).split())

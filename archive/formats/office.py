@@ -11,6 +11,8 @@ import logging
 import zipfile
 from collections.abc import Iterator
 
+from lxml import etree
+
 from archive.formats.containers import check_zip, read_zip_member
 from archive.formats.epub import read_epub
 from archive.formats.model import Context, Part
@@ -47,7 +49,7 @@ def read_docx(name: str, data: bytes, ctx: Context) -> Iterator[Part]:
             return
         names = set(z.namelist())
 
-        def xml(member: str):
+        def xml(member: str) -> etree._Element | None:
             return safe_xml(read_zip_member(z, z.getinfo(member), ctx)) if member in names else None
 
         document, styles, core = xml("word/document.xml"), xml("word/styles.xml"), xml("docProps/core.xml")
@@ -67,7 +69,7 @@ def read_docx(name: str, data: bytes, ctx: Context) -> Iterator[Part]:
     yield _prepared(title, blocks, meta, "docx")
 
 
-def _heading_styles(styles) -> set[str]:
+def _heading_styles(styles: etree._Element | None) -> set[str]:
     """Return the ids of heading and title styles (their names are English in every Word locale)."""
     if styles is None:
         return set()
@@ -80,7 +82,7 @@ def _heading_styles(styles) -> set[str]:
     return out
 
 
-def _docx_blocks(element, heading_ids: set[str]) -> Iterator[tuple[str, str]]:
+def _docx_blocks(element: etree._Element, heading_ids: set[str]) -> Iterator[tuple[str, str]]:
     """Yield (kind, text) for paragraphs and tables in document order, content controls opened."""
     for child in element:
         if child.tag == _W + "p":
@@ -96,7 +98,7 @@ def _docx_blocks(element, heading_ids: set[str]) -> Iterator[tuple[str, str]]:
             yield from _docx_blocks(child, heading_ids)
 
 
-def _docx_text(paragraph) -> str:
+def _docx_text(paragraph: etree._Element) -> str:
     """Return a paragraph's text: runs, hyperlinks and insertions; tabs and breaks as spaces."""
     parts = []
     for el in paragraph.iter(_W + "t", _W + "tab", _W + "br", _W + "cr", _W + "noBreakHyphen"):
@@ -107,7 +109,7 @@ def _docx_text(paragraph) -> str:
     return "".join(parts)
 
 
-def _core_meta(core) -> dict:
+def _core_meta(core: etree._Element | None) -> dict:
     """Return title, author, dates and language from docProps/core.xml."""
     if core is None:
         return {}
@@ -146,7 +148,7 @@ def read_odt(name: str, data: bytes, ctx: Context) -> Iterator[Part]:
     yield _prepared(title, blocks, meta, "odt")
 
 
-def _odt_blocks(element) -> Iterator[tuple[str, str]]:
+def _odt_blocks(element: etree._Element) -> Iterator[tuple[str, str]]:
     """Yield (kind, text) for each heading, paragraph and table under an element, in document order."""
     for child in element:
         tag = child.tag if isinstance(child.tag, str) else ""
@@ -161,7 +163,7 @@ def _odt_blocks(element) -> Iterator[tuple[str, str]]:
             yield from _odt_blocks(child)
 
 
-def _odt_text(element) -> str:
+def _odt_text(element: etree._Element) -> str:
     """Return the text of a paragraph: spans followed, <text:s/> and tabs as spaces, notes left out."""
     parts = [element.text or ""]
     for child in element:
@@ -176,7 +178,7 @@ def _odt_text(element) -> str:
     return "".join(parts)
 
 
-def _odt_meta(root) -> dict:
+def _odt_meta(root: etree._Element | None) -> dict:
     """Return title, author, date and language from meta.xml."""
     if root is None:
         return {}

@@ -78,7 +78,7 @@ def html_paragraphs(data: bytes | str) -> tuple[str, list[str]]:
             paras.append(text)
         buf.clear()
 
-    def walk(el) -> None:
+    def walk(el: etree._Element) -> None:
         tag = el.tag.rsplit("}", 1)[-1].lower() if isinstance(el.tag, str) else ""
         if tag in _DROP or not tag:
             buf.append(el.tail or "")

@@ -14,6 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TypeGuard
 
 from archive.errors import ArchiveError
 from archive.query.tree import And, Node, Not, Or, Phrase, Term
@@ -92,7 +93,7 @@ def _expand(node: Node, aliases: Aliases) -> Node:
     if isinstance(node, Phrase):
         return _variants(node, words(node.text), aliases)
     if isinstance(node, Not):
-        return Not(_expand(node.child, aliases))  # type: ignore[arg-type]
+        return Not(_expand(node.child, aliases))
     if isinstance(node, Or):
         return Or(tuple(_expand(c, aliases) for c in node.children))
     if isinstance(node, And):
@@ -100,7 +101,7 @@ def _expand(node: Node, aliases: Aliases) -> Node:
     return node
 
 
-def _plain(node: object) -> bool:
+def _plain(node: object) -> TypeGuard[Term]:
     return isinstance(node, Term) and not node.prefix and not node.fuzzy
 
 
@@ -128,32 +129,32 @@ def _and_runs(node: And, aliases: Aliases) -> Node:
     out: list[Node] = []
     i = 0
     while i < len(kids):
-        match = _longest_name(kids, i, aliases)
-        if match:
-            run = kids[i : i + match]
-            key = tuple(w for t in run for w in words(t.text))  # type: ignore[union-attr]
-            phrase = Phrase(" ".join(t.text for t in run), run[0].field)  # type: ignore[union-attr]
+        run = _longest_name(kids, i, aliases)
+        if run:
+            key = tuple(w for t in run for w in words(t.text))
+            phrase = Phrase(" ".join(t.text for t in run), run[0].field)
             expanded = _variants(phrase, key, aliases, unquoted=True)
             assert isinstance(expanded, Or)
             out.append(Or((And(tuple(run)), *expanded.children[1:])))
-            i += match
+            i += len(run)
         else:
             out.append(_expand(kids[i], aliases))
             i += 1
     return out[0] if len(out) == 1 else And(tuple(out))
 
 
-def _longest_name(kids: list[Node], start: int, aliases: Aliases) -> int:
-    """Return how many unquoted words from `start` spell a multi-word name (0 if none)."""
-    best = 0
+def _longest_name(kids: list[Node], start: int, aliases: Aliases) -> list[Term]:
+    """Return the longest run of unquoted words from `start` that spells a multi-word name (empty if none)."""
+    run: list[Term] = []
+    best: list[Term] = []
     key: Key = ()
-    for j in range(start, len(kids)):
-        kid = kids[j]
-        if not _plain(kid) or kid.field != kids[start].field:  # type: ignore[union-attr]
+    for kid in kids[start:]:
+        if not _plain(kid) or (run and kid.field != run[0].field):
             break
-        key += words(kid.text)  # type: ignore[union-attr]
+        run.append(kid)
+        key += words(kid.text)
         if len(key) > aliases._longest:
             break
-        if j > start and aliases.group(key):
-            best = j - start + 1
+        if len(run) > 1 and aliases.group(key):
+            best = list(run)
     return best

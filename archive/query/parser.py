@@ -111,6 +111,11 @@ class _Parser:
     def peek(self) -> _Tok | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
 
+    def at(self, kind: str) -> bool:
+        """Return True when the next token is of this kind."""
+        tok = self.peek()
+        return tok is not None and tok.kind == kind
+
     def take(self) -> _Tok:
         tok = self.toks[self.i]
         self.i += 1
@@ -132,7 +137,7 @@ class _Parser:
         options = [self.and_expr()]
         while self._is_op("OR"):
             self.take()
-            if self.peek() is None or self.peek().kind == "close":  # type: ignore[union-attr]
+            if self.peek() is None or self.at("close"):
                 self.notes.append("'OR' at the end was ignored")
                 break
             options.append(self.and_expr())
@@ -155,7 +160,7 @@ class _Parser:
                 self.notes.append(f"'{tok.text}/{tok.slop}' needs something on each side and was ignored")
                 continue
             node = self.unary()
-            while node is not None and self.peek() is not None and self.peek().kind == "near":  # type: ignore[union-attr]
+            while node is not None and self.at("near"):
                 node = self.near(node, parts)
             if node is not None:
                 parts.append(node)
@@ -190,7 +195,7 @@ class _Parser:
         negate = self._is_op("NOT") or (tok.kind == "word" and tok.text.startswith("-") and len(tok.text) > 1)
         if self._is_op("NOT") or tok.kind == "neg":
             self.take()
-            if self.peek() is None or self.peek().kind == "close":  # type: ignore[union-attr]
+            if self.peek() is None or self.at("close"):
                 self.notes.append("'NOT' with nothing after it was ignored")
                 return None
             child = self.unary()
@@ -212,7 +217,7 @@ class _Parser:
             self.depth += 1
             inner = self.or_expr()
             self.depth -= 1
-            if self.peek() is not None and self.peek().kind == "close":  # type: ignore[union-attr]
+            if self.at("close"):
                 self.take()
             elif "a missing ')' was assumed at the end" not in self.notes:
                 self.notes.append("a missing ')' was assumed at the end")
@@ -281,12 +286,14 @@ def _in_field(node: Node, name: str, notes: list[str]) -> Node | None:
     """Apply a field to the words and phrases of a group: title:(a OR "b c")."""
     if isinstance(node, (And, Or)):
         kids = [k for k in (_in_field(c, name, notes) for c in node.children) if k is not None]
-        return _and(kids) if isinstance(node, And) else (Or(tuple(kids)) if len(kids) > 1 else (kids[0] if kids else None))
+        if isinstance(node, And):
+            return _and(kids)
+        return Or(tuple(kids)) if len(kids) > 1 else (kids[0] if kids else None)
     if isinstance(node, Not):
-        child = _in_field(node.child, name, notes)  # type: ignore[arg-type]
+        child = _in_field(node.child, name, notes)
         return Not(child) if child is not None else None
     if isinstance(node, Near) and name in TEXT_FIELDS:
-        left, right = _in_field(node.left, name, notes), _in_field(node.right, name, notes)  # type: ignore[arg-type]
+        left, right = _in_field(node.left, name, notes), _in_field(node.right, name, notes)
         return replace(node, left=left, right=right) if left is not None and right is not None else None
     if not isinstance(node, (Term, Phrase)) or node.field:
         return node

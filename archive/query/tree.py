@@ -56,8 +56,8 @@ class Near:
     start of the other: `w/1` is adjacent.
     """
 
-    left: object
-    right: object
+    left: Node
+    right: Node
     distance: int
     ordered: bool = False
 
@@ -91,7 +91,7 @@ class DateRange:
 
 @dataclass(frozen=True)
 class And:
-    children: tuple = field(default_factory=tuple)
+    children: tuple[Node, ...] = field(default_factory=tuple)
 
     def describe(self) -> str:
         return " AND ".join(_wrap(c) for c in self.children)
@@ -99,7 +99,7 @@ class And:
 
 @dataclass(frozen=True)
 class Or:
-    children: tuple = field(default_factory=tuple)
+    children: tuple[Node, ...] = field(default_factory=tuple)
 
     def describe(self) -> str:
         return " OR ".join(_wrap(c) for c in self.children)
@@ -107,7 +107,7 @@ class Or:
 
 @dataclass(frozen=True)
 class Not:
-    child: object
+    child: Node
 
     def describe(self) -> str:
         return f"NOT {_wrap(self.child)}"
@@ -124,8 +124,8 @@ class Everything:
 Node = Term | Phrase | Near | Value | DateRange | And | Or | Not | Everything
 
 
-def _wrap(node: object) -> str:
-    text = node.describe()  # type: ignore[attr-defined]
+def _wrap(node: Node) -> str:
+    text = node.describe()
     return f"({text})" if isinstance(node, (And, Or, Near)) else text
 
 

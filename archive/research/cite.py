@@ -97,7 +97,8 @@ def compare(archive: Archive, cited: Citation, aliases: bool = True) -> Comparis
     listing = archive.listing(cited.query, sort=cited.sort, aliases=aliases)
     if not cited.hash.startswith(TEXTS_MARK):  # an older citation: its hash is over the ordered ids
         last = archive.last_run()
-        now = Citation(cited.query, cited.sort, last.id if last else "", result_hash([i for i, _ in listing]), len(listing))
+        now = Citation(cited.query, cited.sort, last.id if last else "", result_hash([i for i, _ in listing]),
+                       len(listing))
     out = Comparison(cited, now)
     if out.same:
         return out

@@ -79,7 +79,8 @@ class RunLog:
         """Record the start of a run and return its id."""
         seq = (self._db.execute("SELECT MAX(seq) FROM runs").fetchone()[0] or 0) + 1
         run_id = f"{seq:06d}"
-        self._db.execute("INSERT INTO runs (seq, id, started, full) VALUES (?, ?, ?, ?)", (seq, run_id, _now(), int(full)))
+        self._db.execute("INSERT INTO runs (seq, id, started, full) VALUES (?, ?, ?, ?)",
+                         (seq, run_id, _now(), int(full)))
         return run_id
 
     def finish(self, run_id: str, added: int, updated: int, deleted: int) -> None:
@@ -95,7 +96,8 @@ class RunLog:
     def runs(self) -> list[Run]:
         """Return every run, oldest first."""
         rows = self._db.execute("SELECT id, started, finished, added, updated, deleted, full FROM runs ORDER BY seq")
-        return [Run(*r[:6], full=bool(r[6])) for r in rows]
+        return [Run(run_id, started, finished, added, updated, deleted, bool(full))
+                for run_id, started, finished, added, updated, deleted, full in rows]
 
     def last(self) -> Run | None:
         """Return the last finished run, or None."""

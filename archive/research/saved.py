@@ -70,7 +70,8 @@ class SavedSearches:
         if not replace and self.get(name) is not None:
             raise BadQuery(f"A saved search named {name!r} exists; use --replace to change it")
         last = archive.last_run()
-        saved = SavedSearch(name, query, sort, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), last.id if last else "")
+        saved = SavedSearch(name, query, sort, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                            last.id if last else "")
         self._db.execute("INSERT OR REPLACE INTO saved VALUES (?, ?, ?, ?, ?)",
                          (saved.name, saved.query, saved.sort, saved.created, saved.created_run))
         return saved

@@ -12,8 +12,8 @@ characters are gone from the output. Reported, per cleaner:
   included);
 - the glued lines: boilerplate segments removed and article segments kept;
 - milliseconds per document.
-jusText (3.0.2, with the stop list of the document's language) gets each line as a paragraph of its own (`<p>`), which is
-how it reads a page's blocks; keep-all keeps everything.
+jusText (3.0.2, with the stop list of the document's language) gets each line as a paragraph of its own (`<p>`),
+which is how it reads a page's blocks; keep-all keeps everything.
 """
 
 from __future__ import annotations
@@ -31,9 +31,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from data import UNSURE, Doc, Piece, read_corpus  # noqa: E402
+
 from archive.clean import clean_text  # noqa: E402
 from archive.clean.language import detect_language  # noqa: E402
-from data import UNSURE, Doc, Piece, read_corpus  # noqa: E402
 
 Cleaner = Callable[[Doc], list[tuple[int, int]]]  # the removed (start, end) spans of the text
 
@@ -140,16 +141,18 @@ def table(results: dict[str, dict]) -> str:
     out = ["| | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     first = results[names[0]]
     out.append(f"| documents | {first['documents']} |" + " |" * (len(names) - 1))
-    out.append("| boilerplate lines removed | " + " | ".join(f"{r['boilerplate_removed']:.3f}" for r in results.values()) + " |")
-    out.append("| article words kept | " + " | ".join(f"{r['article_words_kept']:.4f}" for r in results.values()) + " |")
-    out.append("| ms per document (median) | " + " | ".join(f"{r['ms_per_doc_median']:.2f}" for r in results.values()) + " |")
+    for label, key, digits in (("boilerplate lines removed", "boilerplate_removed", 3),
+                               ("article words kept", "article_words_kept", 4),
+                               ("ms per document (median)", "ms_per_doc_median", 2)):
+        out.append(f"| {label} | " + " | ".join(f"{r[key]:.{digits}f}" for r in results.values()) + " |")
     for kind, k in first["by_kind"].items():
         cells = [f"{r['by_kind'].get(kind, {}).get('removed', 0):.2f}" for r in results.values()]
         out.append(f"| {kind} ({k['lines']} lines) | " + " | ".join(cells) + " |")
     g = [r["glued"] for r in results.values()]
     out.append("| glued: boilerplate segments removed | " + " | ".join(
         f"{x['boilerplate_removed']}/{x['boilerplate']}" for x in g) + " |")
-    out.append("| glued: article segments kept | " + " | ".join(f"{x['article_kept']}/{x['article']}" for x in g) + " |")
+    out.append("| glued: article segments kept | " + " | ".join(
+        f"{x['article_kept']}/{x['article']}" for x in g) + " |")
     return "\n".join(out)
 
 

@@ -40,8 +40,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pages as srcs  # noqa: E402
-from labels import (HEADINGS, Line, RefIndex, boilerplate_kind, normalise,  # noqa: E402
-                    page_lines, text_lines, tokens)
+from labels import HEADINGS, Line, RefIndex, boilerplate_kind, normalise, page_lines, text_lines, tokens  # noqa: E402
 from sites import host_of, original_url, site_of, split_of  # noqa: E402
 
 log = logging.getLogger("cleaning.build")

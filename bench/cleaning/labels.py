@@ -304,7 +304,7 @@ def boilerplate_kind(line: Line) -> str:
     """Guess a boilerplate line's KIND from its ancestors, then from its text; else 'other'."""
     if line.is_alt:
         return "alt_text"
-    for i, (tag, words) in enumerate(line.ctx[:10]):
+    for tag, words in line.ctx[:10]:
         if tag in {"figcaption"}:
             return "caption"
         if tag == "time":

@@ -20,9 +20,9 @@ Run: `python bench/cleaning/train.py CORPUS.jsonl` (needs the `train` extra: sci
 from __future__ import annotations
 
 import argparse
-import random
 import json
 import logging
+import random
 import sys
 import time
 from collections.abc import Callable
@@ -35,12 +35,13 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from data import UNSURE, Doc, read_corpus  # noqa: E402
+
 from archive.clean.classify import MODEL_FILE, LineModel, is_prose, network, softmax  # noqa: E402
 from archive.clean.features import context_features, line_tokens  # noqa: E402
 from archive.clean.kinds import CONTENT, KINDS  # noqa: E402
 from archive.clean.rules import matching_rules  # noqa: E402
 from archive.clean.text import removal  # noqa: E402
-from data import UNSURE, Doc, read_corpus  # noqa: E402
 
 logger = logging.getLogger("train")
 
