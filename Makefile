@@ -20,10 +20,13 @@ ingest-samples: install
 test: install-test system-deps
 	$(BIN)/pytest -q
 
+# Both checkers run, so one run shows every finding; the target fails when either finds something.
 LINT_PATHS := archive web tests bench ingest.py
 lint: install-test
-	$(BIN)/ruff check $(LINT_PATHS)
-	$(BIN)/mypy archive web
+	@status=0; \
+	$(BIN)/ruff check $(LINT_PATHS) || status=1; \
+	$(BIN)/mypy archive web || status=1; \
+	exit $$status
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
