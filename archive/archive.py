@@ -22,6 +22,7 @@ from archive.errors import BadQuery, IndexDamaged, IndexNotFound
 from archive.health import damage_message
 from archive.query import parse
 from archive.query.aliases import NO_ALIASES, Aliases, load_aliases
+from archive.query.filters import NO_FILTERS, Filters, compose
 from archive.query.tree import Node
 from archive.research.runs import Run, RunLog, Tombstone
 
@@ -54,13 +55,16 @@ class Archive:
         # Story clusters live in Whoosh columns; on a cluster each distinct text is its own story.
         self.local = isinstance(self.engine, WhooshEngine)
 
-    def search(self, query: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
-               facets: bool = True, snippets: int = 3, aliases: bool = True,
+    def search(self, query: str, *, filters: Filters = NO_FILTERS, limit: int = 10, offset: int = 0,
+               sort: str = "relevance", facets: bool = True, snippets: int = 3, aliases: bool = True,
                time_budget: float = TIME_BUDGET, count: str = "texts", cite: bool = False) -> SearchResult:
         """Parse and run a query; raise `BadQuery` with a plain message when nothing can be searched.
 
-        `aliases=False` searches the names as written, without their variants; `time_budget`
-        is how many seconds the search may take before it stops with a partial result.
+        `filters` restrict the results to sources, dates and languages without becoming part
+        of the query: the result's query, reading and suggestion are about the query alone (a
+        blank query with filters searches the filters alone). `aliases=False` searches the names
+        as written, without their variants; `time_budget` is how many seconds the search may
+        take before it stops with a partial result.
         `count="stories"` counts story clusters (near-duplicates once) in the total and facets.
         `cite` asks the engine for the digest of the texts matched (`SearchResult.texts_digest`),
         from the matches it counts anyway, for a citation (archive/research/cite.py).
@@ -71,14 +75,13 @@ class Archive:
             raise BadQuery(f"Unknown sort {sort!r}; use one of {', '.join(SORTS)}")
         if limit < 0 or offset < 0:
             raise BadQuery("limit and offset must not be negative")
-        parsed = parse(query)
-        tree = self.aliases.expand(parsed.tree) if aliases else parsed.tree
-        result = self.engine.search(tree, query=query, interpreted=tree.describe(),
+        run = compose(query, filters, self.aliases if aliases else NO_ALIASES)
+        tree = run.tree
+        result = self.engine.search(tree, query=query, interpreted=run.interpreted,
                                     limit=min(limit, MAX_LIMIT), offset=offset, sort=sort,
                                     facets=facets, snippet_count=snippets, time_budget=time_budget,
-                                    suggest_from=parsed.tree, cite=cite,
-                                    literal=parsed.tree if tree != parsed.tree else None)
-        result.messages = parsed.notes + result.messages
+                                    suggest_from=run.words, cite=cite, literal=run.literal)
+        result.messages = run.notes + result.messages
         if count == "stories" and not self.local:
             result.messages.append("Story counts need the Whoosh engine; distinct texts are counted.")
         elif count == "stories":
@@ -133,16 +136,19 @@ class Archive:
         with self.engine.searcher() as s:
             return similar.stories_of(s, doc_ids)
 
-    def export(self, query: str, *, sort: str = "relevance", aliases: bool = True) -> Iterator[Hit]:
-        """Yield every result of a query (one per distinct text), for CSV or JSON Lines export."""
+    def export(self, query: str, *, filters: Filters = NO_FILTERS, sort: str = "relevance",
+               aliases: bool = True) -> Iterator[Hit]:
+        """Return every result of a query (one per distinct text, one snippet each), for CSV or JSON Lines export.
+
+        The query is read now (a `BadQuery` is raised here, before any row); the results are
+        read as they are taken.
+        """
         if sort not in SORTS:
             raise BadQuery(f"Unknown sort {sort!r}; use one of {', '.join(SORTS)}")
-        tree = parse(query).tree
-        expanded = self.aliases.expand(tree) if aliases else tree
+        run = compose(query, filters, self.aliases if aliases else NO_ALIASES)
         if not self.local:
-            yield from self.engine.export(expanded, sort=sort)
-            return
-        yield from self.engine.export(expanded, sort=sort, literal=tree if expanded != tree else None)
+            return self.engine.export(run.tree, sort=sort)
+        return self.engine.export(run.tree, sort=sort, literal=run.literal)
 
     @cached_property
     def _research(self):  # type: ignore[no-untyped-def]

@@ -21,8 +21,8 @@ import click
 from archive import plural
 from archive import config as config_mod
 from archive.archive import Archive
-from archive.csvout import write_csv
-from archive.exports import COLUMNS as EXPORT_COLUMNS, hit_row
+from archive.exports import COLUMNS as EXPORT_COLUMNS, export_rows, write_rows
+from archive.query.filters import Filters
 from archive.errors import ArchiveError
 from archive.ingest import collections_for, IngestReport
 from archive.walk import walk_relative
@@ -94,23 +94,31 @@ def cli() -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Stream every result as CSV or JSON Lines.")
 @click.option("--no-aliases", "no_aliases", is_flag=True, help="Search names as written, without their aliases.")
 @click.option("--stories", is_flag=True, help="Count stories (near-duplicate versions once), not texts, in totals and facets.")
+@click.option("--source", "sources", multiple=True, metavar="NAME",
+              help="Only documents from this source (repeat for any of several).")
+@click.option("--date", "dates", multiple=True, metavar="WHEN",
+              help="Only documents dated within 2021, 2021-03, 2020-01-01..2020-06-30, >=2019 (repeat: each holds).")
+@click.option("--lang", "langs", multiple=True, metavar="CODE",
+              help="Only documents in this language, e.g. en (repeat for any of several).")
 @_options
 def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count: bool, fmt: str | None,
-           no_aliases: bool, stories: bool, index: str | None, config_file: str | None, verbose: int) -> None:
+           no_aliases: bool, stories: bool, sources: tuple[str, ...], dates: tuple[str, ...], langs: tuple[str, ...],
+           index: str | None, config_file: str | None, verbose: int) -> None:
     """Search the archive. Words are ANDed; use OR, NOT, -word, "phrases", a w/N b, a pre/N b, /regex/, title:,
-    source:, date: (README, "Query language")."""
+    source:, date: (README, "Query language"). With --source, --date or --lang the query may be ""."""
     settings = _settings(index, config_file, verbose)
     try:
+        filters = Filters(sources=sources, dates=dates, langs=langs)
         with Archive(settings) as archive:
             if fmt:
                 try:
-                    total = _export(archive, query, sort, fmt, not no_aliases)
+                    total = _export(archive, query, filters, sort, fmt, not no_aliases)
                 except BrokenPipeError:
                     _quiet_stdout()  # the reader (`| head`) has all it wanted
                     sys.exit(0)
             else:
-                result = archive.search(query, limit=0 if count else limit, offset=offset, sort=sort,
-                                        facets=as_json, aliases=not no_aliases,
+                result = archive.search(query, filters=filters, limit=0 if count else limit, offset=offset,
+                                        sort=sort, facets=as_json, aliases=not no_aliases,
                                         count="stories" if stories else "texts", cite=as_json and not count)
                 total = result.total
                 for note in result.messages:
@@ -120,9 +128,10 @@ def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count:
                 if count:
                     click.echo(result.total)
                 elif as_json:
-                    click.echo(json.dumps(_cited(archive, result, sort, not no_aliases), ensure_ascii=False, indent=1))
+                    cited = _cited(archive, result, filters, sort, not no_aliases)
+                    click.echo(json.dumps(cited, ensure_ascii=False, indent=1))
                 else:
-                    _print_hits(result)
+                    _print_hits(result, filters)
     except ArchiveError as exc:
         _fail(exc)
         return
@@ -138,19 +147,24 @@ def _quiet_stdout() -> None:
         pass
 
 
-def _cited(archive: Archive, result, sort: str, aliases: bool) -> dict:  # type: ignore[no-untyped-def]
-    """Return a search's JSON object with the last ingest run and the hash of the texts matched (a citation)."""
+def _cited(archive: Archive, result, filters: Filters, sort: str, aliases: bool) -> dict:  # type: ignore[no-untyped-def]
+    """Return a search's JSON object with the last ingest run and the hash of the texts matched (a citation).
+
+    The hash comes from the search itself; when it could not take it, the texts are matched again, filters included.
+    """
     from archive.research.cite import with_citation
 
-    return with_citation(archive, result.to_dict(), sort, aliases, digest=result.texts_digest)
+    digest = result.texts_digest or archive.texts_digest(filters.record(result.query), aliases=aliases)[0]
+    return with_citation(archive, result.to_dict(), sort, aliases, digest=digest)
 
 
-def _print_hits(result) -> None:  # type: ignore[no-untyped-def]
+def _print_hits(result, filters: Filters) -> None:  # type: ignore[no-untyped-def]
     tty = sys.stdout.isatty()
     at_least = "" if result.total_exact else "at least "
     p = printable
+    within = f" within {p(' '.join(filters.clauses()))}" if filters else ""
     click.echo(f"{at_least}{plural.count(result.total, 'document')} {plural.match(result.total)} {p(result.interpreted)}"
-               + (" (partial)" if result.partial else ""))
+               + within + (" (partial)" if result.partial else ""))
     for rank, hit in enumerate(result.hits, start=result.offset + 1):
         copies = f"  [{len(hit.paths)} copies]" if len(hit.paths) > 1 else ""
         click.echo(f"\n{rank}. {p(hit.title)}{copies}")
@@ -168,15 +182,10 @@ def _terminal(snippet_html: str, tty: bool) -> str:
     return "".join(on if t == "<mark>" else off if t == "</mark>" else printable(html.unescape(t)) for t in parts)
 
 
-def _export(archive: Archive, query: str, sort: str, fmt: str, aliases: bool) -> int:
+def _export(archive: Archive, query: str, filters: Filters, sort: str, fmt: str, aliases: bool) -> int:
     """Stream every result, one row per distinct text, in bounded memory; return the count."""
-    rows = (hit_row(hit) for hit in archive.export(query, sort=sort, aliases=aliases))
-    if fmt == "csv":
-        return write_csv(sys.stdout, EXPORT_COLUMNS, rows)
-    total = 0
-    for total, row in enumerate(rows, 1):
-        click.echo(json.dumps(row, ensure_ascii=False))
-    return total
+    rows = export_rows(archive, query, filters=filters, sort=sort, aliases=aliases)
+    return write_rows(sys.stdout, fmt, EXPORT_COLUMNS, rows)
 
 
 @cli.command()

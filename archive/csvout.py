@@ -56,14 +56,36 @@ def csv_text(columns: Sequence[str], rows: Iterable[Row]) -> str:
     return out.getvalue()
 
 
-def csv_chunks(columns: Sequence[str], rows: Iterable[Row], chunk: int = CHUNK_CHARS) -> Iterator[str]:
-    """Yield a header and the rows as CSV text in chunks, for a streamed download."""
+def csv_lines(columns: Sequence[str], rows: Iterable[Row]) -> Iterator[str]:
+    """Yield the header line and then each row as CSV text (a cell with a line break keeps it)."""
     buf = io.StringIO()
     writer = CsvWriter(buf, columns)
+    yield _take(buf)
     for row in rows:
         writer.write(row)
-        if buf.tell() > chunk:
-            yield buf.getvalue()
-            buf.seek(0)
-            buf.truncate()
-    yield buf.getvalue()
+        yield _take(buf)
+
+
+def csv_chunks(columns: Sequence[str], rows: Iterable[Row], chunk: int = CHUNK_CHARS) -> Iterator[str]:
+    """Yield a header and the rows as CSV text in chunks, for a streamed download."""
+    return chunked(csv_lines(columns, rows), chunk)
+
+
+def chunked(pieces: Iterable[str], chunk: int = CHUNK_CHARS) -> Iterator[str]:
+    """Yield pieces of text joined into chunks of a little over `chunk` characters (the last may be shorter)."""
+    parts: list[str] = []
+    size = 0
+    for piece in pieces:
+        parts.append(piece)
+        size += len(piece)
+        if size > chunk:
+            yield "".join(parts)
+            parts, size = [], 0
+    yield "".join(parts)
+
+
+def _take(buf: io.StringIO) -> str:
+    text = buf.getvalue()
+    buf.seek(0)
+    buf.truncate()
+    return text

@@ -8,15 +8,10 @@ import json
 import re
 from datetime import UTC, datetime
 
-import pytest
 
 COLUMNS = ["id", "title", "source", "date", "url", "path", "score", "snippet", "query", "exported_at"]
 
 
-@pytest.fixture
-def paged_client(make_app, sample_index):
-    """An app that exports one row per page, so that paging through results is exercised."""
-    return make_app(sample_index, EXPORT_PAGE=1).test_client()
 
 
 def all_ids(client, q: str, **filters) -> list[str]:  # type: ignore[no-untyped-def]
@@ -25,14 +20,14 @@ def all_ids(client, q: str, **filters) -> list[str]:  # type: ignore[no-untyped-
     return [h["id"] for h in data["hits"]]
 
 
-def test_csv_has_every_result_with_the_query_and_time(paged_client):
+def test_csv_has_every_result_with_the_query_and_time(client):
     before = datetime.now(UTC).replace(microsecond=0)
-    response = paged_client.get("/export.csv", query_string={"q": "oil", "source": "Valley Courier"})
+    response = client.get("/export.csv", query_string={"q": "oil", "source": "Valley Courier"})
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.is_streamed
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert list(rows[0]) == COLUMNS
-    ids = all_ids(paged_client, "oil", source="Valley Courier")
+    ids = all_ids(client, "oil", source="Valley Courier")
     assert [r["id"] for r in rows] == ids and len(ids) > 1
     assert {r["query"] for r in rows} == {'source:"Valley Courier" (oil)'}
     stamp = datetime.fromisoformat(rows[0]["exported_at"])
@@ -61,3 +56,11 @@ def test_export_of_a_bad_or_missing_query_is_not_a_file(client):
 def test_export_of_no_results_is_a_header_only(client):
     text = client.get("/export.csv", query_string={"q": "zzyzxnotaword"}).get_data(as_text=True)
     assert text.strip() == ",".join(COLUMNS)
+
+
+def test_an_export_out_of_time_ends_with_a_row_that_says_so(make_app, sample_index):
+    client = make_app(sample_index, EXPORT_SECONDS=0).test_client()
+    lines = client.get("/export.jsonl", query_string={"q": "oil", "year": "2021"}).get_data(as_text=True).splitlines()
+    assert [json.loads(line) for line in lines] == [
+        {"id": "", "title": "(partial: the export stopped after 0 rows; narrow the query for the rest)",
+         "partial": True, "query": "date:2021 (oil)", "exported_at": json.loads(lines[0])["exported_at"]}]

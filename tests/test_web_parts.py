@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 from archive.documents import Removed
 from archive.highlight import mark
 from archive.query import parse
+from archive.query.filters import Filters
 from web import document as docview
 from web import timeline
 from archive.csvout import safe_cell as _cell
@@ -58,11 +59,11 @@ def test_changing_a_filter_goes_back_to_page_one_and_chips_remove_one_filter():
     assert chips["year"] == "/search?q=oil&source=X"
 
 
-def test_suggestion_for_the_engine_query_becomes_one_for_the_users_words():
-    s = state(q="oill prices", year="2021")
-    assert s.strip_filters("date:2021 (oil prices)") == "oil prices"
-    assert s.strip_filters("something else") is None
-    assert state(q="oill").strip_filters("oil") == "oil"
+def test_state_gives_the_archive_its_filters_apart_from_the_query():
+    s = state(q="oill prices", source="Daily NK", year="2021", month="2021-03", lang="ko")
+    assert s.search_filters() == Filters(sources=("Daily NK",), dates=("2021", "2021-03"), langs=("ko",))
+    assert s.search_filters().record(s.q) == s.engine_query()
+    assert not state(q="oil").search_filters()
 
 
 def test_timeline_fills_empty_months_and_links_each_bar():

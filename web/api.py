@@ -18,7 +18,10 @@ MAX_API_LIMIT = 100
 
 @bp.route("/search")
 def search():  # type: ignore[no-untyped-def]
-    """Return the same object as `archive search --json`; facet filters may be given as parameters."""
+    """Return the same object as `archive search --json`; facet filters may be given as parameters.
+
+    `query`, `interpreted` and `suggestion` are about `q` alone; the filters restrict the results.
+    """
     state = SearchState.from_args(request.args)
     try:
         limit = min(max(0, int(request.args.get("limit", "10"))), MAX_API_LIMIT)
@@ -28,12 +31,16 @@ def search():  # type: ignore[no-untyped-def]
     if not state.active:
         return jsonify(error="the q parameter is required"), 400
     sort = request.args.get("sort", "relevance")
+    archive = get_archive()
     try:
-        result = get_archive().search(state.engine_query(), limit=limit, offset=offset, sort=sort, cite=True)
+        result = archive.search(state.q, filters=state.search_filters(), limit=limit, offset=offset, sort=sort,
+                                cite=True)
     except BadQuery as exc:
         return jsonify(error=str(exc), query=state.q), 400
-    # run, result_hash: the citation, from the digest the search took of the texts it counted.
-    return jsonify(with_citation(get_archive(), result.to_dict(), sort, digest=result.texts_digest))
+    # run, result_hash: the citation, from the digest the search took of the texts it counted
+    # (counted again, filters included, when the search could not take it).
+    digest = result.texts_digest or archive.texts_digest(state.engine_query())[0]
+    return jsonify(with_citation(archive, result.to_dict(), sort, digest=digest))
 
 
 @bp.route("/doc/<doc_id>")

@@ -1,8 +1,8 @@
 """The search page's state in the URL, and the query the engine runs for it.
 
 The user's query (`q`) stays as typed; facet filters live in their own parameters
-(`?q=oil&source=Daily+NK&year=2021`) and are composed into the query language only when the
-engine is asked: filters first, so that a long query cut by the parser never loses them.
+(`?q=oil&source=Daily+NK&year=2021`) and reach the archive as `Filters`, apart from the query,
+so the reading of the query and its did-you-mean suggestion are about the user's words.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
+
+from archive.query.filters import Filters
 
 SORTS = ("relevance", "newest", "oldest")
 TIMELINE_MODES = ("count", "share")
@@ -69,34 +71,22 @@ class SearchState:
         """True when there is something to search: a query or at least one filter."""
         return bool(self.q or self.filters)
 
+    def search_filters(self) -> Filters:
+        """Return the facet filters as the archive takes them (a year and a month both hold)."""
+        f = self.filters
+        return Filters(sources=_given(f.get("source")), dates=_given(f.get("year"), f.get("month")),
+                       langs=_given(f.get("lang")))
+
     def engine_query(self) -> str:
-        """Return the query the engine runs: the filters as clauses, then the user's query."""
-        clauses = self.filter_clauses()
-        if self.q:
-            clauses.append(f"({self.q})" if clauses else self.q)
-        return " ".join(clauses)
+        """Return the search as one line of query text: the filters as clauses, then the user's query.
+
+        What an export's rows and a citation name, and what the research pages search for.
+        """
+        return self.search_filters().record(self.q)
 
     def filter_clauses(self) -> list[str]:
         """Return the filters in the query language (source:"X", date:2021, lang:ko)."""
-        out = []
-        for name, value in self.filters.items():
-            if name == "source":
-                out.append(f'source:"{value}"')
-            elif name in ("year", "month"):
-                out.append(f"date:{value}")
-            else:
-                out.append(f"{name}:{value}")
-        return out
-
-    def strip_filters(self, suggestion: str) -> str | None:
-        """Turn a suggestion for the engine's query back into one for the user's query."""
-        prefix = " ".join(self.filter_clauses())
-        if not prefix:
-            return suggestion
-        if not suggestion.startswith(prefix + " "):
-            return None
-        rest = suggestion[len(prefix) + 1 :].strip()
-        return rest[1:-1] if rest.startswith("(") and rest.endswith(")") else rest
+        return self.search_filters().clauses()
 
     def with_(self, **changes: Any) -> SearchState:
         """Return a copy with some fields changed; a change of query or filter goes to page 1."""
@@ -134,3 +124,7 @@ class SearchState:
         """Return the active filters, each with the URL that removes it."""
         return [Chip(name, FILTERS[name][0], value, self.with_filter(name, None).url())
                 for name, value in self.filters.items()]
+
+
+def _given(*values: str | None) -> tuple[str, ...]:
+    return tuple(v for v in values if v)

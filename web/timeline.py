@@ -1,19 +1,31 @@
 """The timeline above the results: hits per month (per year for long ranges), as data for an SVG.
 
-The template draws the bars; this module only counts and scales. In "share" mode each bar is the
+The template draws the bars; this module counts and scales. In "share" mode each bar is the
 hits of its month divided by all documents of that month under the same filters, so a source that
-publishes more in some months does not look like a trend.
+publishes more in some months does not look like a trend. Those denominators are counted once
+per index commit and set of filters (`PeriodTotals`), so a page view runs its own search only.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from archive.query.filters import Filters
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from archive.archive import Archive
 
 MAX_MONTHS = 60  # longer ranges are drawn per year: 60 bars are about as many as stay readable
 MAX_TICKS = 8  # axis labels: more would collide at phone width
 WIDTH, HEIGHT = 600.0, 100.0  # the SVG's own units; CSS stretches it to the column's width
 MIN_BAR = 2.0  # the least height of a bar that is not zero, in the same units
+KEPT_TOTALS = 64  # sets of filters whose denominators are kept
 
 
 @dataclass(frozen=True)
@@ -128,3 +140,42 @@ def _month_range(first: str, last: str) -> list[str]:
         out.append(f"{y:04d}-{m:02d}")
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return out
+
+
+Facets = dict[str, dict[str, int]]
+
+
+class PeriodTotals:
+    """All documents per month and per year under a set of filters, kept per index commit.
+
+    Counted by a search of the filters alone (of everything without filters) the first time a
+    share-mode chart needs them; a new commit changes the engine's stamp, so counts are never
+    older than the index. Safe to share between threads.
+    """
+
+    def __init__(self, kept: int = KEPT_TOTALS):
+        self._kept: OrderedDict[tuple[str, Filters], Facets] = OrderedDict()
+        self._size = kept
+        self._lock = threading.Lock()
+
+    def of(self, archive: Archive, filters: Filters) -> Facets:
+        """Return {"month": {...}, "year": {...}}: every document's count per period under the filters."""
+        key = (archive.engine.stamp(), filters)
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None:
+                self._kept.move_to_end(key)
+                return found
+        facets = archive.search("" if filters else "*", filters=filters, limit=0).facets
+        found = {unit: facets.get(unit) or {} for unit in ("month", "year")}
+        with self._lock:
+            self._kept[key] = found
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+        return found
+
+
+def period_totals(app: Flask) -> PeriodTotals:
+    """Return the app's one `PeriodTotals`."""
+    totals: PeriodTotals = app.extensions.setdefault("period_totals", PeriodTotals())
+    return totals

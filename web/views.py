@@ -45,18 +45,19 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/search")
 def search():  # type: ignore[no-untyped-def]
-    """Show one page of results for the state in the URL."""
+    """Show one page of results for the state in the URL: one search feeds hits, facets and timeline."""
     state = SearchState.from_args(request.args)
     size = current_app.config["PAGE_SIZE"]
     result, error, suggestion, chart = None, None, None, None
     if state.active:
         archive = get_archive()
         try:
-            result = archive.search(state.engine_query(), limit=size, offset=(state.page - 1) * size, sort=state.sort)
+            result = archive.search(state.q, filters=state.search_filters(), limit=size,
+                                    offset=(state.page - 1) * size, sort=state.sort)
         except BadQuery as exc:
             error = str(exc)
         if result is not None:
-            suggestion = _suggestion(archive, state, result)
+            suggestion = _suggestion(state, result)
             chart = _timeline(archive, state, result)
     return render_template(
         "search.html", state=state, q=state.q, result=result, error=error, suggestion=suggestion,
@@ -66,27 +67,18 @@ def search():  # type: ignore[no-untyped-def]
     )
 
 
-def _suggestion(archive: Archive, state: SearchState, result: SearchResult) -> SearchState | None:
-    """Return the state of the "did you mean" link, keeping the filters, or None."""
-    if not result.suggestion:
+def _suggestion(state: SearchState, result: SearchResult) -> SearchState | None:
+    """Return the state of the "did you mean" link (the user's words corrected, the filters kept), or None."""
+    if not result.suggestion or result.suggestion == state.q:
         return None
-    q = state.strip_filters(result.suggestion)
-    if q is None and state.q:
-        # The engine's suggestion did not keep our filter prefix: ask for the user's words alone.
-        try:
-            q = archive.search(state.q, limit=0, facets=False).suggestion
-        except BadQuery:
-            q = None
-    if not q or q == state.q:
-        return None
-    return state.with_(q=q)
+    return state.with_(q=result.suggestion)
 
 
 def _timeline(archive: Archive, state: SearchState, result: SearchResult) -> timeline.Timeline | None:
+    """Return the chart of the result's months; in share mode each bar is divided by all documents of its month."""
     totals = None
-    if state.timeline == "share":
-        # All documents under the same filters: the denominator of each bar.
-        totals = archive.search(" ".join(state.filter_clauses()) or "*", limit=0).facets
+    if state.timeline == "share" and result.facets.get("month"):
+        totals = timeline.period_totals(current_app).of(archive, state.search_filters())
     return timeline.build(result.facets, totals, lambda unit, key: state.with_filter(unit, key).url())
 
 

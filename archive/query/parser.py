@@ -338,6 +338,12 @@ def _phrase(tok: _Tok, fieldname: str, notes: list[str]) -> Node | None:
 _DAY = r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?"
 
 
+def date_range(text: str) -> DateRange | None:
+    """Return the node `date:<text>` reads as (2021, 2021-03, A..B, >=2019), or None when it names no dates."""
+    node = _date(text, [])
+    return node if isinstance(node, DateRange) else None
+
+
 def _date(text: str, notes: list[str]) -> Node | None:
     """Read date:2021, date:2021-03, date:A..B, date:>=A, date:<B."""
     m = re.fullmatch(rf"({_DAY})?\.\.({_DAY})?", text)
