@@ -7,7 +7,6 @@ import logging
 import time
 from collections.abc import Iterator
 from functools import cached_property
-from html import escape
 from pathlib import Path
 
 from archive.config import Settings
@@ -25,6 +24,7 @@ from archive.query.aliases import NO_ALIASES, Aliases, load_aliases
 from archive.query.filters import NO_FILTERS, Filters, compose
 from archive.query.tree import Node
 from archive.research.runs import Run, RunLog, Tombstone
+from archive.spans import Marks
 
 logger = logging.getLogger(__name__)
 LAST_INGEST = "last-ingest.json"
@@ -172,12 +172,12 @@ class Archive:
         """Return the paths of every copy of a document's text (itself included)."""
         return self.engine.copies(doc.content_hash)
 
-    def marked(self, doc: Document, query: str, aliases: bool = True) -> tuple[str, str, int]:
-        """Return (title HTML, text HTML, number of marks) with the query's matches marked."""
+    def matches(self, doc: Document, query: str, aliases: bool = True) -> Marks:
+        """Return the query's matches in a document's title and text (none for a query that does not parse)."""
         try:
             tree = parse(query).tree
         except BadQuery:
-            return escape(doc.title), escape(doc.text), 0
+            return Marks()
         return self.engine.marked(doc, self.aliases.expand(tree) if aliases else tree)
 
     def stats(self) -> dict:

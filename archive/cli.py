@@ -7,12 +7,10 @@ run failed); 75 another ingest holds the lock.
 
 from __future__ import annotations
 
-import html
 import io
 import json
 import logging
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -30,6 +28,7 @@ from archive.documents import Document
 from archive.extract import extract_documents
 from archive.learnt import LearntLines
 from archive.printable import PrintableArgs, printable
+from archive.render import terminal
 
 EXIT_NO_MATCH = 1
 EXIT_FATAL = 3
@@ -172,14 +171,7 @@ def _print_hits(result, filters: Filters) -> None:  # type: ignore[no-untyped-de
         if hit.matched:
             click.echo("   matched: " + p(", ".join(hit.matched)))
         for snip in hit.snippets:
-            click.echo("   " + _terminal(snip, tty))
-
-
-def _terminal(snippet_html: str, tty: bool) -> str:
-    """Turn snippet HTML into terminal text: hits in reverse video on a terminal, [[...]] otherwise."""
-    on, off = ("\x1b[7m", "\x1b[0m") if tty else ("[[", "]]")
-    parts = re.split(r"(</?mark>)", snippet_html)  # marks, and the escaped text between them
-    return "".join(on if t == "<mark>" else off if t == "</mark>" else printable(html.unescape(t)) for t in parts)
+            click.echo("   " + terminal(snip, tty))
 
 
 def _export(archive: Archive, query: str, filters: Filters, sort: str, fmt: str, aliases: bool) -> int:

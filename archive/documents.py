@@ -9,6 +9,9 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
+from archive.render import snippet_html
+from archive.spans import Snippet, Span
+
 
 @dataclass
 class Removed:
@@ -71,16 +74,17 @@ class Hit:
     path: str
     paths: list[str]
     score: float
-    snippets: list[str]  # HTML: everything escaped, hits wrapped in <mark>
+    snippets: list[Snippet]  # passages of the text with their matches
     matched: list[str] = field(default_factory=list)
-    title_html: str = ""
+    title_spans: list[Span] = field(default_factory=list)  # the matches in the title
     language: str = ""
     relpath: str = ""  # the path inside its collection, what exports name it by
 
     def to_dict(self) -> dict:
-        """Return the hit in the JSON shape of DESIGN.md §8."""
+        """Return the hit in the JSON shape of DESIGN.md §8: snippets as marked HTML."""
         d = asdict(self)
-        d.pop("title_html")
+        d["snippets"] = [snippet_html(s) for s in self.snippets]
+        d.pop("title_spans")
         d.pop("language")
         d.pop("relpath")
         return d

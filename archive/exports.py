@@ -9,10 +9,8 @@ leaves the server, and the file system layout behind it should not.
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from html import unescape
 from typing import TYPE_CHECKING, TextIO
 
 from archive.csvout import chunked, csv_chunks, write_csv
@@ -25,15 +23,10 @@ if TYPE_CHECKING:
 COLUMNS = ["id", "title", "source", "date", "url", "path", "score", "snippet"]
 
 
-def plain(snippet_html: str) -> str:
-    """Return a snippet as plain text: marks dropped, entities decoded."""
-    return unescape(re.sub(r"</?mark>", "", snippet_html))
-
-
 def hit_row(hit: Hit) -> dict:
     """Return the export row of a hit (DESIGN.md §8), its snippet as plain text."""
     return {"id": hit.id, "title": hit.title, "source": hit.source, "date": hit.date, "url": hit.url,
-            "path": hit.relpath, "score": hit.score, "snippet": plain(hit.snippets[0]) if hit.snippets else ""}
+            "path": hit.relpath, "score": hit.score, "snippet": hit.snippets[0].text if hit.snippets else ""}
 
 
 FORMATS = ("csv", "jsonl")

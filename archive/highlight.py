@@ -1,15 +1,16 @@
-"""Turn text and match spans into safe HTML: escape everything, wrap each span in <mark>.
+"""Choose what to show of a text's matches: merged spans, and the densest passages as snippets.
 
-One function serves snippets, the document view and occurrence counts (DESIGN.md §5), so what is
-counted is what is marked. No length limit: a hit at character 200,000 is marked like the first.
+The same merging serves snippets, the document view and occurrence counts (DESIGN.md §5), so
+what is counted is what is marked. No length limit: a hit at character 200,000 is marked like
+the first. The output is plain text with spans (`archive.spans`); `archive/render.py` shows it.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from html import escape
 
-Span = tuple[int, int]
+from archive.spans import Snippet, Span
+
 SNIPPET_CHARS = 240
 # Snippets are chosen among the first this many marked passages of a text: a report with
 # 100,000 hits costs what one with 2,000 does, and its snippets come from its first hits.
@@ -29,23 +30,8 @@ def merge_spans(spans: list[Span]) -> list[Span]:
     return out
 
 
-def mark(text: str, spans: list[Span], start: int = 0, end: int | None = None) -> str:
-    """Return text[start:end] as HTML with each span inside it wrapped in <mark>."""
-    end = len(text) if end is None else end
-    parts, pos = [], start
-    for s, e in merge_spans(spans):
-        s, e = max(s, start), min(e, end)
-        if s >= e:
-            continue
-        parts.append(escape(text[pos:s]))
-        parts.append(f"<mark>{escape(text[s:e])}</mark>")
-        pos = e
-    parts.append(escape(text[pos:end]))
-    return "".join(parts)
-
-
-def snippets(text: str, spans: list[Span], count: int = 3, width: int = SNIPPET_CHARS) -> list[str]:
-    """Return up to `count` HTML snippets from the densest passages, in text order.
+def snippets(text: str, spans: list[Span], count: int = 3, width: int = SNIPPET_CHARS) -> list[Snippet]:
+    """Return up to `count` snippets from the densest passages, in text order.
 
     A passage is a window of `width` characters starting near a span; windows are ranked by how
     many spans they hold and do not overlap. With no spans, the opening of the text is returned.
@@ -76,8 +62,8 @@ def _word_start(text: str, pos: int) -> int:
     return space + 1 if space >= 0 else pos
 
 
-def _window(text: str, lo: int, width: int, spans: list[Span], ends: list[int] | None = None) -> str:
-    """Return the HTML of the passage starting at `lo`; `spans` are merged and sorted (`ends`: their ends)."""
+def _window(text: str, lo: int, width: int, spans: list[Span], ends: list[int] | None = None) -> Snippet:
+    """Return the passage starting at `lo`; `spans` are merged and sorted (`ends`: their ends)."""
     ends = [e for _, e in spans] if ends is None else ends
     hi = min(len(text), lo + width)
     near = spans[bisect_left(ends, lo): bisect_right(ends, hi) + 1]  # the spans the window touches
@@ -89,8 +75,11 @@ def _window(text: str, lo: int, width: int, spans: list[Span], ends: list[int] |
         space = text.find(" ", hi, hi + 20)
         hi = space if space >= 0 else hi
     near = spans[bisect_left(ends, lo): bisect_right(ends, hi) + 1]
-    body = mark(text, near, lo, hi).replace("\n", " ")
-    return ("…" if lo > 0 else "") + body + ("…" if hi < len(text) else "")
+    head = "…" if lo > 0 else ""
+    shift = len(head) - lo  # from offsets in the text to offsets in the snippet
+    inside = [(max(s, lo) + shift, min(e, hi) + shift) for s, e in near if max(s, lo) < min(e, hi)]
+    body = text[lo:hi].replace("\n", " ")
+    return Snippet(head + body + ("…" if hi < len(text) else ""), inside)
 
 
 def count_occurrences(spans: list[Span]) -> int:

@@ -21,6 +21,7 @@ from archive.config import Settings
 from archive.engine import WhooshEngine
 from archive.engine.analysis import stemmed_words
 from archive.extract import extract_file
+from archive.render import snippet_html
 from scan import has_near, has_phrase, same, tokens
 
 UNPACKED = Path("/tmp/corpora/bbc")
@@ -188,7 +189,7 @@ def test_bbc_proximity_marks_both_sides_in_snippets(bbc):
     result = archive.search('"prime minister" pre/2 "tony blair"', limit=3)
     assert result.hits
     for hit in result.hits:
-        text = " ".join(hit.snippets).lower()
+        text = " ".join(map(snippet_html, hit.snippets)).lower()
         assert "<mark>prime minister</mark>" in text and "<mark>tony blair" in text
 
 

@@ -7,7 +7,8 @@ import re
 from archive.engine.analysis import exact_words, stemmed_words
 from archive.engine.compile import Plan
 from archive.engine.spans import find_matches, find_spans
-from archive.highlight import mark, snippets
+from archive.highlight import merge_spans, snippets
+from archive.render import html, snippet_html
 
 
 def plan(*patterns: tuple[str, str, str, int]) -> Plan:
@@ -19,7 +20,7 @@ def plan(*patterns: tuple[str, str, str, int]) -> Plan:
 
 
 def marked(text: str, p: Plan) -> list[str]:
-    return re.findall(r"<mark>(.*?)</mark>", mark(text, find_spans(text, p)))
+    return re.findall(r"<mark>(.*?)</mark>", html(text, merge_spans(find_spans(text, p))))
 
 
 def test_phrase_marks_the_phrase_not_lone_words():
@@ -52,15 +53,15 @@ def test_matches_carry_their_labels():
 
 def test_marks_beyond_whoosh_charlimit():
     text = "filler " * 6000 + "the oil prices rose"
-    html = snippets(text, find_spans(text, plan(("oil prices", "phrase", "oil prices", 0))), 1)
-    assert len(text) > 32_768 and "<mark>oil prices</mark>" in html[0]
+    out = snippets(text, find_spans(text, plan(("oil prices", "phrase", "oil prices", 0))), 1)
+    assert len(text) > 32_768 and "<mark>oil prices</mark>" in snippet_html(out[0])
 
 
 def test_output_is_html_safe():
     text = 'A <script>alert("x")</script> & oil <b>prices</b>'
-    html = mark(text, find_spans(text, plan(("oil", "word", "oil", 0), ("prices", "word", "prices", 0))))
-    assert "<script>" not in html and "<b>" not in html
-    assert "&lt;script&gt;" in html and "&amp;" in html and "<mark>oil</mark>" in html
+    out = html(text, merge_spans(find_spans(text, plan(("oil", "word", "oil", 0), ("prices", "word", "prices", 0)))))
+    assert "<script>" not in out and "<b>" not in out
+    assert "&lt;script&gt;" in out and "&amp;" in out and "<mark>oil</mark>" in out
 
 
 def test_snippets_come_from_the_densest_passage():
@@ -69,13 +70,13 @@ def test_snippets_come_from_the_densest_passage():
     text = sparse + dense
     spans = find_spans(text, plan(("oil", "word", "oil", 0)))
     best = snippets(text, spans, 1)[0]
-    assert best.count("<mark>") == 3
+    assert snippet_html(best).count("<mark>") == 3
 
 
 def test_snippets_are_returned_in_text_order_and_do_not_overlap():
     text = ("oil " + "word " * 100) * 4
     out = snippets(text, find_spans(text, plan(("oil", "word", "oil", 0))), 3)
-    assert len(out) == 3 and all(s.count("<mark>") == 1 for s in out)
+    assert len(out) == 3 and all(snippet_html(s).count("<mark>") == 1 for s in out)
 
 
 def test_cpp_is_one_token_on_both_sides():

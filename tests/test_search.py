@@ -10,6 +10,7 @@ from archive.archive import Archive
 from archive.config import Settings
 from archive.engine.analysis import exact_words
 from archive.ingest import ingest
+from archive.render import snippet_html
 
 DOCS = {
     "a.txt": "Border closes at dawn\n\nThe border closes at dawn and the market closed early. Oil prices rose.",
@@ -96,20 +97,20 @@ def test_chinese_word_is_found_inside_a_longer_run(archive):
     assert archive.search("鸭绿江", aliases=False).total == 1
     assert archive.search("绿江相", aliases=False).total == 1  # any run of characters, as a phrase of bigrams
     assert archive.search("江鸭", aliases=False).total == 0
-    marks = re.findall(r"<mark>(.*?)</mark>", " ".join(archive.search("鸭绿江").hits[0].snippets))
+    marks = re.findall(r"<mark>(.*?)</mark>", " ".join(map(snippet_html, archive.search("鸭绿江").hits[0].snippets)))
     assert marks == ["鸭绿江"]
 
 
 def test_phrase_highlight_marks_the_phrase_not_lone_words(archive):
     hit = archive.search('"oil prices"', limit=10).hits
-    snippet = " ".join(s for h in hit for s in h.snippets)
+    snippet = " ".join(snippet_html(s) for h in hit for s in h.snippets)
     marks = re.findall(r"<mark>(.*?)</mark>", snippet)
     assert marks and all(m.lower().replace(",", "") == "oil prices" for m in marks), marks
 
 
 def test_snippets_escape_document_markup(archive):
     hit = archive.search("researchers").hits[0]
-    joined = "".join(hit.snippets)
+    joined = "".join(map(snippet_html, hit.snippets))
     assert "<script>" not in joined and "&lt;script&gt;" in joined
 
 

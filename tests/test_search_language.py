@@ -13,6 +13,7 @@ from archive.archive import Archive
 from archive.cli import cli
 from archive.config import Settings
 from archive.errors import BadQuery
+from archive.render import snippet_html
 
 TENSORANE = "2023-11-14-tensorane-ai-chip-startup-closes-210-million-round.html"  # "Series C", no C++
 SEED_DAILYNK = "003_5c2cc82df57d3438.txt"  # Kimhyongjik, Kimhyongjok and Huchang
@@ -29,7 +30,7 @@ def names(result) -> set[str]:
 
 
 def marks(result) -> list[str]:
-    return [m for h in result.hits for s in h.snippets for m in re.findall(r"<mark>(.*?)</mark>", s)]
+    return [m for h in result.hits for s in h.snippets for m in re.findall(r"<mark>(.*?)</mark>", snippet_html(s))]
 
 
 ODD = ["C++", "C#", "F#", "U.S.", "3.5%", "e-mail", '"', "AND OR", "(((", ")))", "title:", "title:(", "x" * 5000,
@@ -108,7 +109,7 @@ def test_aliases_expand_and_each_hit_says_which_variant_matched(archive):
     assert expanded.total > plain.total and "Kimhyongjik" in expanded.interpreted
     seed = next(h for h in expanded.hits if h.path.endswith(SEED_DAILYNK))
     assert {"Huchang", "Kimhyongjik", "Kimhyongjok"} <= set(seed.matched)
-    assert {"Kimhyongjik", "Kimhyongjok", "Huchang"} <= {m for s in seed.snippets for m in re.findall(r"<mark>(.*?)</mark>", s)}
+    assert {"Kimhyongjik", "Kimhyongjok", "Huchang"} <= {m for s in seed.snippets for m in re.findall(r"<mark>(.*?)</mark>", snippet_html(s))}
     assert all(set(h.matched) & {"Huchang", "Kimhyongjik", "Kimhyongjok", "Kim Hyong Jik", "김형직"} for h in expanded.hits)
 
 

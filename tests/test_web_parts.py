@@ -8,13 +8,15 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from archive.documents import Removed
-from archive.highlight import mark
+from archive.render import html
 from archive.query import parse
 from archive.query.filters import Filters
 from web import document as docview
 from web import timeline
 from archive.csvout import safe_cell as _cell
-from archive.exports import plain
+from archive.exports import hit_row
+from archive.documents import Hit
+from archive.spans import Snippet
 from web.filters import SearchState
 
 
@@ -94,10 +96,13 @@ def test_timeline_is_none_without_dated_hits():
     assert timeline.build({"month": {}, "year": {}}, None, lambda u, k: "") is None
 
 
-def test_unmark_gives_back_the_text_and_spans_of_marked_html():
+def test_marked_html_escapes_the_text_and_wraps_each_span():
     text = 'Tom & "Jerry" <b>oil</b>\n\noil prices'
-    spans = [(19, 22), (26, 36)]
-    assert docview.unmark(mark(text, spans)) == (text, spans)
+    spans = [(17, 20), (26, 36)]
+    assert html(text, spans) == ("Tom &amp; &quot;Jerry&quot; &lt;b&gt;<mark>oil</mark>&lt;/b&gt;\n\n"
+                                 "<mark>oil prices</mark>")
+    # A piece of the text: a span cut at its start has no anchor, the next one is numbered 2.
+    assert html(text, spans, 18, 30, anchor="hit") == '<mark>il</mark>&lt;/b&gt;\n\n<mark id="hit-2">oil </mark>'
 
 
 def test_render_numbers_hits_and_keeps_a_hit_across_paragraphs_one_hit():
@@ -130,7 +135,9 @@ def test_render_splits_a_paragraph_at_a_block_inside_it():
 def test_export_cells_cannot_become_formulas_and_snippets_are_plain():
     assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _cell("@x") == "'@x" and _cell("oil") == "oil"
     assert _cell(3.5) == 3.5
-    assert plain("a <mark>b</mark> &amp; &lt;c&gt;") == "a b & <c>"
+    hit = Hit(id="1", title="t", source="s", collection="c", date="", url="", path="/p", paths=["/p"], score=1.0,
+              snippets=[Snippet("a b & <c>", [(2, 3)])])
+    assert hit_row(hit)["snippet"] == "a b & <c>"
 
 
 def test_timeline_axis_labels_each_january_and_thins_years():

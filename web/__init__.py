@@ -40,9 +40,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.debug = False
     app.json.sort_keys = False  # keep the documented key order of the JSON API
 
-    from web import api, auth, export, related, views
+    from web import api, auth, export, marks, related, views
 
     auth.install(app)
+    marks.install(app)
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)

@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from archive.errors import BadQuery
+from archive.render import html
 from archive.research.cite import with_citation
 from web.facade import get_archive
 from web.filters import SearchState
@@ -52,8 +53,9 @@ def document(doc_id: str):  # type: ignore[no-untyped-def]
     out["copies"] = archive.copies(doc)
     q = request.args.get("q", "").strip()
     if q:
-        title_html, text_html, count = archive.marked(doc, q)
-        out["marked"] = {"query": q, "title_html": title_html, "text_html": text_html, "count": count}
+        found = archive.matches(doc, q)
+        out["marked"] = {"query": q, "title_html": html(doc.title, found.title_spans),
+                         "text_html": html(doc.text, found.text_spans), "count": found.count}
     return jsonify(out)
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request, send_file
-from markupsafe import Markup
 
 from archive.archive import Archive
 from archive.documents import Document, SearchResult, document_id
@@ -19,6 +18,7 @@ from web import document as docview
 from web import related
 from web import timeline
 from web.facade import get_archive
+from web.marks import marked
 from web.filters import FILTERS, SearchState
 
 bp = Blueprint("search", __name__)
@@ -119,14 +119,13 @@ def document(doc_id: str):  # type: ignore[no-untyped-def]
     state = SearchState.from_args(request.args)
     q = state.q
     show_removed = request.args.get("removed") == "1"
-    title_html, text_html, _ = archive.marked(doc, q) if q else (None, None, 0)
-    text, spans = docview.unmark(text_html) if text_html is not None else (doc.text, [])
-    if text != doc.text:  # never show a text other than the stored one
-        text, spans = doc.text, []
-    blocks, unplaced = docview.render(text, spans, doc.removed, show_removed, pages=doc.meta.get("pages") or [])
-    title_hits = title_html.count("<mark>") if title_html else 0
+    found = archive.matches(doc, q) if q else None
+    spans = found.text_spans if found else []
+    blocks, unplaced = docview.render(doc.text, spans, doc.removed, show_removed, pages=doc.meta.get("pages") or [])
+    title_html = marked(doc.title, found.title_spans) if found else None
+    title_hits = len(found.title_spans) if found else 0
     return render_template(
-        "doc.html", doc=doc, q=q, state=state, title_html=Markup(title_html) if title_html else None, blocks=blocks,
+        "doc.html", doc=doc, q=q, state=state, title_html=title_html or None, blocks=blocks,
         unplaced=unplaced, hits=len(spans), count=len(spans) + title_hits, capped=len(spans) >= MAX_MARKS, show_removed=show_removed,
         copies=archive.copies(doc), back_url=state.url() if state.active else None,
         toggle_url=doc_url(doc.id, state, removed=not show_removed), web_url=_web_url(doc.url),

@@ -13,11 +13,12 @@ from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from typing import Protocol
 
-from archive.documents import Hit
+from archive.documents import Document, Hit
 from archive.engine.analysis import fold, porter_stem
 from archive.engine.plan import Pattern, Plan
-from archive.highlight import MAX_SNIPPET_SPANS, mark, snippets
+from archive.highlight import MAX_MARKS, MAX_SNIPPET_SPANS, merge_spans, snippets
 from archive.query.words import _CJK, TOKEN, plain
+from archive.spans import Marks
 
 # The token pattern of `archive.query.words`, with its letter written as one character class
 # ("a word character, not _, not CJK") instead of a lookahead before every letter: the same
@@ -219,6 +220,13 @@ def make_hit(f: dict, score: float, paths: list[str], comp: Planned, count: int)
         id=f["id"], title=title, source=f.get("source_name", ""), collection=f.get("collection", ""),
         date=f.get("date", ""), url=f.get("url", ""), path=f["path"], paths=paths,
         score=round(float(score), 4), snippets=snippets(text, [(a, b) for _, a, b in body], count),
-        matched=matched, title_html=mark(title, [(a, b) for _, a, b in head]), language=f.get("lang", ""),
+        matched=matched, title_spans=merge_spans([(a, b) for _, a, b in head]), language=f.get("lang", ""),
         relpath=f.get("relpath", ""),
     )
+
+
+def document_marks(doc: Document, comp: Planned) -> Marks:
+    """Return every match of the plans in a document's title and text (about the first `MAX_MARKS` of the text)."""
+    body = find_spans(doc.text, comp.body_plan, MAX_MARKS)
+    head = find_spans(doc.title, comp.title_plan)
+    return Marks(merge_spans(head), merge_spans(body), len(body) + len(head))

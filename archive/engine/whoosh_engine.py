@@ -30,14 +30,14 @@ from archive.engine.compile import Compiler
 from archive.engine.results import best, count, facet_counts, make_hits
 from archive.engine.schema import build_schema
 from archive.engine.searchers import SearcherManager, open_index
-from archive.engine.spans import find_spans
+from archive.engine.spans import document_marks
 from archive.engine.suggest import suggest
 from archive.engine.verify import Verdict, has_index, verify_index
 from archive.engine.vocab import vocabulary
 from archive.engine.writer import BuildWriter, LengthsWriter
 from archive.errors import IndexLocked
-from archive.highlight import MAX_MARKS, mark
 from archive.query.tree import Node
+from archive.spans import Marks
 
 logger = logging.getLogger(__name__)
 
@@ -264,13 +264,11 @@ class WhooshEngine:
             top, _ = best(s, comp, None, sort, float("inf"), first=first)  # no deadline: an export is complete
             yield from make_hits(s, comp, top, 1)
 
-    def marked(self, doc: Document, tree: Node) -> tuple[str, str, int]:
-        """Return the document's title and text as HTML with every match marked, and the count."""
+    def marked(self, doc: Document, tree: Node) -> Marks:
+        """Return every match of the query in the document's title and text, as spans."""
         with self.searcher() as s:
             comp = Compiler(s.reader()).compile(tree)
-        body_spans = find_spans(doc.text, comp.body_plan, MAX_MARKS)
-        title_spans = find_spans(doc.title, comp.title_plan)
-        return mark(doc.title, title_spans), mark(doc.text, body_spans), len(body_spans) + len(title_spans)
+        return document_marks(doc, comp)
 
     def close(self) -> None:
         """Close open searchers."""

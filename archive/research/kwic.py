@@ -1,8 +1,8 @@
 """Concordance (keyword in context): every occurrence of a query's matches, with words either side.
 
-Occurrences are the highlighter's marks: the match spans of each result's text, merged exactly as
-`archive.highlight.mark` merges them, so a document's occurrences are its `<mark>`s in the
-document view (issue 12). Results are read one document at a time, so a streamed export of
+Occurrences are the highlighter's marks: the match spans of each result's text, merged by
+`archive.highlight.merge_spans` as for the document view, so a document's occurrences are its
+numbered hits there. Results are read one document at a time, so a streamed export of
 every occurrence holds one text in memory.
 """
 

@@ -22,7 +22,7 @@ from archive.documents import Document, Hit, SearchResult
 from archive.engine.analysis import stemmed_words
 from archive.engine.regex import WordPattern
 from archive.engine.research import matching
-from archive.engine.spans import find_spans, make_hit
+from archive.engine.spans import document_marks, make_hit
 from archive.engine.sphinx import proximity, writes
 from archive.engine.sphinx.writes import _chunks
 from archive.engine.sphinx.client import Client, NodeDown
@@ -33,9 +33,9 @@ from archive.engine.sphinx.vocabulary import Vocabulary
 from archive.engine.suggest import Lookup, suggest_with
 from archive.engine.common import FACET_FIELDS, SUGGEST_BELOW, TIME_BUDGET, FileState
 from archive.errors import ArchiveError
-from archive.highlight import MAX_MARKS, mark
 from archive.query.tree import Everything
 from archive.query.tree import Node as Tree
+from archive.spans import Marks
 
 logger = logging.getLogger(__name__)
 MARKER = "engine.json"  # in the index folder: this archive's documents live in a cluster
@@ -316,12 +316,10 @@ class SphinxEngine:
             keep = matching(tree, [doc for doc, _ in part])
             yield from ((doc, score) for doc, score in part if doc.id in keep)
 
-    def marked(self, doc: Document, tree: Tree) -> tuple[str, str, int]:
-        """Return the document's title and text as HTML with every match marked, and the count."""
+    def marked(self, doc: Document, tree: Tree) -> Marks:
+        """Return every match of the query in the document's title and text, as spans."""
         comp = self.compile(tree)
-        body_spans = find_spans(doc.text, comp.body_plan, MAX_MARKS)
-        title_spans = find_spans(doc.title, comp.title_plan)
-        return mark(doc.title, title_spans), mark(doc.text, body_spans), len(body_spans) + len(title_spans)
+        return document_marks(doc, comp)
 
     def close(self) -> None:
         """Close this thread's connections."""
