@@ -24,11 +24,11 @@ from archive.archive import Archive
 from archive.csvout import write_csv
 from archive.exports import COLUMNS as EXPORT_COLUMNS, hit_row
 from archive.errors import ArchiveError
-from archive.ingest import collections_for, IngestReport
-from archive.walk import walk_relative
 from archive.documents import Document
-from archive.extract import extract_documents
-from archive.learnt import LearntLines
+from archive.ingest import IngestReport, collections_for
+from archive.ingest.extract import extract_documents
+from archive.ingest.learnt import LearntLines
+from archive.ingest.walk import walk_relative
 from archive.printable import PrintableArgs, printable
 
 EXIT_NO_MATCH = 1

@@ -19,8 +19,8 @@ import click
 from archive.cli import _fail, _options, _settings
 from archive.errors import ArchiveError
 from archive.ingest import ingest as run_ingest
-from archive.ingest_report import IngestReport
-from archive.interrupt import Interrupted, interruptible
+from archive.ingest.interrupt import Interrupted, interruptible
+from archive.ingest.report import IngestReport
 
 
 @click.command()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from archive.clusters import StoryIndex
+from archive.stories import StoryIndex
 from archive.engine import WhooshEngine
 from archive.engine.similar import Related, ensure_story_field, stored_stories
 

@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 FILENAME = "stories.sqlite"
 # Jaccard similarity of 3-word shingle sets at or above which two texts are one story. Chosen with
-# bench/clusters.py on generated syndicated copies of Reuters stories (docs/related.md): 0.5 lost
+# bench/stories.py on generated syndicated copies of Reuters stories (docs/related.md): 0.5 lost
 # a quarter of the copy pairs of short wire stories (a few changed words cut many shingles of a
 # 60-word text), 0.3 began to join distinct stories; 0.4 kept precision above 0.99 once the
 # corpus's own repeated wire stories are counted as one story.

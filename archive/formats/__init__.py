@@ -40,7 +40,7 @@ def read_parts(path: Path, data: bytes | None, kind: str, *, limits: Limits | No
     :param exclude: the glob patterns of ingest's walker (archive.config): members of archives
         are passed over as files outside them are (`README.*` inside a tarball is no document).
     """
-    from archive.walk import name_matcher
+    from archive.ingest.walk import name_matcher
 
     limits = limits or Limits()
     ctx = Context(limits=limits, ocr=ocr, excluded=name_matcher(list(exclude)))

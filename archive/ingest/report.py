@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from archive.printable import printable
-from archive.walk import Problem
+from archive.ingest.walk import Problem
 
 LAST_INGEST = "last-ingest.json"
 
