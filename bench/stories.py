@@ -4,8 +4,8 @@ Each original story (Reuters-21578 bodies by default, or BBC with --corpus bbc) 
 syndicated copies, each with edits a news site makes: a few words changed, one paragraph's
 sentences reordered, a paragraph added (a sentence of local colour or a paragraph of another
 story), sometimes the last paragraph cut. Headlines are not shingled, so a changed headline does
-not matter. Every text is then clustered in a shuffled order by `archive.stories.cluster`, the
-rule ingest uses, and the clusters are scored pairwise against the copy groups:
+not matter. Every text is then given its story in a shuffled order by `archive.stories.assign_stories`,
+the rule ingest uses, and the stories are scored pairwise against the copy groups:
 precision = share of same-story pairs that are copies of one original; recall = share of copy
 pairs put in one story.
 
@@ -130,7 +130,7 @@ def corpus_duplicates(stories: list[list[str]], threshold: float) -> dict[int, i
     exact Jaccard similarity of the shingle sets, and groups are joined (union-find).
     """
     ids = [(str(n), "\n\n".join(p)) for n, p in enumerate(stories)]
-    found = stories_mod.cluster(ids)
+    found = stories_mod.assign_stories(ids)
     parent = list(range(len(stories)))
 
     def root(n: int) -> int:
@@ -186,7 +186,7 @@ def main() -> None:
             stories = stories[:args.limit]
         texts, group = make_corpus(stories, rng)
     started = time.perf_counter()
-    story = stories_mod.cluster(texts)
+    story = stories_mod.assign_stories(texts)
     seconds = time.perf_counter() - started
     s = score(story, group)
     print(f"corpus: {args.corpus}, {len(stories)} originals, {len(texts)} texts (seed {args.seed}); "
