@@ -49,7 +49,7 @@ class Document:
     file_id: str = ""  # id of the source file; a file gives several documents (messages, members)
     meta: dict = field(default_factory=dict)  # format-specific: pages, from, to, topics, parent...
     run_id: str = ""  # the ingest run that added or last changed the document ("" before run ids)
-    story: str = ""  # label of its cluster of near-duplicates, set at ingest (archive/clusters.py)
+    story: str = ""  # label of its cluster of near-duplicates, set at ingest (archive/stories.py)
 
     def to_dict(self) -> dict:
         """Return the document as a plain dict (for JSON)."""

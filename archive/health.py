@@ -12,7 +12,7 @@ from pathlib import Path
 
 from archive.config import Settings
 from archive.engine.verify import Damage, Verdict
-from archive.manifest import Manifest
+from archive.ingest.manifest import Manifest
 
 
 @dataclass

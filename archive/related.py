@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from archive.clusters import StoryIndex
 from archive.engine import WhooshEngine
 from archive.engine.similar import Related, ensure_story_field, stored_stories
+from archive.stories import StoryIndex
 
 __all__ = ["Related", "StoryIndex", "open_stories"]
 logger = logging.getLogger(__name__)

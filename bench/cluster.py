@@ -42,7 +42,7 @@ from sphinx_local import LocalCluster  # noqa: E402
 from archive.archive import Archive  # noqa: E402
 from archive.config import Settings  # noqa: E402
 from archive.documents import Document, SearchResult, content_hash, document_id  # noqa: E402
-from archive.extract import extract_file  # noqa: E402
+from archive.ingest.extract import extract_file  # noqa: E402
 
 log = logging.getLogger("bench.cluster")
 ENGINES = ("whoosh", "sphinx", "fts5")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive.extract import extract_file
+from archive.ingest.extract import extract_file
 
 BENCH = Path(__file__).resolve().parent
 

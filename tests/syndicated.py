@@ -2,7 +2,7 @@
 
 Each original is published by a "wire" collection folder; two outlets republish it with the edits
 news sites make: a new headline, a few words changed, a paragraph added, the last one cut.
-Used by tests/test_clusters.py and tests/test_related.py.
+Used by tests/test_stories.py and tests/test_related.py.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from archive.archive import Archive
 from archive.config import Settings
 from archive.engine import WhooshEngine
 from archive.engine.analysis import stemmed_words
-from archive.extract import extract_file
+from archive.ingest.extract import extract_file
 from archive.render import snippet_html
 from scan import has_near, has_phrase, same, tokens
 

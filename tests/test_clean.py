@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from archive.cli import cli
 from archive.clean import clean_text, decode_bytes
-from archive.extract import extract_file
+from archive.ingest.extract import extract_file
 
 MONEYCONTROL = "000_94b7117b25b8d248.txt"
 DAILYNK = "003_5c2cc82df57d3438.txt"

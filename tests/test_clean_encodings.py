@@ -8,7 +8,7 @@ import unicodedata
 import pytest
 
 from archive.clean import decode_bytes
-from archive.extract import extract_file
+from archive.ingest.extract import extract_file
 
 TEXT = "Café Rosé owners count the cost — “a £20,000 loss,” said Zoë’s father.\nThe quay reopened on Friday.\n"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from archive.clean import clean_html
-from archive.extract import extract_file
+from archive.ingest.extract import extract_file
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "clean"
 PARAGRAPHS = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from archive.clean import clean_text
-from archive.extract import extract_file
+from archive.ingest.extract import extract_file
 
 BODY = "The union and the port authority met on Monday to resume talks over pay and hours."
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from archive.clean.learn import learn_repeated_lines
-from archive.extract import extract_file
+from archive.ingest.extract import extract_file
 
 PROMO = "Catch every match — the Rovers Weekly podcast is out on Fridays"
 

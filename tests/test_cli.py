@@ -13,8 +13,9 @@ from click.testing import CliRunner
 from archive.cli import cli
 from archive.config import Settings
 from archive.engine.analysis import exact_words, stemmed_words
-from archive.extract import extract_file
-from archive.ingest import IngestReport, collections_for, walk
+from archive.ingest import IngestReport, collections_for
+from archive.ingest.extract import extract_file
+from archive.ingest.walk import walk
 
 
 def run(*args: str):

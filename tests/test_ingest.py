@@ -20,7 +20,7 @@ from archive.cli import cli
 from archive.config import Settings
 from archive.engine import WhooshEngine
 from archive.ingest import ingest
-from archive.manifest import Manifest
+from archive.ingest.manifest import Manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 

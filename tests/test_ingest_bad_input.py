@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from archive.cli import cli
 from archive.config import Settings
 from archive.ingest import ingest
-from archive.lock import lock_path
+from archive.ingest.lock import lock_path
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = "Harbour report\n\nDockers at Port Merrow unloaded cargo on the quay today, the harbour master said.\n"
@@ -101,7 +101,7 @@ def test_failing_file_keeps_its_previous_version(tmp_path):
 
 def _hold_lock(index: Path) -> subprocess.Popen:
     """Start a real process that takes the ingest lock and waits."""
-    code = ("import sys; from archive.lock import ingest_lock\n"
+    code = ("import sys; from archive.ingest.lock import ingest_lock\n"
             f"with ingest_lock({str(index)!r}):\n    print('held', flush=True); sys.stdin.read()\n")
     proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None and proc.stdout.readline() == "held\n"

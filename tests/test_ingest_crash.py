@@ -13,7 +13,7 @@ from archive.archive import Archive
 from archive.config import Settings
 from archive.engine import WhooshEngine
 from archive.ingest import ingest
-from archive.manifest import Manifest
+from archive.ingest.manifest import Manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS = ("harbour", "cargo", "crane", "ferry", "strike", "tariff", "storm", "pilot", "quay", "berth", "tug", "wharf")

@@ -11,8 +11,8 @@ from archive.config import Settings, clean_procs, default_procs
 from archive.documents import document_id
 from archive.engine import WhooshEngine
 from archive.ingest import MIN_POOL_FILES, ingest
-from archive.manifest import Manifest
-from archive.pool import Lost, ordered_map
+from archive.ingest.manifest import Manifest
+from archive.ingest.pool import Lost, ordered_map
 
 PROMO = "Subscribe to the Merrow Ledger for the whole story every morning"
 

@@ -15,12 +15,12 @@ import pytest
 from archive.archive import Archive
 from archive.config import Settings
 from archive.errors import BadQuery
-from archive.extract import extract_documents
+from archive.ingest.extract import extract_documents
 from archive.ingest import IngestReport, collections_for
-from archive.learnt import LearntLines
+from archive.ingest.learnt import LearntLines
 from archive.query import parse
 from archive.query.filters import Filters
-from archive.walk import walk_relative
+from archive.ingest.walk import walk_relative
 from clirun import run
 from scan import has_phrase, tokens
 

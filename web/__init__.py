@@ -40,7 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.debug = False
     app.json.sort_keys = False  # keep the documented key order of the JSON API
 
-    from web import api, auth, export, marks, related, views
+    from web import api, auth, export, marks, related, research, views
 
     auth.install(app)
     marks.install(app)
@@ -48,7 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(export.bp)
-    app.register_blueprint(__import__("web.research", fromlist=["bp"]).bp)  # issue 12: kwic, batch, cite, saved
+    app.register_blueprint(research.bp)
     app.register_blueprint(related.bp)
     views.register_handlers(app)
     return app

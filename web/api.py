@@ -11,7 +11,7 @@ from archive.render import html
 from archive.research.cite import with_citation
 from web.facade import get_archive
 from web.filters import SearchState
-from web.views import load_document
+from web.lookup import load_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_API_LIMIT = 100

@@ -8,21 +8,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request, send_file
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request, send_file
 
+import web.document as docview
+import web.related as related
+import web.timeline as timeline
 from archive.archive import Archive
 from archive.documents import Document, SearchResult, document_id
 from archive.errors import ArchiveError, BadQuery, IndexNotFound
 from archive.highlight import MAX_MARKS
-from web import document as docview
-from web import related
-from web import timeline
 from web.facade import get_archive
 from web.marks import marked
 from web.filters import FILTERS, SearchState
+from web.lookup import load_document
 
 bp = Blueprint("search", __name__)
-DOC_ID = re.compile(r"[0-9a-f]{16}")
 FACETS = (("source", "Source"), ("year", "Year"), ("lang", "Language"))
 FACET_SHOWN = 8  # values shown before "more"
 
@@ -99,16 +99,6 @@ def _pages(total: int, page: int, size: int) -> list[int]:
     last = max(1, -(-total // size))
     window = {1, last, *range(max(1, page - 3), min(last, page + 3) + 1)}
     return sorted(window)
-
-
-def load_document(doc_id: str) -> Document:
-    """Return the document with this id, or abort with 404 (ids are hashes, never paths)."""
-    if not DOC_ID.fullmatch(doc_id):
-        abort(404)
-    doc = get_archive().get(doc_id)
-    if doc is None:
-        abort(404)
-    return doc
 
 
 @bp.route("/doc/<doc_id>")

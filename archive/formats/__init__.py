@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import logging
 import mmap
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from archive.formats.detect import HEAD_BYTES, SUPPORTED_KINDS, detect
-from archive.formats.model import Buffer, Context, Limits, Part
+from archive.formats.model import Buffer, Context, Limits, Part, excludes_nothing
+from archive.formats.readers import READERS
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ __all__ = ["HEAD_BYTES", "STREAMED_KINDS", "SUPPORTED_KINDS", "Limits", "Part", 
 
 
 def read_parts(path: Path, data: bytes | None, kind: str, *, limits: Limits | None = None,
-               ocr: str = "", exclude: Sequence[str] = ()) -> Iterator[Part]:
+               ocr: str = "", excluded: Callable[[str], bool] = excludes_nothing) -> Iterator[Part]:
     """Yield the parts of one source file; errors become parts with `error` set, never exceptions.
 
     :param data: the file's bytes, or None to read them from `path`: archives and mailboxes are
@@ -37,13 +38,12 @@ def read_parts(path: Path, data: bytes | None, kind: str, *, limits: Limits | No
         files read whole (up to `limits.max_file_bytes`).
     :param kind: what `detect` said.
     :param ocr: tesseract languages (for example "eng+kor") to OCR PDF pages without text; "" is off.
-    :param exclude: the glob patterns of ingest's walker (archive.config): members of archives
-        are passed over as files outside them are (`README.*` inside a tarball is no document).
+    :param excluded: the test of ingest's walker for folder and file names to pass over
+        (`archive.ingest.walk.name_matcher` of its `exclude` patterns): members of archives are
+        passed over as files outside them are (`README.*` inside a tarball is no document).
     """
-    from archive.walk import name_matcher
-
     limits = limits or Limits()
-    ctx = Context(limits=limits, ocr=ocr, excluded=name_matcher(list(exclude)))
+    ctx = Context(limits=limits, dispatch=dispatch, ocr=ocr, excluded=excluded)
     if data is not None:
         yield from dispatch(path.name, data, kind, ctx)
         return
@@ -64,8 +64,6 @@ def read_parts(path: Path, data: bytes | None, kind: str, *, limits: Limits | No
 
 def dispatch(name: str, data: Buffer, kind: str, ctx: Context) -> Iterator[Part]:
     """Run the reader for `kind`; turn anything it raises into an error part."""
-    from archive.formats.readers import READERS
-
     if kind.startswith("unsupported"):
         yield Part(error=f"unsupported: {kind.partition(':')[2] or 'unknown type'}")
         return

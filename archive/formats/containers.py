@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import PurePosixPath
 from typing import IO, cast
 
+from archive.formats.detect import HEAD_BYTES, detect
 from archive.formats.model import Buffer, Context, Part
 
 logger = logging.getLogger(__name__)
@@ -115,12 +116,9 @@ def read_member(name: str, body: bytes, ctx: Context, prefix: str, mtime: float 
     The parts take the member's timestamp `mtime`, unless they carry their own (the members of
     an archive inside this one).
     """
-    from archive.formats import dispatch
-    from archive.formats.detect import HEAD_BYTES, detect
-
     kind = detect(PurePosixPath(name), body[:HEAD_BYTES], body)
     inner = ctx.deeper()
-    for part in dispatch(PurePosixPath(name).name, body, kind, inner):
+    for part in ctx.dispatch(PurePosixPath(name).name, body, kind, inner):
         part.format = part.format or kind
         if part.mtime is None:
             part.mtime = mtime

@@ -16,6 +16,7 @@ from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 
+from archive.formats.containers import read_member
 from archive.formats.mailtext import split_body
 from archive.formats.model import Buffer, Context, Part
 from archive.formats.textutil import html_paragraphs
@@ -128,8 +129,6 @@ def _thread_root(meta: dict, parents: dict[str, str]) -> str:
 
 def _message_parts(msg: Message, meta: dict, subpath: str, ctx: Context, fmt: str) -> Iterator[Part]:
     """Yield the message, then the parts of its readable attachments, linked both ways."""
-    from archive.formats.containers import read_member
-
     body_part, attachments = _structure(msg)
     body, is_html = _body(body_part)
     text, removed = split_body(body)

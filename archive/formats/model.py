@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import mmap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
@@ -74,18 +74,26 @@ class Budget:
     bytes: int = 0
 
 
+def excludes_nothing(name: str) -> bool:
+    """The test of member names when no patterns are given: pass over none."""
+    return False
+
+
 @dataclass
 class Context:
     """What a reader needs besides the bytes: limits, settings, and where it is in a nest."""
 
     limits: Limits
+    # Reads a member of a detected kind one level down (`archive.formats.dispatch`). Containers
+    # call it through the context, so they need not import the package that imports them.
+    dispatch: Callable[[str, Buffer, str, Context], Iterator[Part]]
     ocr: str = ""
     depth: int = 0
     budget: Budget = field(default_factory=Budget)
     # Names of archive members to pass over, as ingest's walker passes over files and folders
     # (its `exclude` patterns; `include` names the files to open, archives among them, so it is
     # not applied inside them).
-    excluded: Callable[[str], bool] = field(default=lambda name: False)
+    excluded: Callable[[str], bool] = excludes_nothing
 
     def passes_over(self, member: str) -> bool:
         """True when an archive member's path has an excluded folder or file name (as the walker skips)."""

@@ -1,6 +1,6 @@
 """What ingest does with one file whose size or mtime changed: hash it, and clean it unless its bytes are known.
 
-`read_file` runs in a cleaning worker (archive/pool.py) or in the ingest process; its result,
+`read_file` runs in a cleaning worker (archive/ingest/pool.py) or in the ingest process; its result,
 a `Reading`, is plain data the ingest process turns into index changes and report entries.
 `Readings` hands the pass each file's reading in walk order.
 """
@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.clean import PIPELINE_VERSION
-from archive.clusters import signature, to_blob
 from archive.config import Settings
 from archive.documents import Document
 from archive.errors import SourceUnreadable
-from archive.extract import extract_documents
-from archive.manifest import Entry
-from archive.pool import Lost
-from archive.walk import Collection, os_reason
+from archive.ingest.extract import extract_documents
+from archive.ingest.manifest import Entry
+from archive.ingest.pool import Lost
+from archive.ingest.walk import Collection, os_reason
+from archive.stories import signature, to_blob
 
 # Decoding never fails (cp1252 and Latin-1 take any byte), so garbage shows up as control and
 # replacement characters: above this share the file is reported as undecodable.

@@ -1,6 +1,6 @@
 """`archive cluster init|start|stop|status|config`: run the Sphinx daemons of a local cluster (docs/cluster.md).
 
-Registered on the main group in archive/cli.py; exit codes of the README ("Exit codes"): 0 ok, 1 some node is
+Registered on the main group in archive/cli/__init__.py; exit codes of the README ("Exit codes"): 0 ok, 1 some node is
 down (status), 2 usage, 3 fatal (searchd missing, a daemon that will not start).
 """
 
@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from archive.cli import _options, _settings
+from archive.cli.common import load_settings, options
 from archive.engine.sphinx import cluster as ops
 from archive.engine.sphinx import conf
 from archive.engine.sphinx.spec import ClusterSpec, Node
@@ -22,7 +22,7 @@ EXIT_DOWN = 1
 
 def _spec(index: str | None, config_file: str | None, verbose: int) -> ClusterSpec:
     """Return the cluster of the settings; a usage error when none is configured."""
-    settings = _settings(index, config_file, verbose)
+    settings = load_settings(index, config_file, verbose)
     if settings.engine != "sphinx" and not settings.cluster:
         raise click.UsageError(f'the engine is {settings.engine!r} and there is no [cluster] table: set engine = "sphinx" '
                                "and describe the cluster in the config file (docs/cluster.md)")
@@ -48,7 +48,7 @@ def cluster() -> None:
 
 
 @cluster.command()
-@_options
+@options
 def init(index: str | None, config_file: str | None, verbose: int) -> None:
     """Write each local daemon's config (idempotent); prints the config files."""
     spec = _spec(index, config_file, verbose)
@@ -62,7 +62,7 @@ def init(index: str | None, config_file: str | None, verbose: int) -> None:
 @cluster.command()
 @click.argument("nodes", nargs=-1, metavar="[NODE]...")
 @click.option("--timeout", default=ops.START_TIMEOUT, show_default=True, type=click.FloatRange(1), help="Seconds to wait for each daemon.")
-@_options
+@options
 def start(nodes: tuple[str, ...], timeout: float, index: str | None, config_file: str | None, verbose: int) -> None:
     """Start the local daemons (all, or the NODEs given as host:port) and wait until they answer."""
     spec = _spec(index, config_file, verbose)
@@ -74,7 +74,7 @@ def start(nodes: tuple[str, ...], timeout: float, index: str | None, config_file
 @click.argument("nodes", nargs=-1, metavar="[NODE]...")
 @click.option("--timeout", default=ops.STOP_TIMEOUT, show_default=True, type=click.FloatRange(1),
               help="Seconds to wait before SIGTERM, then SIGKILL.")
-@_options
+@options
 def stop(nodes: tuple[str, ...], timeout: float, index: str | None, config_file: str | None, verbose: int) -> None:
     """Stop the local daemons (all, or the NODEs given as host:port)."""
     spec = _spec(index, config_file, verbose)
@@ -84,7 +84,7 @@ def stop(nodes: tuple[str, ...], timeout: float, index: str | None, config_file:
 
 @cluster.command()
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per node.")
-@_options
+@options
 def status(as_json: bool, index: str | None, config_file: str | None, verbose: int) -> None:
     """Show which nodes are up, their roles and pids, and the documents of each shard index.
 
@@ -124,7 +124,7 @@ def _table(nodes: list[ops.NodeStatus]) -> None:
 
 @cluster.command("config")
 @click.argument("node")
-@_options
+@options
 def config_cmd(node: str, index: str | None, config_file: str | None, verbose: int) -> None:
     """Print the config of one daemon (for a node on another host, or a systemd unit)."""
     spec = _spec(index, config_file, verbose)

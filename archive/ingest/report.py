@@ -8,8 +8,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from archive.ingest.walk import Problem
 from archive.printable import printable
-from archive.walk import Problem
 
 LAST_INGEST = "last-ingest.json"
 

@@ -4,18 +4,18 @@ Each original story (Reuters-21578 bodies by default, or BBC with --corpus bbc) 
 syndicated copies, each with edits a news site makes: a few words changed, one paragraph's
 sentences reordered, a paragraph added (a sentence of local colour or a paragraph of another
 story), sometimes the last paragraph cut. Headlines are not shingled, so a changed headline does
-not matter. Every text is then clustered in a shuffled order by `archive.clusters.cluster`, the
-rule ingest uses, and the clusters are scored pairwise against the copy groups:
+not matter. Every text is then given its story in a shuffled order by `archive.stories.assign_stories`,
+the rule ingest uses, and the stories are scored pairwise against the copy groups:
 precision = share of same-story pairs that are copies of one original; recall = share of copy
 pairs put in one story.
 
 Real duplicates inside the corpus (the wire repeats some stories) count against precision: they
 are reported separately as pairs of distinct originals clustered together.
 
-    python bench/clusters.py                      # Reuters, every story with a body
-    python bench/clusters.py --corpus bbc
-    python bench/clusters.py --limit 2000 --seed 2
-    python bench/clusters.py --manifest bench/corpora/reuters100k.manifest.tsv --limit 5000
+    python bench/stories.py                       # Reuters, every story with a body
+    python bench/stories.py --corpus bbc
+    python bench/stories.py --limit 2000 --seed 2
+    python bench/stories.py --manifest bench/corpora/reuters100k.manifest.tsv --limit 5000
 
 With --manifest, the copies are those of the benchmark corpus (bench/corpora.py: files listed
 with the original they derive from); --limit keeps the first N originals and all their copies.
@@ -34,7 +34,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import archive.clusters as clusters  # noqa: E402
+import archive.stories as stories_mod  # noqa: E402
 
 SHARED = Path("/work/shared/corpora")
 _DOC = re.compile(r"<REUTERS\b[^>]*>(.*?)</REUTERS>", re.DOTALL)
@@ -137,7 +137,7 @@ def corpus_duplicates(stories: list[list[str]], threshold: float) -> dict[int, i
     exact Jaccard similarity of the shingle sets, and groups are joined (union-find).
     """
     ids = [(str(n), "\n\n".join(p)) for n, p in enumerate(stories)]
-    found = clusters.cluster(ids)
+    found = stories_mod.assign_stories(ids)
     parent = list(range(len(stories)))
 
     def root(n: int) -> int:
@@ -149,7 +149,7 @@ def corpus_duplicates(stories: list[list[str]], threshold: float) -> dict[int, i
     for i, s in found.items():
         members.setdefault(s, []).append(int(i))
     for group in members.values():
-        sets = {n: clusters.shingles(ids[n][1]) for n in group}
+        sets = {n: stories_mod.shingles(ids[n][1]) for n in group}
         for a in group:  # every pair: a story of many originals is rare and small
             for b in group:
                 if a < b and len(sets[a] & sets[b]) >= threshold * len(sets[a] | sets[b]):
@@ -177,11 +177,11 @@ def main() -> None:
     ap.add_argument("--corpus", choices=["reuters", "bbc"], default="reuters")
     ap.add_argument("--limit", type=int, default=0, help="originals to use (0: all)")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--threshold", type=float, default=clusters.THRESHOLD)
-    ap.add_argument("--shingle", type=int, default=clusters.SHINGLE)
+    ap.add_argument("--threshold", type=float, default=stories_mod.THRESHOLD)
+    ap.add_argument("--shingle", type=int, default=stories_mod.SHINGLE)
     ap.add_argument("--manifest", type=Path, help="score the copies of a benchmark corpus (bench/corpora.py)")
     args = ap.parse_args()
-    clusters.THRESHOLD, clusters.SHINGLE = args.threshold, args.shingle
+    stories_mod.THRESHOLD, stories_mod.SHINGLE = args.threshold, args.shingle
     rng = random.Random(args.seed)
     if args.manifest:
         texts, group, stories = read_manifest(args.manifest, args.limit)
@@ -193,7 +193,7 @@ def main() -> None:
             stories = stories[:args.limit]
         texts, group = make_corpus(stories, rng)
     started = time.perf_counter()
-    story = clusters.cluster(texts)
+    story = stories_mod.assign_stories(texts)
     seconds = time.perf_counter() - started
     s = score(story, group)
     print(f"corpus: {args.corpus}, {len(stories)} originals, {len(texts)} texts (seed {args.seed}); "

@@ -19,9 +19,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from archive.clean import decode_bytes, looks_binary
-from archive.clean.learn import MIN_DOCS, learn_repeated_lines, normalise_line
 from archive.clean.blocks import page_blocks, parse_html
-from archive.extract import HTML_SUFFIXES, TEXT_SUFFIXES
+from archive.clean.learn import MIN_DOCS, learn_repeated_lines, normalise_line
+from archive.ingest.extract import HTML_SUFFIXES, TEXT_SUFFIXES
 
 logger = logging.getLogger(__name__)
 FILENAME = "learnt.json"

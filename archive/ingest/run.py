@@ -4,7 +4,7 @@ A run adds new files, re-indexes changed ones, and deletes documents whose files
 collection being ingested (DESIGN.md §7). An unchanged file costs one `stat`: its size and
 mtime_ns match the manifest. A file whose size or mtime changed is read and hashed; if its bytes
 are the same it is not cleaned again. A new cleaning pipeline version re-cleans every file.
-Each commit is atomic and the manifest follows it (archive/manifest.py), so a run that is killed
+Each commit is atomic and the manifest follows it (archive/ingest/manifest.py), so a run that is killed
 leaves the index at its last commit and the next run finishes the job. A file that cannot be
 read is reported with its reason; it never stops the run (unless --strict), and a previously
 indexed version of it stays searchable. `full=True` rebuilds into a new folder and swaps it in.
@@ -20,28 +20,27 @@ from collections.abc import Callable
 from pathlib import Path
 
 from archive.clean import PIPELINE_VERSION
-from archive.clusters import preload
 from archive.config import Settings, clean_procs
 from archive.documents import Document, document_id
 from archive.engine import WhooshEngine
 from archive.engine.choice import engine_exists, open_engine
 from archive.errors import ArchiveError, IndexDamaged
 from archive.health import damage_message
-from archive.ingest_report import LAST_INGEST, IngestReport  # noqa: F401 - LAST_INGEST: its old home
-from archive.learnt import LearntLines, holds_any
-from archive.interrupt import shielded
-from archive.lock import ingest_lock
-from archive.storage import storage_errors
-from archive.sinks import BuildSink, CommitSink, DrySink, Sink
-from archive.manifest import Entry, Manifest
-from archive.pool import Lost, ordered_map
-from archive.reading import Reading, Readings, read_file
+from archive.ingest.interrupt import shielded
+from archive.ingest.learnt import LearntLines, holds_any
+from archive.ingest.lock import ingest_lock
+from archive.ingest.manifest import Entry, Manifest
+from archive.ingest.pool import Lost, ordered_map
+from archive.ingest.reading import Reading, Readings, read_file
+from archive.ingest.report import IngestReport
+from archive.ingest.sinks import BuildSink, CommitSink, DrySink, Sink
+from archive.ingest.storage import storage_errors
+from archive.ingest.walk import Collection, Problem, collections_for, os_reason, walk_relative
 from archive.related import StoryIndex, open_stories
 from archive.research.runs import RunLog
-from archive.walk import (  # noqa: F401 - collections_for and walk: for the CLI
-    Collection, Problem, collections_for, os_reason, walk, walk_relative)
+from archive.stories import preload
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("archive.ingest")  # the name cron's log lines have always carried
 Progress = Callable[[int, int], None]
 # Fewer files to clean than this are cleaned in the ingest process: forking workers would cost more.
 MIN_POOL_FILES = 32

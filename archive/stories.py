@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 FILENAME = "stories.sqlite"
 # Jaccard similarity of 3-word shingle sets at or above which two texts are one story. Chosen with
-# bench/clusters.py on generated syndicated copies of Reuters stories (docs/related.md): 0.5 lost
+# bench/stories.py on generated syndicated copies of Reuters stories (docs/related.md): 0.5 lost
 # a quarter of the copy pairs of short wire stories (a few changed words cut many shingles of a
 # 60-word text), 0.3 began to join distinct stories; 0.4 kept precision above 0.99 once the
 # corpus's own repeated wire stories are counted as one story.
@@ -93,7 +93,7 @@ def similarity(a: LeanMinHash, b: LeanMinHash) -> float:
     return float(a.jaccard(b))
 
 
-class Clusterer:
+class StoryAssigner:
     """Signatures in memory, the LSH over them, and each document's story: the assignment rule."""
 
     def __init__(self) -> None:
@@ -145,7 +145,7 @@ class StoryIndex:
         self.path = Path(index_dir) / FILENAME
         self._db = sqlite3.connect(self.path, isolation_level=None)
         self._db.executescript(_SCHEMA)
-        self._mem: Clusterer | None = None
+        self._mem: StoryAssigner | None = None
         self._upsert: dict[str, str] = {}
         self._delete: set[str] = set()
         self._ready: dict[str, tuple[str, bytes | None]] = {}  # signatures computed ahead, by document id
@@ -155,9 +155,9 @@ class StoryIndex:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'stamp'").fetchone()
         return row[0] if row else None
 
-    def _load(self) -> Clusterer:
+    def _load(self) -> StoryAssigner:
         if self._mem is None:
-            self._mem = Clusterer()
+            self._mem = StoryAssigner()
             for doc_id, story, blob in self._db.execute("SELECT id, story, sig FROM signatures"):
                 self._mem.add(doc_id, story, _from_blob(blob))
         return self._mem
@@ -205,7 +205,7 @@ class StoryIndex:
     def rebuild(self, docs: Iterable[tuple[str, str, str]], stamp: str) -> None:
         """Replace every signature with those of the index's documents: (id, story, text) each."""
         self._db.execute("DELETE FROM signatures")
-        self._mem, self._upsert, self._delete = Clusterer(), {}, set()
+        self._mem, self._upsert, self._delete = StoryAssigner(), {}, set()
         for doc_id, story, text in docs:
             sig = signature(text)
             if sig is not None:
@@ -225,9 +225,9 @@ class StoryIndex:
         self.close()
 
 
-def cluster(texts: Iterable[tuple[str, str]]) -> dict[str, str]:
+def assign_stories(texts: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Return the story of each (id, text), assigned in the given order, without any storage."""
-    mem = Clusterer()
+    mem = StoryAssigner()
     return {doc_id: mem.assign(doc_id, text) for doc_id, text in texts}
 
 

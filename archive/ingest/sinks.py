@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 from archive.documents import Document
 from archive.engine import WhooshEngine
 from archive.errors import WriteFailed
-from archive.interrupt import shielded
-from archive.manifest import Entry, Manifest
+from archive.ingest.interrupt import shielded
+from archive.ingest.manifest import Entry, Manifest
 from archive.related import StoryIndex
 
 if TYPE_CHECKING:
-    from archive.ingest import IngestReport
+    from archive.ingest.report import IngestReport
 
 logger = logging.getLogger("archive.ingest")
 MERGE_EVERY = 10  # commits between merges of small segments during an incremental run

@@ -1,6 +1,6 @@
 """`archive check`: read the whole index and its manifest, say what is damaged and what to run.
 
-Registered on the main group in archive/cli.py. Exit 0 when the index is whole (a damaged
+Registered on the main group in archive/cli/__init__.py. Exit 0 when the index is whole (a damaged
 manifest is only a note: the next ingest rebuilds it), 3 when the index needs a rebuild.
 """
 
@@ -10,17 +10,17 @@ import sys
 
 import click
 
-from archive.cli import EXIT_FATAL, _options, _settings
+from archive.cli.common import EXIT_FATAL, load_settings, options
 from archive.engine.choice import engine_exists
 from archive.health import check as check_health
 
 
 @click.command()
 @click.option("--quick", is_flag=True, help="Open every segment without reading every document and word.")
-@_options
+@options
 def check(quick: bool, index: str | None, config_file: str | None, verbose: int) -> None:
     """Check the index (table of contents, segments) and its manifest; say what to run if damaged."""
-    settings = _settings(index, config_file, verbose)
+    settings = load_settings(index, config_file, verbose)
     if settings.engine != "whoosh":
         click.echo("archive: a cluster is checked with `archive cluster status`", err=True)
         sys.exit(2)

@@ -15,6 +15,7 @@ from archive.clean.meta import date_from_mtime, date_from_name, date_from_text, 
 from archive.documents import Document, content_hash, document_id
 from archive.errors import SourceUnreadable
 from archive.formats import HEAD_BYTES, Limits, Part, detect, read_parts
+from archive.ingest.walk import name_matcher
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
@@ -174,7 +175,8 @@ def extract_documents(
     file_rel = path.relative_to(root).as_posix()
     file_id = document_id(collection, file_rel)
     docs, problems = [], []
-    for part in read_parts(path, None, kind, limits=Limits(max_file_bytes=max_bytes), ocr=ocr, exclude=exclude):
+    for part in read_parts(path, None, kind, limits=Limits(max_file_bytes=max_bytes), ocr=ocr,
+                           excluded=name_matcher(list(exclude))):
         if part.error or part.skipped:
             reason = part.error or part.skipped or ""
             problems.append(PartProblem(part.subpath, reason, skipped=bool(part.skipped) or reason.startswith("unsupported")))

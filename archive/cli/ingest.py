@@ -1,6 +1,6 @@
 """`archive ingest`: clean and index files and folders, with a progress bar or log lines.
 
-Registered on the main group in archive/cli.py. SIGTERM and SIGINT stop a run between two
+Registered on the main group in archive/cli/__init__.py. SIGTERM and SIGINT stop a run between two
 steps: what was committed stays, the run prints one line saying how much, and exits 130
 (SIGINT) or 143 (SIGTERM), as a shell reports a process killed by that signal.
 """
@@ -16,11 +16,11 @@ from pathlib import Path
 
 import click
 
-from archive.cli import _fail, _options, _settings
+from archive.cli.common import fail, load_settings, options
 from archive.errors import ArchiveError
 from archive.ingest import ingest as run_ingest
-from archive.ingest_report import IngestReport
-from archive.interrupt import Interrupted, interruptible
+from archive.ingest.interrupt import Interrupted, interruptible
+from archive.ingest.report import IngestReport
 
 
 @click.command()
@@ -30,7 +30,7 @@ from archive.interrupt import Interrupted, interruptible
 @click.option("--strict", is_flag=True, help="Stop at the first file that fails, with exit code 3.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False), help="Also write the JSON report to FILE.")
-@_options
+@options
 def ingest(paths: tuple[str, ...], full: bool, dry_run: bool, strict: bool, as_json: bool,
            report_file: str | None, index: str | None, config_file: str | None, verbose: int) -> None:
     """Clean and index files and folders (recursively); only new and changed files are read.
@@ -40,12 +40,12 @@ def ingest(paths: tuple[str, ...], full: bool, dry_run: bool, strict: bool, as_j
     """
     report = IngestReport()
     try:
-        settings = _settings(index, config_file, verbose)
+        settings = load_settings(index, config_file, verbose)
         with interruptible(), _progress() as progress:
             run_ingest(list(paths), settings, dry_run=dry_run, full=full, strict=strict, progress=progress,
                        report=report)
     except ArchiveError as exc:
-        _fail(exc)
+        fail(exc)
         return
     except Interrupted as exc:  # SIGTERM or SIGINT: every commit stands, the next run finishes the job
         click.echo(f"archive: interrupted; committed {report.committed} documents", err=True)

@@ -1,6 +1,6 @@
 """Research commands of `archive`: kwic (concordance), batch (many queries), saved (saved searches).
 
-They are registered on the main group in archive/cli.py and follow its conventions: results on
+They are registered on the main group in archive/cli/__init__.py and follow its conventions: results on
 stdout, messages on stderr, exit codes of the README ("Exit codes").
 """
 
@@ -14,8 +14,8 @@ import click
 
 from archive import plural
 from archive.archive import Archive
+from archive.cli.common import EXIT_NO_MATCH, fail, load_settings, options
 from archive.csvout import CsvWriter
-from archive.cli import EXIT_NO_MATCH, _fail, _options, _settings
 from archive.errors import ArchiveError
 from archive.highlight import MAX_MARKS
 from archive.research import batch as batch_mod
@@ -36,11 +36,11 @@ SORTS = ["relevance", "newest", "oldest"]
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "jsonl"]), default="text", show_default=True,
               help="csv and jsonl stream every occurrence in document order, in bounded memory.")
 @click.option("--no-aliases", "no_aliases", is_flag=True, help="Search names as written, without their aliases.")
-@_options
+@options
 def kwic(query: str, context: int, order: str, sort: str, width: int, fmt: str, no_aliases: bool,
          index: str | None, config_file: str | None, verbose: int) -> None:
     """Concordance: every occurrence of QUERY with words of context, the hits in one column."""
-    settings = _settings(index, config_file, verbose)
+    settings = load_settings(index, config_file, verbose)
     totals = kwic_mod.Totals()
     try:
         with Archive(settings) as archive:
@@ -52,7 +52,7 @@ def kwic(query: str, context: int, order: str, sort: str, width: int, fmt: str, 
             else:
                 _stream(stream, fmt)
     except ArchiveError as exc:
-        _fail(exc)
+        fail(exc)
         return
     click.echo(f"{plural.count(totals.occurrences, 'occurrence')} in "
                f"{plural.count(totals.documents_with_occurrences, 'document')} "
@@ -75,21 +75,21 @@ def _stream(stream, fmt: str) -> None:  # type: ignore[no-untyped-def]
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("--filter", "filters", default="", help='Clauses put in front of every query, e.g. source:"Harbour Gazette" date:2020.')
 @click.option("--no-occurrences", is_flag=True, help="Count documents only (faster on broad queries).")
-@_options
+@options
 def batch(file: str, fmt: str, filters: str, no_occurrences: bool, index: str | None, config_file: str | None,
           verbose: int) -> None:
     """Run a file of queries (one a line, or CSV with query and label columns): documents, occurrences, years.
 
     Exit 1 when some lines could not run (each is reported with its line number); the rest still run.
     """
-    settings = _settings(index, config_file, verbose)
+    settings = load_settings(index, config_file, verbose)
     text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8", errors="replace")
     try:
         with Archive(settings) as archive:
             rows = list(batch_mod.run_batch(archive, batch_mod.read_queries(text), filters=filters,
                                             occurrences=not no_occurrences))
     except ArchiveError as exc:
-        _fail(exc)
+        fail(exc)
         return
     click.echo(batch_mod.to_csv(rows) if fmt == "csv" else batch_mod.to_json(rows), nl=fmt == "json")
     bad = [r for r in rows if r.error]
@@ -108,44 +108,44 @@ def saved() -> None:
 @click.argument("query")
 @click.option("--sort", type=click.Choice(SORTS), default="newest", show_default=True)
 @click.option("--replace", is_flag=True, help="Replace a saved search of the same name.")
-@_options
+@options
 def saved_add(name: str, query: str, sort: str, replace: bool, index: str | None, config_file: str | None,
               verbose: int) -> None:
     """Save QUERY (filters included, e.g. 'source:"Harbour Gazette" hyesan') under NAME."""
-    settings = _settings(index, config_file, verbose)
+    settings = load_settings(index, config_file, verbose)
     try:
         with Archive(settings) as archive, SavedSearches(settings.index) as store:
             s = store.add(archive, name, query, sort, replace=replace)
     except ArchiveError as exc:
-        _fail(exc)
+        fail(exc)
         return
     click.echo(f"saved {s.name}: {s.query} (after run {s.created_run or 'none'})", err=True)
 
 
 @saved.command("remove")
 @click.argument("name")
-@_options
+@options
 def saved_remove(name: str, index: str | None, config_file: str | None, verbose: int) -> None:
     """Forget the saved search NAME."""
-    settings = _settings(index, config_file, verbose)
+    settings = load_settings(index, config_file, verbose)
     try:
         with Archive(settings), SavedSearches(settings.index) as store:
             store.remove(name)
     except ArchiveError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @saved.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@_options
+@options
 def saved_list(as_json: bool, index: str | None, config_file: str | None, verbose: int) -> None:
     """List saved searches with how many documents the last run added for each, and since saving."""
-    settings = _settings(index, config_file, verbose)
+    settings = load_settings(index, config_file, verbose)
     try:
         with Archive(settings) as archive, SavedSearches(settings.index, readonly=True) as store:
             states = [status(archive, s) for s in store.all()]
     except ArchiveError as exc:
-        _fail(exc)
+        fail(exc)
         return
     rows = [{"name": st.saved.name, "query": st.saved.query, "new_in_last_run": len(st.new_in_last_run),
              "new_since_saved": len(st.feed), "last_run": st.last_run.id if st.last_run else None} for st in states]
@@ -155,9 +155,3 @@ def saved_list(as_json: bool, index: str | None, config_file: str | None, verbos
     for r in rows:
         click.echo(f"{r['name']}: {r['new_in_last_run']} new in the last run ({r['last_run']}), "
                    f"{r['new_since_saved']} since saved  | {r['query']}")
-
-
-def register(cli: click.Group) -> None:
-    """Add the research commands to the main group."""
-    for command in (kwic, batch, saved):
-        cli.add_command(command)

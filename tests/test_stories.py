@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import syndicated
 
-from archive import clusters
+from archive import stories as stories_mod
 from archive.archive import Archive
 from archive.config import Settings
 from archive.documents import document_id
@@ -51,17 +51,17 @@ def synd(tmp_path_factory):
     ("", set()),
 ])
 def test_shingles_fold_case_and_skip_punctuation(text, expected):
-    assert clusters.shingles(text) == expected
+    assert stories_mod.shingles(text) == expected
 
 
 def test_signature_estimates_jaccard_of_copies_and_strangers():
     (_, _, a), (_, _, b) = syndicated.bbc_articles(2)[:2]
     import random
     _, copy = syndicated.variant("t", a, random.Random(1), 1)
-    sa, sc, sb = (clusters.signature("\n\n".join(p)) for p in (a, copy, b))
-    assert clusters.similarity(sa, sc) >= clusters.THRESHOLD
-    assert clusters.similarity(sa, sb) < 0.1
-    assert clusters.signature("...") is None
+    sa, sc, sb = (stories_mod.signature("\n\n".join(p)) for p in (a, copy, b))
+    assert stories_mod.similarity(sa, sc) >= stories_mod.THRESHOLD
+    assert stories_mod.similarity(sa, sb) < 0.1
+    assert stories_mod.signature("...") is None
 
 
 def test_ingest_groups_syndicated_copies_exactly(synd):
@@ -127,14 +127,14 @@ def test_signatures_rebuilt_from_the_index_when_stale(tmp_path):
     root, index, groups = _small_corpus(tmp_path)
     ingest([str(root)], Settings(index=index))
     before = _stories(index, "synd", groups)
-    (index / clusters.FILENAME).unlink()  # as if a run died between the index commit and this file's
+    (index / stories_mod.FILENAME).unlink()  # as if a run died between the index commit and this file's
     _, _, paras = syndicated.bbc_articles(1)[0]
     syndicated.write(root / "outlet3" / "business-00.txt", "Yet another headline", paras[:-1])
     ingest([str(root)], Settings(index=index))
     groups["outlet3/business-00.txt"] = 0
     after = _stories(index, "synd", groups)
     assert after["outlet3/business-00.txt"] == before["wire/business-00.txt"]
-    with clusters.StoryIndex(index) as stories:
+    with stories_mod.StoryIndex(index) as stories:
         assert stories.stamp() is not None
 
 
