@@ -27,6 +27,8 @@ from bs4 import BeautifulSoup
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from corpora import BENCH, build_bbc  # noqa: E402
+
 from archive.clean import decode_bytes  # noqa: E402
 from archive.clean.corpus import Page, normalise, read_pages, shingles, tokens  # noqa: E402
 from archive.clean.html import clean_html  # noqa: E402
@@ -136,7 +138,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpus", nargs="?", default=str(_default_corpus()))
     ap.add_argument("--corpus", dest="cleaning_corpus", type=Path, help="cleaning corpus.jsonl (for the held-out rows)")
-    ap.add_argument("--bbc", default="/tmp/corpora/bbc", help="plain-text articles to time")
+    ap.add_argument("--bbc", help="plain-text articles to time (default: bench/corpora/bbc, from ../shared/corpora)")
     args = ap.parse_args()
     pages = list(read_pages(Path(args.corpus)))
     systems = {
@@ -164,7 +166,7 @@ def main() -> int:
             ms = statistics.median(ttimes + rtimes) * 1000
             p90 = statistics.quantiles(ttimes + rtimes, n=10)[-1] * 1000
             print(f"| {name} | {w:.3f} | {wo:.3f} | {p:.3f} | {r:.3f} | {f:.3f} | {ms:.0f} | {p90:.0f} | {tc + rc} |")
-    bbc = Path(args.bbc)
+    bbc = Path(args.bbc) if args.bbc else build_bbc(BENCH / "corpora")
     if bbc.exists():
         med, p90 = time_text_articles(bbc)
         print(f"\nplain-text article ({bbc}, first 500 files): clean_text CPU {med:.2f} ms median, {p90:.2f} ms p90")

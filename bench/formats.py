@@ -27,7 +27,7 @@ from fixtures.formats import make  # noqa: E402
 
 from archive.formats import HEAD_BYTES, detect, read_parts  # noqa: E402
 
-REUTERS = Path("/work/shared/corpora/reuters21578/reuters21578.tar.gz")
+REUTERS = ROOT.parent / "shared" / "corpora" / "reuters21578" / "reuters21578.tar.gz"
 REAL_PDFS = [Path("/usr/share/doc/libtasn1-doc/libtasn1.pdf"),
              Path("/usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf")]
 

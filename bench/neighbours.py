@@ -5,7 +5,7 @@ category) into a scratch index unless it is there already, then asks `Archive.si
 document's 10 nearest neighbours by key terms (its own identical copies left out) and reports
 the share that share its category, overall and per category, with the time per query.
 
-    python bench/neighbours.py [--index /tmp/bench-related/bbc-index] [--bbc /tmp/corpora/bbc]
+    python bench/neighbours.py [--index /tmp/bench-related/bbc-index] [--bbc DIR]   # DIR: bench/corpora/bbc
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from corpora import BENCH, build_bbc  # noqa: E402
+
 from archive.archive import Archive  # noqa: E402
 from archive.config import Settings  # noqa: E402
 from archive.ingest import ingest  # noqa: E402
@@ -29,11 +31,11 @@ def main() -> None:
     """Build the index if needed, query every document, print the table."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--index", default="/tmp/bench-related/bbc-index")
-    ap.add_argument("--bbc", default="/tmp/corpora/bbc")
+    ap.add_argument("--bbc", help="the BBC articles (default: bench/corpora/bbc, unpacked from ../shared/corpora)")
     args = ap.parse_args()
     settings = Settings(index=Path(args.index))
     if not (Path(args.index) / "last-ingest.json").is_file():
-        report = ingest([args.bbc], settings)
+        report = ingest([args.bbc or str(build_bbc(BENCH / "corpora"))], settings)
         print(f"ingest: {report.documents} documents in {report.seconds:.1f} s "
               f"({1000 * report.seconds / max(1, report.documents):.1f} ms per document, story clusters included)")
     share: dict[str, list[float]] = defaultdict(list)

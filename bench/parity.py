@@ -1,6 +1,6 @@
 """Print the parity table of issue 13: every query of the parity test on Whoosh and on a local cluster.
 
-    python bench/parity.py [BBC_FOLDER]      # default: the BBC corpus unpacked at /tmp/corpora/bbc
+    python bench/parity.py [BBC_FOLDER]      # default: bench/corpora/bbc, unpacked from ../shared/corpora
 
 Uses the corpus and queries of tests/test_sphinx_parity.py (samples, seeds, BBC tech + business)
 and its cluster fixture (2 shards, shard 0 mirrored); then the failure drill: one mirror killed,
@@ -14,6 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from corpora import BENCH, build_bbc  # noqa: E402
 from sphinx_cluster import running_cluster  # noqa: E402
 from test_sphinx_parity import QUERIES, _copy_corpus  # noqa: E402
 
@@ -24,7 +25,7 @@ from archive.ingest import ingest  # noqa: E402
 
 def main() -> None:
     """Build both engines on the parity corpus and print the table and the drill."""
-    bbc = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/tmp/corpora/bbc")
+    bbc = Path(sys.argv[1]) if len(sys.argv) > 1 else build_bbc(BENCH / "corpora")
     base = Path(tempfile.mkdtemp())
     folders = _copy_corpus(base / "corpus", bbc)
     ws = Settings(index=base / "whoosh")

@@ -34,9 +34,10 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from corpora import shared_dir  # noqa: E402
+
 import archive.stories as stories_mod  # noqa: E402
 
-SHARED = Path("/work/shared/corpora")
 _DOC = re.compile(r"<REUTERS\b[^>]*>(.*?)</REUTERS>", re.DOTALL)
 _BODY = re.compile(r"<BODY>(.*?)</BODY>", re.DOTALL)
 LOCAL = ["Our correspondent adds that local reaction was muted.",
@@ -54,7 +55,7 @@ def _member_text(tar: tarfile.TarFile, member: tarfile.TarInfo) -> str:
 def read_reuters() -> list[list[str]]:
     """Return the paragraphs of every Reuters-21578 body (the wire's sign-off removed)."""
     out = []
-    with tarfile.open(SHARED / "reuters21578" / "reuters21578.tar.gz") as tar:
+    with tarfile.open(shared_dir() / "reuters21578" / "reuters21578.tar.gz") as tar:
         for m in sorted((m for m in tar.getmembers() if m.name.endswith(".sgm")), key=lambda m: m.name):
             raw = _member_text(tar, m)
             for doc in _DOC.finditer(raw):
@@ -70,7 +71,7 @@ def read_reuters() -> list[list[str]]:
 def read_bbc() -> list[list[str]]:
     """Return the paragraphs of every BBC article body (the headline line left out)."""
     out = []
-    with tarfile.open(SHARED / "bbc-news" / "bbc-fulltext.tar.gz") as tar:
+    with tarfile.open(shared_dir() / "bbc-news" / "bbc-fulltext.tar.gz") as tar:
         for m in sorted((m for m in tar.getmembers() if m.name.endswith(".txt") and m.isfile()), key=lambda m: m.name):
             lines = _member_text(tar, m).split("\n", 1)
             if len(lines) == 2:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from indexes import build_index
+from needs import SAMPLES, SEEDS, tool, unpack_bbc
+from serving import app_on, served
 
+from archive.archive import Archive
 from archive.config import Settings
-from archive.ingest import ingest
-
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "samples"
-SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+from archive.documents import Document, document_id
 
 
 @pytest.fixture(scope="session")
@@ -28,12 +29,47 @@ def seeds_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def bbc_dir(tmp_path_factory) -> Path:
+    """The BBC News corpus of ../shared, unpacked once per session: <category>/NNN.txt."""
+    return unpack_bbc(tmp_path_factory.mktemp("bbc-news"))
+
+
+@pytest.fixture(scope="session")
 def sample_index(tmp_path_factory) -> Path:
     """An index of samples/ and the seeds, built once per test session."""
     index = tmp_path_factory.mktemp("sample-index") / "index"
-    report = ingest([str(SAMPLES), str(SEEDS)], Settings(index=index))
-    assert not report.failed, report.summary()
+    build_index([SAMPLES, SEEDS], index)
     return index
+
+
+@pytest.fixture(scope="session", name="archive")
+def sample_archive(sample_index) -> Iterator[Archive]:
+    """The archive on the sample index, opened once (tests only read it)."""
+    with Archive(Settings(index=sample_index)) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="session")
+def sample_documents(archive) -> list[Document]:
+    """Every document of the sample index as stored, found from the files: what a brute-force scan reads."""
+    docs = []
+    for collection, root in (("samples", SAMPLES), ("seeds", SEEDS)):
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            doc = archive.get(document_id(collection, path.relative_to(root).as_posix()))
+            if doc is not None:  # the samples' README is not ingested
+                docs.append(doc)
+    assert len(docs) == archive.stats()["documents"] > 30
+    return docs
+
+
+@pytest.fixture
+def ser_corpus(tmp_path) -> Path:
+    """A collection of its own, to change between ingest runs: the samples' Seoul Economic Review texts."""
+    folder = tmp_path / "ser"
+    folder.mkdir()
+    for f in (SAMPLES / "seoul-economic-review").glob("*.txt"):  # plain text: quick to ingest
+        shutil.copy(f, folder / f.name)
+    return folder
 
 
 @pytest.fixture
@@ -44,13 +80,8 @@ def index_dir(tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def app(sample_index):
-    from web import create_app
-
-    app = create_app({"ARCHIVE_SETTINGS": Settings(index=sample_index), "TESTING": True})
-    yield app
-    archive = app.extensions.get("archive")
-    if archive is not None:
-        archive.close()
+    with app_on(Settings(index=sample_index)) as app:
+        yield app
 
 
 @pytest.fixture
@@ -61,23 +92,19 @@ def client(app):
 @pytest.fixture(scope="session")
 def live_server(app):
     """The web app served by waitress on a free loopback port, for as long as the session runs."""
-    from serving import start, stop
-
-    port, server = start(app)
-    yield f"http://127.0.0.1:{port}"
-    stop(server)
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium driven by Playwright (no browser download: executable_path is set)."""
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("chromium is not installed: `make test` installs it with apt")
+    chromium = tool("chromium", "chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         b = pw.chromium.launch(
-            executable_path=CHROMIUM,
+            executable_path=chromium,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"],
         )
@@ -88,20 +115,8 @@ def browser():
 @pytest.fixture
 def make_app():
     """Build web apps on given indexes (with extra config); close their archives afterwards."""
-    from web import create_app
-
-    apps = []
-
-    def make(index: Path, **config):  # type: ignore[no-untyped-def]
-        app = create_app({"ARCHIVE_SETTINGS": Settings(index=index), "TESTING": True, **config})
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        archive = app.extensions.get("archive")
-        if archive is not None:
-            archive.close()
+    with ExitStack() as apps:
+        yield lambda index, **config: apps.enter_context(app_on(Settings(index=index), **config))
 
 
 @pytest.fixture(scope="session")

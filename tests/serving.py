@@ -1,11 +1,37 @@
-"""Serve the web app with waitress on a free loopback port, for tests that need a real server."""
+"""The web app for tests: built on an archive (closed afterwards), and served by waitress on a free loopback port."""
 
 from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from archive.config import Settings
+
+
+def web_app(settings: Settings, **config):  # type: ignore[no-untyped-def]
+    """Return the web app on the settings' archive, in testing mode."""
+    from web import create_app
+
+    return create_app({"ARCHIVE_SETTINGS": settings, "TESTING": True, **config})
+
+
+def close_app(app) -> None:  # type: ignore[no-untyped-def]
+    """Close the archive an app has opened, if it opened one."""
+    archive = app.extensions.get("archive")
+    if archive is not None:
+        archive.close()
+
+
+@contextmanager
+def app_on(settings: Settings, **config) -> Iterator:  # type: ignore[no-untyped-def]
+    """Give the web app on the settings' archive while the block runs; close its archive after."""
+    app = web_app(settings, **config)
+    try:
+        yield app
+    finally:
+        close_app(app)
 
 
 def start(app, threads: int = 4) -> tuple[int, object]:  # type: ignore[no-untyped-def]
@@ -45,9 +71,7 @@ def stop(server) -> None:  # type: ignore[no-untyped-def]
 
 def serve(settings: Settings, threads: int = 4) -> tuple[str, object, object]:
     """Start the app on the settings' archive; return ("127.0.0.1:PORT", server, app). `stop` the server after."""
-    from web import create_app
-
-    app = create_app({"ARCHIVE_SETTINGS": settings, "TESTING": True})
+    app = web_app(settings)
     port, server = start(app, threads)
     return f"127.0.0.1:{port}", server, app
 
@@ -71,3 +95,13 @@ def get_json(url: str, timeout: float = 60) -> dict:
     status, body = get(url, timeout)
     assert status == 200, (url, status, body[:300])
     return json.loads(body)
+
+
+@contextmanager
+def served(app, threads: int = 4) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """Serve a WSGI app on a free loopback port while the block runs; give its base URL."""
+    port, server = start(app, threads)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(server)

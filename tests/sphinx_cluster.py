@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import signal
 import socket
 from collections.abc import Iterator, Sequence
@@ -37,6 +36,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from needs import tool
 
 from archive import config
 from archive.config import Settings
@@ -44,16 +44,14 @@ from archive.engine.sphinx import cluster
 from archive.engine.sphinx.spec import ClusterSpec, Node
 from archive.errors import ArchiveError
 
-SEARCHD = "/usr/bin/searchd"
 PORTS = (19000, 29999)  # each node takes port (SphinxQL) and port + 1 (API)
 CONFIG_NAME = "archive.toml"
 ATTEMPTS = 3  # fresh ports after a collision with another process
 
 
 def require_searchd() -> None:
-    """Skip the test when Sphinx is not installed."""
-    if not (os.access(SEARCHD, os.X_OK) or shutil.which("searchd")):
-        pytest.skip("searchd is not installed: apt-get install -y sphinxsearch (`make test` installs it)")
+    """Fail the test when Sphinx is not installed (`make test` installs it)."""
+    tool("searchd", "sphinxsearch")
 
 
 def _free(port: int) -> bool:

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import random
 import tarfile
+from functools import lru_cache
 from pathlib import Path
 
-import pytest
+from needs import BBC_TARBALL, shared_file
 
-UNPACKED = Path("/tmp/corpora/bbc")
-TARBALL = Path("/work/shared/corpora/bbc-news/bbc-fulltext.tar.gz")
 CATEGORIES = ("business", "politics", "tech")
 ADDED = "Our correspondent says the announcement was widely expected in the City and drew little reaction."
 
 
 def bbc_articles(per_category: int, skip: int = 0) -> list[tuple[str, str, list[str]]]:
-    """Return (category, title, paragraphs) of BBC articles (skip if the corpus is missing)."""
+    """Return (category, title, paragraphs) of BBC articles (read from the tarball in ../shared)."""
     out = []
     for cat in CATEGORIES:
         for n in range(skip + 1, skip + per_category + 1):
@@ -32,14 +31,14 @@ def bbc_articles(per_category: int, skip: int = 0) -> list[tuple[str, str, list[
 
 
 def _read(rel: str) -> str:
-    if UNPACKED.is_dir():
-        return _decode((UNPACKED / rel).read_bytes())
-    if not TARBALL.is_file():
-        pytest.skip("the BBC corpus is neither unpacked at /tmp/corpora/bbc nor at " + str(TARBALL))
-    with tarfile.open(TARBALL) as tar:
-        f = tar.extractfile(f"bbc/{rel}")
-        assert f is not None
-        return _decode(f.read())
+    return _decode(_articles()[f"bbc/{rel}"])
+
+
+@lru_cache(maxsize=1)
+def _articles() -> dict[str, bytes]:
+    """Return every article of the tarball by its path, read in one pass."""
+    with tarfile.open(shared_file(BBC_TARBALL)) as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar if m.isfile() and m.name.endswith(".txt")}  # type: ignore[union-attr]
 
 
 def _decode(raw: bytes) -> str:

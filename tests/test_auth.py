@@ -6,9 +6,9 @@ import base64
 import dataclasses
 
 import pytest
-from click.testing import CliRunner
+from clirun import invoke
+from serving import app_on
 
-from archive.cli import cli
 from archive.config import Settings
 from archive.passwords import hash_password, verify_password
 
@@ -23,21 +23,17 @@ def test_password_hash_is_salted_and_verifies():
 
 
 def test_hash_password_command_prints_a_usable_hash():
-    result = CliRunner().invoke(cli, ["hash-password"], input=f"{SECRET}\n{SECRET}\n")
+    result = invoke("hash-password", input=f"{SECRET}\n{SECRET}\n")
     assert result.exit_code == 0, result.output
     assert verify_password(SECRET, result.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture
 def locked_client(sample_index):
-    from web import create_app
-
     settings = dataclasses.replace(Settings(index=sample_index), auth_user="ana",
                                    auth_hash=hash_password(SECRET, iterations=1000))
-    app = create_app({"ARCHIVE_SETTINGS": settings, "TESTING": True})
-    yield app.test_client()
-    if app.extensions.get("archive"):
-        app.extensions["archive"].close()
+    with app_on(settings) as app:
+        yield app.test_client()
 
 
 def _basic(user: str, password: str) -> dict:

@@ -7,22 +7,15 @@ import io
 import json
 
 import pytest
-from click.testing import CliRunner
+from clirun import invoke
+from scan import Phrase, Word, aliased, counts
 
-from archive.archive import Archive
-from archive.cli import cli
-from archive.config import Settings
-from archive.research import kwic
 from archive.research.batch import BatchQuery, read_queries, run_batch, to_csv
 
 PLAIN = 'Hyesan\n\n# a comment\n"\nmarket\n"interest rates"\n'
 LABELLED = 'label,query\nHyesan,Hyesan\nbad,date:>foo\nrates,"""interest rates"""\n'
-
-
-@pytest.fixture(scope="module")
-def archive(sample_index):
-    with Archive(Settings(index=sample_index)) as a:
-        yield a
+# What each query of PLAIN means, for the brute-force scan (tests/scan.py).
+MEANING = {"Hyesan": aliased(Word("Hyesan")), "market": Word("market"), '"interest rates"': Phrase("interest rates")}
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -35,16 +28,13 @@ def test_read_queries_lines_or_csv(text, expected):
     assert [(q.line, q.label, q.query) for q in read_queries(text)] == expected
 
 
-def test_batch_counts_agree_with_search_and_concordance(archive):
+def test_batch_counts_equal_a_brute_force_scan(archive, sample_documents):
     rows = list(run_batch(archive, read_queries(PLAIN)))
-    assert [r.line for r in rows] == [1, 4, 5, 6]
-    for row in rows:
-        if row.error:
-            continue
-        assert row.documents == archive.search(row.query, limit=0).total
-        totals = kwic.Totals()
-        assert row.occurrences == sum(1 for _ in kwic.occurrences(archive, row.query, totals=totals))
-        assert sum(row.years.values()) <= row.documents and row.years
+    assert [(r.line, bool(r.error)) for r in rows] == [(1, False), (4, True), (5, False), (6, False)]
+    for row in (r for r in rows if not r.error):
+        want = counts(MEANING[row.query], sample_documents)
+        assert (row.documents, row.occurrences, row.years) == (want.documents, want.occurrences, want.years), row.query
+        assert want.occurrences > want.documents > 1  # the check is not vacuous
 
 
 def test_batch_reports_bad_line_and_runs_the_rest(archive):
@@ -73,7 +63,7 @@ def test_batch_csv_has_one_column_per_year(archive):
 def test_batch_cli(sample_index, tmp_path, fmt):
     path = tmp_path / "queries.csv"
     path.write_text(LABELLED)
-    result = CliRunner().invoke(cli, ["batch", "--index", str(sample_index), "--format", fmt, str(path)])
+    result = invoke("batch", "--index", str(sample_index), "--format", fmt, str(path))
     assert result.exit_code == 1, result.output  # one line could not run
     assert "line 3:" in result.stderr
     if fmt == "json":
@@ -86,7 +76,7 @@ def test_batch_cli(sample_index, tmp_path, fmt):
 def test_batch_cli_all_good_exits_0(sample_index, tmp_path):
     path = tmp_path / "q.txt"
     path.write_text("Hyesan\nmarket\n")
-    assert CliRunner().invoke(cli, ["batch", "--index", str(sample_index), str(path)]).exit_code == 0
+    assert invoke("batch", "--index", str(sample_index), str(path)).exit_code == 0
 
 
 def test_batch_upload_form(client):

@@ -11,24 +11,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import tarfile
-from pathlib import Path
 
 import pytest
+from needs import SAMPLES
+from scan import has_near, has_phrase, same, stem, tokens
 
 from archive.archive import Archive
 from archive.config import Settings
 from archive.engine import WhooshEngine
-from archive.engine.analysis import stemmed_words
 from archive.ingest.extract import extract_file
 from archive.render import snippet_html
-from scan import has_near, has_phrase, same, tokens
 
-UNPACKED = Path("/tmp/corpora/bbc")
-TARBALL = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "bbc-news" / "bbc-fulltext.tar.gz"
-TARBALL_SHARED = Path("/work/shared/corpora/bbc-news/bbc-fulltext.tar.gz")
 CATEGORIES = ("business", "tech")
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 KOREAN = ("seoul-economic-review/2021-08-18-hyesan-border-closure-market-prices-ko.txt",
           "seoul-economic-review/2023-04-12-semiconductor-exports-fall-bok-holds-rate-ko.html")
 
@@ -51,22 +45,10 @@ PHRASES = [
 ]
 
 
-def _corpus(tmp_path_factory) -> Path:
-    if UNPACKED.is_dir():
-        return UNPACKED
-    tarball = TARBALL if TARBALL.is_file() else TARBALL_SHARED
-    if not tarball.is_file():
-        pytest.skip(f"the BBC corpus is neither unpacked at {UNPACKED} nor packed at {tarball}")
-    dest = tmp_path_factory.mktemp("bbc-src")
-    with tarfile.open(tarball) as tar:
-        tar.extractall(dest, filter="data")
-    return dest / "bbc"
-
-
 @pytest.fixture(scope="module")
-def bbc(tmp_path_factory):
+def bbc(tmp_path_factory, bbc_dir):
     """(archive on an index of the BBC files, their cleaned documents), built once."""
-    root = _corpus(tmp_path_factory)
+    root = bbc_dir
     wanted = os.environ.get("BBC_CATEGORIES", ",".join(CATEGORIES))
     cats = sorted(p.name for p in root.iterdir() if p.is_dir()) if wanted == "all" else wanted.split(",")
     files = [p for c in cats for p in sorted((root / c).glob("*.txt"))]
@@ -77,9 +59,9 @@ def bbc(tmp_path_factory):
     for i in range(0, len(docs), 500):  # several commits: several segments, as a real ingest makes
         engine.write(docs[i : i + 500])
     engine.close()
-    # Tokenise each cleaned text once, as the analyser does: (content hash, title words, text words).
-    scanned = [(d.content_hash, tokens(d.title), tokens(d.text), set(stemmed_words(d.title + "\n" + d.text)))
-               for d in docs]
+    # Tokenise each cleaned text once, as the analyser does: (content hash, title words, text words, stems).
+    scanned = [(d.content_hash, title, text, {stem(t) for t in title + text})
+               for d in docs for title, text in [(tokens(d.title), tokens(d.text))]]
     with Archive(Settings(index=index, aliases="off")) as archive:
         yield archive, scanned
     shutil.rmtree(index, ignore_errors=True)
@@ -235,8 +217,7 @@ def test_bbc_word_totals_with_a_page_of_hits_equal_a_brute_force_scan(bbc):
     # The page's top-N collector skips documents that cannot rank; the total must not.
     archive, scanned = bbc
     for word in WORDS:
-        stem = stemmed_words(word)[0]
-        want = len({h for h, _, _, stems in scanned if stem in stems})
+        want = len({h for h, _, _, stems in scanned if stem(word) in stems})
         result = archive.search(word, limit=10)
         assert (result.total, len(result.hits)) == (want, min(10, want)), word
 

@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from needs import tool
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-
-import corpora  # noqa: E402
-
-try:
-    corpora.shared_dir()
-    HAVE_CORPORA = True
-except FileNotFoundError:
-    HAVE_CORPORA = False
-
-pytestmark = [
-    pytest.mark.skipif(not HAVE_CORPORA, reason="../shared/corpora is not beside this checkout"),
-    pytest.mark.skipif(shutil.which("searchd") is None and not Path("/usr/bin/searchd").exists(),
-                       reason="Sphinx (searchd) is not installed"),
-]
 
 
 def _run(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
@@ -38,6 +22,7 @@ def _run(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
 
 
 def test_cluster_benchmark_table_has_three_engines(tmp_path):
+    tool("searchd", "sphinxsearch")
     out = _run(tmp_path, "--corpus", "bbc", "--docs", "50")
     assert out.returncode == 0, out.stderr[-3000:]
     table = out.stdout

@@ -11,7 +11,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 import corpora  # noqa: E402
-from test_bench_smoke import needs_corpora  # noqa: E402
 
 SGML_ATTRS = ' TOPICS="YES" LEWISSPLIT="TRAIN" NEWID="42"'
 SGML_INNER = """
@@ -52,7 +51,6 @@ def test_copies_vary_their_text():
     assert variant[0] == "Exxon <XON> stated the tanker reached port Z\xfcrich."
 
 
-@needs_corpora
 def test_the_scaled_corpus_has_distinct_files_and_a_manifest(tmp_path):
     folder = corpora.build_scaled(tmp_path, target=250, limit=100)
     files = sorted(folder.rglob("*.txt"))
@@ -71,7 +69,6 @@ def test_the_scaled_corpus_has_distinct_files_and_a_manifest(tmp_path):
     assert corpora.build_scaled(tmp_path, target=250, limit=100) == folder
 
 
-@needs_corpora
 @pytest.mark.parametrize("limit", [30])
 def test_bbc_subset_spreads_over_every_category(tmp_path, limit):
     folder = corpora.build_bbc(tmp_path, limit)

@@ -7,23 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-
-import corpora  # noqa: E402
-
-try:
-    corpora.shared_dir()
-    HAVE_CORPORA = True
-except FileNotFoundError:
-    HAVE_CORPORA = False
-
-needs_corpora = pytest.mark.skipif(not HAVE_CORPORA, reason="../shared/corpora is not beside this checkout")
 
 
-@needs_corpora
 def test_quick_benchmark_prints_a_table_and_saves_json(tmp_path):
     out = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--limit-docs", "60", "--queries", "6",

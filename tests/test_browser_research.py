@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import feedparser
 import pytest
-from click.testing import CliRunner
-
-from archive.cli import cli
-from archive.config import Settings
-from archive.ingest import ingest
+from clirun import invoke
+from indexes import build_index
+from scan import Word, aliased, counts
 
 pytestmark = pytest.mark.browser
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 NEW_DOC = """Hyesan smugglers return as border guards rotate
 
 Traders in Hyesan said smugglers were back on the river bank this week after a rotation of border guards.
@@ -23,44 +19,34 @@ Traders in Hyesan said smugglers were back on the river bank this week after a r
 
 
 @pytest.fixture
-def changing(tmp_path, make_app) -> Iterator[tuple[str, Path, Path]]:
+def changing(ser_corpus, index_dir, make_app) -> Iterator[tuple[str, Path, Path]]:
     """A server on loopback over an index of its own: (base URL, corpus folder, index folder)."""
-    from serving import start, stop
+    from serving import served
 
-    corpus, index = tmp_path / "ser", tmp_path / "index"
-    corpus.mkdir()
-    for f in (SAMPLES / "seoul-economic-review").glob("*.txt"):
-        shutil.copy(f, corpus / f.name)
-    assert not ingest([str(corpus)], Settings(index=index)).failed
-    port, server = start(make_app(index), threads=2)
-    yield f"http://127.0.0.1:{port}", corpus, index
-    stop(server)
+    build_index([ser_corpus], index_dir)
+    with served(make_app(index_dir), threads=2) as base:
+        yield base, ser_corpus, index_dir
 
 
 def _add_and_ingest(corpus: Path, index: Path) -> None:
     (corpus / "2026-01-01-new.txt").write_text(NEW_DOC)
-    assert not ingest([str(corpus)], Settings(index=index)).failed
+    build_index([corpus], index)
 
 
-def test_concordance_view_aligns_hits_and_links_to_them(page, live_server, shots_dir, sample_index):
-    from archive.archive import Archive
-    from archive.research import kwic
-
-    totals = kwic.Totals()
-    with Archive(Settings(index=sample_index)) as archive:
-        list(kwic.occurrences(archive, "Hyesan", totals=totals))
-    assert totals.occurrences > 1
+def test_concordance_view_aligns_hits_and_links_to_them(page, live_server, shots_dir, sample_documents):
+    occurrences = counts(aliased(Word("Hyesan")), sample_documents).occurrences
+    assert occurrences > 1
     page.goto(f"{live_server}/search?q=Hyesan")
     page.click("#kwic-link")
     page.wait_for_selector("table.kwic")
-    assert page.inner_text("#kwic-occurrences") == str(totals.occurrences)
+    assert page.inner_text("#kwic-occurrences") == str(occurrences)
     hits = page.locator("table.kwic td.hit mark")
-    assert hits.count() == totals.occurrences
+    assert hits.count() == occurrences
     # Every left context ends at the same x, and every hit starts at the same x: one column.
     edges = page.evaluate("""() => [...document.querySelectorAll('table.kwic tbody tr')].map(tr => [
         Math.round(tr.querySelector('td.left span').getBoundingClientRect().right),
         Math.round(tr.querySelector('td.hit mark').getBoundingClientRect().left)])""")
-    assert len(edges) == totals.occurrences and len({e[0] for e in edges}) == 1 and len({e[1] for e in edges}) == 1
+    assert len(edges) == occurrences and len({e[0] for e in edges}) == 1 and len({e[1] for e in edges}) == 1
     page.screenshot(path=str(shots_dir / "kwic.png"), full_page=True)
     before = page.locator("table.kwic td.right").all_inner_texts()
     page.click("text=right words")
@@ -73,7 +59,7 @@ def test_concordance_view_aligns_hits_and_links_to_them(page, live_server, shots
 
 def test_saved_search_shows_new_document_after_ingest_and_in_its_feed(page, changing):
     base, corpus, index = changing
-    assert CliRunner().invoke(cli, ["saved", "add", "--index", str(index), "hyesan", "Hyesan"]).exit_code == 0
+    assert invoke("saved", "add", "--index", str(index), "hyesan", "Hyesan").exit_code == 0
     page.goto(f"{base}/saved/hyesan")  # first visit: remembered in a cookie
     assert "0 since your last visit" in page.inner_text("main")
     _add_and_ingest(corpus, index)
@@ -101,7 +87,7 @@ def test_permalink_reports_a_changed_result_set(page, changing):
     assert "run=000001" in permalink and f"h={cited_hash}" in permalink
     _add_and_ingest(corpus, index)
     (corpus / "2025-03-19-trucks-return-to-hyesan-bridge.txt").unlink()
-    assert not ingest([str(corpus)], Settings(index=index)).failed
+    build_index([corpus], index)
     page.goto(permalink)
     assert "has changed" in page.inner_text("#verdict")
     assert page.inner_text("#now-hash") != cited_hash

@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from clirun import invoke
 
-from archive.cli import cli
 from archive.clean import clean_text, decode_bytes
 from archive.ingest.extract import extract_file
 
@@ -82,7 +81,7 @@ def test_seed_sources_are_recognised(seeds_dir):
 
 
 def test_extract_json_shows_removed_blocks_with_reasons(seeds_dir):
-    result = CliRunner().invoke(cli, ["extract", "--json", str(seeds_dir / DAILYNK)])
+    result = invoke("extract", "--json", str(seeds_dir / DAILYNK))
     assert result.exit_code == 0, result.output
     record = json.loads(result.output.strip().splitlines()[0])
     assert set(record) >= {"path", "title", "source", "date", "url", "language", "text", "removed"}

@@ -8,18 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from clirun import invoke as run
 
-from archive.cli import cli
 from archive.config import Settings
 from archive.engine.analysis import exact_words, stemmed_words
 from archive.ingest import IngestReport, collections_for
 from archive.ingest.extract import extract_file
 from archive.ingest.walk import walk
-
-
-def run(*args: str):
-    return CliRunner().invoke(cli, list(args))
 
 
 def _corpus(paths: list[Path]) -> dict[str, tuple[list[str], list[str]]]:

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import json
+
 import pytest
-from click.testing import CliRunner
+from clirun import invoke
+from sphinx_cluster import config_file, require_searchd, sphinx_cluster, teardown, write_config  # noqa: F401
 
 from archive import config
-from archive.cli import cli
 from archive.engine.sphinx import cluster, conf
 from archive.engine.sphinx.spec import ClusterSpec, Node
 from archive.errors import ArchiveError
-from sphinx_cluster import config_file, require_searchd, sphinx_cluster, teardown, write_config  # noqa: F401
 
 COLUMNS = ["id", *conf.FIELDS, *conf.STRING_ATTRS, *conf.BIGINT_ATTRS, *conf.UINT_ATTRS]
 
 
 def run(*args: str):  # type: ignore[no-untyped-def]
-    return CliRunner().invoke(cli, ["cluster", *args])
+    return invoke("cluster", *args)
 
 
 def insert(node: Node, index: str, doc_id: int) -> None:

@@ -13,6 +13,7 @@ import json
 
 import pytest
 from clirun import run
+from serving import app_on
 
 from archive.config import Settings
 from archive.csvout import FORMULA_START, safe_cell
@@ -37,11 +38,8 @@ def hostile_index(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def hostile_client(hostile_index):
-    from web import create_app
-
-    app = create_app({"ARCHIVE_SETTINGS": Settings(index=hostile_index), "TESTING": True})
-    yield app.test_client()
-    app.extensions["archive"].close()
+    with app_on(Settings(index=hostile_index)) as app:
+        yield app.test_client()
 
 
 def _cells(text: str) -> list[dict]:

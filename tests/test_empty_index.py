@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 from clirun import run
+from serving import app_on
 
 from archive.config import Settings
 from archive.ingest import ingest
+
 
 @pytest.fixture(scope="module")
 def empty_index(tmp_path_factory):
@@ -57,11 +59,8 @@ def test_empty_index_batch_counts_zero(empty_index, tmp_path):
 
 @pytest.fixture(scope="module")
 def empty_client(empty_index):
-    from web import create_app
-
-    app = create_app({"ARCHIVE_SETTINGS": Settings(index=empty_index), "TESTING": True})
-    yield app.test_client()
-    app.extensions["archive"].close()
+    with app_on(Settings(index=empty_index)) as app:
+        yield app.test_client()
 
 
 @pytest.mark.parametrize("url", ["/", "/search?q=border", "/search?q=*", "/search?q=border&sort=newest",

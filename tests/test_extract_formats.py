@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
-from click.testing import CliRunner
+from clirun import invoke
 from fixtures.formats import make
 
 from archive.archive import Archive
-from archive.cli import cli
 from archive.config import Settings
 from archive.ingest import ingest
 
@@ -24,7 +23,7 @@ def test_extract_prints_one_record_per_document_of_every_format(tmp_path):
     make.make_mbox(src / "inbox.mbox", [make.make_message("Tender brief", "The quarry tender is attached.")])
     make.make_zip(src / "bundle.zip", {"inner/memo.txt": b"Memo\n\nThe walrus budget was approved on Friday.\n"})
     make.make_pdf(src / "report.pdf", [["The harbour dredging report counts seven cranes."]], title="Dredging report")
-    result = CliRunner().invoke(cli, ["extract", "--json", str(src)])
+    result = invoke("extract", "--json", str(src))
     assert result.exit_code == 0, result.output
     by_rel = {r["relpath"]: r for r in _records(result.stdout)}
     assert "Analysts called the outlook uncertain." in by_rel["note.docx"]["text"]
@@ -43,7 +42,7 @@ def test_extract_text_equals_the_indexed_text_with_learnt_lines(tmp_path):
                                        f"gravel permits for the northern pits.\n\n{template}\n")
     settings = Settings(index=tmp_path / "ix")
     ingest([str(src)], settings)
-    result = CliRunner().invoke(cli, ["extract", "--json", str(src / "a1.txt")], env={"ARCHIVE_INDEX": str(settings.index)})
+    result = invoke("extract", "--json", str(src / "a1.txt"), env={"ARCHIVE_INDEX": str(settings.index)})
     assert result.exit_code == 0, result.output
     (record,) = _records(result.stdout)
     assert template not in record["text"]

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import tarfile
 from pathlib import Path
 
 import pytest
 from fixtures.formats import make
+from needs import REUTERS_TARBALL, shared_file, tool
 
 from archive.formats import HEAD_BYTES, Limits, Part, detect, read_parts
-
-REUTERS_TARBALL = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "reuters21578" / "reuters21578.tar.gz"
-if not REUTERS_TARBALL.exists():
-    REUTERS_TARBALL = Path("/work/shared/corpora/reuters21578/reuters21578.tar.gz")
 
 
 def parts_of(path: Path, **kwargs) -> list[Part]:
@@ -138,18 +134,16 @@ def test_pdf_without_text_layer(tmp_path):
     assert part.error.startswith("no text layer (scanned?)")
 
 
-@pytest.mark.skipif(shutil.which("tesseract") is None,
-                    reason="OCR needs Debian's tesseract-ocr and tesseract-ocr-eng (apt-get install)")
 def test_pdf_ocr_reads_a_scan(tmp_path):
+    tool("tesseract", "tesseract-ocr tesseract-ocr-eng")
     pdf = make.make_image_pdf(tmp_path / "scan.pdf", "Harbour strike ends")
     part = only(parts_of(pdf, ocr="eng"))
     assert "Harbour strike ends" in part.text
     assert (part.meta["ocr"], part.meta["ocr_pages"]) == ("eng", [0])
 
 
-@pytest.mark.skipif(shutil.which("tesseract") is None,
-                    reason="OCR needs Debian's tesseract-ocr and tesseract-ocr-eng (apt-get install)")
 def test_pdf_ocr_only_where_a_page_has_no_text(tmp_path):
+    tool("tesseract", "tesseract-ocr tesseract-ocr-eng")
     pdf = make.make_image_pdf(tmp_path / "mixed.pdf", "Scanned appendix", before="Digital summary.")
     (plain,) = parts_of(pdf)
     assert plain.text == "Digital summary." and plain.meta["pages_without_text"] == [1]
@@ -159,17 +153,11 @@ def test_pdf_ocr_only_where_a_page_has_no_text(tmp_path):
     assert part.text[part.meta["pages"][1]:].startswith("Scanned appendix")
 
 
-def _tesseract_has(language: str) -> bool:
-    """True when tesseract is installed with the data for one language."""
-    if shutil.which("tesseract") is None:
-        return False
-    out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, check=False)
-    return language in out.stdout.split()
-
-
-@pytest.mark.skipif(not (_tesseract_has("kor") and Path(make.KOREAN_FONT).exists()),
-                    reason="Korean OCR needs Debian's tesseract-ocr-kor, and fonts-nanum to draw the test page")
 def test_pdf_ocr_reads_korean(tmp_path):
+    languages = subprocess.run([tool("tesseract", "tesseract-ocr"), "--list-langs"], capture_output=True, text=True,
+                               check=False).stdout.split()
+    assert "kor" in languages, "Korean OCR needs tesseract-ocr-kor (`make test` installs it)"
+    assert Path(make.KOREAN_FONT).exists(), "the Korean test page is drawn with fonts-nanum (`make test` installs it)"
     pdf = make.make_image_pdf(tmp_path / "scan-ko.pdf", "혜산 광산 폭발 사고", font=make.KOREAN_FONT)
     part = only(parts_of(pdf, ocr="kor"))
     assert part.text == "혜산 광산 폭발 사고"
@@ -222,9 +210,8 @@ def test_reuters_elements_dates_and_categories(files):
     assert empty.skipped.startswith("no title and no body")
 
 
-@pytest.mark.skipif(not REUTERS_TARBALL.exists(), reason="the Reuters-21578 tarball is not in shared/corpora")
 def test_reuters_real_file_gives_one_part_per_element():
-    with tarfile.open(REUTERS_TARBALL) as tar:
+    with tarfile.open(shared_file(REUTERS_TARBALL)) as tar:
         handle = tar.extractfile("reuters21578/reut2-000.sgm")
         data = handle.read()
     parts = list(read_parts(Path("reut2-000.sgm"), data, "reuters-sgml"))

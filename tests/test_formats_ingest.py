@@ -59,14 +59,11 @@ def test_a_changed_mailbox_replaces_its_messages(tmp_path):
     assert (again.added, again.updated, again.deleted) == (0, 0, 0)
 
 
-def test_document_view_shows_pages_mail_headers_and_attachment_links(tmp_path):
-    from web import create_app
-
+def test_document_view_shows_pages_mail_headers_and_attachment_links(tmp_path, make_app):
     src = _folder(tmp_path)
     settings = Settings(index=tmp_path / "ix")
     ingest([str(src)], settings)
-    app = create_app({"ARCHIVE_SETTINGS": settings, "TESTING": True})
-    client = app.test_client()
+    client = make_app(settings.index).test_client()
     with Archive(settings) as archive:
         pdf_id = archive.search("dredging").hits[0].id
         mail_id = archive.search('"quarry tender" from:ana').hits[0].id
@@ -82,4 +79,3 @@ def test_document_view_shows_pages_mail_headers_and_attachment_links(tmp_path):
     original = client.get(f"/doc/{pdf_id}/original")
     assert original.status_code == 200 and original.headers["Content-Type"] == "application/octet-stream"
     original.close()
-    app.extensions["archive"].close()

@@ -12,12 +12,13 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from serving import serve
+from serving import stop as stop_server
+
 from archive.config import Settings
 from archive.ingest import ingest
-from serving import serve, stop as stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
-BBC = Path("/tmp/corpora/bbc")
 QUERIES = ["oil", '"oil prices"', "border", "interest rates", "econom*", "title:hyesan", "date:>=2021", "the"]
 
 
@@ -56,13 +57,12 @@ def _client(host: str, stop: threading.Event, results: list, errors: list) -> No
     conn.close()
 
 
-def test_load_during_an_ingest_has_no_errors(tmp_path, samples_dir):
+def test_load_during_an_ingest_has_no_errors(tmp_path, samples_dir, bbc_dir):
     index = tmp_path / "index"
     assert not ingest([str(samples_dir)], Settings(index=index)).failed
     nightly = tmp_path / "nightly"
     nightly.mkdir()
-    source = BBC / "business" if BBC.is_dir() else samples_dir
-    for i, f in enumerate(sorted(source.rglob("*.txt"))[:150]):
+    for i, f in enumerate(sorted((bbc_dir / "business").glob("*.txt"))[:150]):
         shutil.copy(f, nightly / f"n{i:04d}.txt")
     host, server, app = _serve(index)
     stop, results, errors = threading.Event(), [], []

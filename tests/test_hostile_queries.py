@@ -7,14 +7,10 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from click.testing import CliRunner
+from clirun import invoke
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive.archive import Archive
-from archive.cli import cli
-from archive.config import Settings
 from archive.errors import BadQuery
 from archive.query import parse
 from archive.render import snippet_html
@@ -45,12 +41,6 @@ def test_parser_never_raises_anything_but_bad_query(query):
         assert isinstance(parsed.tree.describe(), str)
 
 
-@pytest.fixture(scope="module")
-def archive(sample_index):
-    with Archive(Settings(index=sample_index)) as a:
-        yield a
-
-
 @FUZZ
 @given(QUERIES)
 def test_archive_search_answers_every_query(archive, query):
@@ -68,7 +58,7 @@ def test_archive_search_answers_every_query(archive, query):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(QUERIES)
 def test_cli_search_exits_cleanly(sample_index, query):
-    result = CliRunner().invoke(cli, ["search", "--index", str(sample_index), "--json", "--", query])
+    result = invoke("search", "--index", str(sample_index), "--json", "--", query)
     assert result.exit_code in (0, 1, 2), result.output
     assert "Traceback" not in result.output
     if result.exit_code in (0, 1):

@@ -13,10 +13,10 @@ import sys
 import termios
 from pathlib import Path
 
-from click.testing import CliRunner
+from clirun import invoke as run
+from indexes import index_state
 
 from archive.archive import Archive
-from archive.cli import cli
 from archive.config import Settings
 from archive.engine import WhooshEngine
 from archive.ingest import ingest
@@ -38,15 +38,6 @@ def make_corpus(root: Path, count: int) -> Path:
     return root
 
 
-def index_state(index: Path) -> dict[str, tuple[str, str]]:
-    """Return id -> (relpath, content hash) of every indexed document."""
-    engine = WhooshEngine(index)
-    try:
-        return {i: (s.relpath, s.content_hash) for i, s in engine.states().items()}
-    finally:
-        engine.close()
-
-
 def manifest_agrees(index: Path) -> bool:
     """Return True when the manifest describes the index's last commit and holds exactly its ids."""
     engine = WhooshEngine(index)
@@ -55,10 +46,6 @@ def manifest_agrees(index: Path) -> bool:
             return m.stamp() == engine.stamp() and set(m.entries()) == set(engine.states())
     finally:
         engine.close()
-
-
-def run(*args: str):
-    return CliRunner().invoke(cli, list(args))
 
 
 def test_ingest_add_change_delete_cycle(tmp_path):

@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from clirun import invoke
 
-from archive.cli import cli
 from archive.config import Settings
 from archive.ingest import ingest
 from archive.ingest.lock import lock_path
@@ -93,10 +92,10 @@ def test_failing_file_keeps_its_previous_version(tmp_path):
     settings = Settings(index=tmp_path / "ix")
     ingest([str(src)], settings)
     (src / "a.txt").write_bytes(b"\x00\x00 truncated by a bad copy")
-    result = CliRunner().invoke(cli, ["ingest", "--index", str(settings.index), str(src)])
+    result = invoke("ingest", "--index", str(settings.index), str(src))
     assert result.exit_code == 1
     assert "a.txt: binary content, not text; the previous version stays indexed" in result.stderr
-    assert CliRunner().invoke(cli, ["search", "--count", "--index", str(settings.index), "dockers"]).stdout == "1\n"
+    assert invoke("search", "--count", "--index", str(settings.index), "dockers").stdout == "1\n"
 
 
 def _hold_lock(index: Path) -> subprocess.Popen:
@@ -115,7 +114,7 @@ def test_second_ingest_exits_75_naming_the_holder_and_a_dead_holders_lock_is_cle
     index = tmp_path / "ix"
     holder = _hold_lock(index)
     try:
-        result = CliRunner().invoke(cli, ["ingest", "--index", str(index), str(src)])
+        result = invoke("ingest", "--index", str(index), str(src))
         assert result.exit_code == 75, result.output
         assert f"Another ingest is running on {index} (pid {holder.pid} on " in result.stderr
     finally:

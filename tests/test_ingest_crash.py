@@ -9,6 +9,8 @@ import sys
 import threading
 from pathlib import Path
 
+from indexes import index_state
+
 from archive.archive import Archive
 from archive.config import Settings
 from archive.engine import WhooshEngine
@@ -32,14 +34,6 @@ def make_corpus(root: Path, count: int) -> Path:
         sub.mkdir(parents=True, exist_ok=True)
         write_article(sub / f"f{n:04d}.txt", n)
     return root
-
-
-def state(index: Path) -> dict[str, tuple[str, str]]:
-    engine = WhooshEngine(index)
-    try:
-        return {i: (s.relpath, s.content_hash) for i, s in engine.states().items()}
-    finally:
-        engine.close()
 
 
 def start_ingest(index: Path, src: Path, config: Path, *extra: str) -> subprocess.Popen:
@@ -96,8 +90,8 @@ def test_kill_9_loop_then_normal_run_equals_a_fresh_build(tmp_path):
     assert final.returncode == 0, final.stderr
     fresh = tmp_path / "fresh"
     ingest([str(src)], Settings(index=fresh))
-    assert state(index) == state(fresh)
-    assert len(state(index)) == len(list(src.rglob("*.txt")))
+    assert index_state(index) == index_state(fresh)
+    assert len(index_state(index)) == len(list(src.rglob("*.txt")))
     assert not list(tmp_path.glob(".ix.full-*"))
     print(f"kill -9 loop: {kills} kills in {round_} runs, {stale_manifests} stale manifests rebuilt; "
           "final index equals a fresh build")

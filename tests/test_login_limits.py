@@ -8,6 +8,7 @@ import dataclasses
 import time
 
 import pytest
+from serving import app_on
 
 import web.auth
 from archive.config import Settings
@@ -19,14 +20,10 @@ SECRET = "correct horse battery"
 
 @pytest.fixture
 def app(sample_index):
-    from web import create_app
-
     settings = dataclasses.replace(Settings(index=sample_index), auth_user="ana",
                                    auth_hash=hash_password(SECRET, iterations=1000))
-    app = create_app({"ARCHIVE_SETTINGS": settings, "TESTING": True})
-    yield app
-    if app.extensions.get("archive"):
-        app.extensions["archive"].close()
+    with app_on(settings) as app:
+        yield app
 
 
 def _get(app, user: str, password: str, client: str = "192.0.2.1"):  # type: ignore[no-untyped-def]

@@ -4,40 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import subprocess
 import sys
 import urllib.request
 from pathlib import Path
 
-import pytest
+from indexes import build_index
 
 from archive.archive import Archive
 from archive.config import Settings
-from archive.ingest import ingest
 from archive.research.cite import cite, compare
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 NEW_DOC = """Hyesan smugglers return as border guards rotate
 
 Traders in Hyesan said smugglers were back on the river bank this week after a rotation of border guards.
 """
 
 
-@pytest.fixture
-def corpus(tmp_path) -> Path:
-    """A small collection of its own, to be changed between ingest runs."""
-    folder = tmp_path / "ser"
-    folder.mkdir()
-    for f in (SAMPLES / "seoul-economic-review").glob("*.txt"):  # plain text: quick to ingest
-        shutil.copy(f, folder / f.name)
-    return folder
-
-
 def _ingest(corpus: Path, index: Path, **kw) -> str:  # type: ignore[no-untyped-def]
-    report = ingest([str(corpus)], Settings(index=index), **kw)
-    assert not report.failed, report.summary()
-    return report.run_id
+    return build_index([corpus], index, **kw).run_id
 
 
 def _ids(index: Path, query: str) -> list[str]:
@@ -45,10 +30,10 @@ def _ids(index: Path, query: str) -> list[str]:
         return [i for i, _ in a.listing(query)]
 
 
-def test_runs_have_ids_and_documents_record_their_run(corpus, index_dir):
-    first = _ingest(corpus, index_dir)
-    (corpus / "2026-01-01-new.txt").write_text(NEW_DOC)
-    second = _ingest(corpus, index_dir)
+def test_runs_have_ids_and_documents_record_their_run(ser_corpus, index_dir):
+    first = _ingest(ser_corpus, index_dir)
+    (ser_corpus / "2026-01-01-new.txt").write_text(NEW_DOC)
+    second = _ingest(ser_corpus, index_dir)
     assert (first, second) == ("000001", "000002")
     with Archive(Settings(index=index_dir)) as a:
         runs = a.runs()
@@ -59,13 +44,13 @@ def test_runs_have_ids_and_documents_record_their_run(corpus, index_dir):
     assert set(runs_of.values()) == {first}
 
 
-def test_full_rebuild_keeps_run_ids_of_unchanged_documents_and_the_run_log(corpus, index_dir):
-    first = _ingest(corpus, index_dir)
-    third_file = sorted(corpus.iterdir())[2]
+def test_full_rebuild_keeps_run_ids_of_unchanged_documents_and_the_run_log(ser_corpus, index_dir):
+    first = _ingest(ser_corpus, index_dir)
+    third_file = sorted(ser_corpus.iterdir())[2]
     # A sentence added inside the article's first paragraph (a line added after the closing promos
     # would be cleaned away as boilerplate, and the text would not change).
     third_file.write_text(third_file.read_text().replace(". ", ". A sentence was added here later. ", 1))
-    full = _ingest(corpus, index_dir, full=True)
+    full = _ingest(ser_corpus, index_dir, full=True)
     with Archive(Settings(index=index_dir)) as a:
         assert [r.id for r in a.runs()] == [first, full]
         changed = {a.get(i).relpath: a.get(i).run_id for i, _ in a.listing("*")}
@@ -73,25 +58,25 @@ def test_full_rebuild_keeps_run_ids_of_unchanged_documents_and_the_run_log(corpu
     assert set(changed.values()) == {first}
 
 
-def test_permalink_same_set_after_a_run_that_changes_nothing(corpus, index_dir):
-    _ingest(corpus, index_dir)
+def test_permalink_same_set_after_a_run_that_changes_nothing(ser_corpus, index_dir):
+    _ingest(ser_corpus, index_dir)
     with Archive(Settings(index=index_dir)) as a:
         cited = cite(a, "Hyesan", "newest")
-    _ingest(corpus, index_dir)
+    _ingest(ser_corpus, index_dir)
     with Archive(Settings(index=index_dir)) as a:
         result = compare(a, cited)
     assert result.same and result.now.run != cited.run
 
 
-def test_permalink_lists_added_and_removed_documents_from_tombstones(corpus, index_dir):
-    _ingest(corpus, index_dir)
+def test_permalink_lists_added_and_removed_documents_from_tombstones(ser_corpus, index_dir):
+    _ingest(ser_corpus, index_dir)
     with Archive(Settings(index=index_dir)) as a:
         cited = cite(a, "Hyesan", "newest")
     before = _ids(index_dir, "Hyesan")
-    (corpus / "2026-01-01-new.txt").write_text(NEW_DOC)
-    (corpus / "2025-03-19-trucks-return-to-hyesan-bridge.txt").unlink()
-    (corpus / "2022-08-25-bank-of-korea-raises-interest-rates-won-slides.txt").unlink()  # not a Hyesan result
-    _ingest(corpus, index_dir)
+    (ser_corpus / "2026-01-01-new.txt").write_text(NEW_DOC)
+    (ser_corpus / "2025-03-19-trucks-return-to-hyesan-bridge.txt").unlink()
+    (ser_corpus / "2022-08-25-bank-of-korea-raises-interest-rates-won-slides.txt").unlink()  # not a Hyesan result
+    _ingest(ser_corpus, index_dir)
     with Archive(Settings(index=index_dir)) as a:
         result = compare(a, cited)
     after = _ids(index_dir, "Hyesan")
@@ -130,8 +115,8 @@ def _cli_json(index: Path, *args: str) -> dict:
     return json.loads(proc.stdout)
 
 
-def test_search_json_carries_run_and_the_hash_of_the_texts_it_matches(corpus, index_dir):
-    run = _ingest(corpus, index_dir)
+def test_search_json_carries_run_and_the_hash_of_the_texts_it_matches(ser_corpus, index_dir):
+    run = _ingest(ser_corpus, index_dir)
     data = _cli_json(index_dir, "--limit", "1", "Hyesan")
     expected, texts = _texts_hash_by_scan(index_dir)
     assert texts >= 2 and data["total"] == texts
@@ -145,47 +130,44 @@ def test_search_json_carries_run_and_the_hash_of_the_texts_it_matches(corpus, in
                                "suggestion", "facets", "hits"]
 
 
-def test_api_and_cli_cite_the_same_set_and_a_new_matching_text_changes_the_hash(corpus, index_dir, make_app):
-    from serving import start, stop
+def test_api_and_cli_cite_the_same_set_and_a_new_matching_text_changes_the_hash(ser_corpus, index_dir, make_app):
+    from serving import served
 
-    _ingest(corpus, index_dir)
-    port, server = start(make_app(index_dir))
-    try:
+    _ingest(ser_corpus, index_dir)
+    with served(make_app(index_dir)) as base:
         def api() -> dict:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=Hyesan&limit=2") as r:
+            with urllib.request.urlopen(f"{base}/api/search?q=Hyesan&limit=2") as r:
                 return json.loads(r.read())
 
         before = api()
         assert before["result_hash"] == _cli_json(index_dir, "Hyesan")["result_hash"] == \
             _texts_hash_by_scan(index_dir)[0]
-        _ingest(corpus, index_dir)  # a run that changes nothing: the same set, the same hash
+        _ingest(ser_corpus, index_dir)  # a run that changes nothing: the same set, the same hash
         assert api()["result_hash"] == before["result_hash"]
-        (corpus / "2026-01-01-new.txt").write_text(NEW_DOC)
-        _ingest(corpus, index_dir)
+        (ser_corpus / "2026-01-01-new.txt").write_text(NEW_DOC)
+        _ingest(ser_corpus, index_dir)
         after = api()
         assert after["total"] == before["total"] + 1
         assert after["result_hash"] == _texts_hash_by_scan(index_dir)[0] != before["result_hash"]
-    finally:
-        stop(server)
 
 
-def test_a_permalink_with_an_older_hash_of_ordered_ids_still_opens_as_the_same_set(corpus, index_dir, make_app):
-    _ingest(corpus, index_dir)
+def test_a_permalink_with_an_older_hash_of_ordered_ids_still_opens_as_the_same_set(ser_corpus, index_dir, make_app):
+    _ingest(ser_corpus, index_dir)
     old = hashlib.sha256("\n".join(_ids(index_dir, "Hyesan")).encode()).hexdigest()[:12]  # how hashes were made
     client = make_app(index_dir).test_client()
     page = client.get(f"/cite?q=Hyesan&run=000001&h={old}").get_data(as_text=True)
     assert "is the same" in page
 
 
-def test_cite_page_redirects_to_permalink_then_reports_a_change(corpus, index_dir, make_app):
-    _ingest(corpus, index_dir)
+def test_cite_page_redirects_to_permalink_then_reports_a_change(ser_corpus, index_dir, make_app):
+    _ingest(ser_corpus, index_dir)
     client = make_app(index_dir).test_client()
     response = client.get("/cite?q=Hyesan&sort=newest")
     assert response.status_code == 302
     permalink = response.headers["Location"]
     assert "run=000001" in permalink and "&h=" in permalink
     assert "is the same" in client.get(permalink).get_data(as_text=True)
-    (corpus / "2026-01-01-new.txt").write_text(NEW_DOC)
-    _ingest(corpus, index_dir)
+    (ser_corpus / "2026-01-01-new.txt").write_text(NEW_DOC)
+    _ingest(ser_corpus, index_dir)
     page = client.get(permalink).get_data(as_text=True)
     assert "has changed" in page and "Hyesan smugglers return" in page

@@ -7,13 +7,12 @@ import shutil
 
 import pytest
 import syndicated
-from click.testing import CliRunner
+from clirun import invoke
+from indexes import build_index
 
 from archive.archive import Archive
-from archive.cli import cli
 from archive.config import Settings
 from archive.documents import document_id
-from archive.ingest import ingest
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +24,7 @@ def synd(tmp_path_factory):
     shutil.copy(root / "wire" / "tech-08.txt", root / "mirror" / "tech-08.txt")  # same text: a copy
     groups["mirror/tech-08.txt"] = groups["wire/tech-08.txt"]
     index = tmp_path_factory.mktemp("synd-ix") / "index"
-    report = ingest([str(root)], Settings(index=index))
-    assert not report.failed, report.summary()
+    build_index([root], index)
     return index, groups
 
 
@@ -62,7 +60,7 @@ def test_similar_unknown_id_is_none(synd):
 
 def test_cli_similar_json(synd):
     index, _ = synd
-    result = CliRunner().invoke(cli, ["similar", "--index", str(index), "--json", "--limit", "3", _id("wire/politics-04.txt")])
+    result = invoke("similar", "--index", str(index), "--json", "--limit", "3", _id("wire/politics-04.txt"))
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     assert out["id"] == _id("wire/politics-04.txt") and len(out["similar"]) == 3
@@ -71,18 +69,17 @@ def test_cli_similar_json(synd):
 
 
 def test_cli_similar_unknown_id_is_a_usage_error(synd):
-    result = CliRunner().invoke(cli, ["similar", "--index", str(synd[0]), "0123456789abcdef"])
+    result = invoke("similar", "--index", str(synd[0]), "0123456789abcdef")
     assert result.exit_code == 2
 
 
 def test_cli_clusters_lists_versions_of_a_story(synd):
     index, _ = synd
-    runner = CliRunner()
-    listed = runner.invoke(cli, ["clusters", "--index", str(index), "--json"])
+    listed = invoke("clusters", "--index", str(index), "--json")
     assert listed.exit_code == 0, listed.output
     rows = json.loads(listed.output)
     assert len(rows) == 12 and {r["versions"] for r in rows} == {3}
-    one = runner.invoke(cli, ["clusters", "--index", str(index), "--json", rows[0]["story"]])
+    one = invoke("clusters", "--index", str(index), "--json", rows[0]["story"])
     assert len(json.loads(one.output)) == 3
 
 
@@ -117,12 +114,10 @@ def test_search_result_links_to_its_versions(synd, make_app):
 
 @pytest.mark.browser
 def test_browser_follows_more_like_this(synd, make_app, page):
-    from serving import start, stop
+    from serving import served
 
     index, _ = synd
-    port, server = start(make_app(index), threads=2)
-    try:
-        base = f"http://127.0.0.1:{port}"
+    with served(make_app(index), threads=2) as base:
         page.goto(f"{base}/doc/{_id('wire/business-01.txt')}")
         assert page.locator("#related .versions li").count() == 2
         first = page.locator("#related ol.similar li a").first
@@ -134,8 +129,6 @@ def test_browser_follows_more_like_this(synd, make_app, page):
         page.locator("a.versions-link").first.click()
         page.wait_for_load_state()
         assert page.locator("#versions li").count() == 3
-    finally:
-        stop(server)
 
 
 def test_key_terms_leave_out_stop_words(synd):

@@ -3,68 +3,49 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import feedparser
-import pytest
-from click.testing import CliRunner
+from clirun import invoke
+from indexes import build_index
 
 from archive.archive import Archive
-from archive.cli import cli
 from archive.config import Settings
-from archive.ingest import ingest
 from archive.research.saved import SavedSearches, saved_path, status
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 NEW_DOC = """Hyesan smugglers return as border guards rotate
 
 Traders in Hyesan said smugglers were back on the river bank <this week> & after a rotation of guards.
 """
 
 
-@pytest.fixture
-def corpus(tmp_path) -> Path:
-    folder = tmp_path / "ser"
-    folder.mkdir()
-    for f in (SAMPLES / "seoul-economic-review").glob("*.txt"):
-        shutil.copy(f, folder / f.name)
-    return folder
-
-
 def _ingest(corpus: Path, index: Path) -> str:
-    report = ingest([str(corpus)], Settings(index=index))
-    assert not report.failed, report.summary()
-    return report.run_id
+    return build_index([corpus], index).run_id
 
 
-def _run(*args: str):  # type: ignore[no-untyped-def]
-    return CliRunner().invoke(cli, list(args))
-
-
-def test_saved_cli_add_list_remove(corpus, index_dir):
-    _ingest(corpus, index_dir)
-    result = _run("saved", "add", "--index", str(index_dir), "hyesan", "Hyesan")
+def test_saved_cli_add_list_remove(ser_corpus, index_dir):
+    _ingest(ser_corpus, index_dir)
+    result = invoke("saved", "add", "--index", str(index_dir), "hyesan", "Hyesan")
     assert result.exit_code == 0, result.output
     assert saved_path(index_dir).is_file() and saved_path(index_dir).parent == index_dir.parent
-    assert _run("saved", "add", "--index", str(index_dir), "hyesan", "x").exit_code == 2  # name taken
-    bad = _run("saved", "add", "--index", str(index_dir), "broken", "date:>foo")
+    assert invoke("saved", "add", "--index", str(index_dir), "hyesan", "x").exit_code == 2  # name taken
+    bad = invoke("saved", "add", "--index", str(index_dir), "broken", "date:>foo")
     assert bad.exit_code == 2 and "not understood" in bad.stderr
-    assert _run("saved", "add", "--index", str(index_dir), "../x", "oil").exit_code == 2
-    listed = json.loads(_run("saved", "list", "--index", str(index_dir), "--json").stdout)
+    assert invoke("saved", "add", "--index", str(index_dir), "../x", "oil").exit_code == 2
+    listed = json.loads(invoke("saved", "list", "--index", str(index_dir), "--json").stdout)
     assert [(r["name"], r["new_in_last_run"], r["new_since_saved"]) for r in listed] == [("hyesan", 3, 0)]  # the only run added them
-    assert _run("saved", "remove", "--index", str(index_dir), "hyesan").exit_code == 0
-    assert _run("saved", "remove", "--index", str(index_dir), "hyesan").exit_code == 3
+    assert invoke("saved", "remove", "--index", str(index_dir), "hyesan").exit_code == 0
+    assert invoke("saved", "remove", "--index", str(index_dir), "hyesan").exit_code == 3
 
 
-def test_saved_search_counts_documents_of_later_runs(corpus, index_dir):
-    _ingest(corpus, index_dir)
+def test_saved_search_counts_documents_of_later_runs(ser_corpus, index_dir):
+    _ingest(ser_corpus, index_dir)
     with Archive(Settings(index=index_dir)) as a, SavedSearches(index_dir) as store:
         store.add(a, "hyesan", "Hyesan")
         store.add(a, "rates", '"interest rates"')
-    (corpus / "2026-01-01-new.txt").write_text(NEW_DOC)
-    second = _ingest(corpus, index_dir)
-    _ingest(corpus, index_dir)  # a third run that adds nothing
+    (ser_corpus / "2026-01-01-new.txt").write_text(NEW_DOC)
+    second = _ingest(ser_corpus, index_dir)
+    _ingest(ser_corpus, index_dir)  # a third run that adds nothing
     with Archive(Settings(index=index_dir)) as a, SavedSearches(index_dir, readonly=True) as store:
         hyesan = status(a, store.get("hyesan"))
         rates = status(a, store.get("rates"))
@@ -77,14 +58,14 @@ def test_saved_search_counts_documents_of_later_runs(corpus, index_dir):
     assert rates.feed == []
 
 
-def test_feed_is_valid_atom_with_the_new_documents(corpus, index_dir, make_app):
-    _ingest(corpus, index_dir)
-    assert _run("saved", "add", "--index", str(index_dir), "hyesan", "Hyesan").exit_code == 0
+def test_feed_is_valid_atom_with_the_new_documents(ser_corpus, index_dir, make_app):
+    _ingest(ser_corpus, index_dir)
+    assert invoke("saved", "add", "--index", str(index_dir), "hyesan", "Hyesan").exit_code == 0
     client = make_app(index_dir).test_client()
     empty = feedparser.parse(client.get("/feeds/hyesan.atom").data)
     assert empty.bozo == 0 and empty.version == "atom10" and empty.entries == []
-    (corpus / "2026-01-01-new.txt").write_text(NEW_DOC)
-    _ingest(corpus, index_dir)
+    (ser_corpus / "2026-01-01-new.txt").write_text(NEW_DOC)
+    _ingest(ser_corpus, index_dir)
     response = client.get("/feeds/hyesan.atom")
     assert response.mimetype == "application/atom+xml"
     feed = feedparser.parse(response.data)
@@ -98,11 +79,11 @@ def test_feed_is_valid_atom_with_the_new_documents(corpus, index_dir, make_app):
     assert client.get("/feeds/nope.atom").status_code == 404
 
 
-def test_saved_pages_count_since_last_visit_with_a_cookie(corpus, index_dir, make_app):
-    _ingest(corpus, index_dir)
-    assert _run("saved", "add", "--index", str(index_dir), "hyesan", "Hyesan").exit_code == 0
-    (corpus / "2026-01-01-new.txt").write_text(NEW_DOC)
-    _ingest(corpus, index_dir)
+def test_saved_pages_count_since_last_visit_with_a_cookie(ser_corpus, index_dir, make_app):
+    _ingest(ser_corpus, index_dir)
+    assert invoke("saved", "add", "--index", str(index_dir), "hyesan", "Hyesan").exit_code == 0
+    (ser_corpus / "2026-01-01-new.txt").write_text(NEW_DOC)
+    _ingest(ser_corpus, index_dir)
     client = make_app(index_dir).test_client()
     listing = client.get("/saved").get_data(as_text=True)
     assert "1 new since the last run" in listing and "1 since your last visit" in listing

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from indexes import build_index
 
 from archive.archive import Archive
 from archive.config import Settings
 from archive.engine.analysis import exact_words
-from archive.ingest import ingest
 from archive.render import snippet_html
 
 DOCS = {
@@ -33,8 +33,7 @@ def archive(tmp_path_factory):
     for name, text in DOCS.items():
         (src / name).write_text(text, encoding="utf-8")
     index = tmp_path_factory.mktemp("ix") / "index"
-    report = ingest([str(src)], Settings(index=index))
-    assert not report.failed, report.summary()
+    build_index([src], index)
     with Archive(Settings(index=index)) as a:
         yield a
 

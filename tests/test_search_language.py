@@ -6,23 +6,17 @@ import json
 import re
 
 import pytest
-from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings, strategies as st
+from clirun import invoke as run
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from archive.archive import Archive
-from archive.cli import cli
 from archive.config import Settings
 from archive.errors import BadQuery
 from archive.render import snippet_html
 
 TENSORANE = "2023-11-14-tensorane-ai-chip-startup-closes-210-million-round.html"  # "Series C", no C++
 SEED_DAILYNK = "003_5c2cc82df57d3438.txt"  # Kimhyongjik, Kimhyongjok and Huchang
-
-
-@pytest.fixture(scope="module")
-def archive(sample_index):
-    with Archive(Settings(index=sample_index)) as a:
-        yield a
 
 
 def names(result) -> set[str]:
@@ -196,10 +190,6 @@ def test_pagination_reaches_every_result(archive):
     total = archive.search("*", limit=0).total
     seen = [h.id for off in range(0, total, 4) for h in archive.search("*", limit=4, offset=off).hits]
     assert len(seen) == len(set(seen)) == total
-
-
-def run(*args: str):
-    return CliRunner().invoke(cli, list(args))
 
 
 def test_cli_count_and_no_aliases(sample_index):

@@ -17,9 +17,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from indexes import build_index
 
 from archive.config import Settings
-from archive.ingest import ingest
 
 ARCHIVE = str(Path(sys.executable).parent / "archive")
 DOC_LINK = re.compile(r'<li class="hit">\s*<h2><a href="/doc/([0-9a-f]+)')
@@ -60,8 +60,7 @@ def test_documents_holding_the_name_as_typed_rank_above_those_with_only_an_alias
 @pytest.fixture(scope="module")
 def typo_server(tmp_path_factory):
     """A small index on disk of texts with Korean and accented names, served on loopback."""
-    from serving import start, stop
-    from web import create_app
+    from serving import app_on, served
 
     src = tmp_path_factory.mktemp("typos") / "news"
     src.mkdir()
@@ -72,13 +71,9 @@ def typo_server(tmp_path_factory):
             f"Bankers from Zürich met Lech Wałęsa on the {topic} on day {i}, and the Ærø ferries ran {i} times. "
             f"김정은 국무위원장이 혜산을 {i}번 방문했다고 {topic} 주민들이 말했다.\n", encoding="utf-8")
     index = src.parent / "index"
-    report = ingest([str(src)], Settings(index=index))
-    assert not report.failed, report.summary()
-    app = create_app({"ARCHIVE_SETTINGS": Settings(index=index), "TESTING": True})
-    port, server = start(app)
-    yield f"http://127.0.0.1:{port}", index
-    stop(server)
-    app.extensions["archive"].close()
+    build_index([src], index)
+    with app_on(Settings(index=index)) as app, served(app) as base:
+        yield base, index
 
 
 @pytest.mark.parametrize("typo,fix", [

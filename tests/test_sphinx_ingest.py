@@ -6,17 +6,14 @@ A real cluster on loopback (tests/sphinx_cluster.py): 2 shards, shard 0 with two
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pymysql
+from needs import SAMPLES
+from sphinx_cluster import sphinx_cluster  # noqa: F401 - the fixture
 
 from archive.archive import Archive
 from archive.engine.sphinx.spec import ClusterSpec
 from archive.ingest import ingest
-
-from sphinx_cluster import sphinx_cluster  # noqa: F401 - the fixture
-
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 
 def _count(node, index: str) -> int:  # type: ignore[no-untyped-def]

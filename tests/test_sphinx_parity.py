@@ -16,17 +16,15 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from needs import SAMPLES, SEEDS
+from serving import serve, stop
+from sphinx_cluster import running_cluster
 
 from archive.archive import Archive
 from archive.config import Settings
 from archive.ingest import ingest
 from archive.render import snippet_html
 
-from serving import serve, stop
-from sphinx_cluster import running_cluster
-
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
-SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
 BBC_CATEGORIES = ("tech", "business")
 
 # (kind, query): at least one of every syntax the query language has.
@@ -79,12 +77,10 @@ def _get(url: str) -> tuple[int, str]:
 
 
 @pytest.fixture(scope="module")
-def engines(tmp_path_factory):
+def engines(tmp_path_factory, bbc_dir):
     """(Whoosh archive, Sphinx archive, the cluster) over one corpus, built once for the module."""
-    from test_bbc_phrases import _corpus
-
     base = tmp_path_factory.mktemp("parity")
-    folders = _copy_corpus(base / "corpus", _corpus(tmp_path_factory))
+    folders = _copy_corpus(base / "corpus", bbc_dir)
     whoosh_settings = Settings(index=base / "whoosh")
     report = ingest(folders, whoosh_settings)
     assert not report.failed, report.summary()

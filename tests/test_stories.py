@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 import syndicated
+from clirun import invoke
+from indexes import build_index
 
 from archive import stories as stories_mod
 from archive.archive import Archive
@@ -39,8 +41,7 @@ def synd(tmp_path_factory):
     root = tmp_path_factory.mktemp("corpus") / "synd"
     groups = syndicated.build(root)
     index = tmp_path_factory.mktemp("synd-ix") / "index"
-    report = ingest([str(root)], Settings(index=index))
-    assert not report.failed, report.summary()
+    build_index([root], index)
     return index, root, groups
 
 
@@ -149,11 +150,7 @@ def test_full_rebuild_finds_the_same_stories(tmp_path):
 
 
 def test_cli_search_counts_stories(synd):
-    from click.testing import CliRunner
-
-    from archive.cli import cli
     index, _, groups = synd
-    runner = CliRunner()
-    texts = runner.invoke(cli, ["search", "--index", str(index), "--count", "reportedly"])
-    stories = runner.invoke(cli, ["search", "--index", str(index), "--count", "--stories", "reportedly"])
+    texts = invoke("search", "--index", str(index), "--count", "reportedly")
+    stories = invoke("search", "--index", str(index), "--count", "--stories", "reportedly")
     assert (texts.output.strip(), stories.output.strip()) == ("24", "12"), stories.output

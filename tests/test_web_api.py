@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from clirun import invoke
 from jsonschema import Draft202012Validator
 
 SPEC = json.loads((Path(__file__).resolve().parent.parent / "web" / "static" / "openapi.json").read_text())
@@ -50,11 +51,9 @@ def test_search_without_a_query_or_with_bad_numbers_is_a_400_of_the_spec(client)
 
 
 def test_api_search_is_the_same_object_as_the_cli(client, sample_index):
-    from click.testing import CliRunner
 
-    from archive.cli import cli
 
-    out = CliRunner().invoke(cli, ["search", "--json", "--index", str(sample_index), "oil prices"])
+    out = invoke("search", "--json", "--index", str(sample_index), "oil prices")
     api = client.get("/api/search", query_string={"q": "oil prices"}).get_json()
     assert json.loads(out.output) == api
 

@@ -6,14 +6,13 @@ plus image alt texts), every line is labelled against the page's reference text 
 or "unsure", and a span like the one a scraper keeps is rendered. See bench/cleaning/SOURCES.md.
 
 Usage:
-    python bench/cleaning/build_corpus.py --out /work/shared/corpora/cleaning-train \
-        --mirrors /work/.mirror
+    python bench/cleaning/build_corpus.py --out ../shared/corpora/cleaning-train --mirrors MIRRORS
 
 Arguments:
     --out DIR          where corpus.jsonl, SOURCES.md and stats.json are written; a cache of the
                        silver extractions goes to DIR/.cache (safe to delete)
     --mirrors DIR      bare git mirrors laid out as DIR/<owner>+<name>/repo (the `fetch` layout)
-    --html-sample DIR  /work/shared/corpora/html-sample (the readability pages come from there)
+    --html-sample DIR  default ../shared/corpora/html-sample (the readability pages come from there)
     --sources LIST     comma list of sources to use (default: all); see pages.py
     --limit N          at most N pages per source (for a quick try)
     --workers N        processes for parsing and silver extraction (default: CPU count)
@@ -319,7 +318,7 @@ def _read_all(args) -> list[srcs.SourcePage]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
+    ap.add_argument("--mirrors", type=Path, required=True)
     ap.add_argument("--html-sample", type=Path, default=srcs.HTML_SAMPLE)
     ap.add_argument("--sources", default=",".join(SOURCES))
     ap.add_argument("--limit", type=int, default=0)

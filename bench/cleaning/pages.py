@@ -2,7 +2,7 @@
 
 Every reader yields `SourcePage`s in a stable order. Raw pages are read from bare git mirrors
 (`<mirrors>/<owner>+<name>/repo`, as the `fetch` tool lays them out) with `git show`, or from
-/work/shared/corpora/html-sample; nothing is copied into the repository.
+../shared/corpora/html-sample beside the checkout; nothing is copied into the repository.
 
 Sources (see bench/cleaning/SOURCES.md):
   l3s-gn1      geodrome/page-signal    L3S-GN1 news pages with human block annotations (gold)
@@ -26,7 +26,7 @@ from pathlib import Path
 
 log = logging.getLogger("cleaning.pages")
 
-HTML_SAMPLE = Path("/work/shared/corpora/html-sample")
+HTML_SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "html-sample"
 
 
 @dataclass
