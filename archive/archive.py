@@ -12,12 +12,13 @@ from pathlib import Path
 
 from archive.config import Settings
 from archive.documents import Document, Hit, SearchResult
-from archive.engine import FACET_FIELDS, SORTS, WhooshEngine
-from archive.engine import similar
+from archive.engine.common import FACET_FIELDS, SORTS
+from archive.engine.whoosh.engine import WhooshEngine
+from archive.engine.whoosh import similar
 from archive.engine.choice import engine_exists, open_engine
-from archive.engine.similar import Related
+from archive.engine.whoosh.similar import Related
 from archive.engine.common import TIME_BUDGET
-from archive.engine.verify import verify_index
+from archive.engine.whoosh.verify import verify_index
 from archive.errors import BadQuery, IndexDamaged, IndexNotFound
 from archive.health import damage_message
 from archive.query import parse
@@ -194,7 +195,7 @@ class Archive:
     def occurrences(self, query: str, *, sort: str = "relevance",
                     aliases: bool = True) -> Iterator[tuple[Document, list[tuple[int, int]]]]:
         """Yield every distinct result with the spans the highlighter marks in its text."""
-        from archive.engine import research
+        from archive.engine.whoosh import research
 
         if sort not in SORTS:
             raise BadQuery(f"Unknown sort {sort!r}; use one of {', '.join(SORTS)}")
@@ -205,7 +206,7 @@ class Archive:
 
     def listing(self, query: str, *, sort: str = "relevance", aliases: bool = True) -> list[tuple[str, str]]:
         """Return (id, run id) of every distinct result, in the order of the sort."""
-        from archive.engine import research
+        from archive.engine.whoosh import research
 
         if sort not in SORTS:
             raise BadQuery(f"Unknown sort {sort!r}; use one of {', '.join(SORTS)}")
@@ -215,7 +216,7 @@ class Archive:
 
     def texts_digest(self, query: str, *, aliases: bool = True) -> tuple[str, int]:
         """Return the digest of the distinct texts a query matches (documents.texts_digest), and their number."""
-        from archive.engine import research
+        from archive.engine.whoosh import research
 
         if not self.local:
             return self._research.texts(self.tree(query, aliases))
@@ -223,7 +224,7 @@ class Archive:
 
     def new_since(self, query: str, run_id: str, *, aliases: bool = True) -> list[Document]:
         """Return the documents matching a query that runs after `run_id` added or changed."""
-        from archive.engine import research
+        from archive.engine.whoosh import research
 
         if not self.local:
             return self._research.new_since(self.tree(query, aliases), run_id)
@@ -231,7 +232,7 @@ class Archive:
 
     def matching(self, query: str, docs: list[Document], *, aliases: bool = True) -> set[str]:
         """Return the ids of the given documents (tombstones, outside the index) that a query matches."""
-        from archive.engine import research
+        from archive.engine.whoosh import research
 
         return research.matching(self.tree(query, aliases), docs)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.config import Settings
-from archive.engine.verify import Damage, Verdict
+from archive.engine.common import Damage, Verdict
 from archive.manifest import Manifest
 
 
@@ -49,7 +49,7 @@ class Health:
 
 def check(settings: Settings, thorough: bool = True) -> Health:
     """Check the index named by the settings (Whoosh only) and its manifest."""
-    from archive.engine.verify import verify_index
+    from archive.engine.whoosh.verify import verify_index
 
     index = Path(settings.index)
     return Health(index, verify_index(index, thorough), Manifest.check(index),

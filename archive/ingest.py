@@ -23,7 +23,7 @@ from archive.clean import PIPELINE_VERSION
 from archive.clusters import preload
 from archive.config import Settings, clean_procs
 from archive.documents import Document, document_id
-from archive.engine import WhooshEngine
+from archive.engine.whoosh.engine import WhooshEngine
 from archive.engine.choice import engine_exists, open_engine
 from archive.errors import ArchiveError, IndexDamaged
 from archive.health import damage_message

@@ -10,8 +10,8 @@ import logging
 from pathlib import Path
 
 from archive.clusters import StoryIndex
-from archive.engine import WhooshEngine
-from archive.engine.similar import Related, ensure_story_field, stored_stories
+from archive.engine.whoosh.engine import WhooshEngine
+from archive.engine.whoosh.similar import Related, ensure_story_field, stored_stories
 
 __all__ = ["Related", "StoryIndex", "open_stories"]
 logger = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from archive.documents import Document
-from archive.engine import WhooshEngine
+from archive.engine.whoosh.engine import WhooshEngine
 from archive.errors import WriteFailed
 from archive.interrupt import shielded
 from archive.manifest import Entry, Manifest

@@ -18,8 +18,8 @@ import pytest
 
 from archive.archive import Archive
 from archive.config import Settings
-from archive.engine import WhooshEngine
-from archive.engine.analysis import stemmed_words
+from archive.engine.whoosh.engine import WhooshEngine
+from archive.engine.whoosh.analysis import stemmed_words
 from archive.extract import extract_file
 from scan import has_near, has_phrase, same, tokens
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from archive.cli import cli
 from archive.config import Settings
-from archive.engine.analysis import exact_words, stemmed_words
+from archive.engine.whoosh.analysis import exact_words, stemmed_words
 from archive.extract import extract_file
 from archive.ingest import IngestReport, collections_for, walk
 

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from archive.archive import Archive
 from archive.cli import cli
 from archive.config import Settings
-from archive.engine import WhooshEngine
+from archive.engine.whoosh.engine import WhooshEngine
 from archive.ingest import ingest
 from archive.manifest import Manifest
 

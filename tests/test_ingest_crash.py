@@ -11,7 +11,7 @@ from pathlib import Path
 
 from archive.archive import Archive
 from archive.config import Settings
-from archive.engine import WhooshEngine
+from archive.engine.whoosh.engine import WhooshEngine
 from archive.ingest import ingest
 from archive.manifest import Manifest
 

@@ -8,7 +8,7 @@ import pytest
 
 from archive.archive import Archive
 from archive.config import Settings
-from archive.engine.analysis import exact_words
+from archive.engine.whoosh.analysis import exact_words
 from archive.ingest import ingest
 
 DOCS = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from archive.config import Settings
-from archive.engine.whoosh_engine import WhooshEngine
+from archive.engine.whoosh.engine import WhooshEngine
 
 
 def engine_exists(settings: Settings) -> bool:

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from archive.documents import Hit
-from archive.engine.analysis import fold, porter_stem
+from archive.engine.whoosh.analysis import fold, porter_stem
 from archive.engine.plan import Pattern, Plan
 from archive.highlight import MAX_SNIPPET_SPANS, mark, snippets
 from archive.query.words import _CJK, TOKEN, plain

@@ -19,9 +19,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from archive.documents import Document, Hit, SearchResult
-from archive.engine.analysis import stemmed_words
+from archive.engine.whoosh.analysis import stemmed_words
 from archive.engine.regex import WordPattern
-from archive.engine.research import matching
+from archive.engine.whoosh.research import matching
 from archive.engine.spans import find_spans, make_hit
 from archive.engine.sphinx import proximity, writes
 from archive.engine.sphinx.writes import _chunks

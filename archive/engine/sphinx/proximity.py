@@ -3,7 +3,7 @@
 The archive's `"a b"~N` allows N words between each word and the next, in order. Sphinx 2.2 has
 no ordered proximity; its span operator accepts the words in any order, so its matches are a
 superset. A proximity query's candidate texts are matched again in memory with the Whoosh
-engine's semantics (`archive.engine.research.matching`), up to `MOST` candidates.
+engine's semantics (`archive.engine.whoosh.research.matching`), up to `MOST` candidates.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from archive.documents import Document
-from archive.engine.analysis import exact_words
-from archive.engine.research import matching
+from archive.engine.whoosh.analysis import exact_words
+from archive.engine.whoosh.research import matching
 from archive.engine.sphinx.compile import Compiled
 from archive.engine.common import FACET_FIELDS
 from archive.query.tree import Node as Tree

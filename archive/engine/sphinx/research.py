@@ -12,7 +12,7 @@ from archive.query.tree import Node as Tree
 
 
 class SphinxResearch:
-    """The research workflows' engine side (archive.engine.research), over the cluster."""
+    """The research workflows' engine side (archive.engine.whoosh.research), over the cluster."""
 
     def __init__(self, engine: SphinxEngine):
         self.engine = engine

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from archive.engine.analysis import STOP_WORDS, readable, token_spans
+from archive.engine.whoosh.analysis import STOP_WORDS, readable, token_spans
 from archive.engine.common import NUMTERMS, Related
 from archive.engine.sphinx.engine import OPTIONS, SphinxEngine
 from archive.engine.sphinx.tokens import hash_token, sphinx_id, stem_word, unpack

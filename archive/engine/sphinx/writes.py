@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from archive.documents import Document
-from archive.engine.analysis import exact_words
+from archive.engine.whoosh.analysis import exact_words
 from archive.engine.sphinx import conf
 from archive.engine.sphinx.client import NodeDown
 from archive.engine.sphinx.tokens import hash_token, row, sphinx_id

@@ -14,9 +14,9 @@ from whoosh import query as wq
 from whoosh.reading import IndexReader
 
 from archive.engine.plan import MAX_EXPANSION, MAX_PHRASE_WORDS, Pattern, Plan, TreeCompiler
-from archive.engine.near import near_query
+from archive.engine.whoosh.near import near_query
 from archive.engine.regex import WordPattern
-from archive.engine.vocab import vocabulary
+from archive.engine.whoosh.vocab import vocabulary
 from archive.query.tree import Node, Term
 
 __all__ = ["MAX_EXPANSION", "MAX_PHRASE_WORDS", "Compiled", "Compiler", "Pattern", "Plan"]

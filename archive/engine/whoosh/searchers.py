@@ -24,7 +24,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, Index
 from whoosh.searching import Searcher
 
-from archive.engine.verify import has_index
+from archive.engine.whoosh.verify import has_index
 from archive.errors import IndexNotFound, IndexUnreadable
 
 logger = logging.getLogger(__name__)

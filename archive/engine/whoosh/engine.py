@@ -25,16 +25,16 @@ from archive.documents import Document, Hit, Removed, SearchResult
 # FACET_FIELDS, SORTS and FileState are imported from here too (archive.engine re-exports them).
 from archive.engine.common import (FACET_FIELDS, SORTS, SUGGEST_BELOW, TIME_BUDGET,  # noqa: F401
                                    FileState, people, source_key)
-from archive.engine import accel, arrays
-from archive.engine.compile import Compiler
-from archive.engine.results import best, count, facet_counts, make_hits
-from archive.engine.schema import build_schema
-from archive.engine.searchers import SearcherManager, open_index
+from archive.engine.whoosh import accel, arrays
+from archive.engine.whoosh.compile import Compiler
+from archive.engine.whoosh.results import best, count, facet_counts, make_hits
+from archive.engine.whoosh.schema import build_schema
+from archive.engine.whoosh.searchers import SearcherManager, open_index
 from archive.engine.spans import find_spans
-from archive.engine.suggest import suggest
-from archive.engine.verify import Verdict, has_index, verify_index
-from archive.engine.vocab import vocabulary
-from archive.engine.writer import BuildWriter, LengthsWriter
+from archive.engine.whoosh.suggest import suggest
+from archive.engine.whoosh.verify import Verdict, has_index, verify_index
+from archive.engine.whoosh.vocab import vocabulary
+from archive.engine.whoosh.writer import BuildWriter, LengthsWriter
 from archive.errors import IndexLocked
 from archive.highlight import MAX_MARKS, mark
 from archive.query.tree import Node

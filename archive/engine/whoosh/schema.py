@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, Schema
 
-from archive.engine.analysis import exact_analyzer, stemmed_analyzer
-from archive.engine.fields import PairsField, WordsField
+from archive.engine.whoosh.analysis import exact_analyzer, stemmed_analyzer
+from archive.engine.whoosh.fields import PairsField, WordsField
 
 TITLE_BOOST = 2.0
 

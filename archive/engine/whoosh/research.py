@@ -11,14 +11,14 @@ from collections.abc import Iterable, Iterator
 from whoosh.filedb.filestore import RamStorage
 
 from archive.documents import Document
-from archive.engine import accel
-from archive.engine.columns import column
-from archive.engine.compile import Compiler
-from archive.engine.results import ranked
-from archive.engine.schema import build_schema
+from archive.engine.whoosh import accel
+from archive.engine.whoosh.columns import column
+from archive.engine.whoosh.compile import Compiler
+from archive.engine.whoosh.results import ranked
+from archive.engine.whoosh.schema import build_schema
 from archive.engine.spans import find_spans
 from archive.highlight import MAX_MARKS
-from archive.engine.whoosh_engine import WhooshEngine, _document, _fields
+from archive.engine.whoosh.engine import WhooshEngine, _document, _fields
 from archive.query.tree import Node
 
 Span = tuple[int, int]
