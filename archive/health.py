@@ -48,11 +48,11 @@ class Health:
 
 
 def check(settings: Settings, thorough: bool = True) -> Health:
-    """Check the index named by the settings (Whoosh only) and its manifest."""
-    from archive.engine.whoosh.verify import verify_index
+    """Check the index files named by the settings and its manifest."""
+    from archive.engine.choice import verify_files
 
     index = Path(settings.index)
-    return Health(index, verify_index(index, thorough), Manifest.check(index),
+    return Health(index, verify_files(settings, thorough), Manifest.check(index),
                   [str(p) for p in (settings.collections or {}).values()])
 
 
