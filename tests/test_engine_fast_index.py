@@ -15,7 +15,7 @@ from archive.engine.whoosh.engine import WhooshEngine
 from archive.engine.whoosh.fields import PairsField, WordsField, pairs
 from archive.engine.whoosh.schema import build_schema
 from archive.engine.whoosh.searchers import open_index
-from archive.engine.whoosh.engine import _fields
+from archive.engine.whoosh.stored import to_fields
 from archive.engine.whoosh.writer import LengthsWriter
 
 TEXTS = [
@@ -68,7 +68,7 @@ def test_lengths_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
         try:
             writer = cls(ix)
             for doc in _docs(300):
-                writer.add_document(**_fields(doc))
+                writer.add_document(**to_fields(doc))
             writer.commit()
             with ix.reader() as r:
                 infos.append({(f, t): (i.doc_frequency(), i.weight(), i.min_length(), i.max_length(), i.max_weight())

@@ -22,8 +22,6 @@ from archive.engine.common import TIME_BUDGET, FileState, Related, Verdict
 from archive.query.tree import Node
 
 Span = tuple[int, int]  # a match's start and end offsets in a text
-# What a story count on an engine without story clusters says (each distinct text is its own story).
-NO_STORY_COUNTS = "Story counts need the Whoosh engine; distinct texts are counted."
 
 
 class Engine(Protocol):

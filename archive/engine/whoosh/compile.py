@@ -100,7 +100,7 @@ class Compiler(TreeCompiler[wq.Query]):
         fields = self._fields(node.field, exact=True)
         distance = self._distance(word, node) if node.fuzzy else 0
         found: set[str] = set()
-        for f in fields:  # the generation's words in memory (engine/vocab.py)
+        for f in fields:  # the generation's words in memory (whoosh/vocab.py)
             vocab = vocabulary(self.reader, f)
             if node.prefix:
                 found.update(vocab.prefixed(word))

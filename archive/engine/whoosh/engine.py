@@ -337,7 +337,7 @@ def _writer(ix: index.Index, path: Path, merge: bool = True, **kwargs: object) -
     A writer that is neither committed nor cancelled keeps Whoosh's lock (DESIGN.md §2).
     """
     try:
-        # One process: Whoosh's writer with field lengths read in bulk at commit (engine/writer.py).
+        # One process: Whoosh's writer with field lengths read in bulk at commit (whoosh/writer.py).
         writer = (BuildWriter if kwargs.get("procs", 1) > 1 else LengthsWriter)(ix, timeout=0, **kwargs)
     except LockError as exc:
         raise IndexLocked(f"Another process is writing to the index at {path}") from exc

@@ -35,7 +35,7 @@ def build_schema() -> Schema:
         # Quoted phrases and proximity: folded, unstemmed, with positions.
         title_exact=WordsField(False, analyzer=exact_analyzer(), phrase=True, field_boost=TITLE_BOOST),
         body_exact=WordsField(False, analyzer=exact_analyzer(), phrase=True),
-        # Adjacent exact words as one term, for phrases (archive/engine/phrases.py).
+        # Adjacent exact words as one term, for phrases (archive/engine/whoosh/phrases.py).
         title_pairs=PairsField(analyzer=exact_analyzer()),
         body_pairs=PairsField(analyzer=exact_analyzer()),
         path=STORED,
