@@ -117,3 +117,28 @@ def test_what_depends_on_the_kind_of_engine_is_asked_of_choice(settings: Setting
         engine = open_engine(settings)
         assert engine.count() == 1
         engine.close()
+
+
+def test_an_index_written_before_the_whoosh_package_opens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its table of contents names the analysers and fields by their old modules, archive.engine.X."""
+    from archive.engine.whoosh import analysis, fields
+
+    for module, names in ((analysis, ("WordTokenizer", "FoldFilter", "PossessiveFilter", "PlainFilter")),
+                          (fields, ("WordsField", "PairsField"))):
+        for name in names:  # pickled under the module they had then
+            monkeypatch.setattr(getattr(module, name), "__module__", module.__name__.replace(".whoosh.", "."))
+    settings = Settings(index=tmp_path / "index")
+    engine = open_engine(settings, create=True)
+    engine.write(_documents())
+    engine.close()
+    monkeypatch.undo()
+    [toc] = list(settings.index.glob("_MAIN_*.toc"))
+    data = toc.read_bytes()
+    assert b"archive.engine.analysis" in data and b"archive.engine.fields" in data
+    assert b"archive.engine.whoosh." not in data
+    assert verify_files(settings).ok
+    engine = open_engine(settings)
+    try:
+        assert engine.search(_tree("ferry")).total == 1
+    finally:
+        engine.close()
