@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 
 from archive.config import Settings
 from archive.documents import Document, Hit, SearchResult
-from archive.engine import FACET_FIELDS, SORTS, WhooshEngine
-from archive.engine import similar
-from archive.engine.choice import engine_exists, open_engine
-from archive.engine.similar import Related
-from archive.engine.common import TIME_BUDGET
-from archive.engine.verify import verify_index
+from archive.spans import Span
+from archive.engine.choice import engine_exists, open_engine, verify_files
+from archive.engine.common import SORTS, TIME_BUDGET, Related
 from archive.errors import BadQuery, IndexDamaged, IndexNotFound
 from archive.health import damage_message
 from archive.query import parse
@@ -34,7 +30,7 @@ COUNTS = ("texts", "stories")  # what totals and facets count: distinct texts, o
 
 def _refuse_damaged(settings: Settings) -> None:
     """Raise `IndexDamaged`, naming the part and the repair, when the index cannot be read whole."""
-    verdict = verify_index(Path(settings.index))
+    verdict = verify_files(settings)
     if not verdict.ok:
         raise IndexDamaged(damage_message(Path(settings.index), verdict.damage or [],
                                           [str(p) for p in settings.collections.values()]))
@@ -49,11 +45,8 @@ class Archive:
         self.index = Path(settings.index)
         if not engine_exists(settings):
             raise IndexNotFound(f"No index at {self.index}. Create one with: archive ingest --index {self.index} FOLDER")
-        if settings.engine == "whoosh":
-            _refuse_damaged(settings)
+        _refuse_damaged(settings)
         self.engine = open_engine(settings, warm=warm)
-        # Story clusters live in Whoosh columns; on a cluster each distinct text is its own story.
-        self.local = isinstance(self.engine, WhooshEngine)
 
     def search(self, query: str, *, filters: Filters = NO_FILTERS, limit: int = 10, offset: int = 0,
                sort: str = "relevance", facets: bool = True, snippets: int = 3, aliases: bool = True,
@@ -71,8 +64,7 @@ class Archive:
         """
         if count not in COUNTS:
             raise BadQuery(f"Unknown count {count!r}; use one of {', '.join(COUNTS)}")
-        if sort not in SORTS:
-            raise BadQuery(f"Unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+        _check_sort(sort)
         if limit < 0 or offset < 0:
             raise BadQuery("limit and offset must not be negative")
         run = compose(query, filters, self.aliases if aliases else NO_ALIASES)
@@ -80,23 +72,9 @@ class Archive:
         result = self.engine.search(tree, query=query, interpreted=run.interpreted,
                                     limit=min(limit, MAX_LIMIT), offset=offset, sort=sort,
                                     facets=facets, snippet_count=snippets, time_budget=time_budget,
-                                    suggest_from=run.words, cite=cite, literal=run.literal)
+                                    suggest_from=run.words, cite=cite, literal=run.literal, count=count)
         result.messages = run.notes + result.messages
-        if count == "stories" and not self.local:
-            result.messages.append("Story counts need the Whoosh engine; distinct texts are counted.")
-        elif count == "stories":
-            self._count_stories(result, tree, facets, time_budget)
         return result
-
-    def _count_stories(self, result: SearchResult, tree: Node, facets: bool, time_budget: float) -> None:
-        """Replace a result's total and facet counts with counts of stories (a second, unscored pass)."""
-        with self.engine.searcher() as s:
-            total, counts, complete = similar.story_tally(s, tree, FACET_FIELDS if facets else (),
-                                                          time.monotonic() + time_budget)
-        result.total, result.total_exact = total, result.total_exact and complete
-        result.partial = result.partial or not complete
-        if facets:
-            result.facets = counts
 
     def similar(self, doc_id: str, limit: int = 10, exclude_story: bool = False) -> tuple[list[str], list[Related]] | None:
         """Return a document's key terms and the documents most like it (not its copies), or None.
@@ -104,37 +82,19 @@ class Archive:
         With `exclude_story` the other versions of its story are left out too, and each other
         story appears once.
         """
-        if not self.local:
-            from archive.engine.sphinx import similar as cluster_similar
-
-            return cluster_similar.more_like(self.engine, doc_id, max(0, min(limit, MAX_LIMIT)))
-        with self.engine.searcher() as s:
-            return similar.more_like(s, doc_id, max(0, min(limit, MAX_LIMIT)), exclude_story)
+        return self.engine.similar(doc_id, max(0, min(limit, MAX_LIMIT)), exclude_story)
 
     def story(self, story_id: str) -> list[Related]:
         """Return one document per distinct text of a story cluster, oldest first ([] if unknown)."""
-        if not self.local:
-            from archive.engine.sphinx import similar as cluster_similar
-
-            return cluster_similar.story_versions(self.engine, story_id)
-        with self.engine.searcher() as s:
-            return similar.story_versions(s, story_id)
+        return self.engine.story(story_id)
 
     def largest_stories(self, limit: int = 20, min_versions: int = 2) -> list[tuple[str, int]]:
         """Return (story id, number of versions) of the largest story clusters."""
-        if not self.local:
-            return []
-        with self.engine.searcher() as s:
-            return similar.largest_stories(s, limit, min_versions)
+        return self.engine.largest_stories(limit, min_versions)
 
     def stories_of(self, doc_ids: list[str]) -> dict[str, tuple[str, int]]:
         """Return (story id, number of versions) for each of these documents."""
-        if not self.local:
-            from archive.engine.sphinx import similar as cluster_similar
-
-            return cluster_similar.stories_of(self.engine, doc_ids)
-        with self.engine.searcher() as s:
-            return similar.stories_of(s, doc_ids)
+        return self.engine.stories_of(doc_ids)
 
     def export(self, query: str, *, filters: Filters = NO_FILTERS, sort: str = "relevance",
                aliases: bool = True) -> Iterator[Hit]:
@@ -143,18 +103,9 @@ class Archive:
         The query is read now (a `BadQuery` is raised here, before any row); the results are
         read as they are taken.
         """
-        if sort not in SORTS:
-            raise BadQuery(f"Unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+        _check_sort(sort)
         run = compose(query, filters, self.aliases if aliases else NO_ALIASES)
-        if not self.local:
-            return self.engine.export(run.tree, sort=sort)
         return self.engine.export(run.tree, sort=sort, literal=run.literal)
-
-    @cached_property
-    def _research(self):  # type: ignore[no-untyped-def]
-        from archive.engine.sphinx.research import SphinxResearch
-
-        return SphinxResearch(self.engine)
 
     @cached_property
     def aliases(self) -> Aliases:
@@ -198,48 +149,27 @@ class Archive:
         return self.aliases.expand(tree) if aliases else tree
 
     def occurrences(self, query: str, *, sort: str = "relevance",
-                    aliases: bool = True) -> Iterator[tuple[Document, list[tuple[int, int]]]]:
+                    aliases: bool = True) -> Iterator[tuple[Document, list[Span]]]:
         """Yield every distinct result with the spans the highlighter marks in its text."""
-        from archive.engine import research
-
-        if sort not in SORTS:
-            raise BadQuery(f"Unknown sort {sort!r}; use one of {', '.join(SORTS)}")
-        if not self.local:
-            yield from self._research.occurrences(self.tree(query, aliases), sort)
-            return
-        yield from research.occurrences(self.engine, self.tree(query, aliases), sort)
+        _check_sort(sort)
+        yield from self.engine.occurrences(self.tree(query, aliases), sort)
 
     def listing(self, query: str, *, sort: str = "relevance", aliases: bool = True) -> list[tuple[str, str]]:
         """Return (id, run id) of every distinct result, in the order of the sort."""
-        from archive.engine import research
-
-        if sort not in SORTS:
-            raise BadQuery(f"Unknown sort {sort!r}; use one of {', '.join(SORTS)}")
-        if not self.local:
-            return self._research.listing(self.tree(query, aliases), sort)
-        return research.listing(self.engine, self.tree(query, aliases), sort)
+        _check_sort(sort)
+        return self.engine.listing(self.tree(query, aliases), sort)
 
     def texts_digest(self, query: str, *, aliases: bool = True) -> tuple[str, int]:
         """Return the digest of the distinct texts a query matches (documents.texts_digest), and their number."""
-        from archive.engine import research
-
-        if not self.local:
-            return self._research.texts(self.tree(query, aliases))
-        return research.texts(self.engine, self.tree(query, aliases))
+        return self.engine.texts_digest(self.tree(query, aliases))
 
     def new_since(self, query: str, run_id: str, *, aliases: bool = True) -> list[Document]:
         """Return the documents matching a query that runs after `run_id` added or changed."""
-        from archive.engine import research
-
-        if not self.local:
-            return self._research.new_since(self.tree(query, aliases), run_id)
-        return research.new_since(self.engine, self.tree(query, aliases), run_id)
+        return self.engine.new_since(self.tree(query, aliases), run_id)
 
     def matching(self, query: str, docs: list[Document], *, aliases: bool = True) -> set[str]:
         """Return the ids of the given documents (tombstones, outside the index) that a query matches."""
-        from archive.engine import research
-
-        return research.matching(self.tree(query, aliases), docs)
+        return self.engine.matching(self.tree(query, aliases), docs)
 
     def runs(self) -> list[Run]:
         """Return the ingest runs of this index, oldest first."""
@@ -265,3 +195,9 @@ class Archive:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _check_sort(sort: str) -> None:
+    """Raise `BadQuery` for a sort the engines do not know."""
+    if sort not in SORTS:
+        raise BadQuery(f"Unknown sort {sort!r}; use one of {', '.join(SORTS)}")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.config import Settings
-from archive.engine.verify import Damage, Verdict
+from archive.engine.common import Damage, Verdict
 from archive.ingest.manifest import Manifest
 
 
@@ -48,11 +48,11 @@ class Health:
 
 
 def check(settings: Settings, thorough: bool = True) -> Health:
-    """Check the index named by the settings (Whoosh only) and its manifest."""
-    from archive.engine.verify import verify_index
+    """Check the index files named by the settings and its manifest."""
+    from archive.engine.choice import verify_files
 
     index = Path(settings.index)
-    return Health(index, verify_index(index, thorough), Manifest.check(index),
+    return Health(index, verify_files(settings, thorough), Manifest.check(index),
                   [str(p) for p in (settings.collections or {}).values()])
 
 

@@ -1,7 +1,7 @@
 """Related documents: the glue between ingest, the story clusters and the engine's related queries.
 
 Ingest opens the story signatures of an index with `open_stories`; the `Archive` facade answers
-"more like this", story versions and story counts through the engine (archive/engine/similar.py).
+"more like this", story versions and story counts through the engine (`archive.engine.base.Engine`).
 """
 
 from __future__ import annotations
@@ -9,26 +9,28 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from archive.engine import WhooshEngine
-from archive.engine.similar import Related, ensure_story_field, stored_stories
+from archive.engine.base import Engine
+from archive.engine.common import Related
 from archive.stories import StoryIndex
 
 __all__ = ["Related", "StoryIndex", "open_stories"]
 logger = logging.getLogger(__name__)
 
 
-def open_stories(engine: WhooshEngine) -> StoryIndex:
+def open_stories(engine: Engine) -> StoryIndex | None:
     """Open the story signatures beside an index, rebuilt from the index when they describe another commit.
 
+    None when the engine keeps no story clusters (each distinct text is its own story there).
     Call with the ingest lock held, before anything else reads the index's commit stamp (adding
     the `story` field to an older index is a commit of its own).
     """
-    ensure_story_field(engine.path)
+    if not engine.keeps_stories:
+        return None
+    engine.prepare_stories()
     stories = StoryIndex(Path(engine.path))
     stamp = engine.stamp()
     if stories.stamp() != stamp:
         if stories.stamp() is not None:
             logger.warning("the story signatures do not describe the index's last commit: rebuilding them")
-        with engine.searcher() as s:
-            stories.rebuild(stored_stories(s), stamp)
+        stories.rebuild(engine.stored_stories(), stamp)
     return stories

@@ -33,7 +33,7 @@ CREATE VIRTUAL TABLE exact USING fts5(title, body, content='docs', content_rowid
                                       tokenize='unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE exact_vocab USING fts5vocab(exact, 'row');
 """
-MAX_EXPANSION = 50  # the same cap as ours (archive/engine/compile.py)
+MAX_EXPANSION = 50  # the same cap as ours (archive/engine/whoosh/compile.py)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from scan import has_near, has_phrase, same, stem, tokens
 
 from archive.archive import Archive
 from archive.config import Settings
-from archive.engine import WhooshEngine
+from archive.engine.whoosh.engine import WhooshEngine
 from archive.ingest.extract import extract_file
 from archive.render import snippet_html
 

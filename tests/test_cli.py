@@ -11,7 +11,7 @@ import pytest
 from clirun import invoke as run
 
 from archive.config import Settings
-from archive.engine.analysis import exact_words, stemmed_words
+from archive.engine.whoosh.analysis import exact_words, stemmed_words
 from archive.ingest import IngestReport, collections_for
 from archive.ingest.extract import extract_file
 from archive.ingest.walk import walk

@@ -8,9 +8,10 @@ import time
 import pytest
 
 from archive.documents import Document
-from archive.engine import WhooshEngine, accel, scores
-from archive.engine.compile import Compiler
-from archive.engine.results import ranked
+from archive.engine.whoosh import accel, scores
+from archive.engine.whoosh.engine import WhooshEngine
+from archive.engine.whoosh.compile import Compiler
+from archive.engine.whoosh.results import ranked
 from archive.query import parse
 
 WORDS = ("oil prices rose fell border market trade bank rates interest said company shares profit loss "

@@ -10,12 +10,13 @@ from whoosh.fields import TEXT
 from whoosh.writing import SegmentWriter
 
 from archive.documents import Document
-from archive.engine import WhooshEngine, accel, arrays
-from archive.engine.fields import PairsField, WordsField, pairs
-from archive.engine.schema import build_schema
-from archive.engine.searchers import open_index
-from archive.engine.whoosh_engine import _fields
-from archive.engine.writer import LengthsWriter
+from archive.engine.whoosh import accel, arrays
+from archive.engine.whoosh.engine import WhooshEngine
+from archive.engine.whoosh.fields import PairsField, WordsField, pairs
+from archive.engine.whoosh.schema import build_schema
+from archive.engine.whoosh.searchers import open_index
+from archive.engine.whoosh.stored import to_fields
+from archive.engine.whoosh.writer import LengthsWriter
 
 TEXTS = [
     "", "a", "The company said it would raise oil prices, the company said.",
@@ -67,7 +68,7 @@ def test_lengths_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
         try:
             writer = cls(ix)
             for doc in _docs(300):
-                writer.add_document(**_fields(doc))
+                writer.add_document(**to_fields(doc))
             writer.commit()
             with ix.reader() as r:
                 infos.append({(f, t): (i.doc_frequency(), i.weight(), i.min_length(), i.max_length(), i.max_weight())
@@ -122,7 +123,7 @@ def test_posting_arrays_hold_the_same_postings(tmp_path: Path) -> None:
             t = accel.table(s)
             for q in ("said", "the", '"the company"', '"said the company"', "oil -bank", '"oil prices"',
                       '"the oil"~3', '"market bank rates"~4', '"said said"', '"company the"~2', '"to the of"~6'):
-                from archive.engine.compile import Compiler
+                from archive.engine.whoosh.compile import Compiler
                 from archive.query import parse
 
                 comp = Compiler(s.reader()).compile(parse(q).tree)
@@ -149,7 +150,7 @@ def test_common_grams_keep_positions_and_skip_rare_pairs() -> None:
 
 
 def test_vocabulary_expands_prefixes_as_whoosh_does(tmp_path: Path) -> None:
-    from archive.engine.vocab import vocabulary
+    from archive.engine.whoosh.vocab import vocabulary
 
     eng = WhooshEngine.create(tmp_path / "index")
     try:
@@ -183,7 +184,7 @@ def test_full_build_in_two_processes_holds_every_document(tmp_path: Path) -> Non
 
 
 def test_vocabulary_finds_fuzzy_words_as_whoosh_does(tmp_path: Path) -> None:
-    from archive.engine.vocab import vocabulary
+    from archive.engine.whoosh.vocab import vocabulary
 
     eng = WhooshEngine.create(tmp_path / "index")
     try:
@@ -212,7 +213,7 @@ def _table_key(path: Path) -> tuple:
 def test_a_warmed_engine_prepares_each_new_commit_before_any_search(tmp_path: Path, monkeypatch) -> None:
     import time
 
-    from archive.engine import searchers, vocab
+    from archive.engine.whoosh import searchers, vocab
 
     monkeypatch.setattr(searchers, "WATCH_EVERY", 0.05)
     path = tmp_path / "index"
@@ -242,7 +243,7 @@ def test_a_warmed_engine_prepares_each_new_commit_before_any_search(tmp_path: Pa
 def test_field_lengths_read_at_once_equal_whooshs_lookups(tmp_path: Path) -> None:
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 
-    from archive.engine.columns import length_bytes
+    from archive.engine.whoosh.columns import length_bytes
 
     eng = WhooshEngine.create(tmp_path / "index")
     try:

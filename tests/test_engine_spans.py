@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive.engine.analysis import token_spans
-from archive.engine.compile import Plan
+from archive.engine.whoosh.analysis import token_spans
+from archive.engine.plan import Plan
 from archive.engine.spans import _tokens, find_matches, phrase_spans
 
 # Letters, digits, marks, CJK and Hangul, apostrophes, `+`, `#`, `_` and spaces: the characters

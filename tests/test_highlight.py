@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from archive.engine.analysis import exact_words, stemmed_words
-from archive.engine.compile import Plan
+from archive.engine.whoosh.analysis import exact_words, stemmed_words
+from archive.engine.plan import Plan
 from archive.engine.spans import find_matches, find_spans
 from archive.highlight import merge_spans, snippets
 from archive.render import html, snippet_html
@@ -85,7 +85,7 @@ def test_cpp_is_one_token_on_both_sides():
 
 
 def test_token_spans_equal_the_index_analysers(samples_dir):
-    from archive.engine.analysis import EXACT, STEMMED, token_spans
+    from archive.engine.whoosh.analysis import EXACT, STEMMED, token_spans
 
     texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(samples_dir.rglob("*.txt"))]
     texts.append("C++ C# F# Korea’s ‘quoted’ 김정은은 e-mail U.S. 3.5% naïve Ærø ﬁnance")

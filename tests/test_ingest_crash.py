@@ -13,7 +13,7 @@ from indexes import index_state
 
 from archive.archive import Archive
 from archive.config import Settings
-from archive.engine import WhooshEngine
+from archive.engine.whoosh.engine import WhooshEngine
 from archive.ingest import ingest
 from archive.ingest.manifest import Manifest
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from archive.config import Settings, clean_procs, default_procs
 from archive.documents import document_id
-from archive.engine import WhooshEngine
+from archive.engine.whoosh.engine import WhooshEngine
 from archive.ingest import MIN_POOL_FILES, ingest
 from archive.ingest.manifest import Manifest
 from archive.ingest.pool import Lost, ordered_map

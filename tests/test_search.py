@@ -9,7 +9,7 @@ from indexes import build_index
 
 from archive.archive import Archive
 from archive.config import Settings
-from archive.engine.analysis import exact_words
+from archive.engine.whoosh.analysis import exact_words
 from archive.render import snippet_html
 
 DOCS = {

@@ -96,9 +96,9 @@ def test_whoosh_ranking_puts_the_holders_first_too_when_numpy_cannot_score_the_q
     from dataclasses import replace
 
     from archive.archive import Archive
-    from archive.engine import accel
-    from archive.engine.compile import Compiler
-    from archive.engine.results import best
+    from archive.engine.whoosh import accel
+    from archive.engine.whoosh.compile import Compiler
+    from archive.engine.whoosh.results import best
     from archive.query.parser import parse
 
     forever = float("inf")

@@ -11,7 +11,7 @@ import sys
 import click
 
 from archive.cli.common import EXIT_FATAL, load_settings, options
-from archive.engine.choice import engine_exists
+from archive.engine.choice import engine_exists, has_index_files
 from archive.health import check as check_health
 
 
@@ -21,7 +21,7 @@ from archive.health import check as check_health
 def check(quick: bool, index: str | None, config_file: str | None, verbose: int) -> None:
     """Check the index (table of contents, segments) and its manifest; say what to run if damaged."""
     settings = load_settings(index, config_file, verbose)
-    if settings.engine != "whoosh":
+    if not has_index_files(settings):
         click.echo("archive: a cluster is checked with `archive cluster status`", err=True)
         sys.exit(2)
     if not engine_exists(settings):

@@ -1,5 +1,6 @@
-"""The search engine seam: the only package that imports Whoosh (DESIGN.md §1)."""
+"""The search engines behind one interface (`base.Engine`), chosen by the settings (`choice.py`).
 
-from archive.engine.whoosh_engine import FACET_FIELDS, SORTS, FileState, WhooshEngine
-
-__all__ = ["FACET_FIELDS", "SORTS", "FileState", "WhooshEngine"]
+`whoosh/` is the only package that imports Whoosh, `sphinx/` the only one that talks to Sphinx;
+the modules beside them are shared by both. Nothing here is imported eagerly: importing
+`archive.engine` loads no engine.
+"""

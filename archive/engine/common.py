@@ -1,7 +1,8 @@
-"""What every engine shares and no engine owns: facet and sort names, file states, metadata keys.
+"""What every engine shares and no engine owns: facet and sort names, file states, metadata keys,
+and what a check of an index found.
 
-This module imports no search library: the Whoosh engine (`whoosh_engine.py`) and the Sphinx
-engine (`sphinx/`) both build on it, and neither imports the other.
+This module imports no search library: the Whoosh engine (`whoosh/`) and the Sphinx
+engine (`sphinx/`) both build on it.
 """
 
 from __future__ import annotations
@@ -46,6 +47,32 @@ class Related:
     def to_dict(self) -> dict:
         """Return the plain data, for JSON."""
         return dict(self.__dict__)
+
+
+@dataclass
+class Damage:
+    """One damaged part of an index folder, in words a user can act on."""
+
+    part: str  # "table of contents", "segment MAIN_xyz", "manifest"
+    path: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.part} ({self.path}): {self.detail}"
+
+
+@dataclass
+class Verdict:
+    """What a check found: the documents and segments it read, and the damage."""
+
+    documents: int = 0
+    segments: int = 0
+    damage: list[Damage] | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Return True when nothing is damaged."""
+        return not self.damage
 
 
 def people(*values: object) -> str:

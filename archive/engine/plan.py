@@ -4,7 +4,7 @@ A query tree means the same on every engine (DESIGN.md §3, §4): unquoted words
 stems, quoted phrases and proximity their exact words, prefix and fuzzy terms a capped expansion
 from the index's own words. `TreeCompiler` walks the tree, writes the notes and the plan (what
 the highlighter marks), and asks its subclass to build each part of the engine's query
-(`archive.engine.compile` for Whoosh, `archive.engine.sphinx.compile` for Sphinx).
+(`archive.engine.whoosh.compile` for Whoosh, `archive.engine.sphinx.compile` for Sphinx).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from archive.engine.analysis import exact_words, fold, stemmed_words
+from archive.engine.whoosh.analysis import exact_words, fold, stemmed_words
 from archive.engine.regex import RegexError, regex_words
 from archive.query.tree import And, DateRange, Everything, Near, Node, Not, Or, Phrase, Term, Value
 

@@ -3,7 +3,8 @@
 Only run when a query finds no or few documents. Each positive word that no document (or
 almost none) contains is replaced by the most common indexed word within one edit (two for
 longer words), found through each segment's term automaton, so the cost does not grow with the
-number of documents. Words in any alphabet count (`Wałęsaa`, `Ærrø`; accents are folded as the
+number of documents (each engine gives its own word lookups: `whoosh/suggest.py`, the Sphinx
+engine's vocabulary). Words in any alphabet count (`Wałęsaa`, `Ærrø`; accents are folded as the
 index folds them, so `Zürihc` becomes `zurich`). Korean, Chinese and Japanese runs are indexed
 as character pairs (bigrams), so a run is corrected one character at a time: a pair no document
 holds is replaced by an indexed pair one edit away (`헤산` -> `혜산`, `김정운` -> `김정은`),
@@ -15,16 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from archive.engine.analysis import exact_words, stemmed_words
+from archive.engine.whoosh.analysis import exact_words, stemmed_words
 from archive.query.tree import Node, Term, positive_leaves
 from archive.query.words import fold, pieces
 
-if TYPE_CHECKING:  # Whoosh's reader is only named here; the Sphinx engine uses `suggest_with`
-    from whoosh.reading import IndexReader
-
-FIELDS = ("body_exact", "title_exact")
 RARE = 2  # a word in at most this many documents may be a typo
 MORE_COMMON = 10  # ... when a close word is in at least this many times as many
 
@@ -37,12 +33,6 @@ class Lookup:
     stem_df: Callable[[str], int]  # documents with any form of this word
     near: Callable[[str, int], set[str]]  # indexed words within this edit distance, first letter kept
     near_any: Callable[[str, int], set[str]] | None = None  # the same, any letter may change (CJK pairs)
-
-
-def suggest(reader: IndexReader, tree: Node, query: str) -> str | None:
-    """Return the query with likely typos corrected, or None when there is nothing to correct."""
-    return suggest_with(Lookup(lambda w: _df(reader, w), lambda w: _stem_df(reader, w),
-                               lambda w, d: _near(reader, w, d), lambda w, d: _near(reader, w, d, 0)), tree, query)
 
 
 def suggest_with(lookup: Lookup, tree: Node, query: str) -> str | None:
@@ -115,19 +105,6 @@ def _closest_run(lookup: Lookup, run: str) -> str | None:
     return best
 
 
-def _df(reader: IndexReader, word: str) -> int:
-    return sum(reader.doc_frequency(f, word) for f in FIELDS)
-
-
-def _stem_df(reader: IndexReader, word: str) -> int:
-    stem = stemmed_words(word)
-    return sum(reader.doc_frequency(f, stem[0]) for f in ("body", "title")) if len(stem) == 1 else 0
-
-
-def _near(reader: IndexReader, word: str, distance: int, prefix: int = 1) -> set[str]:
-    return {t for r, _ in reader.leaf_readers() for f in FIELDS for t in r.terms_within(f, word, distance, prefix=prefix)}
-
-
 def _closest(lookup: Lookup, word: str) -> str | None:
     """Return the most common indexed word close to a rare word, if it is much more common."""
     # An unquoted word also matches its other forms ("résumé" finds "resumed"): count them too.
@@ -145,4 +122,4 @@ def _closest(lookup: Lookup, word: str) -> str | None:
     return None
 
 
-__all__ = ["Lookup", "suggest", "suggest_with"]
+__all__ = ["Lookup", "suggest_with"]

@@ -22,8 +22,8 @@ from pathlib import Path
 from archive.clean import PIPELINE_VERSION
 from archive.config import Settings, clean_procs
 from archive.documents import Document, document_id
-from archive.engine import WhooshEngine
-from archive.engine.choice import engine_exists, open_engine
+from archive.engine.base import Engine, Rebuild
+from archive.engine.choice import engine_exists, full_rebuild, open_engine
 from archive.errors import ArchiveError, IndexDamaged
 from archive.health import damage_message
 from archive.ingest.interrupt import shielded
@@ -60,13 +60,18 @@ def ingest(paths: list[str], settings: Settings, *, dry_run: bool = False, full:
     report.dry_run, report.full, report.index = dry_run, full, str(settings.index)
     collections = collections_for(paths, settings)
     with storage_errors(Path(settings.index).absolute()), ingest_lock(settings.index):
-        if settings.engine == "whoosh":
-            WhooshEngine.remove_stale_builds(Path(settings.index))
+        rebuild = full_rebuild(settings)  # None: a full rebuild rewrites every document in place
+        if rebuild is not None:
+            rebuild.remove_stale()
         if not dry_run:
             with RunLog(settings.index) as runs:
                 report.run_id = runs.begin(full)
-        run = _incremental if not full else (_full if settings.engine == "whoosh" else _full_in_place)
-        run(collections, settings, report, strict, progress)
+        if not full:
+            _incremental(collections, settings, report, strict, progress)
+        elif rebuild is not None:
+            _full(rebuild, collections, settings, report, strict, progress)
+        else:
+            _full_in_place(collections, settings, report, strict, progress)
         if not dry_run:
             with RunLog(settings.index) as runs:  # after a full rebuild: the copy carried into the new folder
                 runs.finish(report.run_id, report.added, report.updated, report.deleted)
@@ -82,13 +87,11 @@ def _incremental(collections: list[Collection], settings: Settings, report: Inge
         _Pass(settings, report, {}, {}, DrySink(report), strict).run(collections, progress)
         return
     engine = open_engine(settings, create=True)
-    if isinstance(engine, WhooshEngine):
-        verdict = engine.verify()
-        if not verdict.ok:  # an "unchanged" report over a damaged index would hide it
-            engine.close()
-            raise IndexDamaged(damage_message(target, verdict.damage or [], [str(c.root) for c in collections]))
-    # Story clusters live in Whoosh columns: a cluster engine has none.
-    stories = None if report.dry_run or not isinstance(engine, WhooshEngine) else open_stories(engine)
+    verdict = engine.verify()
+    if not verdict.ok:  # an "unchanged" report over a damaged index would hide it
+        engine.close()
+        raise IndexDamaged(damage_message(target, verdict.damage or [], [str(c.root) for c in collections]))
+    stories = None if report.dry_run else open_stories(engine)  # None too when the engine keeps no stories
     try:
         with Manifest(target, readonly=report.dry_run) as manifest:
             known = _load_known(engine, manifest, report.dry_run)
@@ -108,11 +111,11 @@ def _incremental(collections: list[Collection], settings: Settings, report: Inge
         engine.close()
 
 
-def _full(collections: list[Collection], settings: Settings, report: IngestReport, strict: bool,
+def _full(rebuild: Rebuild, collections: list[Collection], settings: Settings, report: IngestReport, strict: bool,
           progress: Progress | None) -> None:
     """Rebuild into a sibling folder, check it, then swap it in atomically (the old one stays until then)."""
     target = Path(settings.index)
-    old = WhooshEngine(target) if WhooshEngine.exists(target) else None
+    old = open_engine(settings) if engine_exists(settings) else None
     if old is not None and not (verdict := old.verify()).ok:
         logger.warning("The index at %s is damaged (%s): rebuilding it from the sources without reading it",
                        target, "; ".join(str(d) for d in verdict.damage or []))
@@ -126,9 +129,9 @@ def _full(collections: list[Collection], settings: Settings, report: IngestRepor
         if report.dry_run:
             _Pass(settings, report, {}, previous, DrySink(report), strict).run(collections, progress)
             return
-        build = WhooshEngine.build_dir(target)
+        build = rebuild.folder()
         try:
-            _build(build, collections, settings, report, strict, progress, previous, old)
+            _build(rebuild.create(build), build, collections, settings, report, strict, progress, previous, old)
         except BaseException:
             shutil.rmtree(build, ignore_errors=True)
             raise
@@ -136,7 +139,7 @@ def _full(collections: list[Collection], settings: Settings, report: IngestRepor
         if old is not None:
             old.close()
     with shielded():  # a stop signal waits for the swap: the new folder is in place, or the old one
-        aside = WhooshEngine.swap_in(build, target)
+        aside = rebuild.swap_in(build)
         report.committed = report.documents
     shutil.rmtree(aside, ignore_errors=True)
     logger.info("swapped the rebuilt index into %s", target)
@@ -168,9 +171,9 @@ def _write_failed(report: IngestReport, doc_id: str, entry: Entry | None, reason
     report.failed.append(Problem(f"{entry.collection}/{entry.relpath}", f"{reason}; the next run retries it"))
 
 
-def _build(build: Path, collections: list[Collection], settings: Settings, report: IngestReport, strict: bool,
-           progress: Progress | None, previous: dict[str, Entry], old: WhooshEngine | None) -> None:
-    engine = WhooshEngine.create(build)
+def _build(engine: Engine, build: Path, collections: list[Collection], settings: Settings, report: IngestReport,
+           strict: bool, progress: Progress | None, previous: dict[str, Entry], old: Engine | None) -> None:
+    """Write every document into the new engine at `build` (closed at the end), with its manifest and stories."""
     stories = StoryIndex(build)
     try:
         with engine.bulk(procs=settings.full_procs) as add:
@@ -198,7 +201,7 @@ def _build(build: Path, collections: list[Collection], settings: Settings, repor
         engine.close()
 
 
-def _load_known(engine: WhooshEngine, manifest: Manifest, dry_run: bool) -> dict[str, Entry]:
+def _load_known(engine: Engine, manifest: Manifest, dry_run: bool) -> dict[str, Entry]:
     """Return the manifest's entries, rebuilt from the index when they describe another commit."""
     stamp = engine.stamp()
     if manifest.stamp() == stamp:
@@ -217,7 +220,7 @@ class _Pass:
     """One pass over the files: decide what changed and hand documents to a sink."""
 
     def __init__(self, settings: Settings, report: IngestReport, known: dict[str, Entry],
-                 previous: dict[str, Entry], sink: Sink, strict: bool, old: WhooshEngine | None = None,
+                 previous: dict[str, Entry], sink: Sink, strict: bool, old: Engine | None = None,
                  stories: StoryIndex | None = None):
         self.settings, self.report, self.sink, self.strict = settings, report, sink, strict
         self.old = old  # the index before the run: a document whose text did not change keeps its run id
@@ -408,7 +411,7 @@ def _by_file(entries: dict[str, Entry]) -> dict[tuple[str, str], list[Entry]]:
     return out
 
 
-def _bury(index_dir: Path, engine: WhooshEngine, ids: list[str], run_id: str) -> None:
+def _bury(index_dir: Path, engine: Engine, ids: list[str], run_id: str) -> None:
     """Keep tombstones of documents a run deletes (before the commit that deletes them)."""
     docs = [d for d in (engine.get(i) for i in ids) if d is not None]
     if docs:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from archive.documents import Document
-from archive.engine import WhooshEngine
+from archive.engine.base import Engine
 from archive.errors import WriteFailed
 from archive.ingest.interrupt import shielded
 from archive.ingest.manifest import Entry, Manifest
@@ -55,7 +55,7 @@ class DrySink(Sink):
 class CommitSink(Sink):
     """Incremental runs: commit every `batch_size` documents, then record the commit in the manifest."""
 
-    def __init__(self, engine: WhooshEngine, manifest: Manifest, batch_size: int,
+    def __init__(self, engine: Engine, manifest: Manifest, batch_size: int,
                  on_delete: Callable[[list[str]], None] | None = None, stories: StoryIndex | None = None,
                  on_fail: Callable[[str, Entry | None, str], None] | None = None,
                  on_commit: Callable[[int], None] | None = None):
@@ -118,7 +118,7 @@ class CommitSink(Sink):
 class BuildSink(Sink):
     """Full rebuilds: every document goes to one writer on the new folder."""
 
-    def __init__(self, add: Callable[[Document], None], old: WhooshEngine | None, stories: StoryIndex | None = None):
+    def __init__(self, add: Callable[[Document], None], old: Engine | None, stories: StoryIndex | None = None):
         self._add, self.old, self.stories = add, old, stories
         self.entries: list[Entry] = []
 

@@ -3,25 +3,24 @@
 The archive's `"a b"~N` allows N words between each word and the next, in order. Sphinx 2.2 has
 no ordered proximity; its span operator accepts the words in any order, so its matches are a
 superset. A proximity query's candidate texts are matched again in memory with the Whoosh
-engine's semantics (`archive.engine.research.matching`), up to `MOST` candidates.
+engine's semantics (`archive.engine.whoosh.research.matching`), up to `MOST` candidates; every
+result of an export or a research workflow is checked the same way, a batch at a time.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
 
 from archive.documents import Document
-from archive.engine.analysis import exact_words
-from archive.engine.research import matching
-from archive.engine.sphinx.compile import Compiled
 from archive.engine.common import FACET_FIELDS
-from archive.query.tree import Node as Tree
+from archive.engine.sphinx.compile import Compiled
+from archive.engine.sphinx.store import ClusterStore, chunks
+from archive.engine.whoosh.analysis import exact_words
+from archive.engine.whoosh.research import matching
 from archive.query.tree import And, Near, Or, Phrase, positive_leaves
+from archive.query.tree import Node as Tree
 from archive.query.words import plain
-
-if TYPE_CHECKING:
-    from archive.engine.sphinx.engine import SphinxEngine
 
 MOST = 20_000  # candidate texts checked at most; above, the total is Sphinx's (and not exact)
 
@@ -43,7 +42,7 @@ def _has_near(node: object) -> bool:
     return False
 
 
-def checked(engine: SphinxEngine, tree: Tree, comp: Compiled, sort: str, dups: int, candidates: int, facets: bool,
+def checked(store: ClusterStore, tree: Tree, comp: Compiled, sort: str, dups: int, candidates: int, facets: bool,
              warnings: list[str]) -> tuple[int, dict, list[tuple[Document, float]]]:
     """Check a proximity query's candidates with the archive's own (ordered) matcher.
 
@@ -51,7 +50,7 @@ def checked(engine: SphinxEngine, tree: Tree, comp: Compiled, sort: str, dups: i
     matched again, in memory, with the Whoosh engine's semantics; the total, facets and
     ranking are then those of the texts that pass.
     """
-    ranked = list(engine._ranked(comp.match, 0, None, sort, dups, warnings, candidates))
+    ranked = list(store.ranked(comp.match, 0, None, sort, dups, warnings, candidates))
     keep = matching(tree, [doc for doc, _ in ranked])
     kept = [(doc, score) for doc, score in ranked if doc.id in keep]
     counts: dict[str, dict[str, int]] = {}
@@ -62,3 +61,24 @@ def checked(engine: SphinxEngine, tree: Tree, comp: Compiled, sort: str, dups: i
             c = Counter(v for v, _ in {(values[f](d), d.content_hash) for d, _ in kept} if v)
             counts[f] = dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
     return len({d.content_hash for d, _ in kept}), counts, kept
+
+
+def ranked_documents(store: ClusterStore, tree: Tree, sort: str = "relevance") -> tuple[Compiled, Iterator[tuple[Document, float]]]:
+    """Return the compiled tree and every distinct result's (document, score), in the order of the sort."""
+    comp = store.compile(tree)
+    return comp, _every(store, comp, sort, tree)
+
+
+def _every(store: ClusterStore, comp: Compiled, sort: str, tree: Tree) -> Iterator[tuple[Document, float]]:
+    if not comp.match:
+        return
+    total, _, dups = store.count_texts(comp.match, (), [])
+    if not total:
+        return
+    ranked = store.ranked(comp.match, 0, None, sort, dups, [], total)
+    if not has_proximity(tree):
+        yield from ranked
+        return
+    for part in chunks(list(ranked), 500):  # proximity: the candidates' word order checked (see `checked`)
+        keep = matching(tree, [doc for doc, _ in part])
+        yield from ((doc, score) for doc, score in part if doc.id in keep)

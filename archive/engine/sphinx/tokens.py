@@ -1,7 +1,7 @@
 """The archive's tokens, encoded for Sphinx, and the rows it indexes.
 
 Both engines must read text the same way (DESIGN.md §3, §11): the archive tokenises, folds and
-stems with its own analyser (`archive.engine.analysis.token_spans`) and Sphinx indexes the result,
+stems with its own analyser (`archive.engine.whoosh.analysis.token_spans`) and Sphinx indexes the result,
 one Sphinx word per archive token, so phrase positions, stems, CJK bigrams, `C++` and folded
 accents agree exactly with the Whoosh index.
 
@@ -23,7 +23,7 @@ import zlib
 from base64 import b64decode, b64encode
 
 from archive.documents import Document
-from archive.engine.analysis import token_spans
+from archive.engine.whoosh.analysis import token_spans
 from archive.engine.common import people, source_key
 from archive.query.words import plain
 

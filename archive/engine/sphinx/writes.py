@@ -10,24 +10,20 @@ import logging
 import random
 from collections import Counter
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from archive.documents import Document
-from archive.engine.analysis import exact_words
 from archive.engine.sphinx import conf
 from archive.engine.sphinx.client import NodeDown
+from archive.engine.sphinx.store import PAGE, ClusterStore, chunks
 from archive.engine.sphinx.tokens import hash_token, row, sphinx_id
+from archive.engine.whoosh.analysis import exact_words
 from archive.errors import WriteFailed
 
-if TYPE_CHECKING:
-    from archive.engine.sphinx.engine import SphinxEngine
-
-PAGE = 2000
 logger = logging.getLogger(__name__)
 COLUMNS = ("id",) + conf.FIELDS + conf.STRING_ATTRS + conf.BIGINT_ATTRS + conf.UINT_ATTRS
 
 
-def write(engine: SphinxEngine, add: Iterable[Document] = (), delete: Iterable[str] = ()) -> int:
+def write(store: ClusterStore, add: Iterable[Document] = (), delete: Iterable[str] = ()) -> int:
     """Replace documents and delete ids on every mirror of their shards; then fix `dup` flags.
 
     Raises `WriteFailed` naming the documents of shards where a mirror failed (the other
@@ -35,64 +31,64 @@ def write(engine: SphinxEngine, add: Iterable[Document] = (), delete: Iterable[s
     """
     docs = list(add)
     gone = list(delete)
-    hashes = {d.content_hash for d in docs} | _hashes_of(engine, gone)
+    hashes = {d.content_hash for d in docs} | _hashes_of(store, gone)
     written = random.getrandbits(31)
     rows: dict[int, list[dict]] = {}
     failed: dict[str, str] = {}
     for doc in docs:
         try:
-            rows.setdefault(engine.spec.shard_of(doc.id), []).append(row(doc, written))
+            rows.setdefault(store.spec.shard_of(doc.id), []).append(row(doc, written))
         except ValueError as exc:
             failed[doc.id] = str(exc)
     dels: dict[int, list[str]] = {}
     for doc_id in gone:
-        dels.setdefault(engine.spec.shard_of(doc_id), []).append(doc_id)
+        dels.setdefault(store.spec.shard_of(doc_id), []).append(doc_id)
     for shard in sorted(set(rows) | set(dels)):
-        reason = _write_shard(engine, shard, rows.get(shard, []), dels.get(shard, []))
+        reason = _write_shard(store, shard, rows.get(shard, []), dels.get(shard, []))
         if reason:
             failed.update({r["doc_id"]: reason for r in rows.get(shard, [])})
             failed.update({i: reason for i in dels.get(shard, [])})
-    engine.vocabulary.add(w for d in docs if d.id not in failed for w in exact_words(d.title + "\n" + d.text))
-    _mark_copies(engine, hashes)
+    store.vocabulary.add(w for d in docs if d.id not in failed for w in exact_words(d.title + "\n" + d.text))
+    _mark_copies(store, hashes)
     if failed:
         raise WriteFailed(failed)
     return len(docs)
 
-def _write_shard(engine: SphinxEngine, shard: int, rows: list[dict], deletes: list[str]) -> str:
+def _write_shard(store: ClusterStore, shard: int, rows: list[dict], deletes: list[str]) -> str:
     """Write to every mirror of a shard; return "" or why some mirror failed."""
     problems = []
-    index = engine.spec.shard_index(shard)
-    for node in engine.spec.shards[shard]:
+    index = store.spec.shard_index(shard)
+    for node in store.spec.shards[shard]:
         try:
             if deletes:
                 ids = ",".join(str(sphinx_id(i)) for i in deletes)
-                engine.client.execute(node, f"DELETE FROM {index} WHERE id IN ({ids})")
+                store.client.execute(node, f"DELETE FROM {index} WHERE id IN ({ids})")
             for start in range(0, len(rows), 100):
                 batch = rows[start:start + 100]
                 marks = "(" + ",".join(["%s"] * len(COLUMNS)) + ")"
                 sql = f"REPLACE INTO {index} ({','.join(COLUMNS)}) VALUES " + ",".join([marks] * len(batch))
-                engine.client.execute(node, sql, [r[c] for r in batch for c in COLUMNS])
+                store.client.execute(node, sql, [r[c] for r in batch for c in COLUMNS])
         except NodeDown as exc:
             problems.append(f"shard {shard} mirror {node.address} is down ({exc.reason})")
     return "; ".join(problems)
 
-def _hashes_of(engine: SphinxEngine, ids: list[str]) -> set[str]:
+def _hashes_of(store: ClusterStore, ids: list[str]) -> set[str]:
     if not ids:
         return set()
     found = set()
     for start in range(0, len(ids), 500):
         part = ",".join(str(sphinx_id(i)) for i in ids[start:start + 500])
-        rows = engine.read(f"SELECT content_hash FROM {engine.spec.distributed} WHERE id IN ({part}) "
+        rows = store.read(f"SELECT content_hash FROM {store.spec.distributed} WHERE id IN ({part}) "
                           f"LIMIT {PAGE} OPTION max_matches={PAGE}")[0]
         found.update(r[0] for r in rows)
     return found
 
-def _mark_copies(engine: SphinxEngine, hashes: set[str]) -> None:
+def _mark_copies(store: ClusterStore, hashes: set[str]) -> None:
     """Set `dup` on every document of these texts: 1 when the text has copies, else 0."""
     hashes = {h for h in hashes if h}
-    for chunk in _chunks(sorted(hashes), 200):
+    for chunk in chunks(sorted(hashes), 200):
         match = "@keys " + "(" + " | ".join(hash_token(h) for h in chunk) + ")"
-        rows = engine.read(f"SELECT id, content_hash, dup FROM {engine.spec.distributed} WHERE MATCH(%s) "
+        rows = store.read(f"SELECT id, content_hash, dup FROM {store.spec.distributed} WHERE MATCH(%s) "
                           f"LIMIT 100000 OPTION max_matches=100000", [match])[0]
         per = Counter(r[1] for r in rows)
         change: dict[int, list[int]] = {0: [], 1: []}
@@ -101,16 +97,11 @@ def _mark_copies(engine: SphinxEngine, hashes: set[str]) -> None:
             if int(dup) != want:
                 change[want].append(int(sid))
         for value, ids in change.items():
-            for shard, mirrors in enumerate(engine.spec.shards):
+            for shard, mirrors in enumerate(store.spec.shards):
                 for node in mirrors:
-                    for part in _chunks(ids, 1000):
+                    for part in chunks(ids, 1000):
                         try:
-                            engine.client.execute(node, f"UPDATE {engine.spec.shard_index(shard)} SET dup={value} "
-                                                      f"WHERE id IN ({','.join(map(str, part))})")
+                            store.client.execute(node, f"UPDATE {store.spec.shard_index(shard)} SET dup={value} "
+                                                     f"WHERE id IN ({','.join(map(str, part))})")
                         except NodeDown as exc:
                             logger.warning("could not update copy flags on %s: %s", node.address, exc.reason)
-
-
-def _chunks(items: list, size: int):  # type: ignore[no-untyped-def]
-    for start in range(0, len(items), size):
-        yield items[start:start + size]

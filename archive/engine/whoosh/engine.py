@@ -1,4 +1,4 @@
-"""The Whoosh engine: the one place that reads and writes a Whoosh index.
+"""The Whoosh engine: the one place that reads and writes a Whoosh index (`archive.engine.base.Engine`).
 
 It speaks the archive's own types (query tree in; `Document`, `Hit`, `SearchResult` out), so a
 distributed engine can replace it behind the same methods.
@@ -7,10 +7,8 @@ distributed engine can replace it behind the same methods.
 from __future__ import annotations
 
 import ctypes
-import json
 import logging
 import os
-import shutil
 import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -21,20 +19,21 @@ from whoosh import index
 from whoosh.index import LockError
 from whoosh.searching import Searcher
 
-from archive.documents import Document, Hit, Removed, SearchResult
-# FACET_FIELDS, SORTS and FileState are imported from here too (archive.engine re-exports them).
-from archive.engine.common import (FACET_FIELDS, SORTS, SUGGEST_BELOW, TIME_BUDGET,  # noqa: F401
-                                   FileState, people, source_key)
-from archive.engine import accel, arrays
-from archive.engine.compile import Compiler
-from archive.engine.results import best, count, facet_counts, make_hits
-from archive.engine.schema import build_schema
-from archive.engine.searchers import SearcherManager, open_index
+from archive.documents import Document, Hit, SearchResult
+from archive.spans import Span
+from archive.engine.common import FACET_FIELDS, SUGGEST_BELOW, TIME_BUDGET, FileState, Related, Verdict
 from archive.engine.spans import document_marks
-from archive.engine.suggest import suggest
-from archive.engine.verify import Verdict, has_index, verify_index
-from archive.engine.vocab import vocabulary
-from archive.engine.writer import BuildWriter, LengthsWriter
+from archive.engine.whoosh import accel, arrays, research, similar
+from archive.engine.whoosh.compile import Compiler
+from archive.engine.whoosh.results import best, facet_counts, make_hits
+from archive.engine.whoosh.results import count as count_texts
+from archive.engine.whoosh.schema import build_schema
+from archive.engine.whoosh.searchers import SearcherManager, open_index
+from archive.engine.whoosh.stored import to_document, to_fields
+from archive.engine.whoosh.suggest import suggest
+from archive.engine.whoosh.verify import has_index, verify_index
+from archive.engine.whoosh.vocab import vocabulary
+from archive.engine.whoosh.writer import BuildWriter, LengthsWriter
 from archive.errors import IndexLocked
 from archive.query.tree import Node
 from archive.spans import Marks
@@ -43,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 class WhooshEngine:
     """Search and write one Whoosh index folder."""
+
+    keeps_stories = True  # story labels live in the index's `story` column (archive/clusters.py)
 
     def __init__(self, path: Path, warm: bool = False):
         """Open the engine; with `warm` (a server), each generation is warmed as soon as it is opened."""
@@ -81,7 +82,7 @@ class WhooshEngine:
                 for doc_id in delete:
                     writer.delete_by_term("id", doc_id)
                 for doc in add:
-                    writer.update_document(**_fields(doc))
+                    writer.update_document(**to_fields(doc))
                     added += 1
             return added
         finally:
@@ -102,7 +103,7 @@ class WhooshEngine:
                 kwargs.update(procs=procs, multisegment=True)
                 _die_with_parent_after_fork()
             with _writer(ix, self.path, **kwargs) as writer:
-                yield lambda doc: writer.add_document(**_fields(doc))
+                yield lambda doc: writer.add_document(**to_fields(doc))
         finally:
             ix.close()
 
@@ -124,49 +125,8 @@ class WhooshEngine:
         finally:
             ix.close()
 
-    @staticmethod
-    def build_dir(target: Path) -> Path:
-        """Return the folder a full rebuild of `target` is written to (a hidden sibling)."""
-        target = Path(target).absolute()
-        return target.parent / f".{target.name}.full-{os.getpid()}"
-
-    @staticmethod
-    def remove_stale_builds(target: Path) -> None:
-        """Remove folders of full rebuilds that were killed (call with the ingest lock held)."""
-        target = Path(target).absolute()
-        for stale in target.parent.glob(f".{target.name}.full-*") if target.parent.is_dir() else ():
-            logger.warning("removing %s, left by a full rebuild that did not finish", stale)
-            shutil.rmtree(stale, ignore_errors=True)
-
-    @staticmethod
-    def swap_in(build: Path, target: Path) -> Path:
-        """Atomically put the folder `build` at `target`; return where the previous folder went.
-
-        Files of the old folder that are not index data (README, .gitkeep) are copied over first.
-
-        Readers never see a missing index: on Linux the two folders are exchanged in one
-        `renameat2(RENAME_EXCHANGE)`. Open searchers keep reading the old files (Whoosh opens a
-        segment's compound file once), and the searcher manager notices the new folder.
-        """
-        build, target = Path(build), Path(target)
-        for pattern in _CARRY_OVER:
-            for f in target.glob(pattern) if target.is_dir() else ():
-                if f.is_file():
-                    shutil.copy2(f, build / f.name)
-        if not target.exists():
-            os.rename(build, target)
-            return build
-        if not _exchange(build, target):
-            # No atomic exchange (not Linux, or the file system refuses): two renames; readers
-            # retry the short moment the index is missing (searchers.open_index).
-            aside = build.with_name(build.name + ".old")
-            os.rename(target, aside)
-            os.rename(build, target)
-            return aside
-        return build
-
     def verify(self, thorough: bool = False) -> Verdict:
-        """Check the index's table of contents and segments for damage (`engine/verify.py`)."""
+        """Check the index's table of contents and segments for damage (`whoosh/verify.py`)."""
         return verify_index(self.path, thorough)
 
     # -- reading --------------------------------------------------------------------------
@@ -181,7 +141,7 @@ class WhooshEngine:
         """Return the stored document with this id, or None."""
         with self.searcher() as s:
             fields = s.document(id=doc_id)
-        return _document(fields) if fields else None
+        return to_document(fields) if fields else None
 
     def copies(self, content_hash: str) -> list[str]:
         """Return the paths of every document whose cleaned text has this hash."""
@@ -213,7 +173,7 @@ class WhooshEngine:
                offset: int = 0, sort: str = "relevance", facets: bool = True,
                snippet_count: int = 3, time_budget: float = TIME_BUDGET,
                suggest_from: Node | None = None, cite: bool = False,
-               literal: Node | None = None) -> SearchResult:
+               literal: Node | None = None, count: str = "texts") -> SearchResult:
         """Run a query tree: exact total of distinct texts, facets, and one page of hits.
 
         The walk over the matches stops after `time_budget` seconds (the result is then partial
@@ -222,6 +182,8 @@ class WhooshEngine:
         the result carries the digest of the texts matched, taken from the matches just counted
         (no second pass; none when they were not counted in bulk). `literal` is the tree before
         aliases: by relevance, the texts it matches rank above those only an alias finds.
+        `count="stories"` then counts story clusters (near-duplicates once) in the total and
+        facets, in a second, unscored pass with a time budget of its own.
         """
         deadline = time.monotonic() + time_budget
         with self.searcher() as s:
@@ -229,7 +191,7 @@ class WhooshEngine:
             fields = FACET_FIELDS if facets else ()
             hits: list[Hit] = []
             late: list[str] = []  # hits shown without marked snippets: the time ran out
-            counted = count(s, comp, fields, deadline)
+            counted = count_texts(s, comp, fields, deadline)
             complete = counted.complete
             digest: tuple[str | None, int] = (None, 0)
             if cite and counted.docs is not None and counted.complete:
@@ -248,10 +210,23 @@ class WhooshEngine:
         if not complete:
             notes.append(f"The search stopped after {time_budget:g} s: at least {counted.total:,} documents match, "
                          "and the ranking may miss some. Narrow the query for an exact count.")
-        return SearchResult(query=query, interpreted=interpreted, total=counted.total, total_exact=counted.complete,
-                            partial=comp.partial or not complete or bool(late), offset=offset, limit=limit, hits=hits,
-                            facets=counted.facets, suggestion=suggestion, messages=notes,
-                            texts_digest=digest[0], texts_count=digest[1])
+        result = SearchResult(query=query, interpreted=interpreted, total=counted.total, total_exact=counted.complete,
+                              partial=comp.partial or not complete or bool(late), offset=offset, limit=limit, hits=hits,
+                              facets=counted.facets, suggestion=suggestion, messages=notes,
+                              texts_digest=digest[0], texts_count=digest[1])
+        if count == "stories":
+            self._count_stories(result, tree, facets, time_budget)
+        return result
+
+    def _count_stories(self, result: SearchResult, tree: Node, facets: bool, time_budget: float) -> None:
+        """Replace a result's total and facet counts with counts of stories (a second, unscored pass)."""
+        with self.searcher() as s:
+            total, counts, complete = similar.story_tally(s, tree, FACET_FIELDS if facets else (),
+                                                          time.monotonic() + time_budget)
+        result.total, result.total_exact = total, result.total_exact and complete
+        result.partial = result.partial or not complete
+        if facets:
+            result.facets = counts
 
     def export(self, tree: Node, *, sort: str = "relevance", literal: Node | None = None) -> Iterator[Hit]:
         """Yield every distinct hit, best first (or by date, as `search` orders them), with one snippet.
@@ -269,6 +244,63 @@ class WhooshEngine:
         with self.searcher() as s:
             comp = Compiler(s.reader()).compile(tree)
         return document_marks(doc, comp)
+
+    # -- related documents and stories (whoosh/similar.py) --------------------------------
+
+    def similar(self, doc_id: str, limit: int, exclude_story: bool = False) -> tuple[list[str], list[Related]] | None:
+        """Return a document's key terms and the documents most like it (not its copies), or None."""
+        with self.searcher() as s:
+            return similar.more_like(s, doc_id, limit, exclude_story)
+
+    def story(self, story_id: str) -> list[Related]:
+        """Return one document per distinct text of a story cluster, oldest first ([] if unknown)."""
+        with self.searcher() as s:
+            return similar.story_versions(s, story_id)
+
+    def largest_stories(self, limit: int, min_versions: int = 2) -> list[tuple[str, int]]:
+        """Return (story id, number of versions) of the largest story clusters."""
+        with self.searcher() as s:
+            return similar.largest_stories(s, limit, min_versions)
+
+    def stories_of(self, doc_ids: list[str]) -> dict[str, tuple[str, int]]:
+        """Return (story id, number of versions) for each of these documents."""
+        with self.searcher() as s:
+            return similar.stories_of(s, doc_ids)
+
+    def prepare_stories(self) -> None:
+        """Add the `story` field to an index made before it existed (a commit of its own)."""
+        similar.ensure_story_field(self.path)
+
+    def stored_stories(self) -> Iterator[tuple[str, str, str]]:
+        """Yield (id, story label, text) of every document, to rebuild the story signatures."""
+        with self.searcher() as s:
+            yield from similar.stored_stories(s)
+
+    # -- research workflows (whoosh/research.py) ------------------------------------------
+
+    def occurrences(self, tree: Node, sort: str = "relevance") -> Iterator[tuple[Document, list[Span]]]:
+        """Yield every distinct result with the spans the highlighter marks in its text."""
+        with self.searcher() as s:
+            yield from research.occurrences(s, tree, sort)
+
+    def listing(self, tree: Node, sort: str = "relevance") -> list[tuple[str, str]]:
+        """Return (id, run id) of every distinct result, in the order of the sort."""
+        with self.searcher() as s:
+            return research.listing(s, tree, sort)
+
+    def texts_digest(self, tree: Node) -> tuple[str, int]:
+        """Return the digest of the distinct texts a tree matches (documents.texts_digest), and their number."""
+        with self.searcher() as s:
+            return research.texts(s, tree)
+
+    def new_since(self, tree: Node, run_id: str) -> list[Document]:
+        """Return the documents matching a tree that runs after `run_id` added or changed."""
+        with self.searcher() as s:
+            return research.new_since(s, tree, run_id)
+
+    def matching(self, tree: Node, docs: Iterable[Document]) -> set[str]:
+        """Return the ids of the given documents (outside the index) that a tree matches."""
+        return research.matching(tree, docs)
 
     def close(self) -> None:
         """Close open searchers."""
@@ -303,7 +335,7 @@ def _writer(ix: index.Index, path: Path, merge: bool = True, **kwargs: object) -
     A writer that is neither committed nor cancelled keeps Whoosh's lock (DESIGN.md §2).
     """
     try:
-        # One process: Whoosh's writer with field lengths read in bulk at commit (engine/writer.py).
+        # One process: Whoosh's writer with field lengths read in bulk at commit (whoosh/writer.py).
         writer = (BuildWriter if kwargs.get("procs", 1) > 1 else LengthsWriter)(ix, timeout=0, **kwargs)
     except LockError as exc:
         raise IndexLocked(f"Another process is writing to the index at {path}") from exc
@@ -363,11 +395,6 @@ def _cancel_quietly(writer) -> None:  # type: ignore[no-untyped-def]
         logger.debug("cancelling a failed writer", exc_info=True)
 
 
-# Files of an index folder that are not index data and move with it through a full rebuild.
-_CARRY_OVER = ("README*", ".gitkeep", "runs.sqlite")  # runs.sqlite: the run log (issue 12)
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
-
 
 _PR_SET_PDEATHSIG = 1
 _fork_hook_installed = False
@@ -394,50 +421,3 @@ def _die_with_parent_after_fork() -> None:
 
     os.register_at_fork(after_in_child=in_child)
     _fork_hook_installed = True
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths atomically with Linux's renameat2; return False when unavailable."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
-        return True
-    err = ctypes.get_errno()
-    logger.info("renameat2 exchange failed (%s); falling back to two renames", os.strerror(err))
-    return False
-
-
-def _fields(doc: Document) -> dict:
-    return {
-        "id": doc.id, "collection": doc.collection, "source": source_key(doc.source or doc.collection),
-        "source_name": doc.source or doc.collection, "lang": (doc.language or "").lower(), "date": doc.date or "", "year": doc.date[:4] if doc.date else "", "month": doc.date[:7] if doc.date else "",
-        "content_hash": doc.content_hash, "story": doc.story or doc.content_hash, "title": doc.title, "body": doc.text,
-        "title_exact": doc.title, "body_exact": doc.text,
-        "title_pairs": doc.title, "body_pairs": doc.text, "path": doc.path, "relpath": doc.relpath,
-        "url": doc.url, "text": doc.text,
-        "removed": json.dumps([r.__dict__ for r in doc.removed], ensure_ascii=False),
-        "date_source": doc.date_source, "size": doc.size, "mtime_ns": doc.mtime_ns,
-        "ingested_at": doc.ingested_at, "pipeline": doc.pipeline, "encoding": doc.encoding,
-        "file_id": doc.file_id or doc.id, "source_relpath": doc.meta.get("source_relpath", doc.relpath),
-        "format": doc.format, "meta": json.dumps(doc.meta, ensure_ascii=False, default=str),
-        "sender": people(doc.meta.get("from")), "recipients": people(doc.meta.get("to"), doc.meta.get("cc")),
-        "topics": ",".join(doc.meta.get("topics") or []), "places": ",".join(doc.meta.get("places") or []),
-        "run_id": doc.run_id,
-    }
-
-
-def _document(f: dict) -> Document:
-    removed = [Removed(**r) for r in json.loads(f.get("removed") or "[]")]
-    return Document(
-        id=f["id"], collection=f["collection"], path=f["path"], relpath=f["relpath"],
-        title=f.get("title", ""), text=f.get("text", ""), source=f.get("source_name", ""),
-        date=f.get("date", ""), date_source=f.get("date_source", ""), url=f.get("url", ""),
-        language=f.get("lang", ""), content_hash=f.get("content_hash", ""), size=f.get("size", 0),
-        mtime_ns=f.get("mtime_ns", 0), removed=removed, encoding=f.get("encoding", ""),
-        ingested_at=f.get("ingested_at", ""), pipeline=f.get("pipeline", ""), run_id=f.get("run_id", ""),
-        format=f.get("format", ""), file_id=f.get("file_id", f["id"]), meta=json.loads(f.get("meta") or "{}"),
-        story=f.get("story", ""),
-    )

@@ -20,7 +20,7 @@ from whoosh import query as wq
 from whoosh.query.spans import Span, SpanNear2, SpanOr
 from whoosh.searching import Searcher
 
-from archive.engine import arrays, phrases
+from archive.engine.whoosh import arrays, phrases
 
 Words = tuple[str, ...]
 _SHIFT = phrases._SHIFT

@@ -19,7 +19,7 @@ from whoosh.fields import TEXT
 from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_uint
 
-from archive.engine.analysis import _plain, _stem
+from archive.engine.whoosh.analysis import _plain, _stem
 from archive.engine.spans import FAST_TOKEN
 from archive.query.words import _CJK, fold, pieces, variants
 

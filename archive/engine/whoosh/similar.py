@@ -19,12 +19,12 @@ from whoosh.classify import Bo1Model, Expander
 from whoosh.fields import ID
 from whoosh.searching import Searcher
 
-from archive.engine.analysis import STOP_WORDS, readable
-from archive.engine.columns import column
+from archive.engine.whoosh.analysis import STOP_WORDS, readable
+from archive.engine.whoosh.columns import column
 from archive.engine.common import NUMTERMS, Related  # noqa: F401 - Related is imported from here too
-from archive.engine.compile import Compiler
-from archive.engine.results import CHECK_EVERY
-from archive.engine.searchers import open_index
+from archive.engine.whoosh.compile import Compiler
+from archive.engine.whoosh.results import CHECK_EVERY
+from archive.engine.whoosh.searchers import open_index
 from archive.query.tree import Node
 
 logger = logging.getLogger(__name__)

@@ -14,9 +14,9 @@ from whoosh import query as wq
 from whoosh.reading import IndexReader
 
 from archive.engine.plan import MAX_EXPANSION, MAX_PHRASE_WORDS, Pattern, Plan, TreeCompiler
-from archive.engine.near import near_query
+from archive.engine.whoosh.near import near_query
 from archive.engine.regex import WordPattern
-from archive.engine.vocab import vocabulary
+from archive.engine.whoosh.vocab import vocabulary
 from archive.query.tree import Node, Term
 
 __all__ = ["MAX_EXPANSION", "MAX_PHRASE_WORDS", "Compiled", "Compiler", "Pattern", "Plan"]
@@ -100,7 +100,7 @@ class Compiler(TreeCompiler[wq.Query]):
         fields = self._fields(node.field, exact=True)
         distance = self._distance(word, node) if node.fuzzy else 0
         found: set[str] = set()
-        for f in fields:  # the generation's words in memory (engine/vocab.py)
+        for f in fields:  # the generation's words in memory (whoosh/vocab.py)
             vocab = vocabulary(self.reader, f)
             if node.prefix:
                 found.update(vocab.prefixed(word))

@@ -4,7 +4,7 @@ Refreshing a shared Whoosh searcher in place breaks searches running in other th
 instead each index generation has its own pool of searchers: each request takes one and gives it
 back; when a commit lands, new requests get searchers of the new generation, and the old ones
 close when their last user gives them back.
-A full rebuild swaps a new folder in at the same path (`WhooshEngine.swap_in`): the manager
+A full rebuild swaps a new folder in at the same path (`WhooshRebuild.swap_in`, rebuild.py): the manager
 tells generations apart by the folder's inode as well as the commit number, so it notices.
 A server passes a `warm` function: the manager then looks for a new commit every few seconds
 and warms each new generation in the background (its column table, its vocabularies), so the
@@ -24,7 +24,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, Index
 from whoosh.searching import Searcher
 
-from archive.engine.verify import has_index
+from archive.engine.whoosh.verify import has_index
 from archive.errors import IndexNotFound, IndexUnreadable
 
 logger = logging.getLogger(__name__)

@@ -10,39 +10,14 @@ of every field.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import SegmentReader
 
+from archive.engine.common import Damage, Verdict
+
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class Damage:
-    """One damaged part of an index folder, in words a user can act on."""
-
-    part: str  # "table of contents", "segment MAIN_xyz", "manifest"
-    path: str
-    detail: str
-
-    def __str__(self) -> str:
-        return f"{self.part} ({self.path}): {self.detail}"
-
-
-@dataclass
-class Verdict:
-    """What a check found: the documents and segments it read, and the damage."""
-
-    documents: int = 0
-    segments: int = 0
-    damage: list[Damage] | None = None
-
-    @property
-    def ok(self) -> bool:
-        """Return True when nothing is damaged."""
-        return not self.damage
 
 
 def has_index(path: Path) -> bool:

@@ -18,9 +18,9 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from archive.engine import accel, near
-from archive.engine.accel import Table
-from archive.engine.columns import length_bytes
+from archive.engine.whoosh import accel, near
+from archive.engine.whoosh.accel import Table
+from archive.engine.whoosh.columns import length_bytes
 
 Scored = tuple[np.ndarray, np.ndarray]  # (sorted document numbers, their scores)
 _BYTE_LENGTH = np.array([0.0] + [float(byte_to_length(b)) for b in range(1, 256)])

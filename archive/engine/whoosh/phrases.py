@@ -20,8 +20,8 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 
-from archive.engine import arrays
-from archive.engine.fields import pairs
+from archive.engine.whoosh import arrays
+from archive.engine.whoosh.fields import pairs
 
 _SHIFT = 32  # a key is document << 32 | position
 _EMPTY = np.zeros(0, dtype=np.int64)

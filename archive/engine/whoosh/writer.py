@@ -13,7 +13,7 @@ from whoosh.util.numeric import byte_to_length
 from whoosh import multiproc
 from whoosh.writing import SegmentWriter
 
-from archive.engine.columns import perdoc_length_bytes
+from archive.engine.whoosh.columns import perdoc_length_bytes
 
 _LENGTH = [0] + [byte_to_length(b) for b in range(1, 256)]
 

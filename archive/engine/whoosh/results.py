@@ -16,8 +16,8 @@ from whoosh.collectors import CollapseCollector, FilterCollector, WrappingCollec
 from whoosh.searching import Searcher
 
 from archive.documents import Hit
-from archive.engine import accel, scores
-from archive.engine.compile import Compiled
+from archive.engine.whoosh import accel, scores
+from archive.engine.whoosh.compile import Compiled
 from archive.engine.plan import Plan
 from archive.engine.spans import make_hit
 

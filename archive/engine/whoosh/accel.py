@@ -28,8 +28,8 @@ from whoosh import query as wq
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 
-from archive.engine import arrays, near, phrases
-from archive.engine.columns import column
+from archive.engine.whoosh import arrays, near, phrases
+from archive.engine.whoosh.columns import column
 
 CHECK_EVERY = 256  # matches between two looks at the clock when Whoosh walks a query
 _EMPTY = np.zeros(0, dtype=np.int64)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, Schema
 
-from archive.engine.analysis import exact_analyzer, stemmed_analyzer
-from archive.engine.fields import PairsField, WordsField
+from archive.engine.whoosh.analysis import exact_analyzer, stemmed_analyzer
+from archive.engine.whoosh.fields import PairsField, WordsField
 
 TITLE_BOOST = 2.0
 
@@ -35,7 +35,7 @@ def build_schema() -> Schema:
         # Quoted phrases and proximity: folded, unstemmed, with positions.
         title_exact=WordsField(False, analyzer=exact_analyzer(), phrase=True, field_boost=TITLE_BOOST),
         body_exact=WordsField(False, analyzer=exact_analyzer(), phrase=True),
-        # Adjacent exact words as one term, for phrases (archive/engine/phrases.py).
+        # Adjacent exact words as one term, for phrases (archive/engine/whoosh/phrases.py).
         title_pairs=PairsField(analyzer=exact_analyzer()),
         body_pairs=PairsField(analyzer=exact_analyzer()),
         path=STORED,
