@@ -30,6 +30,11 @@ TOKEN = re.compile(
     rf"|(?P<cjk>[{_CJK}]+)"
     rf"|(?P<word>{_LETTER}+(?:['‘’ʼʻ＇]{_LETTER}+)*)"
 )
+# The same tokens with the letter written as one character class ("a word character, not _,
+# not CJK") instead of a lookahead before every letter: about twice as fast over a long text
+# (a test compares the two).
+FAST_TOKEN = re.compile(TOKEN.pattern.replace(_LETTER, rf"[^\W_{_CJK}]"))
+assert FAST_TOKEN.pattern != TOKEN.pattern, "the token pattern changed: update FAST_TOKEN"
 _APOSTROPHES = re.compile(r"['‘’ʼʻ＇]")
 _POSSESSIVE = re.compile(r"['‘’ʼʻ＇][sS]$")
 POSSESSIVE = "'s"  # how a folded possessive ends

@@ -6,6 +6,7 @@ plan), one document at a time, so an export of every occurrence holds one text i
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Iterator
 
 from whoosh.filedb.filestore import RamStorage
@@ -68,7 +69,9 @@ def matching(tree: Node, docs: Iterable[Document]) -> set[str]:
     docs = list(docs)
     if not docs:
         return set()
-    ix = RamStorage().create_index(build_schema())
+    # Whoosh's writer sorts postings in a temporary folder named after the index (under the system's
+    # temp folder): a name of its own keeps two processes matching at once out of each other's files.
+    ix = RamStorage().create_index(build_schema(), indexname=f"matching-{uuid.uuid4().hex}")
     try:
         with ix.writer() as w:
             for doc in docs:
