@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from archive.config import Settings
-from archive.engine import WhooshEngine
+from archive.engine.choice import open_engine
 from archive.ingest import IngestReport, ingest
 
 
@@ -18,7 +18,7 @@ def build_index(folders: list[Path], index: Path, **kwargs) -> IngestReport:  # 
 
 def index_state(index: Path) -> dict[str, tuple[str, str]]:
     """Return id -> (relpath, content hash) of every indexed document."""
-    engine = WhooshEngine(index)
+    engine = open_engine(Settings(index=index))
     try:
         return {i: (s.relpath, s.content_hash) for i, s in engine.states().items()}
     finally:
