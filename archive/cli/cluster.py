@@ -12,6 +12,7 @@ import sys
 import click
 
 from archive.cli.common import load_settings, options
+from archive.engine.choice import uses_cluster
 from archive.engine.sphinx import cluster as ops
 from archive.engine.sphinx import conf
 from archive.engine.sphinx.spec import ClusterSpec, Node
@@ -23,7 +24,7 @@ EXIT_DOWN = 1
 def _spec(index: str | None, config_file: str | None, verbose: int) -> ClusterSpec:
     """Return the cluster of the settings; a usage error when none is configured."""
     settings = load_settings(index, config_file, verbose)
-    if settings.engine != "sphinx" and not settings.cluster:
+    if not uses_cluster(settings) and not settings.cluster:
         raise click.UsageError(f'the engine is {settings.engine!r} and there is no [cluster] table: set engine = "sphinx" '
                                "and describe the cluster in the config file (docs/cluster.md)")
     return ClusterSpec.from_settings(settings.cluster, settings.index)

@@ -17,7 +17,7 @@ from archive.engine.common import Verdict
 
 def engine_exists(settings: Settings) -> bool:
     """Return True when the settings' archive has been created (by a first ingest)."""
-    if _cluster(settings):
+    if uses_cluster(settings):
         from archive.engine.sphinx.engine import SphinxEngine
 
         return SphinxEngine.exists(Path(settings.index))
@@ -32,7 +32,7 @@ def open_engine(settings: Settings, create: bool = False, warm: bool = False) ->
     `warm` (for a server): a Whoosh index reads each new generation's tables in the background.
     """
     index = Path(settings.index)
-    if _cluster(settings):
+    if uses_cluster(settings):
         from archive.engine.sphinx.engine import SphinxEngine
         from archive.engine.sphinx.spec import ClusterSpec
 
@@ -52,7 +52,7 @@ def has_index_files(settings: Settings) -> bool:
 
     A cluster's documents live in its daemons: `archive cluster status` checks those.
     """
-    return not _cluster(settings)
+    return not uses_cluster(settings)
 
 
 def verify_files(settings: Settings, thorough: bool = False) -> Verdict:
@@ -73,13 +73,13 @@ def full_rebuild(settings: Settings) -> Rebuild | None:
     None: the engine (a cluster) cannot swap its documents at once; a full rebuild writes every
     document again where it is, and searches keep answering from the old or the new version.
     """
-    if _cluster(settings):
+    if uses_cluster(settings):
         return None
     from archive.engine.whoosh.rebuild import WhooshRebuild
 
     return WhooshRebuild(Path(settings.index))
 
 
-def _cluster(settings: Settings) -> bool:
+def uses_cluster(settings: Settings) -> bool:
     """Return True when the settings put the archive in a Sphinx cluster."""
     return settings.engine == "sphinx"
