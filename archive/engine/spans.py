@@ -14,16 +14,11 @@ from functools import lru_cache
 from typing import Protocol
 
 from archive.documents import Hit
-from archive.engine.whoosh.analysis import fold, porter_stem
+from archive.engine.whoosh.analysis import FAST_TOKEN, fold, porter_stem
 from archive.engine.plan import Pattern, Plan
 from archive.highlight import MAX_SNIPPET_SPANS, mark, snippets
-from archive.query.words import _CJK, TOKEN, plain
+from archive.query.words import _CJK, plain
 
-# The token pattern of `archive.query.words`, with its letter written as one character class
-# ("a word character, not _, not CJK") instead of a lookahead before every letter: the same
-# tokens (a test compares them), found about twice as fast over a long text.
-FAST_TOKEN = re.compile(TOKEN.pattern.replace(rf"(?:(?![{_CJK}])[^\W_])", rf"[^\W_{_CJK}]"))
-assert FAST_TOKEN.pattern != TOKEN.pattern, "the token pattern changed: update FAST_TOKEN"
 _HAS_CJK = re.compile(f"[{_CJK}]")
 
 SCAN_CHARS = 100_000  # a long text is matched in pieces of about this size when the matches are capped

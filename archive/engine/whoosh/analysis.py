@@ -12,16 +12,23 @@ Offsets point into the original text, so highlights can be placed on what the us
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 
 from whoosh.analysis import STOP_WORDS, Filter, StemFilter, Token, Tokenizer
 from whoosh.lang.porter import stem as porter_stem
 
-from archive.query.words import fold, pieces, plain
+from archive.query.words import _CJK, TOKEN, fold, pieces, plain
 
-__all__ = ["EXACT", "STEMMED", "STOP_WORDS", "exact_words", "fold", "readable", "stemmed_words", "token_spans"]
+__all__ = ["EXACT", "FAST_TOKEN", "STEMMED", "STOP_WORDS", "exact_words", "fold", "readable", "stemmed_words", "token_spans"]
 
+
+# The token pattern of `archive.query.words`, with its letter written as one character class
+# ("a word character, not _, not CJK") instead of a lookahead before every letter: the same
+# tokens (a test compares them), found about twice as fast over a long text.
+FAST_TOKEN = re.compile(TOKEN.pattern.replace(rf"(?:(?![{_CJK}])[^\W_])", rf"[^\W_{_CJK}]"))
+assert FAST_TOKEN.pattern != TOKEN.pattern, "the token pattern changed: update FAST_TOKEN"
 
 class WordTokenizer(Tokenizer):
     """Split text into words, with CJK and Hangul runs as character bigrams."""

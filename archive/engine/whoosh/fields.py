@@ -19,8 +19,7 @@ from whoosh.fields import TEXT
 from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_uint
 
-from archive.engine.whoosh.analysis import _plain, _stem
-from archive.engine.spans import FAST_TOKEN
+from archive.engine.whoosh.analysis import FAST_TOKEN, _plain, _stem
 from archive.query.words import _CJK, fold, pieces, variants
 
 _HAS_CJK = re.compile(f"[{_CJK}]")
