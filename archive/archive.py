@@ -10,7 +10,6 @@ from pathlib import Path
 
 from archive.config import Settings
 from archive.documents import Document, Hit, SearchResult
-from archive.spans import Span
 from archive.engine.choice import engine_exists, open_engine, verify_files
 from archive.engine.common import SORTS, TIME_BUDGET, Related
 from archive.errors import BadQuery, IndexDamaged, IndexNotFound
@@ -20,7 +19,7 @@ from archive.query.aliases import NO_ALIASES, Aliases, load_aliases
 from archive.query.filters import NO_FILTERS, Filters, compose
 from archive.query.tree import Node
 from archive.research.runs import Run, RunLog, Tombstone
-from archive.spans import Marks
+from archive.spans import Marks, Span
 
 logger = logging.getLogger(__name__)
 LAST_INGEST = "last-ingest.json"

@@ -9,8 +9,8 @@ import pytest
 
 from archive.documents import Document
 from archive.engine.whoosh import accel, scores
-from archive.engine.whoosh.engine import WhooshEngine
 from archive.engine.whoosh.compile import Compiler
+from archive.engine.whoosh.engine import WhooshEngine
 from archive.engine.whoosh.results import ranked
 from archive.query import parse
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sphinx_cluster import sphinx_cluster  # noqa: F401 - the fixture
 
 from archive.config import Settings
 from archive.documents import Document, content_hash, document_id, texts_digest
@@ -17,8 +18,6 @@ from archive.engine.base import Engine
 from archive.engine.choice import engine_exists, full_rebuild, has_index_files, open_engine, verify_files
 from archive.query import parse
 from archive.query.tree import Node
-
-from sphinx_cluster import sphinx_cluster  # noqa: F401 - the fixture
 
 TEXTS = {
     "a.txt": ("Ferry strike", "The ferry crews walked out at dawn over the new rota."),

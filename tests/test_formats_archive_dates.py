@@ -12,13 +12,13 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fixtures.formats import make
 
 ARCHIVE = [str(Path(sys.executable).parent / "archive")]
-DOWNLOADED = datetime(2026, 12, 1, 12, tzinfo=timezone.utc).timestamp()  # the archive files' own mtime
+DOWNLOADED = datetime(2026, 12, 1, 12, tzinfo=UTC).timestamp()  # the archive files' own mtime
 
 
 def _story(title: str, body: str) -> bytes:
@@ -27,7 +27,7 @@ def _story(title: str, body: str) -> bytes:
 
 def _at(y: int, m: int, d: int) -> int:
     """Return a timestamp at noon UTC of a day (a date that reads the same in any time zone)."""
-    return int(datetime(y, m, d, 12, tzinfo=timezone.utc).timestamp())
+    return int(datetime(y, m, d, 12, tzinfo=UTC).timestamp())
 
 
 def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

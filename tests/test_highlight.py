@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from archive.engine.whoosh.analysis import exact_words, stemmed_words
 from archive.engine.plan import Plan
 from archive.engine.spans import find_matches, find_spans
+from archive.engine.whoosh.analysis import exact_words, stemmed_words
 from archive.highlight import merge_spans, snippets
 from archive.render import html, snippet_html
 

@@ -11,18 +11,18 @@ import itertools
 from pathlib import Path
 
 import pytest
+from clirun import run
+from scan import has_phrase, tokens
 
 from archive.archive import Archive
 from archive.config import Settings
 from archive.errors import BadQuery
-from archive.ingest.extract import extract_documents
 from archive.ingest import IngestReport, collections_for
+from archive.ingest.extract import extract_documents
 from archive.ingest.learnt import LearntLines
+from archive.ingest.walk import walk_relative
 from archive.query import parse
 from archive.query.filters import Filters
-from archive.ingest.walk import walk_relative
-from clirun import run
-from scan import has_phrase, tokens
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"

@@ -18,9 +18,9 @@ from archive.documents import Document, SearchResult, document_id
 from archive.errors import ArchiveError, BadQuery, IndexNotFound
 from archive.highlight import MAX_MARKS
 from web.facade import get_archive
-from web.marks import marked
 from web.filters import FILTERS, SearchState
 from web.lookup import load_document
+from web.marks import marked
 
 bp = Blueprint("search", __name__)
 FACETS = (("source", "Source"), ("year", "Year"), ("lang", "Language"))

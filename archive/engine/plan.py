@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from archive.engine.whoosh.analysis import exact_words, fold, stemmed_words
 from archive.engine.regex import RegexError, regex_words
+from archive.engine.whoosh.analysis import exact_words, fold, stemmed_words
 from archive.query.tree import And, DateRange, Everything, Near, Node, Not, Or, Phrase, Term, Value
 
 MAX_EXPANSION = 50

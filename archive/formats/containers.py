@@ -14,7 +14,7 @@ import tarfile
 import zipfile
 import zlib
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import IO, cast
 
@@ -268,7 +268,7 @@ def _zip_time(date_time: tuple[int, ...]) -> float | None:
     if tuple(date_time) <= (1980, 1, 1, 0, 0, 0):
         return None
     try:
-        return datetime(*date_time, tzinfo=timezone.utc).timestamp()
+        return datetime(*date_time, tzinfo=UTC).timestamp()
     except ValueError:  # a corrupt date field
         return None
 

@@ -22,7 +22,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from archive.documents import Document, Hit, SearchResult
-from archive.spans import Span
 from archive.engine.common import FACET_FIELDS, SUGGEST_BELOW, TIME_BUDGET, FileState, Related, Verdict
 from archive.engine.spans import document_marks, make_hit
 from archive.engine.sphinx import proximity, research, similar, writes
@@ -36,7 +35,7 @@ from archive.engine.whoosh.analysis import stemmed_words
 from archive.engine.whoosh.research import matching
 from archive.query.tree import Everything
 from archive.query.tree import Node as Tree
-from archive.spans import Marks
+from archive.spans import Marks, Span
 
 logger = logging.getLogger(__name__)
 MARKER = "engine.json"  # in the index folder: this archive's documents live in a cluster

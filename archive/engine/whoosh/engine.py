@@ -20,7 +20,6 @@ from whoosh.index import LockError
 from whoosh.searching import Searcher
 
 from archive.documents import Document, Hit, SearchResult
-from archive.spans import Span
 from archive.engine.common import FACET_FIELDS, SUGGEST_BELOW, TIME_BUDGET, FileState, Related, Verdict
 from archive.engine.spans import document_marks
 from archive.engine.whoosh import accel, arrays, research, similar
@@ -36,7 +35,7 @@ from archive.engine.whoosh.vocab import vocabulary
 from archive.engine.whoosh.writer import BuildWriter, LengthsWriter
 from archive.errors import IndexLocked
 from archive.query.tree import Node
-from archive.spans import Marks
+from archive.spans import Marks, Span
 
 logger = logging.getLogger(__name__)
 

@@ -20,8 +20,7 @@ from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_uint
 
 from archive.engine.whoosh.analysis import _plain, _stem
-from archive.query.words import FAST_TOKEN
-from archive.query.words import _CJK, fold, pieces, variants
+from archive.query.words import _CJK, FAST_TOKEN, fold, pieces, variants
 
 _HAS_CJK = re.compile(f"[{_CJK}]")
 # The last text and its folded words, as one tuple (threads swap it whole): the exact field of

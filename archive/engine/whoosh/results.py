@@ -16,10 +16,10 @@ from whoosh.collectors import CollapseCollector, FilterCollector, WrappingCollec
 from whoosh.searching import Searcher
 
 from archive.documents import Hit
-from archive.engine.whoosh import accel, scores
-from archive.engine.whoosh.compile import Compiled
 from archive.engine.plan import Plan
 from archive.engine.spans import make_hit
+from archive.engine.whoosh import accel, scores
+from archive.engine.whoosh.compile import Compiled
 
 CHECK_EVERY = 256  # matches between two looks at the clock
 

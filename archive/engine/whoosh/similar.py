@@ -19,9 +19,9 @@ from whoosh.classify import Bo1Model, Expander
 from whoosh.fields import ID
 from whoosh.searching import Searcher
 
+from archive.engine.common import NUMTERMS, Related  # noqa: F401 - Related is imported from here too
 from archive.engine.whoosh.analysis import STOP_WORDS, readable
 from archive.engine.whoosh.columns import column
-from archive.engine.common import NUMTERMS, Related  # noqa: F401 - Related is imported from here too
 from archive.engine.whoosh.compile import Compiler
 from archive.engine.whoosh.results import CHECK_EVERY
 from archive.engine.whoosh.searchers import open_index

@@ -8,9 +8,9 @@ list and answers from it. Everything it writes is what Whoosh's own writer write
 
 from __future__ import annotations
 
+from whoosh import multiproc
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.util.numeric import byte_to_length
-from whoosh import multiproc
 from whoosh.writing import SegmentWriter
 
 from archive.engine.whoosh.columns import perdoc_length_bytes
