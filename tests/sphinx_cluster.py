@@ -1,8 +1,6 @@
 """A real Sphinx cluster on loopback for tests: 2 shards, shard 0 with two mirrors, shard 1 with one.
 
-Function scope (a fresh cluster per test):
-
-    from sphinx_cluster import sphinx_cluster  # noqa: F401 - the fixture
+Function scope (a fresh cluster per test; conftest.py registers this module as a plugin):
 
     def test_x(sphinx_cluster):
         settings, spec = sphinx_cluster          # Settings (engine "sphinx") and the ClusterSpec

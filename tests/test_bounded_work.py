@@ -82,7 +82,7 @@ def test_server_answers_ordinary_searches_while_huge_requests_run(huge_index):
         for t in threads:
             t.start()
         waits = []
-        for n in range(5):  # ordinary searches while the heavy requests run
+        for _ in range(5):  # ordinary searches while the heavy requests run
             started = time.monotonic()
             data = http.get_json(f"{base}/api/search?q=lighthouse+keeper", timeout=30)
             waits.append(time.monotonic() - started)

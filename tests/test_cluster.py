@@ -6,7 +6,7 @@ import json
 
 import pytest
 from clirun import invoke
-from sphinx_cluster import config_file, require_searchd, sphinx_cluster, teardown, write_config  # noqa: F401
+from sphinx_cluster import config_file, require_searchd, teardown, write_config
 
 from archive import config
 from archive.engine.sphinx import cluster, conf

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sphinx_cluster import sphinx_cluster  # noqa: F401 - the fixture
 
 from archive.config import Settings
 from archive.documents import Document, content_hash, document_id, texts_digest
