@@ -43,7 +43,8 @@ class Archive:
         self.settings = settings
         self.index = Path(settings.index)
         if not engine_exists(settings):
-            raise IndexNotFound(f"No index at {self.index}. Create one with: archive ingest --index {self.index} FOLDER")
+            raise IndexNotFound(f"No index at {self.index}. "
+                                f"Create one with: archive ingest --index {self.index} FOLDER")
         _refuse_damaged(settings)
         self.engine = open_engine(settings, warm=warm)
 
@@ -75,7 +76,8 @@ class Archive:
         result.messages = run.notes + result.messages
         return result
 
-    def similar(self, doc_id: str, limit: int = 10, exclude_story: bool = False) -> tuple[list[str], list[Related]] | None:
+    def similar(self, doc_id: str, limit: int = 10,
+                exclude_story: bool = False) -> tuple[list[str], list[Related]] | None:
         """Return a document's key terms and the documents most like it (not its copies), or None.
 
         With `exclude_story` the other versions of its story are left out too, and each other

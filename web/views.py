@@ -63,7 +63,8 @@ def search():  # type: ignore[no-untyped-def]
         "search.html", state=state, q=state.q, result=result, error=error, suggestion=suggestion,
         chart=chart, pages=_pages(result.total, state.page, size) if result else [],
         facets=_facets(state, result) if result else [], chips=state.chips(),
-        doc_url=lambda doc_id: doc_url(doc_id, state), stories=related.versions(get_archive(), result) if result else {},
+        doc_url=lambda doc_id: doc_url(doc_id, state),
+        stories=related.versions(get_archive(), result) if result else {},
     )
 
 
@@ -116,7 +117,8 @@ def document(doc_id: str):  # type: ignore[no-untyped-def]
     title_hits = len(found.title_spans) if found else 0
     return render_template(
         "doc.html", doc=doc, q=q, state=state, title_html=title_html or None, blocks=blocks,
-        unplaced=unplaced, hits=len(spans), count=len(spans) + title_hits, capped=len(spans) >= MAX_MARKS, show_removed=show_removed,
+        unplaced=unplaced, hits=len(spans), count=len(spans) + title_hits, capped=len(spans) >= MAX_MARKS,
+        show_removed=show_removed,
         copies=archive.copies(doc), back_url=state.url() if state.active else None,
         toggle_url=doc_url(doc.id, state, removed=not show_removed), web_url=_web_url(doc.url),
         linked=_linked_parts(doc),

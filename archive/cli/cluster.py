@@ -25,8 +25,8 @@ def _spec(index: str | None, config_file: str | None, verbose: int) -> ClusterSp
     """Return the cluster of the settings; a usage error when none is configured."""
     settings = load_settings(index, config_file, verbose)
     if not uses_cluster(settings) and not settings.cluster:
-        raise click.UsageError(f'the engine is {settings.engine!r} and there is no [cluster] table: set engine = "sphinx" '
-                               "and describe the cluster in the config file (docs/cluster.md)")
+        raise click.UsageError(f"the engine is {settings.engine!r} and there is no [cluster] table: "
+                               'set engine = "sphinx" and describe the cluster in the config file (docs/cluster.md)')
     return ClusterSpec.from_settings(settings.cluster, settings.index)
 
 
@@ -57,18 +57,21 @@ def init(index: str | None, config_file: str | None, verbose: int) -> None:
         click.echo(str(path))
     remote = [n.address for n in spec.nodes() if not ops.is_local(n)]
     if remote:
-        click.echo(f"remote nodes (print their configs with `archive cluster config NODE`): {', '.join(remote)}", err=True)
+        click.echo(f"remote nodes (print their configs with `archive cluster config NODE`): {', '.join(remote)}",
+                   err=True)
 
 
 @cluster.command()
 @click.argument("nodes", nargs=-1, metavar="[NODE]...")
-@click.option("--timeout", default=ops.START_TIMEOUT, show_default=True, type=click.FloatRange(1), help="Seconds to wait for each daemon.")
+@click.option("--timeout", default=ops.START_TIMEOUT, show_default=True, type=click.FloatRange(1),
+              help="Seconds to wait for each daemon.")
 @options
 def start(nodes: tuple[str, ...], timeout: float, index: str | None, config_file: str | None, verbose: int) -> None:
     """Start the local daemons (all, or the NODEs given as host:port) and wait until they answer."""
     spec = _spec(index, config_file, verbose)
     started = ops.start(spec, _nodes(spec, nodes), timeout=timeout)
-    click.echo(f"started {len(started)} daemon(s)" + (": " + ", ".join(n.address for n in started) if started else ""), err=True)
+    click.echo(f"started {len(started)} daemon(s)" + (": " + ", ".join(n.address for n in started) if started else ""),
+               err=True)
 
 
 @cluster.command()
@@ -80,7 +83,8 @@ def stop(nodes: tuple[str, ...], timeout: float, index: str | None, config_file:
     """Stop the local daemons (all, or the NODEs given as host:port)."""
     spec = _spec(index, config_file, verbose)
     stopped = ops.stop(spec, _nodes(spec, nodes), timeout=timeout)
-    click.echo(f"stopped {len(stopped)} daemon(s)" + (": " + ", ".join(n.address for n in stopped) if stopped else ""), err=True)
+    click.echo(f"stopped {len(stopped)} daemon(s)" + (": " + ", ".join(n.address for n in stopped) if stopped else ""),
+               err=True)
 
 
 @cluster.command()

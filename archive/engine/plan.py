@@ -268,7 +268,8 @@ class TreeCompiler(Generic[Q]):
         """Return at most MAX_EXPANSION words, the most frequent (by `frequency(word)`), noting the cap."""
         if len(found) > MAX_EXPANSION:
             found = sorted(found, key=lambda t: -frequency(t))
-            self.notes.append(f"'{node.describe()}' matches {len(found):,} words; the {MAX_EXPANSION} most common were used")
+            self.notes.append(f"'{node.describe()}' matches {len(found):,} words; "
+                              f"the {MAX_EXPANSION} most common were used")
             self.partial = True
             found = found[:MAX_EXPANSION]
         return found

@@ -179,7 +179,8 @@ def extract_documents(
                            excluded=name_matcher(list(exclude))):
         if part.error or part.skipped:
             reason = part.error or part.skipped or ""
-            problems.append(PartProblem(part.subpath, reason, skipped=bool(part.skipped) or reason.startswith("unsupported")))
+            skipped = bool(part.skipped) or reason.startswith("unsupported")
+            problems.append(PartProblem(part.subpath, reason, skipped=skipped))
             continue
         try:
             docs.append(_part_document(part, path, st, collection, root, file_rel, file_id, learnt))

@@ -97,7 +97,8 @@ def _select(spec: ClusterSpec, nodes: Iterable[Node | str] | None) -> list[Node]
     chosen = every if nodes is None else [n if isinstance(n, Node) else Node.parse(n) for n in nodes]
     for node in chosen:
         if node not in every:
-            raise ArchiveError(f"{node.address} is not a node of the cluster (nodes: {', '.join(n.address for n in every)})")
+            raise ArchiveError(f"{node.address} is not a node of the cluster "
+                               f"(nodes: {', '.join(n.address for n in every)})")
     local = [n for n in chosen if is_local(n)]
     for node in chosen:
         if node not in local:
@@ -194,8 +195,9 @@ def stop(spec: ClusterSpec, nodes: Iterable[Node | str] | None = None, timeout: 
             continue
         if binary and node_pid(spec, node):
             try:
-                subprocess.run([binary, "--config", str(config_path(spec, node)), "--stopwait"], stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout)
+                subprocess.run([binary, "--config", str(config_path(spec, node)), "--stopwait"],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               timeout=timeout)
             except subprocess.TimeoutExpired:
                 log.warning("%s did not stop within %.0f s: sending SIGTERM", node.address, timeout)
         for sig, wait in ((None, timeout), (signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):

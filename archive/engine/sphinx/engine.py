@@ -103,7 +103,8 @@ class SphinxEngine(ClusterStore):
         for i, mirrors in enumerate(self.spec.shards):
             for node in mirrors:
                 try:
-                    rows = self.client.execute(node, f"SELECT COUNT(*) c, SUM(written) s FROM {self.spec.shard_index(i)}")[0]
+                    sql = f"SELECT COUNT(*) c, SUM(written) s FROM {self.spec.shard_index(i)}"
+                    rows = self.client.execute(node, sql)[0]
                     parts.append(f"{rows[0][0]}/{rows[0][1]}" if rows else "0/0")
                 except NodeDown:
                     parts.append("down")
@@ -161,9 +162,9 @@ class SphinxEngine(ClusterStore):
         hits: list[Hit] = []
         checked = proximity.has_proximity(tree) and 0 < total
         if checked and total > proximity.MOST:
-            comp.notes.append(f"Proximity was counted by the cluster's unordered span: {total:,} candidates are too many "
-                              "to check the word order of each, so the total may include texts with the words in "
-                              "another order.")
+            comp.notes.append(f"Proximity was counted by the cluster's unordered span: {total:,} candidates are "
+                              "too many to check the word order of each, so the total may include texts with the "
+                              "words in another order.")
             checked = False
             exact = False
         else:

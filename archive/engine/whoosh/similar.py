@@ -82,7 +82,8 @@ def _related(s: Searcher, docnum: int, score: float) -> Related:
                    versions=_versions(s, story), copies=max(1, copies))
 
 
-def more_like(s: Searcher, doc_id: str, limit: int, exclude_story: bool = False) -> tuple[list[str], list[Related]] | None:
+def more_like(s: Searcher, doc_id: str, limit: int,
+              exclude_story: bool = False) -> tuple[list[str], list[Related]] | None:
     """Return a document's key terms and its most similar documents, its own copies left out.
 
     With `exclude_story` the other versions of its story are left out too (shown apart), and each
