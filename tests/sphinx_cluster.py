@@ -132,7 +132,10 @@ def teardown(spec: ClusterSpec) -> None:
 
 @contextmanager
 def running_cluster(folder: Path, shards: Sequence[int] = (2, 1)) -> Iterator[LocalCluster]:
-    """Write the settings, init and start the cluster; yield it (it unpacks as (settings, spec)); stop it all afterwards."""
+    """Write the settings, init and start the cluster; yield it (it unpacks as (settings, spec)).
+
+    Stops it all afterwards.
+    """
     require_searchd()
     for attempt in range(ATTEMPTS):
         path = write_config(folder, shards)

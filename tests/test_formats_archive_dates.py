@@ -85,7 +85,8 @@ def test_archive_members_are_dated_by_their_own_timestamps_not_the_archive_file(
 def test_a_nested_archive_keeps_its_members_dates_and_a_gz_without_one_is_dated_as_a_plain_file(tmp_path):
     src = tmp_path / "downloads"
     src.mkdir()
-    inner = make.make_zip(tmp_path / "inner.zip", {"minutes.txt": _story("Council minutes", "The council voted on the sea wall.")},
+    minutes = _story("Council minutes", "The council voted on the sea wall.")
+    inner = make.make_zip(tmp_path / "inner.zip", {"minutes.txt": minutes},
                           dates={"minutes.txt": (2008, 2, 14, 10, 0, 0)})
     make.make_tar(src / "bundle.tar", {"bundle/inner.zip": inner.read_bytes(),
                                        "bundle/note.txt": _story("Tide note", "Spring tides flood the lower quay.")},

@@ -69,7 +69,8 @@ def test_a_mirror_down_fails_its_shard_and_the_next_run_repairs_it(sphinx_cluste
     first = ingest([str(corpus)], settings)
     assert not first.failed
     for i in range(20):  # new files while one mirror of shard 0 is down
-        (corpus / "late" / f"{i}.txt").write_text(f"Late item {i}\n\nThe harbour pilots report number {i} of tonight.\n")
+        (corpus / "late" / f"{i}.txt").write_text(
+            f"Late item {i}\n\nThe harbour pilots report number {i} of tonight.\n")
     gone = corpus / "harbour-gazette"  # and deletions, some of them on shard 0
     shutil.rmtree(gone)
     sphinx_cluster.kill(shard=0, mirror=1)

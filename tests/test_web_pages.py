@@ -123,7 +123,8 @@ def test_boilerplate_toggle_shows_removed_blocks_in_place(client):
     assert shown.count('class="removed-block"') == len(doc["removed"])
     block = next(r for r in doc["removed"] if r["at"] > 0)
     # The block stands after the text before its offset and before the text after it.
-    before = html.escape(doc["text"][: block["at"]].split("\n\n")[-1].strip() or doc["text"][: block["at"]].strip()[-30:])
+    text_before = doc["text"][: block["at"]]
+    before = html.escape(text_before.split("\n\n")[-1].strip() or text_before.strip()[-30:])
     pos_block = shown.index(f"<del>{html.escape(block['text'])}</del>")
     assert shown.rfind(before, 0, pos_block) > 0
 
