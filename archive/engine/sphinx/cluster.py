@@ -73,11 +73,14 @@ def is_local(node: Node) -> bool:
     except (socket.gaierror, UnicodeError):
         return False
     for family, _, _, _, addr in infos:
-        if ipaddress.ip_address(addr[0].split("%")[0]).is_loopback:
+        host = addr[0]
+        if not isinstance(host, str):  # IPv4 and IPv6 addresses, the only ones a host name gives, are text
+            continue
+        if ipaddress.ip_address(host.split("%")[0]).is_loopback:
             return True
         try:
             with socket.socket(family, socket.SOCK_STREAM) as sock:
-                sock.bind((addr[0], 0))
+                sock.bind((host, 0))
             return True
         except OSError:
             continue
@@ -214,7 +217,9 @@ def stop(spec: ClusterSpec, nodes: Iterable[Node | str] | None = None, timeout: 
 def _signal(pids: list[int], sig: signal.Signals | None) -> list[int]:
     """Send sig (if any) to the pids still alive; return those."""
     alive = [p for p in pids if _alive(p)]
-    for pid in alive if sig else []:
+    if sig is None:
+        return alive
+    for pid in alive:
         try:
             os.kill(pid, sig)
         except ProcessLookupError:

@@ -227,7 +227,7 @@ def postings(s: Searcher, fieldname: str, text: str, memo: dict | None = None) -
     for sub, offset in s.leaf_searchers():
         reader = sub.reader()
         kept = arrays.for_reader(folder, reader)
-        got = kept.get(fieldname, text) if kept is not None else None
+        got: tuple[np.ndarray, np.ndarray | None] | None = kept.get(fieldname, text) if kept is not None else None
         if got is None and (fieldname, text) in reader:
             got = _read(reader.postings(fieldname, text))
         if got is not None:
@@ -236,10 +236,9 @@ def postings(s: Searcher, fieldname: str, text: str, memo: dict | None = None) -
             weights.append(w)
     if not ids:
         out: tuple = (_EMPTY, np.zeros(0))
-    elif any(w is None for w in weights):
-        out = (np.concatenate(ids), None)
     else:
-        out = (np.concatenate(ids), np.concatenate(weights))
+        known = [w for w in weights if w is not None]
+        out = (np.concatenate(ids), np.concatenate(known) if len(known) == len(weights) else None)
     if memo is not None:
         memo[key] = out
     return out

@@ -25,6 +25,7 @@ import time
 import weakref
 from collections import OrderedDict
 from pathlib import Path
+from typing import Literal, overload
 
 import numpy as np
 from numpy.lib import format as npy_format
@@ -209,6 +210,14 @@ def _write_segment(reader, base: str, min_df: int) -> None:  # type: ignore[no-u
     with open(tmp, "wb") as f:
         pickle.dump({"version": VERSION, "keys": keys, "pkeys": pkeys}, f, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, base + ".arrkeys")
+
+
+@overload
+def read_postings(m: object, with_positions: Literal[False] = False) -> Slice | None: ...
+
+
+@overload
+def read_postings(m: object, with_positions: bool) -> tuple[np.ndarray, ...] | None: ...
 
 
 def read_postings(m: object, with_positions: bool = False) -> tuple[np.ndarray, ...] | None:

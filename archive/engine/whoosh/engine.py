@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from whoosh import index
 from whoosh.index import LockError
@@ -328,8 +329,10 @@ def _warm(s: Searcher) -> None:
 
 
 @contextmanager
-def _writer(ix: index.Index, path: Path, merge: bool = True, **kwargs: object) -> Iterator:
+def _writer(ix: index.Index, path: Path, merge: bool = True, **kwargs: Any) -> Iterator:
     """Open a writer without waiting (`IndexLocked` if taken); commit it, or cancel it on any error.
+
+    `kwargs` are Whoosh's writer options (`procs`, `limitmb`, `multisegment`).
 
     A writer that is neither committed nor cancelled keeps Whoosh's lock (DESIGN.md §2).
     """

@@ -188,13 +188,13 @@ def _segment(s: Searcher, reader, fieldname: str, words: list[str], slop: int, d
         return candidates
     kept = arrays.for_reader(arrays.folder_of(s), reader)
     keys: dict[str, np.ndarray] = {}
-    ends: np.ndarray | None = None
-    for w in words:
+    ends = _EMPTY
+    for i, w in enumerate(words):
         if time.monotonic() > deadline:
             raise OutOfTime
         if w not in keys:
             keys[w] = _keys(s, reader, kept, fieldname, w, candidates)
-        ends = keys[w] if ends is None else _following(ends, keys[w], slop)
+        ends = keys[w] if i == 0 else _following(ends, keys[w], slop)
         if not len(ends):
             return _EMPTY
     return np.unique(ends >> _SHIFT)
