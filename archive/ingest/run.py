@@ -16,7 +16,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from archive.clean import PIPELINE_VERSION
@@ -381,19 +381,21 @@ class _Pass:
     def extracted(self, path: str, got: Reading, prevs: list[Entry]) -> list[Document] | None:
         """Report a file's failure or its parts' problems; return its documents (None when it failed)."""
         if got.error:
-            return self.fail(path, got.error, prevs)
+            self.fail(path, got.error, prevs)
+            return None
         docs = got.docs
         for problem in got.problems:
             where = str(path) + problem.subpath
             if problem.skipped:
                 self.report.skipped.append(Problem(where, problem.reason))
             elif not docs and len(got.problems) == 1:
-                return self.fail(path, problem.reason, prevs)
+                self.fail(path, problem.reason, prevs)
+                return None
             else:
                 self.report.failed.append(Problem(where, problem.reason))
         return docs
 
-    def fail(self, path: str, reason: str, prevs: list[Entry] = ()) -> None:  # type: ignore[assignment]
+    def fail(self, path: str, reason: str, prevs: Sequence[Entry] = ()) -> None:
         """Report a failed file; its previous documents, if any, stay in the index."""
         kept = bool(prevs) and all([self.sink.keep(p) for p in prevs])
         self.seen.update(p.id for p in prevs)
