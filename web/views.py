@@ -170,7 +170,7 @@ def original(doc_id: str):  # type: ignore[no-untyped-def]
                            "The original file is no longer where it was indexed from, or it changed since.")
     if doc.format in ("", "text", "html"):
         response = send_file(path, mimetype="text/plain", download_name=path.name, max_age=0)
-        response.charset = _charset(doc.encoding)
+        response.mimetype_params["charset"] = _charset(doc.encoding)
     else:  # a PDF, an office file, a mailbox or an archive (the whole container of a part): a download
         response = send_file(path, mimetype="application/octet-stream", download_name=path.name,
                              as_attachment=True, max_age=0)
