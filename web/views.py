@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, current_app, jsonify, render_template, request, send_file
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, send_file
+from flask.typing import ResponseReturnValue
 
 import web.document as docview
 import web.related as related
@@ -38,13 +39,13 @@ class FacetValue:
 
 
 @bp.route("/")
-def index():  # type: ignore[no-untyped-def]
+def index() -> str:
     """Show the search form (and results when a query is given)."""
     return search()
 
 
 @bp.route("/search")
-def search():  # type: ignore[no-untyped-def]
+def search() -> str:
     """Show one page of results for the state in the URL: one search feeds hits, facets and timeline."""
     state = SearchState.from_args(request.args)
     size = current_app.config["PAGE_SIZE"]
@@ -103,7 +104,7 @@ def _pages(total: int, page: int, size: int) -> list[int]:
 
 
 @bp.route("/doc/<doc_id>")
-def document(doc_id: str):  # type: ignore[no-untyped-def]
+def document(doc_id: str) -> str:
     """Show one cleaned document with every hit of the query marked and numbered."""
     doc = load_document(doc_id)
     archive = get_archive()
@@ -155,7 +156,7 @@ def _web_url(url: str) -> str | None:
 
 
 @bp.route("/doc/<doc_id>/original")
-def original(doc_id: str):  # type: ignore[no-untyped-def]
+def original(doc_id: str) -> ResponseReturnValue:
     """Serve a document's source file as plain text, found by id only (never by a path in the URL).
 
     Only the file that was indexed is served: it must be a regular file (not a symlink) at the
@@ -203,27 +204,27 @@ def register_handlers(app: Flask) -> None:
     """Plain error pages (no paths, no tracebacks) and security headers."""
 
     @app.errorhandler(404)
-    def not_found(_exc):  # type: ignore[no-untyped-def]
+    def not_found(_exc: Exception) -> ResponseReturnValue:
         return _error_page(404, "Not found", "There is no such page or document in this archive.")
 
     @app.errorhandler(405)
-    def not_allowed(_exc):  # type: ignore[no-untyped-def]
+    def not_allowed(_exc: Exception) -> ResponseReturnValue:
         return _error_page(405, "Read-only", "This archive can only be read: use GET.")
 
     @app.errorhandler(IndexNotFound)
-    def no_index(_exc):  # type: ignore[no-untyped-def]
+    def no_index(_exc: Exception) -> ResponseReturnValue:
         return _error_page(503, "No index yet", "This archive has no index yet. Run `archive ingest` first.")
 
     @app.errorhandler(ArchiveError)
-    def archive_error(_exc):  # type: ignore[no-untyped-def]
+    def archive_error(_exc: Exception) -> ResponseReturnValue:
         return _error_page(500, "Something went wrong", "The archive could not answer this request.")
 
     @app.errorhandler(500)
-    def server_error(_exc):  # type: ignore[no-untyped-def]
+    def server_error(_exc: Exception) -> ResponseReturnValue:
         return _error_page(500, "Something went wrong", "The archive could not answer this request.")
 
     @app.after_request
-    def security_headers(response):  # type: ignore[no-untyped-def]
+    def security_headers(response: Response) -> Response:
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -235,7 +236,7 @@ def register_handlers(app: Flask) -> None:
         return response
 
 
-def _error_page(status: int, title: str, message: str):  # type: ignore[no-untyped-def]
+def _error_page(status: int, title: str, message: str) -> ResponseReturnValue:
     if request.path.startswith("/api/"):
         return jsonify(error=message), status
     return render_template("error.html", title=title, message=message), status

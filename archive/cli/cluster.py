@@ -32,6 +32,11 @@ def _spec(index: str | None, config_file: str | None, verbose: int) -> ClusterSp
 
 def _nodes(spec: ClusterSpec, values: tuple[str, ...]) -> list[Node] | None:
     """Return the nodes named on the command line (None: all); a usage error for any other address."""
+    return _named(spec, values) or None
+
+
+def _named(spec: ClusterSpec, values: tuple[str, ...]) -> list[Node]:
+    """Return the nodes of these addresses; a usage error for an address not in the cluster."""
     try:
         nodes = [Node.parse(v) for v in values]
     except ArchiveError as exc:
@@ -40,7 +45,7 @@ def _nodes(spec: ClusterSpec, values: tuple[str, ...]) -> list[Node] | None:
         if node not in spec.nodes():
             raise click.BadParameter(f"{node.address} is not a node of the cluster (nodes: "
                                      f"{', '.join(n.address for n in spec.nodes())})", param_hint="NODE")
-    return nodes or None
+    return nodes
 
 
 @click.group()
@@ -133,5 +138,5 @@ def _table(nodes: list[ops.NodeStatus]) -> None:
 def config_cmd(node: str, index: str | None, config_file: str | None, verbose: int) -> None:
     """Print the config of one daemon (for a node on another host, or a systemd unit)."""
     spec = _spec(index, config_file, verbose)
-    wanted = _nodes(spec, (node,))[0]  # type: ignore[index]
+    wanted = _named(spec, (node,))[0]
     click.echo(conf.node_config(spec, wanted), nl=False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -65,7 +66,7 @@ def kwic(query: str, context: int, order: str, sort: str, width: int, fmt: str, 
     sys.exit(0 if totals.occurrences else EXIT_NO_MATCH)
 
 
-def _stream(stream, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def _stream(stream: Iterable[kwic_mod.Occurrence], fmt: str) -> None:
     writer = CsvWriter(sys.stdout, kwic_mod.COLUMNS) if fmt == "csv" else None
     for occ in stream:
         if writer:

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pymysql
+from pymysql.cursors import Cursor
 
 from archive.engine.sphinx import conf
 from archive.engine.sphinx.spec import ClusterSpec, Node
@@ -359,7 +360,7 @@ def status(spec: ClusterSpec) -> list[NodeStatus]:
     return out
 
 
-def _count(cur, index: str, st: NodeStatus, attempts: int = 1) -> int | None:  # type: ignore[no-untyped-def]
+def _count(cur: Cursor, index: str, st: NodeStatus, attempts: int = 1) -> int | None:
     """Count an index's documents; record the engine's warnings (a failed agent) or error on st.
 
     Through the distributed index, a mirror that just died still fails a few queries before
@@ -369,7 +370,8 @@ def _count(cur, index: str, st: NodeStatus, attempts: int = 1) -> int | None:  #
     try:
         for _ in range(attempts):
             cur.execute(f"SELECT COUNT(*) FROM {index}")
-            n = int(cur.fetchone()[0])
+            row = cur.fetchone()
+            n = int(row[0]) if row else 0  # COUNT(*) always returns one row
             cur.execute("SHOW WARNINGS")
             warnings = [str(row[-1]) for row in cur.fetchall()]
             if not warnings:
