@@ -25,7 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.matching import Matcher
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from archive.engine.whoosh import arrays, near, phrases
@@ -103,7 +105,7 @@ def table(s: Searcher) -> Table:
         return t
 
 
-def _segment_key(reader) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+def _segment_key(reader: IndexReader) -> tuple[str, int]:
     """Return (segment id, deletions) of a segment reader; an empty index's reader has no segment."""
     segment = reader.segment()
     return (segment.segment_id(), segment.deleted_count()) if segment is not None else ("", 0)
@@ -244,12 +246,12 @@ def postings(s: Searcher, fieldname: str, text: str, memo: dict | None = None) -
     return out
 
 
-def _read(m: object) -> tuple[np.ndarray, np.ndarray | None]:
+def _read(m: Matcher) -> tuple[np.ndarray, np.ndarray | None]:
     got = arrays.read_postings(m)
     if got is None:
         while isinstance(m, FilterMatcher):
             m = m.child
-        return np.fromiter(m.all_ids(), dtype=np.int64), None  # type: ignore[attr-defined]
+        return np.fromiter(m.all_ids(), dtype=np.int64), None
     return got
 
 

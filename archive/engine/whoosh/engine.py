@@ -16,9 +16,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import index
 from whoosh.index import LockError
 from whoosh.searching import Searcher
+from whoosh.writing import IndexWriter
 
 from archive.documents import Document, Hit, SearchResult
 from archive.engine.common import FACET_FIELDS, SUGGEST_BELOW, TIME_BUDGET, FileState, Related, Verdict
@@ -307,7 +309,7 @@ class WhooshEngine:
         self.searchers.close()
 
 
-def _literal_docs(s: Searcher, literal: Node | None, deadline: float):  # type: ignore[no-untyped-def]
+def _literal_docs(s: Searcher, literal: Node | None, deadline: float) -> np.ndarray | None:
     """Return the documents the query as written (before aliases) matches, or None (no aliases, no time)."""
     if literal is None:
         return None
@@ -389,7 +391,7 @@ def remove_uncommitted(path: Path) -> None:
                 logger.debug("could not remove %s", f, exc_info=True)
 
 
-def _cancel_quietly(writer) -> None:  # type: ignore[no-untyped-def]
+def _cancel_quietly(writer: IndexWriter) -> None:
     """Release a writer whose commit failed (Whoosh may find it half closed)."""
     try:
         writer.cancel()

@@ -83,7 +83,7 @@ def matching(tree: Node, docs: Iterable[Document]) -> set[str]:
         ix.close()
 
 
-def _runs(s) -> list:  # type: ignore[no-untyped-def]
+def _runs(s: Searcher) -> list:
     """Return the run id of every document number ([] for an index made before run ids)."""
     if "run_id" not in s.schema:
         return []
