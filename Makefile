@@ -1,6 +1,6 @@
 # The two commands of the README:
 #   make run   - create .venv, install, ingest samples/ into index/, serve on http://127.0.0.1:8000/
-#   make test  - create .venv, install with test extras and Debian's chromium, run every test
+#   make test  - create .venv, install with test extras and Debian's chromium, lint, run every test
 #   make lint  - ruff over the code, tests and benchmarks; mypy over the packages (pyproject.toml)
 PYTHON ?= python3
 VENV ?= .venv
@@ -17,7 +17,8 @@ run: install ingest-samples
 ingest-samples: install
 	$(BIN)/archive ingest --index $(INDEX) samples/ || [ $$? -eq 1 ]
 
-test: install-test system-deps
+# Lint first: a ruff or mypy finding fails the target before the tests run.
+test: install-test system-deps lint
 	$(BIN)/pytest -q
 
 # Both checkers run, so one run shows every finding; the target fails when either finds something.

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from archive.config import Settings
 from archive.documents import Document, Hit, SearchResult
-from archive.spans import Span
 from archive.engine.choice import engine_exists, open_engine, verify_files
 from archive.engine.common import SORTS, TIME_BUDGET, Related
 from archive.errors import BadQuery, IndexDamaged, IndexNotFound
@@ -20,7 +19,7 @@ from archive.query.aliases import NO_ALIASES, Aliases, load_aliases
 from archive.query.filters import NO_FILTERS, Filters, compose
 from archive.query.tree import Node
 from archive.research.runs import Run, RunLog, Tombstone
-from archive.spans import Marks
+from archive.spans import Marks, Span
 
 logger = logging.getLogger(__name__)
 LAST_INGEST = "last-ingest.json"
@@ -44,7 +43,8 @@ class Archive:
         self.settings = settings
         self.index = Path(settings.index)
         if not engine_exists(settings):
-            raise IndexNotFound(f"No index at {self.index}. Create one with: archive ingest --index {self.index} FOLDER")
+            raise IndexNotFound(f"No index at {self.index}. "
+                                f"Create one with: archive ingest --index {self.index} FOLDER")
         _refuse_damaged(settings)
         self.engine = open_engine(settings, warm=warm)
 
@@ -76,7 +76,8 @@ class Archive:
         result.messages = run.notes + result.messages
         return result
 
-    def similar(self, doc_id: str, limit: int = 10, exclude_story: bool = False) -> tuple[list[str], list[Related]] | None:
+    def similar(self, doc_id: str, limit: int = 10,
+                exclude_story: bool = False) -> tuple[list[str], list[Related]] | None:
         """Return a document's key terms and the documents most like it (not its copies), or None.
 
         With `exclude_story` the other versions of its story are left out too, and each other

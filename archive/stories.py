@@ -26,7 +26,7 @@ import sqlite3
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 
 @cache
-def _datasketch():  # type: ignore[no-untyped-def]
+def _datasketch() -> tuple[Any, Any]:
     """Import datasketch when first needed: it pulls in scipy (about a second), which a run that
     changes nothing never uses. Returns the module and the template whose permutations every
     signature reuses."""

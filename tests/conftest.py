@@ -17,6 +17,9 @@ from archive.archive import Archive
 from archive.config import Settings
 from archive.documents import Document, document_id
 
+# The `sphinx_cluster` fixture (a fresh cluster on loopback) is defined beside the cluster helpers.
+pytest_plugins = ["sphinx_cluster"]
+
 
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:

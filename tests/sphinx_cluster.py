@@ -1,8 +1,6 @@
 """A real Sphinx cluster on loopback for tests: 2 shards, shard 0 with two mirrors, shard 1 with one.
 
-Function scope (a fresh cluster per test):
-
-    from sphinx_cluster import sphinx_cluster  # noqa: F401 - the fixture
+Function scope (a fresh cluster per test; conftest.py registers this module as a plugin):
 
     def test_x(sphinx_cluster):
         settings, spec = sphinx_cluster          # Settings (engine "sphinx") and the ClusterSpec
@@ -134,7 +132,10 @@ def teardown(spec: ClusterSpec) -> None:
 
 @contextmanager
 def running_cluster(folder: Path, shards: Sequence[int] = (2, 1)) -> Iterator[LocalCluster]:
-    """Write the settings, init and start the cluster; yield it (it unpacks as (settings, spec)); stop it all afterwards."""
+    """Write the settings, init and start the cluster; yield it (it unpacks as (settings, spec)).
+
+    Stops it all afterwards.
+    """
     require_searchd()
     for attempt in range(ATTEMPTS):
         path = write_config(folder, shards)

@@ -40,7 +40,8 @@ def _basic(user: str, password: str) -> dict:
     return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
 
 
-@pytest.mark.parametrize("path", ["/", "/search?q=oil", "/api/search?q=oil", "/static/style.css", "/doc/0000000000000000"])
+@pytest.mark.parametrize("path", ["/", "/search?q=oil", "/api/search?q=oil", "/static/style.css",
+                                  "/doc/0000000000000000"])
 def test_every_route_needs_the_login(locked_client, path):
     response = locked_client.get(path)
     assert response.status_code == 401

@@ -1,4 +1,7 @@
-"""bench/cluster.py runs end to end on a tiny corpus and a local cluster, and prints a well-formed table (no timings checked)."""
+"""bench/cluster.py runs end to end on a tiny corpus and a local cluster, and prints a well-formed table.
+
+No timings are checked.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +30,8 @@ def test_cluster_benchmark_table_has_three_engines(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     table = out.stdout
     header = next(line for line in table.splitlines() if line.startswith("| figure"))
-    assert [c.strip() for c in header.strip("|").split("|")] == ["figure", "Whoosh", "Sphinx cluster (2 shards)", "FTS5"]
+    columns = [c.strip() for c in header.strip("|").split("|")]
+    assert columns == ["figure", "Whoosh", "Sphinx cluster (2 shards)", "FTS5"]
     for figure in ("ingest docs/s, cleaning included", "query p95 ms, top 10 + snippets + exact total",
                    "searchd RSS MB after the queries: coordinator", "searchd RSS MB after the queries: shard 1",
                    "queries whose total differs from Whoosh's"):

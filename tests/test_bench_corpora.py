@@ -40,7 +40,8 @@ def test_a_reuters_story_is_parsed_with_entities_date_topic_and_paragraphs():
 
 
 def test_a_story_without_a_body_is_left_out():
-    assert corpora.parse_story(SGML_ATTRS, "<DATE>3-MAR-1987 09:15</DATE><TEXT TYPE=\"BRIEF\"><TITLE>X</TITLE></TEXT>") is None
+    story = "<DATE>3-MAR-1987 09:15</DATE><TEXT TYPE=\"BRIEF\"><TITLE>X</TITLE></TEXT>"
+    assert corpora.parse_story(SGML_ATTRS, story) is None
 
 
 def test_copies_vary_their_text():

@@ -13,14 +13,14 @@ import threading
 import time
 
 import pytest
-from clirun import run
 import serving as http
+from clirun import run
 from serving import serve, stop
 
 from archive.config import Settings
 from archive.highlight import MAX_SNIPPET_SPANS, snippets
-from archive.render import snippet_html
 from archive.ingest import ingest
+from archive.render import snippet_html
 
 WORDS = "the border trade river market guards report said on monday".split()
 HITS = 90_000  # "smuggling" this many times in one report
@@ -82,7 +82,7 @@ def test_server_answers_ordinary_searches_while_huge_requests_run(huge_index):
         for t in threads:
             t.start()
         waits = []
-        for n in range(5):  # ordinary searches while the heavy requests run
+        for _ in range(5):  # ordinary searches while the heavy requests run
             started = time.monotonic()
             data = http.get_json(f"{base}/api/search?q=lighthouse+keeper", timeout=30)
             waits.append(time.monotonic() - started)

@@ -24,7 +24,8 @@ def test_page_fits_the_width(page, live_server, shots_dir, width, view):
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"{view} at {width} scrolls sideways by {overflow}px"
     smallest = page.evaluate("""Math.min(...[...document.querySelectorAll('main *')]
-        .filter(e => e.offsetParent !== null && e.childNodes.length && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+        .filter(e => e.offsetParent !== null && e.childNodes.length
+                     && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
         .map(e => parseFloat(getComputedStyle(e).fontSize)))""")
     assert smallest >= 12, f"text of {smallest}px in the {view} view at {width}"
     page.screenshot(path=str(shots_dir / f"{view}-{width}.png"), full_page=True)

@@ -65,13 +65,15 @@ def test_pagination_goes_forward_and_the_back_button_returns(page, live_server):
 def open_document_with_hits(page, live_server, q: str = "oil"):  # type: ignore[no-untyped-def]
     """Open the result with the most marked hits among the first page of a search."""
     data = page.request.get(live_server + "/api/search", params={"q": q}).json()
-    best = max(data["hits"], key=lambda h: page.request.get(f"{live_server}/api/doc/{h['id']}", params={"q": q}).json()["marked"]["count"])
+    best = max(data["hits"], key=lambda h: page.request.get(f"{live_server}/api/doc/{h['id']}",
+                                                            params={"q": q}).json()["marked"]["count"])
     page.goto(f"{live_server}/doc/{best['id']}?q={q}")
     return page.locator(".text mark[id^=hit-]").count()
 
 
 def in_view(page, selector: str) -> bool:  # type: ignore[no-untyped-def]
-    return page.eval_on_selector(selector, "e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }")
+    return page.eval_on_selector(
+        selector, "e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }")
 
 
 def test_hit_navigator_steps_through_every_hit(page, live_server):
@@ -112,7 +114,8 @@ def test_boilerplate_toggle_shows_removed_blocks_grey_and_struck_through(page, l
     page.wait_for_url(re.compile(r"removed=1"))
     blocks = page.locator(".text .removed-block")
     assert blocks.count() == sum(1 for r in doc["removed"] if r["at"] >= 0)
-    style = blocks.first.locator("del").evaluate("e => [getComputedStyle(e).textDecorationLine, getComputedStyle(e).color]")
+    style = blocks.first.locator("del").evaluate(
+        "e => [getComputedStyle(e).textDecorationLine, getComputedStyle(e).color]")
     assert "line-through" in style[0] and style[1] != "rgb(29, 29, 31)"
     assert "removed:" in blocks.first.inner_text()
     page.click("#toggle-removed")

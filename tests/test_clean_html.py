@@ -60,12 +60,14 @@ def test_html_left_out_blocks_carry_the_reason_of_their_place(page, text, reason
 
 
 def test_html_with_too_little_text_falls_back_and_says_so():
-    page = clean_html("<html><body><nav>Home News</nav><div>Berth 3 closed.</div><div>Berth 4 opens at noon.</div></body></html>")
+    page = clean_html("<html><body><nav>Home News</nav><div>Berth 3 closed.</div>"
+                      "<div>Berth 4 opens at noon.</div></body></html>")
     assert page.text == "Berth 3 closed.\n\nBerth 4 opens at noon."
     assert page.notes and "main-text extractor returned too little" in page.notes[0]
 
 
-@pytest.mark.parametrize("raw", ["", "   ", "<html></html>", "<p>", "not html at all", "<?xml version='1.0' encoding='utf-8'?><html/>"])
+@pytest.mark.parametrize("raw", ["", "   ", "<html></html>", "<p>", "not html at all",
+                                 "<?xml version='1.0' encoding='utf-8'?><html/>"])
 def test_html_odd_input_never_crashes(raw):
     assert clean_html(raw).text == clean_html(raw).text
 

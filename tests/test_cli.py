@@ -149,8 +149,8 @@ def test_search_into_a_closed_pipe_exits_quietly(sample_index):
     import sys
 
     script = "from archive.cli import cli; cli()"
-    proc = subprocess.Popen([sys.executable, "-c", script, "search", "--index", str(sample_index), "--limit", "50", "the"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([sys.executable, "-c", script, "search", "--index", str(sample_index), "--limit", "50",
+                             "the"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     proc.stdout.readline()  # read one line, then hang up as `| head -1` does
     proc.stdout.close()
     _, err = proc.communicate(timeout=120)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from clirun import invoke
-from sphinx_cluster import config_file, require_searchd, sphinx_cluster, teardown, write_config  # noqa: F401
+from sphinx_cluster import config_file, require_searchd, teardown, write_config
 
 from archive import config
 from archive.engine.sphinx import cluster, conf
@@ -134,7 +134,8 @@ def test_a_daemon_that_cannot_start_is_reported_with_its_output(tmp_path):
         cluster.init(spec)
         broken = conf.node_folder(spec, spec.shards[0][0]) / "searchd.conf"
         broken.write_text(broken.read_text().replace("type = rt", "type = no-such-type"))
-        with pytest.raises(ArchiveError, match=f"searchd for {spec.shards[0][0].address} exited during startup") as info:
+        exited = f"searchd for {spec.shards[0][0].address} exited during startup"
+        with pytest.raises(ArchiveError, match=exited) as info:
             cluster.start(spec)
         assert "FATAL: no valid indexes to serve" in str(info.value)  # the tail of its searchd.log
     finally:

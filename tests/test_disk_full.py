@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from clirun import run
-
 from conftest import SAMPLES
 
 

@@ -192,7 +192,8 @@ def test_vocabulary_finds_fuzzy_words_as_whoosh_does(tmp_path: Path) -> None:
         eng.write(add=_docs(150)[100:])
         with eng.searcher() as s:
             reader = s.reader()
-            for word, distance, prefix in (("sahres", 2, 1), ("the", 1, 0), ("compnay", 2, 1), ("oli", 1, 0), ("zzzz", 2, 1)):
+            for word, distance, prefix in (("sahres", 2, 1), ("the", 1, 0), ("compnay", 2, 1), ("oli", 1, 0),
+                                           ("zzzz", 2, 1)):
                 want = sorted({t.decode() if isinstance(t, bytes) else t for sub, _ in reader.leaf_readers()
                                for t in sub.terms_within("body_exact", word, distance, prefix=prefix)})
                 assert vocabulary(reader, "body_exact").within(word, distance, prefix) == want, word

@@ -18,8 +18,6 @@ from archive.engine.choice import engine_exists, full_rebuild, has_index_files, 
 from archive.query import parse
 from archive.query.tree import Node
 
-from sphinx_cluster import sphinx_cluster  # noqa: F401 - the fixture
-
 TEXTS = {
     "a.txt": ("Ferry strike", "The ferry crews walked out at dawn over the new rota."),
     "b.txt": ("Ferry strike", "The ferry crews walked out at dawn over the new rota."),  # a copy of a.txt

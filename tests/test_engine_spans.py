@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive.engine.whoosh.analysis import token_spans
 from archive.engine.plan import Plan
 from archive.engine.spans import _tokens, find_matches, phrase_spans
+from archive.engine.whoosh.analysis import token_spans
 
 # Letters, digits, marks, CJK and Hangul, apostrophes, `+`, `#`, `_` and spaces: the characters
 # the token pattern treats specially.

@@ -1,4 +1,7 @@
-"""`archive extract` reads every format ingest reads, with the lines ingest learnt: what it prints is what is indexed."""
+"""`archive extract` reads every format ingest reads, with the lines ingest learnt.
+
+What it prints is what is indexed.
+"""
 
 from __future__ import annotations
 

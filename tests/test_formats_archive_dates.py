@@ -12,13 +12,13 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fixtures.formats import make
 
 ARCHIVE = [str(Path(sys.executable).parent / "archive")]
-DOWNLOADED = datetime(2026, 12, 1, 12, tzinfo=timezone.utc).timestamp()  # the archive files' own mtime
+DOWNLOADED = datetime(2026, 12, 1, 12, tzinfo=UTC).timestamp()  # the archive files' own mtime
 
 
 def _story(title: str, body: str) -> bytes:
@@ -27,7 +27,7 @@ def _story(title: str, body: str) -> bytes:
 
 def _at(y: int, m: int, d: int) -> int:
     """Return a timestamp at noon UTC of a day (a date that reads the same in any time zone)."""
-    return int(datetime(y, m, d, 12, tzinfo=timezone.utc).timestamp())
+    return int(datetime(y, m, d, 12, tzinfo=UTC).timestamp())
 
 
 def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -85,7 +85,8 @@ def test_archive_members_are_dated_by_their_own_timestamps_not_the_archive_file(
 def test_a_nested_archive_keeps_its_members_dates_and_a_gz_without_one_is_dated_as_a_plain_file(tmp_path):
     src = tmp_path / "downloads"
     src.mkdir()
-    inner = make.make_zip(tmp_path / "inner.zip", {"minutes.txt": _story("Council minutes", "The council voted on the sea wall.")},
+    minutes = _story("Council minutes", "The council voted on the sea wall.")
+    inner = make.make_zip(tmp_path / "inner.zip", {"minutes.txt": minutes},
                           dates={"minutes.txt": (2008, 2, 14, 10, 0, 0)})
     make.make_tar(src / "bundle.tar", {"bundle/inner.zip": inner.read_bytes(),
                                        "bundle/note.txt": _story("Tide note", "Spring tides flood the lower quay.")},

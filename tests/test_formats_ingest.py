@@ -16,8 +16,9 @@ def _folder(tmp_path: Path) -> Path:
     src.mkdir()
     make.make_pdf(src / "report.pdf", [["The harbour dredging report counts seven cranes."],
                                        ["Second page: the quarry tender closes in June."]], title="Dredging report")
+    notes = b"Attachment notes\n\nThe pelican census is attached here.\n"
     brief = make.make_message("Tender brief", "The quarry tender is attached.", sender="Ana Lima <ana@example.org>",
-                              attachments=(("notes.txt", b"Attachment notes\n\nThe pelican census is attached here.\n", "text/plain"),))
+                              attachments=(("notes.txt", notes, "text/plain"),))
     reply = make.make_message("Re: Tender brief", "Thanks, the zeppelin survey follows.", sender="ben@example.org",
                               to="ana@example.org", reply_to=brief, day=2)
     make.make_mbox(src / "inbox.mbox", [brief, reply])

@@ -61,7 +61,8 @@ def test_page_of_a_hundred_thousand_lines_is_indexed(src, tmp_path):
 
 def test_deeply_nested_html_is_indexed_or_rejected_with_a_reason(src, tmp_path):
     depth = 20_000
-    (src / "nested.html").write_text("<html><body>" + "<div>" * depth + "<p>Deep harbour text.</p>" + "</div>" * depth + "</body></html>")
+    (src / "nested.html").write_text("<html><body>" + "<div>" * depth + "<p>Deep harbour text.</p>" + "</div>" * depth
+                                     + "</body></html>")
     report, _ = _ingest(src, tmp_path)
     problems = _problems(report)
     assert report.added + len(report.failed) == 2
@@ -88,7 +89,8 @@ def test_bad_file_is_reported_and_the_batch_goes_on(src, tmp_path, name, content
 
 def test_undecodable_and_malformed_files_are_indexed_without_crashing(src, tmp_path):
     (src / "latin.txt").write_bytes("Caf\xe9 cr\xe8me\n\nLe caf\xe9 du port a ferm\xe9 ses portes.\n".encode("latin-1"))
-    (src / "broken.html").write_bytes(b"<html><body><p>Unclosed <b>bold <i>harbour text about the port and its cargo ships")
+    (src / "broken.html").write_bytes(b"<html><body><p>Unclosed <b>bold <i>"
+                                      b"harbour text about the port and its cargo ships")
     (src / "garbage.txt").write_bytes(bytes(range(128, 256)) * 40)
     report, index = _ingest(src, tmp_path)
     assert report.exit_code in (0, 1)

@@ -59,7 +59,8 @@ def test_every_bad_input_kind_is_reported_and_the_rest_indexed(tmp_path):
     assert report.exit_code == 1
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode; the EIO case covers unreadable files")
+@pytest.mark.skipif(os.geteuid() == 0,
+                    reason="root reads files whatever their mode; the EIO case covers unreadable files")
 def test_unreadable_file_is_reported(tmp_path):
     src = tmp_path / "src"
     src.mkdir()

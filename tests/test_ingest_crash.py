@@ -38,7 +38,8 @@ def make_corpus(root: Path, count: int) -> Path:
 
 def start_ingest(index: Path, src: Path, config: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, str(ROOT / "ingest.py"), "--config", str(config), "--index",
-                             str(index), *extra, str(src)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                             str(index), *extra, str(src)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
 def mutate(src: Path, rng: random.Random, round_: int) -> None:

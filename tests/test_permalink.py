@@ -109,8 +109,8 @@ def _texts_hash_by_scan(index: Path, words: tuple[str, ...] = HYESAN) -> tuple[s
 
 
 def _cli_json(index: Path, *args: str) -> dict:
-    proc = subprocess.run([str(Path(sys.executable).parent / "archive"), "search", "--index", str(index), "--json", *args],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([str(Path(sys.executable).parent / "archive"), "search", "--index", str(index), "--json",
+                           *args], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 

@@ -43,7 +43,8 @@ def test_query_with_nothing_to_search_gives_a_plain_message(query):
         assert "nothing to search" in str(exc)
 
 
-@pytest.mark.parametrize("query", ["a) b", "(a b", "a OR", "title: x", "date:someday x", "x" * 5000, "((((((((((((((((((((((((a))))))))))))))))))))))))"])
+@pytest.mark.parametrize("query", ["a) b", "(a b", "a OR", "title: x", "date:someday x", "x" * 5000,
+                                   "((((((((((((((((((((((((a))))))))))))))))))))))))"])
 def test_odd_query_parses_and_says_what_was_repaired(query):
     parsed = parse(query)
     assert parsed.tree.describe()

@@ -51,4 +51,5 @@ def test_a_hits_json_holds_its_snippets_as_marked_html():
               snippets=[snip], title_spans=[(0, 3)])
     d = hit.to_dict()
     assert d["snippets"] == ["<mark>oil</mark> &amp; gas"] and "title_spans" not in d
-    assert list(d) == ["id", "title", "source", "collection", "date", "url", "path", "paths", "score", "snippets", "matched"]
+    assert list(d) == ["id", "title", "source", "collection", "date", "url", "path", "paths", "score", "snippets",
+                       "matched"]

@@ -33,7 +33,8 @@ def test_saved_cli_add_list_remove(ser_corpus, index_dir):
     assert bad.exit_code == 2 and "not understood" in bad.stderr
     assert invoke("saved", "add", "--index", str(index_dir), "../x", "oil").exit_code == 2
     listed = json.loads(invoke("saved", "list", "--index", str(index_dir), "--json").stdout)
-    assert [(r["name"], r["new_in_last_run"], r["new_since_saved"]) for r in listed] == [("hyesan", 3, 0)]  # the only run added them
+    # The only run added them.
+    assert [(r["name"], r["new_in_last_run"], r["new_since_saved"]) for r in listed] == [("hyesan", 3, 0)]
     assert invoke("saved", "remove", "--index", str(index_dir), "hyesan").exit_code == 0
     assert invoke("saved", "remove", "--index", str(index_dir), "hyesan").exit_code == 3
 

@@ -21,8 +21,9 @@ DOCS = {
     "f.txt": "국경 봉쇄\n\n김정은은 혜산을 방문했다. 국경 무역이 줄었다.",
     "h.txt": "长白县边境\n\n长白朝鲜族自治县与惠山市隔鸭绿江相望，边境贸易减少。",
     "g.html": "<html lang='en'><head><title>Tags &lt;script&gt;</title></head><body><article><h1>Tags</h1>"
-              "<p>Researchers wrote &lt;script&gt;alert(1)&lt;/script&gt; in the page about oil prices and much more text "
-              "so that the extractor keeps this paragraph as the main text of the page for the test.</p></article></body></html>",
+              "<p>Researchers wrote &lt;script&gt;alert(1)&lt;/script&gt; in the page about oil prices and much "
+              "more text so that the extractor keeps this paragraph as the main text of the page for the test.</p>"
+              "</article></body></html>",
 }
 
 

@@ -11,18 +11,18 @@ import itertools
 from pathlib import Path
 
 import pytest
+from clirun import run
+from scan import has_phrase, tokens
 
 from archive.archive import Archive
 from archive.config import Settings
 from archive.errors import BadQuery
-from archive.ingest.extract import extract_documents
 from archive.ingest import IngestReport, collections_for
+from archive.ingest.extract import extract_documents
 from archive.ingest.learnt import LearntLines
+from archive.ingest.walk import walk_relative
 from archive.query import parse
 from archive.query.filters import Filters
-from archive.ingest.walk import walk_relative
-from clirun import run
-from scan import has_phrase, tokens
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
@@ -61,7 +61,8 @@ def _holds(doc, f: Filters) -> bool:  # type: ignore[no-untyped-def]
 
 def _scan(docs, query: str, f: Filters) -> int:  # type: ignore[no-untyped-def]
     words = tokens(query.strip('"'))
-    return len({d[0] for d in docs if _holds(d, f) and (not words or has_phrase(d[4], words) or has_phrase(d[5], words))})
+    return len({d[0] for d in docs
+                if _holds(d, f) and (not words or has_phrase(d[4], words) or has_phrase(d[5], words))})
 
 
 def _filter_sets(archive: Archive) -> list[Filters]:
@@ -102,7 +103,8 @@ def test_a_filtered_search_finds_what_the_clauses_written_into_the_query_find(ar
 def test_the_query_its_reading_and_its_suggestion_are_about_the_users_words(archive):
     year = Filters(dates=("2021",))
     result = archive.search("intrest rates", filters=year)
-    assert (result.query, result.interpreted, result.suggestion) == ("intrest rates", "intrest AND rates", "interest rates")
+    assert (result.query, result.interpreted, result.suggestion) == ("intrest rates", "intrest AND rates",
+                                                                     "interest rates")
     alone = archive.search("", filters=year)
     assert alone.interpreted == "*" and alone.total == archive.search("date:2021").total > 0
     with pytest.raises(BadQuery):

@@ -9,7 +9,6 @@ import shutil
 
 import pymysql
 from needs import SAMPLES
-from sphinx_cluster import sphinx_cluster  # noqa: F401 - the fixture
 
 from archive.archive import Archive
 from archive.engine.sphinx.spec import ClusterSpec
@@ -30,7 +29,7 @@ def _mirror_counts(spec: ClusterSpec) -> list[int]:
     return [_count(n, spec.shard_index(0)) for n in spec.shards[0]]
 
 
-def test_ingest_writes_every_mirror_and_routes_by_id(sphinx_cluster, tmp_path):  # noqa: F811
+def test_ingest_writes_every_mirror_and_routes_by_id(sphinx_cluster, tmp_path):
     settings, spec = sphinx_cluster
     report = ingest([str(SAMPLES)], settings)
     assert not report.failed and report.added == 35
@@ -43,7 +42,7 @@ def test_ingest_writes_every_mirror_and_routes_by_id(sphinx_cluster, tmp_path): 
             assert archive.get(hit.id).title == hit.title
 
 
-def test_incremental_update_and_delete(sphinx_cluster, tmp_path):  # noqa: F811
+def test_incremental_update_and_delete(sphinx_cluster, tmp_path):
     settings, _ = sphinx_cluster
     corpus = tmp_path / "news"
     shutil.copytree(SAMPLES / "harbour-gazette", corpus)
@@ -62,7 +61,7 @@ def test_incremental_update_and_delete(sphinx_cluster, tmp_path):  # noqa: F811
     assert ingest([str(corpus)], settings).unchanged == 6
 
 
-def test_a_mirror_down_fails_its_shard_and_the_next_run_repairs_it(sphinx_cluster, tmp_path):  # noqa: F811
+def test_a_mirror_down_fails_its_shard_and_the_next_run_repairs_it(sphinx_cluster, tmp_path):
     settings, spec = sphinx_cluster
     corpus = tmp_path / "news"
     shutil.copytree(SAMPLES, corpus)
@@ -70,7 +69,8 @@ def test_a_mirror_down_fails_its_shard_and_the_next_run_repairs_it(sphinx_cluste
     first = ingest([str(corpus)], settings)
     assert not first.failed
     for i in range(20):  # new files while one mirror of shard 0 is down
-        (corpus / "late" / f"{i}.txt").write_text(f"Late item {i}\n\nThe harbour pilots report number {i} of tonight.\n")
+        (corpus / "late" / f"{i}.txt").write_text(
+            f"Late item {i}\n\nThe harbour pilots report number {i} of tonight.\n")
     gone = corpus / "harbour-gazette"  # and deletions, some of them on shard 0
     shutil.rmtree(gone)
     sphinx_cluster.kill(shard=0, mirror=1)

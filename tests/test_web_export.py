@@ -8,7 +8,6 @@ import json
 import re
 from datetime import UTC, datetime
 
-
 COLUMNS = ["id", "title", "source", "date", "url", "path", "score", "snippet", "query", "exported_at"]
 
 

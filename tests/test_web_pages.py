@@ -123,7 +123,8 @@ def test_boilerplate_toggle_shows_removed_blocks_in_place(client):
     assert shown.count('class="removed-block"') == len(doc["removed"])
     block = next(r for r in doc["removed"] if r["at"] > 0)
     # The block stands after the text before its offset and before the text after it.
-    before = html.escape(doc["text"][: block["at"]].split("\n\n")[-1].strip() or doc["text"][: block["at"]].strip()[-30:])
+    text_before = doc["text"][: block["at"]]
+    before = html.escape(text_before.split("\n\n")[-1].strip() or text_before.strip()[-30:])
     pos_block = shown.index(f"<del>{html.escape(block['text'])}</del>")
     assert shown.rfind(before, 0, pos_block) > 0
 
@@ -170,6 +171,22 @@ def test_original_file_is_served_as_plain_text_by_id(make_app, small_collection,
     assert data == Path(hit["path"]).read_bytes()
     assert response.mimetype == "text/plain"
     assert "sandbox" in response.headers["Content-Security-Policy"]
+
+
+def test_original_text_file_is_served_with_its_detected_charset(make_app, tmp_path):
+    src = tmp_path / "notes"
+    src.mkdir()
+    raw = "Caf\xe9 minutes\n\nThe caf\xe9 on the quay reopened on Monday after the repairs.\n".encode("cp1252")
+    (src / "cafe.txt").write_bytes(raw)
+    index = tmp_path / "index"
+    ingest([str(src)], Settings(index=index))
+    client = make_app(index).test_client()
+    hit = client.get("/api/search", query_string={"q": "quay"}).get_json()["hits"][0]
+    response = client.get(f"/doc/{hit['id']}/original")
+    data = response.get_data()
+    response.close()
+    assert data == raw
+    assert response.headers["Content-Type"] == "text/plain; charset=cp1252"
 
 
 def test_original_file_is_refused_when_swapped_for_a_link_or_changed(make_app, small_collection, tmp_path):

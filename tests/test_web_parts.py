@@ -7,16 +7,15 @@ import re
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from archive.documents import Removed
-from archive.render import html
+from archive.csvout import safe_cell as _cell
+from archive.documents import Hit, Removed
+from archive.exports import hit_row
 from archive.query import parse
 from archive.query.filters import Filters
+from archive.render import html
+from archive.spans import Snippet
 from web import document as docview
 from web import timeline
-from archive.csvout import safe_cell as _cell
-from archive.exports import hit_row
-from archive.documents import Hit
-from archive.spans import Snippet
 from web.filters import SearchState
 
 

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from archive import config as config_mod
 
@@ -38,7 +39,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         index = app.config.get("ARCHIVE_INDEX")
         app.config["ARCHIVE_SETTINGS"] = config_mod.load(index=Path(index) if index else None)
     app.debug = False
-    app.json.sort_keys = False  # keep the documented key order of the JSON API
+    if isinstance(app.json, DefaultJSONProvider):  # Flask's own provider, which sorts keys by default
+        app.json.sort_keys = False  # keep the documented key order of the JSON API
 
     from web import api, auth, export, marks, related, research, views
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from archive.errors import BadQuery
 from archive.render import html
@@ -18,7 +19,7 @@ MAX_API_LIMIT = 100
 
 
 @bp.route("/search")
-def search():  # type: ignore[no-untyped-def]
+def search() -> ResponseReturnValue:
     """Return the same object as `archive search --json`; facet filters may be given as parameters.
 
     `query`, `interpreted` and `suggestion` are about `q` alone; the filters restrict the results.
@@ -45,7 +46,7 @@ def search():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/doc/<doc_id>")
-def document(doc_id: str):  # type: ignore[no-untyped-def]
+def document(doc_id: str) -> Response:
     """Return one stored document; with `q`, also its text with the query's matches marked."""
     doc = load_document(doc_id)
     archive = get_archive()
@@ -60,7 +61,7 @@ def document(doc_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/openapi.json")
-def openapi():  # type: ignore[no-untyped-def]
+def openapi() -> Response:
     """Serve the OpenAPI description of this API."""
     spec = Path(current_app.static_folder or "", "openapi.json").read_bytes()  # small: read, not streamed
     return Response(spec, mimetype="application/json")

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, current_app, jsonify, render_template, request, send_file
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, send_file
+from flask.typing import ResponseReturnValue
 
 import web.document as docview
 import web.related as related
@@ -18,9 +19,9 @@ from archive.documents import Document, SearchResult, document_id
 from archive.errors import ArchiveError, BadQuery, IndexNotFound
 from archive.highlight import MAX_MARKS
 from web.facade import get_archive
-from web.marks import marked
 from web.filters import FILTERS, SearchState
 from web.lookup import load_document
+from web.marks import marked
 
 bp = Blueprint("search", __name__)
 FACETS = (("source", "Source"), ("year", "Year"), ("lang", "Language"))
@@ -38,13 +39,13 @@ class FacetValue:
 
 
 @bp.route("/")
-def index():  # type: ignore[no-untyped-def]
+def index() -> str:
     """Show the search form (and results when a query is given)."""
     return search()
 
 
 @bp.route("/search")
-def search():  # type: ignore[no-untyped-def]
+def search() -> str:
     """Show one page of results for the state in the URL: one search feeds hits, facets and timeline."""
     state = SearchState.from_args(request.args)
     size = current_app.config["PAGE_SIZE"]
@@ -63,7 +64,8 @@ def search():  # type: ignore[no-untyped-def]
         "search.html", state=state, q=state.q, result=result, error=error, suggestion=suggestion,
         chart=chart, pages=_pages(result.total, state.page, size) if result else [],
         facets=_facets(state, result) if result else [], chips=state.chips(),
-        doc_url=lambda doc_id: doc_url(doc_id, state), stories=related.versions(get_archive(), result) if result else {},
+        doc_url=lambda doc_id: doc_url(doc_id, state),
+        stories=related.versions(get_archive(), result) if result else {},
     )
 
 
@@ -102,7 +104,7 @@ def _pages(total: int, page: int, size: int) -> list[int]:
 
 
 @bp.route("/doc/<doc_id>")
-def document(doc_id: str):  # type: ignore[no-untyped-def]
+def document(doc_id: str) -> str:
     """Show one cleaned document with every hit of the query marked and numbered."""
     doc = load_document(doc_id)
     archive = get_archive()
@@ -116,7 +118,8 @@ def document(doc_id: str):  # type: ignore[no-untyped-def]
     title_hits = len(found.title_spans) if found else 0
     return render_template(
         "doc.html", doc=doc, q=q, state=state, title_html=title_html or None, blocks=blocks,
-        unplaced=unplaced, hits=len(spans), count=len(spans) + title_hits, capped=len(spans) >= MAX_MARKS, show_removed=show_removed,
+        unplaced=unplaced, hits=len(spans), count=len(spans) + title_hits, capped=len(spans) >= MAX_MARKS,
+        show_removed=show_removed,
         copies=archive.copies(doc), back_url=state.url() if state.active else None,
         toggle_url=doc_url(doc.id, state, removed=not show_removed), web_url=_web_url(doc.url),
         linked=_linked_parts(doc),
@@ -153,7 +156,7 @@ def _web_url(url: str) -> str | None:
 
 
 @bp.route("/doc/<doc_id>/original")
-def original(doc_id: str):  # type: ignore[no-untyped-def]
+def original(doc_id: str) -> ResponseReturnValue:
     """Serve a document's source file as plain text, found by id only (never by a path in the URL).
 
     Only the file that was indexed is served: it must be a regular file (not a symlink) at the
@@ -168,7 +171,7 @@ def original(doc_id: str):  # type: ignore[no-untyped-def]
                            "The original file is no longer where it was indexed from, or it changed since.")
     if doc.format in ("", "text", "html"):
         response = send_file(path, mimetype="text/plain", download_name=path.name, max_age=0)
-        response.charset = _charset(doc.encoding)
+        response.mimetype_params["charset"] = _charset(doc.encoding)
     else:  # a PDF, an office file, a mailbox or an archive (the whole container of a part): a download
         response = send_file(path, mimetype="application/octet-stream", download_name=path.name,
                              as_attachment=True, max_age=0)
@@ -201,27 +204,27 @@ def register_handlers(app: Flask) -> None:
     """Plain error pages (no paths, no tracebacks) and security headers."""
 
     @app.errorhandler(404)
-    def not_found(_exc):  # type: ignore[no-untyped-def]
+    def not_found(_exc: Exception) -> ResponseReturnValue:
         return _error_page(404, "Not found", "There is no such page or document in this archive.")
 
     @app.errorhandler(405)
-    def not_allowed(_exc):  # type: ignore[no-untyped-def]
+    def not_allowed(_exc: Exception) -> ResponseReturnValue:
         return _error_page(405, "Read-only", "This archive can only be read: use GET.")
 
     @app.errorhandler(IndexNotFound)
-    def no_index(_exc):  # type: ignore[no-untyped-def]
+    def no_index(_exc: Exception) -> ResponseReturnValue:
         return _error_page(503, "No index yet", "This archive has no index yet. Run `archive ingest` first.")
 
     @app.errorhandler(ArchiveError)
-    def archive_error(_exc):  # type: ignore[no-untyped-def]
+    def archive_error(_exc: Exception) -> ResponseReturnValue:
         return _error_page(500, "Something went wrong", "The archive could not answer this request.")
 
     @app.errorhandler(500)
-    def server_error(_exc):  # type: ignore[no-untyped-def]
+    def server_error(_exc: Exception) -> ResponseReturnValue:
         return _error_page(500, "Something went wrong", "The archive could not answer this request.")
 
     @app.after_request
-    def security_headers(response):  # type: ignore[no-untyped-def]
+    def security_headers(response: Response) -> Response:
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -233,7 +236,7 @@ def register_handlers(app: Flask) -> None:
         return response
 
 
-def _error_page(status: int, title: str, message: str):  # type: ignore[no-untyped-def]
+def _error_page(status: int, title: str, message: str) -> ResponseReturnValue:
     if request.path.startswith("/api/"):
         return jsonify(error=message), status
     return render_template("error.html", title=title, message=message), status

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import click
 
@@ -22,7 +23,7 @@ from archive.errors import ArchiveError
 class Group(click.Group):
     """Turn any unexpected error into one line on stderr and exit code 3, never a traceback."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ArchiveError as exc:

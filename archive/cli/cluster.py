@@ -25,13 +25,18 @@ def _spec(index: str | None, config_file: str | None, verbose: int) -> ClusterSp
     """Return the cluster of the settings; a usage error when none is configured."""
     settings = load_settings(index, config_file, verbose)
     if not uses_cluster(settings) and not settings.cluster:
-        raise click.UsageError(f'the engine is {settings.engine!r} and there is no [cluster] table: set engine = "sphinx" '
-                               "and describe the cluster in the config file (docs/cluster.md)")
+        raise click.UsageError(f"the engine is {settings.engine!r} and there is no [cluster] table: "
+                               'set engine = "sphinx" and describe the cluster in the config file (docs/cluster.md)')
     return ClusterSpec.from_settings(settings.cluster, settings.index)
 
 
 def _nodes(spec: ClusterSpec, values: tuple[str, ...]) -> list[Node] | None:
     """Return the nodes named on the command line (None: all); a usage error for any other address."""
+    return _named(spec, values) or None
+
+
+def _named(spec: ClusterSpec, values: tuple[str, ...]) -> list[Node]:
+    """Return the nodes of these addresses; a usage error for an address not in the cluster."""
     try:
         nodes = [Node.parse(v) for v in values]
     except ArchiveError as exc:
@@ -40,7 +45,7 @@ def _nodes(spec: ClusterSpec, values: tuple[str, ...]) -> list[Node] | None:
         if node not in spec.nodes():
             raise click.BadParameter(f"{node.address} is not a node of the cluster (nodes: "
                                      f"{', '.join(n.address for n in spec.nodes())})", param_hint="NODE")
-    return nodes or None
+    return nodes
 
 
 @click.group()
@@ -57,18 +62,21 @@ def init(index: str | None, config_file: str | None, verbose: int) -> None:
         click.echo(str(path))
     remote = [n.address for n in spec.nodes() if not ops.is_local(n)]
     if remote:
-        click.echo(f"remote nodes (print their configs with `archive cluster config NODE`): {', '.join(remote)}", err=True)
+        click.echo(f"remote nodes (print their configs with `archive cluster config NODE`): {', '.join(remote)}",
+                   err=True)
 
 
 @cluster.command()
 @click.argument("nodes", nargs=-1, metavar="[NODE]...")
-@click.option("--timeout", default=ops.START_TIMEOUT, show_default=True, type=click.FloatRange(1), help="Seconds to wait for each daemon.")
+@click.option("--timeout", default=ops.START_TIMEOUT, show_default=True, type=click.FloatRange(1),
+              help="Seconds to wait for each daemon.")
 @options
 def start(nodes: tuple[str, ...], timeout: float, index: str | None, config_file: str | None, verbose: int) -> None:
     """Start the local daemons (all, or the NODEs given as host:port) and wait until they answer."""
     spec = _spec(index, config_file, verbose)
     started = ops.start(spec, _nodes(spec, nodes), timeout=timeout)
-    click.echo(f"started {len(started)} daemon(s)" + (": " + ", ".join(n.address for n in started) if started else ""), err=True)
+    click.echo(f"started {len(started)} daemon(s)" + (": " + ", ".join(n.address for n in started) if started else ""),
+               err=True)
 
 
 @cluster.command()
@@ -80,7 +88,8 @@ def stop(nodes: tuple[str, ...], timeout: float, index: str | None, config_file:
     """Stop the local daemons (all, or the NODEs given as host:port)."""
     spec = _spec(index, config_file, verbose)
     stopped = ops.stop(spec, _nodes(spec, nodes), timeout=timeout)
-    click.echo(f"stopped {len(stopped)} daemon(s)" + (": " + ", ".join(n.address for n in stopped) if stopped else ""), err=True)
+    click.echo(f"stopped {len(stopped)} daemon(s)" + (": " + ", ".join(n.address for n in stopped) if stopped else ""),
+               err=True)
 
 
 @cluster.command()
@@ -129,5 +138,5 @@ def _table(nodes: list[ops.NodeStatus]) -> None:
 def config_cmd(node: str, index: str | None, config_file: str | None, verbose: int) -> None:
     """Print the config of one daemon (for a node on another host, or a systemd unit)."""
     spec = _spec(index, config_file, verbose)
-    wanted = _nodes(spec, (node,))[0]  # type: ignore[index]
+    wanted = _named(spec, (node,))[0]
     click.echo(conf.node_config(spec, wanted), nl=False)

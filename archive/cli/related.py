@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 
@@ -56,7 +57,7 @@ def clusters(story_id: str | None, limit: int, as_json: bool, index: str | None,
     try:
         with Archive(settings) as archive:
             if story_id:
-                out: object = [r.to_dict() for r in archive.story(story_id)]
+                out: list[dict[str, Any]] = [r.to_dict() for r in archive.story(story_id)]
             else:
                 out = [{"story": k, "versions": n} for k, n in archive.largest_stories(limit)]
     except ArchiveError as exc:
@@ -65,10 +66,10 @@ def clusters(story_id: str | None, limit: int, as_json: bool, index: str | None,
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
     elif story_id:
-        for r in out:  # type: ignore[attr-defined]
+        for r in out:
             click.echo(f"{r['date'] or 'no date'}  {printable(r['source'])}  {printable(r['title'])}  "
                        f"({r['id']}, {r['copies']} files)")
     else:
-        for row in out:  # type: ignore[attr-defined]
+        for row in out:
             click.echo(f"{row['versions']:5d}  {row['story']}")
     sys.exit(0 if out else EXIT_NO_MATCH)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -27,12 +28,14 @@ SORTS = ["relevance", "newest", "oldest"]
 
 @click.command()
 @click.argument("query")
-@click.option("--context", default=kwic_mod.CONTEXT_WORDS, show_default=True, type=click.IntRange(0, kwic_mod.MAX_CONTEXT_WORDS),
-              help="Words of context on each side.")
+@click.option("--context", default=kwic_mod.CONTEXT_WORDS, show_default=True,
+              type=click.IntRange(0, kwic_mod.MAX_CONTEXT_WORDS), help="Words of context on each side.")
 @click.option("--order", type=click.Choice(kwic_mod.ORDERS), default="document", show_default=True,
               help="Sort lines by the words to the left (nearest first), to the right, by the hit, or as found.")
-@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True, help="Order of the documents.")
-@click.option("--width", default=50, show_default=True, type=click.IntRange(10, 500), help="Characters of context shown (text).")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
+              help="Order of the documents.")
+@click.option("--width", default=50, show_default=True, type=click.IntRange(10, 500),
+              help="Characters of context shown (text).")
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "jsonl"]), default="text", show_default=True,
               help="csv and jsonl stream every occurrence in document order, in bounded memory.")
 @click.option("--no-aliases", "no_aliases", is_flag=True, help="Search names as written, without their aliases.")
@@ -44,7 +47,8 @@ def kwic(query: str, context: int, order: str, sort: str, width: int, fmt: str, 
     totals = kwic_mod.Totals()
     try:
         with Archive(settings) as archive:
-            stream = kwic_mod.occurrences(archive, query, context=context, sort=sort, aliases=not no_aliases, totals=totals)
+            stream = kwic_mod.occurrences(archive, query, context=context, sort=sort, aliases=not no_aliases,
+                                          totals=totals)
             if fmt == "text":
                 lines = list(stream)  # sorting needs them all
                 for line in kwic_mod.format_text(kwic_mod.sort_lines(lines, order), width):
@@ -57,11 +61,12 @@ def kwic(query: str, context: int, order: str, sort: str, width: int, fmt: str, 
     click.echo(f"{plural.count(totals.occurrences, 'occurrence')} in "
                f"{plural.count(totals.documents_with_occurrences, 'document')} "
                f"({plural.count(totals.documents, 'document')} {plural.match(totals.documents)})"
-               + ("" if totals.complete else f" (partial: at most about {MAX_MARKS:,} occurrences per document)"), err=True)
+               + ("" if totals.complete else f" (partial: at most about {MAX_MARKS:,} occurrences per document)"),
+               err=True)
     sys.exit(0 if totals.occurrences else EXIT_NO_MATCH)
 
 
-def _stream(stream, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def _stream(stream: Iterable[kwic_mod.Occurrence], fmt: str) -> None:
     writer = CsvWriter(sys.stdout, kwic_mod.COLUMNS) if fmt == "csv" else None
     for occ in stream:
         if writer:
@@ -73,7 +78,8 @@ def _stream(stream, fmt: str) -> None:  # type: ignore[no-untyped-def]
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
-@click.option("--filter", "filters", default="", help='Clauses put in front of every query, e.g. source:"Harbour Gazette" date:2020.')
+@click.option("--filter", "filters", default="",
+              help='Clauses put in front of every query, e.g. source:"Harbour Gazette" date:2020.')
 @click.option("--no-occurrences", is_flag=True, help="Count documents only (faster on broad queries).")
 @options
 def batch(file: str, fmt: str, filters: str, no_occurrences: bool, index: str | None, config_file: str | None,

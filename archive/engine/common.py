@@ -8,7 +8,7 @@ engine (`sphinx/`) both build on it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 FACET_FIELDS = ("source", "year", "lang", "month")
 SORTS = ("relevance", "newest", "oldest")
@@ -67,7 +67,7 @@ class Verdict:
 
     documents: int = 0
     segments: int = 0
-    damage: list[Damage] | None = None
+    damage: list[Damage] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

@@ -9,11 +9,12 @@ the highlighter marks), and asks its subclass to build each part of the engine's
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from archive.engine.regex import RegexError, WordPattern, regex_words
 from archive.engine.whoosh.analysis import exact_words, fold, stemmed_words
-from archive.engine.regex import RegexError, regex_words
 from archive.query.tree import And, DateRange, Everything, Near, Node, Not, Or, Phrase, Term, Value
 
 MAX_EXPANSION = 50
@@ -42,9 +43,11 @@ class Plan:
 
     patterns: set[Pattern] = field(default_factory=set)
 
-    def add(self, label: str, kind: str, words: tuple[str, ...], slop: int = 0, **near: object) -> None:
-        """Add a pattern (`near`: left, right and ordered of a proximity pattern)."""
-        self.patterns.add(Pattern(label, kind, words, slop, **near))  # type: ignore[arg-type]
+    def add(self, label: str, kind: str, words: tuple[str, ...], slop: int = 0,
+            left: tuple[tuple[str, ...], ...] = (), right: tuple[tuple[str, ...], ...] = (),
+            ordered: bool = False) -> None:
+        """Add a pattern (left, right and ordered: the sides of a proximity pattern)."""
+        self.patterns.add(Pattern(label, kind, words, slop, left, right, ordered))
 
 
 class TreeCompiler(Generic[Q]):
@@ -115,7 +118,7 @@ class TreeCompiler(Generic[Q]):
         """Return the indexed words a prefix or fuzzy term stands for, capped (notes and `partial` set)."""
         raise NotImplementedError
 
-    def _words_matching(self, pattern, node: Term) -> list[str]:  # type: ignore[no-untyped-def]
+    def _words_matching(self, pattern: WordPattern, node: Term) -> list[str]:
         """Return the indexed words a compiled regular expression matches in full, capped."""
         raise NotImplementedError
 
@@ -264,11 +267,12 @@ class TreeCompiler(Generic[Q]):
             self.notes.append(f"'{node.describe()}': a word of {len(word)} {letters} allows at most {most} {edits}")
         return min(node.fuzzy, most)
 
-    def _capped(self, found: list[str], node: Term, frequency) -> list[str]:  # type: ignore[no-untyped-def]
+    def _capped(self, found: list[str], node: Term, frequency: Callable[[str], float]) -> list[str]:
         """Return at most MAX_EXPANSION words, the most frequent (by `frequency(word)`), noting the cap."""
         if len(found) > MAX_EXPANSION:
             found = sorted(found, key=lambda t: -frequency(t))
-            self.notes.append(f"'{node.describe()}' matches {len(found):,} words; the {MAX_EXPANSION} most common were used")
+            self.notes.append(f"'{node.describe()}' matches {len(found):,} words; "
+                              f"the {MAX_EXPANSION} most common were used")
             self.partial = True
             found = found[:MAX_EXPANSION]
         return found

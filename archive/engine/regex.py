@@ -56,7 +56,8 @@ def _literal_prefix(text: str) -> str:
     """Return the plain letters every match must start with ("" when unsure): `colou?r` -> 'colo'."""
     if "|" in text or text[:1] in "(^":
         return ""
-    lit = _LITERAL.match(text.lower()).group()  # type: ignore[union-attr]
+    start = _LITERAL.match(text.lower())  # always matches: the pattern allows no letters
+    lit = start.group() if start else ""
     rest = text[len(lit):]
     if rest[:1] in ("?", "*", "{") and lit:
         lit = lit[:-1]  # the last letter is optional

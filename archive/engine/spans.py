@@ -14,8 +14,8 @@ from functools import lru_cache
 from typing import Protocol
 
 from archive.documents import Document, Hit
-from archive.engine.whoosh.analysis import fold, porter_stem
 from archive.engine.plan import Pattern, Plan
+from archive.engine.whoosh.analysis import fold, porter_stem
 from archive.highlight import MAX_MARKS, MAX_SNIPPET_SPANS, merge_spans, snippets
 from archive.query.words import _CJK, FAST_TOKEN, plain
 from archive.spans import Marks

@@ -14,12 +14,15 @@ import tarfile
 import zipfile
 import zlib
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import PurePosixPath
-from typing import IO, cast
+from typing import IO, TYPE_CHECKING, Literal, cast
 
 from archive.formats.detect import HEAD_BYTES, detect
 from archive.formats.model import Buffer, Context, Part
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 logger = logging.getLogger(__name__)
 
@@ -181,7 +184,7 @@ class _BoundedGzip(io.RawIOBase):
         """Return True: this is a read-only stream."""
         return True
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: WriteableBuffer) -> int:
         """Inflate into `buffer`, checking the total and the ratio as the stream grows."""
         while not self._pending:
             if self._inflate.eof and self._inflate.unused_data.strip(b"\x00"):  # another gzip member
@@ -193,8 +196,9 @@ class _BoundedGzip(io.RawIOBase):
             if not source or (self._inflate.eof and not source.strip(b"\x00")):  # end, or NUL padding
                 return 0
             self._pending = self._inflate.decompress(source, _CHUNK)
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
+        with memoryview(buffer) as view:
+            n = min(len(view), len(self._pending))
+            view[:n] = self._pending[:n]
         self._pending = self._pending[n:]
         self._out += n
         self._check()
@@ -239,15 +243,16 @@ class _MappedFile(io.RawIOBase):
         """Return True."""
         return True
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: WriteableBuffer) -> int:
         """Copy the next bytes of the map into `buffer`."""
-        chunk = self._map.read(len(buffer))
-        buffer[: len(chunk)] = chunk
+        with memoryview(buffer) as view:
+            chunk = self._map.read(len(view))
+            view[: len(chunk)] = chunk
         return len(chunk)
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         """Move in the map; return the new position."""
-        self._map.seek(offset, whence)  # type: ignore[arg-type]
+        self._map.seek(offset, cast(Literal[0, 1, 2], whence))  # io's SEEK_*: mmap raises ValueError for others
         return self._map.tell()
 
     def tell(self) -> int:
@@ -260,7 +265,7 @@ def _too_deep(ctx: Context) -> bool:
     return ctx.depth >= ctx.limits.max_depth
 
 
-def _zip_time(date_time: tuple[int, ...]) -> float | None:
+def _zip_time(date_time: tuple[int, int, int, int, int, int]) -> float | None:
     """Return a zip member's date as seconds since the epoch (read as UTC: zip stores no zone), or None.
 
     1980-01-01 00:00, the earliest date zip can store, is what archivers write when they have none.
@@ -268,7 +273,7 @@ def _zip_time(date_time: tuple[int, ...]) -> float | None:
     if tuple(date_time) <= (1980, 1, 1, 0, 0, 0):
         return None
     try:
-        return datetime(*date_time, tzinfo=timezone.utc).timestamp()
+        return datetime(*date_time, tzinfo=UTC).timestamp()
     except ValueError:  # a corrupt date field
         return None
 

@@ -6,7 +6,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from archive.clean import PIPELINE_VERSION, clean_html, clean_text, decode_bytes, looks_binary
@@ -51,7 +51,7 @@ def extract_file(
         mtime_ns=st.st_mtime_ns,
         encoding=encoding,
         pipeline=PIPELINE_VERSION,
-        ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     if is_html(path, data):
         _fill_from_html(doc, raw, learnt)
@@ -179,7 +179,8 @@ def extract_documents(
                            excluded=name_matcher(list(exclude))):
         if part.error or part.skipped:
             reason = part.error or part.skipped or ""
-            problems.append(PartProblem(part.subpath, reason, skipped=bool(part.skipped) or reason.startswith("unsupported")))
+            skipped = bool(part.skipped) or reason.startswith("unsupported")
+            problems.append(PartProblem(part.subpath, reason, skipped=skipped))
             continue
         try:
             docs.append(_part_document(part, path, st, collection, root, file_rel, file_id, learnt))
@@ -194,7 +195,7 @@ def _part_document(part: Part, path: Path, st: os.stat_result, collection: str, 
     doc = Document(
         id=document_id(collection, relpath), collection=collection, path=str(path), relpath=relpath,
         title="", text="", size=st.st_size, mtime_ns=st.st_mtime_ns, pipeline=PIPELINE_VERSION,
-        ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
         format=part.format, file_id=file_id, meta={**part.meta, "source_relpath": file_rel},
     )
     raw = part.raw

@@ -12,9 +12,20 @@ from __future__ import annotations
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
-_shield = {"depth": 0, "pending": None}
+
+
+@dataclass
+class _Shield:
+    """How deep the `shielded()` blocks nest, and a stop signal held back until they end."""
+
+    depth: int = 0
+    pending: int | None = None
+
+
+_shield = _Shield()
 
 
 class Interrupted(BaseException):
@@ -31,15 +42,15 @@ def interruptible() -> Iterator[None]:
     """Raise `Interrupted` in the main thread when SIGTERM or SIGINT arrives inside the block."""
 
     def stop(signum: int, frame: object) -> None:
-        if _shield["depth"]:
-            _shield["pending"] = signum
+        if _shield.depth:
+            _shield.pending = signum
             return
         for s in SIGNALS:  # the cleanup that follows must not be interrupted again
             signal.signal(s, signal.SIG_IGN)
         raise Interrupted(signum)
 
     previous = {s: signal.signal(s, stop) for s in SIGNALS}
-    _shield["pending"] = None
+    _shield.pending = None
     try:
         yield
     finally:
@@ -50,14 +61,14 @@ def interruptible() -> Iterator[None]:
 @contextmanager
 def shielded() -> Iterator[None]:
     """Hold a stop signal back until the block ends (then raise `Interrupted`), so it runs whole."""
-    _shield["depth"] += 1
+    _shield.depth += 1
     try:
         yield
     finally:
-        _shield["depth"] -= 1
-    pending = _shield["pending"]
-    if pending is not None and not _shield["depth"]:
-        _shield["pending"] = None
+        _shield.depth -= 1
+    pending = _shield.pending
+    if pending is not None and not _shield.depth:
+        _shield.pending = None
         for s in SIGNALS:
             signal.signal(s, signal.SIG_IGN)
         raise Interrupted(pending)

@@ -16,7 +16,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from archive.clean import PIPELINE_VERSION
@@ -301,10 +301,10 @@ class _Pass:
             st = os.stat(path)
         except OSError:
             return False
-        return not prevs or any((p.size, p.mtime_ns, p.pipeline) != (st.st_size, st.st_mtime_ns, PIPELINE_VERSION)
-                                for p in prevs)
+        return not _unchanged(prevs or [], st)
 
-    def visit(self, coll: Collection, path: str, relpath: str, read: Callable[[], Reading | Lost] | None = None) -> None:
+    def visit(self, coll: Collection, path: str, relpath: str,
+              read: Callable[[], Reading | Lost] | None = None) -> None:
         """Decide what one file needs, and do it.
 
         A file may hold several documents (messages, archive members): its manifest entries share
@@ -322,8 +322,7 @@ class _Pass:
         except OSError as exc:
             return self.fail(path, os_reason(exc), olds)
         relearnt = (coll.name, relpath) in self.relearn
-        if not relearnt and prevs and all((p.size, p.mtime_ns, p.pipeline) == (st.st_size, st.st_mtime_ns, PIPELINE_VERSION)
-                                          for p in prevs):
+        if not relearnt and _unchanged(prevs, st):
             self.report.unchanged += 1
             self.seen.update(p.id for p in prevs)
             return
@@ -367,8 +366,8 @@ class _Pass:
         """Hash a file, and clean it unless its bytes are the manifest's, with its folder's learnt lines."""
         # A file cleaned again for newly learnt lines has bytes the manifest knows: no shortcut.
         prevs = [] if (coll.name, relpath) in self.relearn else self.known_files.get((coll.name, relpath), [])
-        return read_file(coll, path, prevs, self.settings, self.learnt.for_file(coll.name, os.path.relpath(path, coll.root)),
-                         sign=self.sign_ahead)
+        learnt = self.learnt.for_file(coll.name, os.path.relpath(path, coll.root))
+        return read_file(coll, path, prevs, self.settings, learnt, sign=self.sign_ahead)
 
     def run_of(self, doc: Document) -> str:
         """Return the run a document belongs to: this one, unless its cleaned text is unchanged."""
@@ -382,25 +381,33 @@ class _Pass:
     def extracted(self, path: str, got: Reading, prevs: list[Entry]) -> list[Document] | None:
         """Report a file's failure or its parts' problems; return its documents (None when it failed)."""
         if got.error:
-            return self.fail(path, got.error, prevs)
+            self.fail(path, got.error, prevs)
+            return None
         docs = got.docs
         for problem in got.problems:
             where = str(path) + problem.subpath
             if problem.skipped:
                 self.report.skipped.append(Problem(where, problem.reason))
             elif not docs and len(got.problems) == 1:
-                return self.fail(path, problem.reason, prevs)
+                self.fail(path, problem.reason, prevs)
+                return None
             else:
                 self.report.failed.append(Problem(where, problem.reason))
         return docs
 
-    def fail(self, path: str, reason: str, prevs: list[Entry] = ()) -> None:  # type: ignore[assignment]
+    def fail(self, path: str, reason: str, prevs: Sequence[Entry] = ()) -> None:
         """Report a failed file; its previous documents, if any, stay in the index."""
         kept = bool(prevs) and all([self.sink.keep(p) for p in prevs])
         self.seen.update(p.id for p in prevs)
         self.report.failed.append(Problem(str(path), reason, kept_previous=kept))
         if self.strict:
             raise ArchiveError(f"{path}: {reason} (--strict: the run stops at the first failure)")
+
+
+def _unchanged(prevs: list[Entry], st: os.stat_result) -> bool:
+    """Return True when a file's manifest entries have its size and mtime and the current cleaning pipeline."""
+    now = (st.st_size, st.st_mtime_ns, PIPELINE_VERSION)
+    return bool(prevs) and all((p.size, p.mtime_ns, p.pipeline) == now for p in prevs)
 
 
 def _by_file(entries: dict[str, Entry]) -> dict[tuple[str, str], list[Entry]]:

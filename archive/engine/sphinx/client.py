@@ -51,7 +51,10 @@ class Client:
 
     def execute(self, node: Node, sql: str, args: Sequence | None = None, *,
                 warnings: bool = False) -> tuple[list[tuple], list[str]]:
-        """Run one statement; return (rows, the coordinator's warnings when asked). Reconnects once after a lost link."""
+        """Run one statement; return (rows, the coordinator's warnings when asked).
+
+        Reconnects once after a lost link.
+        """
         for attempt in (1, 2):
             conn = self._conn(node)
             try:

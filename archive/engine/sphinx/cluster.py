@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pymysql
+from pymysql.cursors import Cursor
 
 from archive.engine.sphinx import conf
 from archive.engine.sphinx.spec import ClusterSpec, Node
@@ -73,11 +74,14 @@ def is_local(node: Node) -> bool:
     except (socket.gaierror, UnicodeError):
         return False
     for family, _, _, _, addr in infos:
-        if ipaddress.ip_address(addr[0].split("%")[0]).is_loopback:
+        host = addr[0]
+        if not isinstance(host, str):  # IPv4 and IPv6 addresses, the only ones a host name gives, are text
+            continue
+        if ipaddress.ip_address(host.split("%")[0]).is_loopback:
             return True
         try:
             with socket.socket(family, socket.SOCK_STREAM) as sock:
-                sock.bind((addr[0], 0))
+                sock.bind((host, 0))
             return True
         except OSError:
             continue
@@ -97,7 +101,8 @@ def _select(spec: ClusterSpec, nodes: Iterable[Node | str] | None) -> list[Node]
     chosen = every if nodes is None else [n if isinstance(n, Node) else Node.parse(n) for n in nodes]
     for node in chosen:
         if node not in every:
-            raise ArchiveError(f"{node.address} is not a node of the cluster (nodes: {', '.join(n.address for n in every)})")
+            raise ArchiveError(f"{node.address} is not a node of the cluster "
+                               f"(nodes: {', '.join(n.address for n in every)})")
     local = [n for n in chosen if is_local(n)]
     for node in chosen:
         if node not in local:
@@ -194,8 +199,9 @@ def stop(spec: ClusterSpec, nodes: Iterable[Node | str] | None = None, timeout: 
             continue
         if binary and node_pid(spec, node):
             try:
-                subprocess.run([binary, "--config", str(config_path(spec, node)), "--stopwait"], stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout)
+                subprocess.run([binary, "--config", str(config_path(spec, node)), "--stopwait"],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               timeout=timeout)
             except subprocess.TimeoutExpired:
                 log.warning("%s did not stop within %.0f s: sending SIGTERM", node.address, timeout)
         for sig, wait in ((None, timeout), (signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
@@ -212,7 +218,9 @@ def stop(spec: ClusterSpec, nodes: Iterable[Node | str] | None = None, timeout: 
 def _signal(pids: list[int], sig: signal.Signals | None) -> list[int]:
     """Send sig (if any) to the pids still alive; return those."""
     alive = [p for p in pids if _alive(p)]
-    for pid in alive if sig else []:
+    if sig is None:
+        return alive
+    for pid in alive:
         try:
             os.kill(pid, sig)
         except ProcessLookupError:
@@ -352,7 +360,7 @@ def status(spec: ClusterSpec) -> list[NodeStatus]:
     return out
 
 
-def _count(cur, index: str, st: NodeStatus, attempts: int = 1) -> int | None:  # type: ignore[no-untyped-def]
+def _count(cur: Cursor, index: str, st: NodeStatus, attempts: int = 1) -> int | None:
     """Count an index's documents; record the engine's warnings (a failed agent) or error on st.
 
     Through the distributed index, a mirror that just died still fails a few queries before
@@ -362,7 +370,8 @@ def _count(cur, index: str, st: NodeStatus, attempts: int = 1) -> int | None:  #
     try:
         for _ in range(attempts):
             cur.execute(f"SELECT COUNT(*) FROM {index}")
-            n = int(cur.fetchone()[0])
+            row = cur.fetchone()
+            n = int(row[0]) if row else 0  # COUNT(*) always returns one row
             cur.execute("SHOW WARNINGS")
             warnings = [str(row[-1]) for row in cur.fetchall()]
             if not warnings:

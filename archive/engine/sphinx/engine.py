@@ -22,7 +22,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from archive.documents import Document, Hit, SearchResult
-from archive.spans import Span
 from archive.engine.common import FACET_FIELDS, SUGGEST_BELOW, TIME_BUDGET, FileState, Related, Verdict
 from archive.engine.spans import document_marks, make_hit
 from archive.engine.sphinx import proximity, research, similar, writes
@@ -36,7 +35,7 @@ from archive.engine.whoosh.analysis import stemmed_words
 from archive.engine.whoosh.research import matching
 from archive.query.tree import Everything
 from archive.query.tree import Node as Tree
-from archive.spans import Marks
+from archive.spans import Marks, Span
 
 logger = logging.getLogger(__name__)
 MARKER = "engine.json"  # in the index folder: this archive's documents live in a cluster
@@ -104,7 +103,8 @@ class SphinxEngine(ClusterStore):
         for i, mirrors in enumerate(self.spec.shards):
             for node in mirrors:
                 try:
-                    rows = self.client.execute(node, f"SELECT COUNT(*) c, SUM(written) s FROM {self.spec.shard_index(i)}")[0]
+                    sql = f"SELECT COUNT(*) c, SUM(written) s FROM {self.spec.shard_index(i)}"
+                    rows = self.client.execute(node, sql)[0]
                     parts.append(f"{rows[0][0]}/{rows[0][1]}" if rows else "0/0")
                 except NodeDown:
                     parts.append("down")
@@ -162,9 +162,9 @@ class SphinxEngine(ClusterStore):
         hits: list[Hit] = []
         checked = proximity.has_proximity(tree) and 0 < total
         if checked and total > proximity.MOST:
-            comp.notes.append(f"Proximity was counted by the cluster's unordered span: {total:,} candidates are too many "
-                              "to check the word order of each, so the total may include texts with the words in "
-                              "another order.")
+            comp.notes.append(f"Proximity was counted by the cluster's unordered span: {total:,} candidates are "
+                              "too many to check the word order of each, so the total may include texts with the "
+                              "words in another order.")
             checked = False
             exact = False
         else:

@@ -63,7 +63,8 @@ def checked(store: ClusterStore, tree: Tree, comp: Compiled, sort: str, dups: in
     return len({d.content_hash for d, _ in kept}), counts, kept
 
 
-def ranked_documents(store: ClusterStore, tree: Tree, sort: str = "relevance") -> tuple[Compiled, Iterator[tuple[Document, float]]]:
+def ranked_documents(store: ClusterStore, tree: Tree,
+                     sort: str = "relevance") -> tuple[Compiled, Iterator[tuple[Document, float]]]:
     """Return the compiled tree and every distinct result's (document, score), in the order of the sort."""
     comp = store.compile(tree)
     return comp, _every(store, comp, sort, tree)

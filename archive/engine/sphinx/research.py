@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from archive.documents import Document, texts_digest
-from archive.spans import Span
 from archive.engine.spans import find_spans
 from archive.engine.sphinx.proximity import ranked_documents
 from archive.engine.sphinx.store import ClusterStore
 from archive.highlight import MAX_MARKS
 from archive.query.tree import Node as Tree
+from archive.spans import Span
 
 
 def occurrences(store: ClusterStore, tree: Tree, sort: str = "relevance") -> Iterator[tuple[Document, list[Span]]]:

@@ -33,7 +33,8 @@ def more_like(store: ClusterStore, doc_id: str, limit: int) -> tuple[list[str], 
     terms = sorted(weight, key=lambda t: -weight[t])[:NUMTERMS]
     if not terms:
         return readable(text, []), []
-    match = '@(title_stem,body_stem) "' + " ".join(stem_word(t) for t in terms) + f'"/1 -@keys {hash_token(doc.content_hash)}'
+    match = ('@(title_stem,body_stem) "' + " ".join(stem_word(t) for t in terms)
+             + f'"/1 -@keys {hash_token(doc.content_hash)}')
     rows = store.read(f"SELECT id, WEIGHT() w FROM {store.spec.distributed} WHERE MATCH(%s) "
                       f"GROUP BY content_hash ORDER BY w DESC LIMIT {limit} OPTION {OPTIONS}", [match])[0]
     out = [_related(store, d, float(score)) for d, score in store.fetch([(int(r[0]), r[1]) for r in rows])]

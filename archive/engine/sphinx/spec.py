@@ -43,7 +43,8 @@ class Node:
         """Parse "host:port"; raise ArchiveError with a plain message otherwise."""
         host, _, port = str(text).strip().rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65535:
-            raise ArchiveError(f"Cannot read the cluster node address {text!r}: expected host:port, e.g. 127.0.0.1:9312")
+            raise ArchiveError(f"Cannot read the cluster node address {text!r}: "
+                               "expected host:port, e.g. 127.0.0.1:9312")
         return cls(host, int(port))
 
 
@@ -84,7 +85,8 @@ class ClusterSpec:
         known = {"coordinator", "shards", "data", "name"}
         unknown = set(cluster) - known
         if unknown:
-            raise ArchiveError(f"Unknown cluster setting(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})")
+            raise ArchiveError(f"Unknown cluster setting(s) {', '.join(sorted(unknown))} "
+                               f"(known: {', '.join(sorted(known))})")
         shards_raw = cluster.get("shards") or [["127.0.0.1:9312"]]
         if not isinstance(shards_raw, list) or not all(isinstance(s, (list, str)) for s in shards_raw):
             raise ArchiveError("cluster.shards must be a list of shards, each a list of mirror addresses")

@@ -93,7 +93,8 @@ class ClusterStore:
                     if extra:
                         labels.setdefault(r[0], r[2])
         if dups:
-            rows = self.read(f"SELECT content_hash, source, source_name, year, lang, month FROM {self.spec.distributed} "
+            rows = self.read(f"SELECT content_hash, source, source_name, year, lang, month "
+                              f"FROM {self.spec.distributed} "
                               f"WHERE MATCH(%s) AND dup = 1 LIMIT {dups} OPTION max_matches={dups}, {OPTIONS}",
                               [match], warnings)[0]
             total += len({r[0] for r in rows})
@@ -157,7 +158,8 @@ class ClusterStore:
             except NodeDown as exc:
                 if self.down_shards([exc.reason]):  # no agent answered: an error, not a warning
                     rows, notes = [], exc.reason.splitlines()
-                    if len(self.down_shards(notes)) < len(self.spec.shards) or any(len(m) > 1 for m in self.spec.shards):
+                    if (len(self.down_shards(notes)) < len(self.spec.shards)
+                            or any(len(m) > 1 for m in self.spec.shards)):
                         continue
                     break
                 raise ArchiveError(f"The cluster's coordinator at {self.spec.coordinator.address} does not answer "

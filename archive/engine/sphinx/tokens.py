@@ -23,8 +23,8 @@ import zlib
 from base64 import b64decode, b64encode
 
 from archive.documents import Document
-from archive.engine.whoosh.analysis import token_spans
 from archive.engine.common import people, source_key
+from archive.engine.whoosh.analysis import token_spans
 from archive.query.words import plain
 
 _PLAIN = re.compile(r"[a-z0-9]+")

@@ -75,7 +75,7 @@ def _write_shard(store: ClusterStore, shard: int, rows: list[dict], deletes: lis
 def _hashes_of(store: ClusterStore, ids: list[str]) -> set[str]:
     if not ids:
         return set()
-    found = set()
+    found: set[str] = set()
     for start in range(0, len(ids), 500):
         part = ",".join(str(sphinx_id(i)) for i in ids[start:start + 500])
         rows = store.read(f"SELECT content_hash FROM {store.spec.distributed} WHERE id IN ({part}) "

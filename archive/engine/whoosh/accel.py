@@ -25,7 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.matching import Matcher
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from archive.engine.whoosh import arrays, near, phrases
@@ -103,7 +105,7 @@ def table(s: Searcher) -> Table:
         return t
 
 
-def _segment_key(reader) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+def _segment_key(reader: IndexReader) -> tuple[str, int]:
     """Return (segment id, deletions) of a segment reader; an empty index's reader has no segment."""
     segment = reader.segment()
     return (segment.segment_id(), segment.deleted_count()) if segment is not None else ("", 0)
@@ -227,7 +229,7 @@ def postings(s: Searcher, fieldname: str, text: str, memo: dict | None = None) -
     for sub, offset in s.leaf_searchers():
         reader = sub.reader()
         kept = arrays.for_reader(folder, reader)
-        got = kept.get(fieldname, text) if kept is not None else None
+        got: tuple[np.ndarray, np.ndarray | None] | None = kept.get(fieldname, text) if kept is not None else None
         if got is None and (fieldname, text) in reader:
             got = _read(reader.postings(fieldname, text))
         if got is not None:
@@ -236,21 +238,20 @@ def postings(s: Searcher, fieldname: str, text: str, memo: dict | None = None) -
             weights.append(w)
     if not ids:
         out: tuple = (_EMPTY, np.zeros(0))
-    elif any(w is None for w in weights):
-        out = (np.concatenate(ids), None)
     else:
-        out = (np.concatenate(ids), np.concatenate(weights))
+        known = [w for w in weights if w is not None]
+        out = (np.concatenate(ids), np.concatenate(known) if len(known) == len(weights) else None)
     if memo is not None:
         memo[key] = out
     return out
 
 
-def _read(m: object) -> tuple[np.ndarray, np.ndarray | None]:
+def _read(m: Matcher) -> tuple[np.ndarray, np.ndarray | None]:
     got = arrays.read_postings(m)
     if got is None:
         while isinstance(m, FilterMatcher):
             m = m.child
-        return np.fromiter(m.all_ids(), dtype=np.int64), None  # type: ignore[attr-defined]
+        return np.fromiter(m.all_ids(), dtype=np.int64), None
     return got
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 
-from whoosh.analysis import STOP_WORDS, Filter, StemFilter, Token, Tokenizer
+from whoosh.analysis import STOP_WORDS, Analyzer, Filter, StemFilter, Token, Tokenizer
 from whoosh.lang.porter import stem as porter_stem
 
 from archive.query.words import fold, pieces, plain
@@ -26,7 +26,7 @@ __all__ = ["EXACT", "STEMMED", "STOP_WORDS", "exact_words", "fold", "readable", 
 class WordTokenizer(Tokenizer):
     """Split text into words, with CJK and Hangul runs as character bigrams."""
 
-    def __call__(  # type: ignore[override]
+    def __call__(
         self,
         value: str,
         positions: bool = False,
@@ -59,7 +59,7 @@ class WordTokenizer(Tokenizer):
 class FoldFilter(Filter):
     """Case-fold, strip diacritics and apostrophes (inside the analyser, not in the stored text)."""
 
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:  # type: ignore[override]
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for t in tokens:
             t.text = fold(t.text)
             yield t
@@ -68,7 +68,7 @@ class FoldFilter(Filter):
 class PossessiveFilter(Filter):
     """Follow a possessive (`minister's`) with its plain word at the same position (`minister`)."""
 
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:  # type: ignore[override]
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for t in tokens:
             yield t
             p = plain(t.text)
@@ -80,7 +80,7 @@ class PossessiveFilter(Filter):
 class PlainFilter(Filter):
     """Replace a possessive by its plain word (before stemming: `minister's` stems as `minister`)."""
 
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:  # type: ignore[override]
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for t in tokens:
             p = plain(t.text)
             if p is not None:
@@ -88,12 +88,12 @@ class PlainFilter(Filter):
             yield t
 
 
-def exact_analyzer():  # type: ignore[no-untyped-def]
+def exact_analyzer() -> Analyzer:
     """Return the analyser for phrase fields: words, folded, not stemmed; possessives also plain."""
     return WordTokenizer() | FoldFilter() | PossessiveFilter()
 
 
-def stemmed_analyzer():  # type: ignore[no-untyped-def]
+def stemmed_analyzer() -> Analyzer:
     """Return the analyser for word fields: words, folded, stemmed (English Porter)."""
     return WordTokenizer() | FoldFilter() | PlainFilter() | StemFilter(cachesize=100_000)
 

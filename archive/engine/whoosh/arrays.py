@@ -25,6 +25,7 @@ import time
 import weakref
 from collections import OrderedDict
 from pathlib import Path
+from typing import Literal, overload
 
 import numpy as np
 from numpy.lib import format as npy_format
@@ -33,6 +34,8 @@ from whoosh.compat import loads
 from whoosh.formats import Positions
 from whoosh.index import Index
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import IndexReader
+from whoosh.searching import Searcher
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +147,7 @@ def for_segment(folder: str, segment_id: str) -> SegmentArrays | None:
     return arrays if isinstance(arrays, SegmentArrays) else None
 
 
-def for_reader(folder: str | None, reader) -> SegmentArrays | None:  # type: ignore[no-untyped-def]
+def for_reader(folder: str | None, reader: IndexReader) -> SegmentArrays | None:
     """Return the arrays of a segment reader of the index in `folder` (see `folder_of`), or None."""
     segment = reader.segment()
     return for_segment(folder, segment.segment_id()) if folder and segment is not None else None
@@ -171,7 +174,7 @@ def write_all(ix: Index, min_df: int = MIN_DF) -> int:
     return written
 
 
-def _write_segment(reader, base: str, min_df: int) -> None:  # type: ignore[no-untyped-def]
+def _write_segment(reader: IndexReader, base: str, min_df: int) -> None:
     keys: dict[tuple[str, str], tuple[int, int]] = {}
     pkeys: dict[tuple[str, str], tuple[int, int]] = {}
     parts: dict[str, list[np.ndarray]] = {"ids": [], "weights": [], "starts": [], "positions": []}
@@ -209,6 +212,14 @@ def _write_segment(reader, base: str, min_df: int) -> None:  # type: ignore[no-u
     with open(tmp, "wb") as f:
         pickle.dump({"version": VERSION, "keys": keys, "pkeys": pkeys}, f, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, base + ".arrkeys")
+
+
+@overload
+def read_postings(m: object, with_positions: Literal[False] = False) -> Slice | None: ...
+
+
+@overload
+def read_postings(m: object, with_positions: bool) -> tuple[np.ndarray, ...] | None: ...
 
 
 def read_postings(m: object, with_positions: bool = False) -> tuple[np.ndarray, ...] | None:
@@ -260,7 +271,7 @@ def positions_of(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     return starts, running - np.repeat(before, counts)
 
 
-def folder_of(searcher) -> str | None:  # type: ignore[no-untyped-def]
+def folder_of(searcher: Searcher) -> str | None:
     """Return the folder of a searcher's index, or None (an index in memory)."""
     ix = getattr(searcher, "_ix", None)
     folder = getattr(getattr(ix, "storage", None), "folder", None)

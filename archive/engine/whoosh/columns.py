@@ -13,8 +13,10 @@ import weakref
 from collections import OrderedDict
 
 import numpy as np
+from whoosh.codec.base import PerDocumentReader
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.columns import NumericColumn
+from whoosh.reading import SegmentReader
 from whoosh.searching import Searcher
 
 MAX_SEGMENT_COLUMNS = 512  # (segment, field) lists kept; old ones are read again if needed
@@ -58,7 +60,7 @@ def _segment_column(sub: Searcher, name: str) -> list:
     return values
 
 
-def length_bytes(reader, fieldname: str) -> np.ndarray:  # type: ignore[no-untyped-def]
+def length_bytes(reader: SegmentReader, fieldname: str) -> np.ndarray:
     """Return a segment's byte-coded field lengths, one per document (0: none), in one read.
 
     Whoosh's column reader returns them one `seek` and `read` at a time (about 3 seconds a
@@ -67,7 +69,7 @@ def length_bytes(reader, fieldname: str) -> np.ndarray:  # type: ignore[no-untyp
     return perdoc_length_bytes(reader._perdoc, reader.doc_count_all(), fieldname)
 
 
-def perdoc_length_bytes(perdoc, count: int, fieldname: str) -> np.ndarray:  # type: ignore[no-untyped-def]
+def perdoc_length_bytes(perdoc: PerDocumentReader, count: int, fieldname: str) -> np.ndarray:
     """Return the field lengths of a segment's per-document reader (see `length_bytes`)."""
     col = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
     out = np.zeros(count, dtype=np.uint8)

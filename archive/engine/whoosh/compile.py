@@ -14,8 +14,8 @@ from whoosh import query as wq
 from whoosh.reading import IndexReader
 
 from archive.engine.plan import MAX_EXPANSION, MAX_PHRASE_WORDS, Pattern, Plan, TreeCompiler
-from archive.engine.whoosh.near import near_query
 from archive.engine.regex import WordPattern
+from archive.engine.whoosh.near import near_query
 from archive.engine.whoosh.vocab import vocabulary
 from archive.query.tree import Node, Term
 

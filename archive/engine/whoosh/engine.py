@@ -14,13 +14,15 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 from whoosh import index
 from whoosh.index import LockError
 from whoosh.searching import Searcher
+from whoosh.writing import IndexWriter
 
 from archive.documents import Document, Hit, SearchResult
-from archive.spans import Span
 from archive.engine.common import FACET_FIELDS, SUGGEST_BELOW, TIME_BUDGET, FileState, Related, Verdict
 from archive.engine.spans import document_marks
 from archive.engine.whoosh import accel, arrays, research, similar
@@ -36,7 +38,7 @@ from archive.engine.whoosh.vocab import vocabulary
 from archive.engine.whoosh.writer import BuildWriter, LengthsWriter
 from archive.errors import IndexLocked
 from archive.query.tree import Node
-from archive.spans import Marks
+from archive.spans import Marks, Span
 
 logger = logging.getLogger(__name__)
 
@@ -307,7 +309,7 @@ class WhooshEngine:
         self.searchers.close()
 
 
-def _literal_docs(s: Searcher, literal: Node | None, deadline: float):  # type: ignore[no-untyped-def]
+def _literal_docs(s: Searcher, literal: Node | None, deadline: float) -> np.ndarray | None:
     """Return the documents the query as written (before aliases) matches, or None (no aliases, no time)."""
     if literal is None:
         return None
@@ -329,8 +331,10 @@ def _warm(s: Searcher) -> None:
 
 
 @contextmanager
-def _writer(ix: index.Index, path: Path, merge: bool = True, **kwargs: object) -> Iterator:
+def _writer(ix: index.Index, path: Path, merge: bool = True, **kwargs: Any) -> Iterator:
     """Open a writer without waiting (`IndexLocked` if taken); commit it, or cancel it on any error.
+
+    `kwargs` are Whoosh's writer options (`procs`, `limitmb`, `multisegment`).
 
     A writer that is neither committed nor cancelled keeps Whoosh's lock (DESIGN.md §2).
     """
@@ -387,7 +391,7 @@ def remove_uncommitted(path: Path) -> None:
                 logger.debug("could not remove %s", f, exc_info=True)
 
 
-def _cancel_quietly(writer) -> None:  # type: ignore[no-untyped-def]
+def _cancel_quietly(writer: IndexWriter) -> None:
     """Release a writer whose commit failed (Whoosh may find it half closed)."""
     try:
         writer.cancel()

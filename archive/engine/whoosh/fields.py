@@ -20,8 +20,7 @@ from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_uint
 
 from archive.engine.whoosh.analysis import _plain, _stem
-from archive.query.words import FAST_TOKEN
-from archive.query.words import _CJK, fold, pieces, variants
+from archive.query.words import _CJK, FAST_TOKEN, fold, pieces, variants
 
 _HAS_CJK = re.compile(f"[{_CJK}]")
 # The last text and its folded words, as one tuple (threads swap it whole): the exact field of
@@ -57,7 +56,7 @@ class WordsField(TEXT):
             return [_stem(_plain(w)) for w in words]
         return [variants(w) if "'" in w else w for w in words]
 
-    def index(self, value, **kwargs):  # type: ignore[no-untyped-def, override]
+    def index(self, value: object, **kwargs: object) -> Iterator[tuple[bytes, int, float, bytes]]:
         """Yield (term bytes, frequency, weight, encoded value) for each distinct term of a text."""
         fmt = self.format
         if not isinstance(value, str) or kwargs or type(fmt) not in (Frequency, Positions):
@@ -117,7 +116,7 @@ class PairsField(WordsField):
         self.scorable = False  # no length column: the field only finds candidates for phrases
         self.common = COMMON
 
-    def terms(self, value: str) -> list[str | None]:  # type: ignore[override]
+    def terms(self, value: str) -> list[str | None]:
         """Return the indexed pair at each word's position (None where the pair is not indexed)."""
         return pairs(folded_words(value), self.common, both=True)
 

@@ -17,8 +17,10 @@ import time
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.matching import Matcher
 from whoosh.query.spans import Span, SpanNear2, SpanOr
-from whoosh.searching import Searcher
+from whoosh.reading import IndexReader
+from whoosh.searching import SearchContext, Searcher
 
 from archive.engine.whoosh import arrays, phrases
 
@@ -30,13 +32,13 @@ _EMPTY = np.zeros(0, dtype=np.int64)
 class SpanAny(SpanOr):
     """Any of several span queries, keeping every span of each (no merging of overlapping spans)."""
 
-    def estimate_size(self, ixreader):  # type: ignore[no-untyped-def]
+    def estimate_size(self, ixreader: IndexReader) -> int:
         return self.q.estimate_size(ixreader)
 
-    def estimate_min_size(self, ixreader):  # type: ignore[no-untyped-def]
+    def estimate_min_size(self, ixreader: IndexReader) -> int:
         return self.q.estimate_min_size(ixreader)
 
-    def matcher(self, searcher, context=None):  # type: ignore[no-untyped-def]
+    def matcher(self, searcher: Searcher, context: SearchContext | None = None) -> Matcher:
         from whoosh.matching import NullMatcher
         from whoosh.util import make_binary_tree
 
@@ -48,7 +50,7 @@ class SpanAny(SpanOr):
 
 
 class _AnyMatcher(SpanOr.SpanOrMatcher):
-    def _get_spans(self):  # type: ignore[no-untyped-def]
+    def _get_spans(self) -> list[Span]:
         a, b = self.a.is_active(), self.b.is_active()
         if a and b and self.a.id() == self.b.id():
             return sorted(set(self.a.spans()) | set(self.b.spans()))
@@ -91,8 +93,13 @@ def alternatives(q: wq.Query) -> list[Words] | None:
     if isinstance(q, wq.Phrase) and q.slop == 1:
         return [tuple(q.words)]
     if isinstance(q, SpanAny):
-        found = [alternatives(c) for c in q.subqs]
-        return None if any(f is None for f in found) else [a for f in found for a in f]  # type: ignore[union-attr]
+        out: list[Words] = []
+        for c in q.subqs:
+            found = alternatives(c)
+            if found is None:
+                return None
+            out += found
+        return out
     return None
 
 
@@ -126,7 +133,7 @@ def near_docs(s: Searcher, q: NearQuery, deadline: float) -> np.ndarray:
     return np.unique(np.concatenate(found)) if found else _EMPTY
 
 
-def _docs(s: Searcher, reader, fieldname: str, words: Words) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _docs(s: Searcher, reader: IndexReader, fieldname: str, words: Words) -> np.ndarray:
     """Return the segment's documents holding every word of a sequence."""
     if any((fieldname, w) not in reader for w in words):
         return _EMPTY
@@ -140,8 +147,8 @@ def _union(parts: list[np.ndarray]) -> np.ndarray:
     return np.unique(np.concatenate(parts)) if parts else _EMPTY
 
 
-def _spans(s: Searcher, reader, kept, fieldname: str, alts: list[Words], docs: list[np.ndarray],  # type: ignore[no-untyped-def]
-           candidates: np.ndarray, deadline: float) -> tuple[np.ndarray, np.ndarray]:
+def _spans(s: Searcher, reader: IndexReader, kept: arrays.SegmentArrays | None, fieldname: str, alts: list[Words],
+           docs: list[np.ndarray], candidates: np.ndarray, deadline: float) -> tuple[np.ndarray, np.ndarray]:
     """Return (start keys, end keys) of every occurrence of a side's alternatives in the candidates."""
     starts, ends = [], []
     for words, held in zip(alts, docs):

@@ -18,6 +18,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from archive.engine.whoosh import arrays
@@ -86,7 +87,7 @@ def items(words: list[str], exact: str, paired: str | None, common: frozenset[st
     return out
 
 
-def _segment_items(s: Searcher, reader, terms: list[Item], deadline: float) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _segment_items(s: Searcher, reader: IndexReader, terms: list[Item], deadline: float) -> np.ndarray:
     """Return the segment-local documents where every item holds at one common start position."""
     keys = list(dict.fromkeys((f, t) for f, t, _ in terms))
     if any(k not in reader for k in keys):
@@ -111,8 +112,8 @@ def _segment_items(s: Searcher, reader, terms: list[Item], deadline: float) -> n
     return candidates
 
 
-def _keys(s: Searcher, reader, kept, fieldname: str, text: str, candidates: np.ndarray,  # type: ignore[no-untyped-def]
-          shift: int = 0) -> np.ndarray:
+def _keys(s: Searcher, reader: IndexReader, kept: arrays.SegmentArrays | None, fieldname: str, text: str,
+          candidates: np.ndarray, shift: int = 0) -> np.ndarray:
     """Return the sorted keys `document << 32 | position - shift` of a term in the candidates.
 
     Each candidate must hold the term. Positions come from the segment's arrays when it keeps
@@ -166,7 +167,7 @@ def _values_for(m: object, candidates: np.ndarray) -> list[bytes]:
 _paired: dict[str, bool] = {}
 
 
-def _has_terms(reader, fieldname: str) -> bool:  # type: ignore[no-untyped-def]
+def _has_terms(reader: IndexReader, fieldname: str) -> bool:
     """Return True when a segment indexed the field (segments of older indexes did not)."""
     segment = reader.segment()
     key = f"{segment.segment_id() if segment is not None else id(reader)}/{fieldname}"
@@ -176,7 +177,8 @@ def _has_terms(reader, fieldname: str) -> bool:  # type: ignore[no-untyped-def]
     return got
 
 
-def _segment(s: Searcher, reader, fieldname: str, words: list[str], slop: int, deadline: float) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _segment(s: Searcher, reader: IndexReader, fieldname: str, words: list[str], slop: int,
+             deadline: float) -> np.ndarray:
     """Return the segment-local documents where the words occur in order, each 1..slop after the last."""
     if any((fieldname, w) not in reader for w in set(words)):
         return _EMPTY
@@ -188,13 +190,13 @@ def _segment(s: Searcher, reader, fieldname: str, words: list[str], slop: int, d
         return candidates
     kept = arrays.for_reader(arrays.folder_of(s), reader)
     keys: dict[str, np.ndarray] = {}
-    ends: np.ndarray | None = None
-    for w in words:
+    ends = _EMPTY
+    for i, w in enumerate(words):
         if time.monotonic() > deadline:
             raise OutOfTime
         if w not in keys:
             keys[w] = _keys(s, reader, kept, fieldname, w, candidates)
-        ends = keys[w] if ends is None else _following(ends, keys[w], slop)
+        ends = keys[w] if i == 0 else _following(ends, keys[w], slop)
         if not len(ends):
             return _EMPTY
     return np.unique(ends >> _SHIFT)
@@ -213,7 +215,7 @@ def _following(ends: np.ndarray, later: np.ndarray, slop: int) -> np.ndarray:
     return later[found & (gap <= slop)]
 
 
-def _ids(s: Searcher, reader, fieldname: str, text: str) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _ids(s: Searcher, reader: IndexReader, fieldname: str, text: str) -> np.ndarray:
     """Return a term's segment-local documents, from the segment's arrays when it has them."""
     kept = arrays.for_reader(arrays.folder_of(s), reader)
     got = kept.get(fieldname, text) if kept is not None else None

@@ -13,7 +13,6 @@ from whoosh.filedb.filestore import RamStorage
 from whoosh.searching import Searcher
 
 from archive.documents import Document
-from archive.spans import Span
 from archive.engine.spans import find_spans
 from archive.engine.whoosh import accel
 from archive.engine.whoosh.columns import column
@@ -23,6 +22,7 @@ from archive.engine.whoosh.schema import build_schema
 from archive.engine.whoosh.stored import to_document, to_fields
 from archive.highlight import MAX_MARKS
 from archive.query.tree import Node
+from archive.spans import Span
 
 
 def occurrences(s: Searcher, tree: Node, sort: str = "relevance") -> Iterator[tuple[Document, list[Span]]]:
@@ -83,7 +83,7 @@ def matching(tree: Node, docs: Iterable[Document]) -> set[str]:
         ix.close()
 
 
-def _runs(s) -> list:  # type: ignore[no-untyped-def]
+def _runs(s: Searcher) -> list:
     """Return the run id of every document number ([] for an index made before run ids)."""
     if "run_id" not in s.schema:
         return []

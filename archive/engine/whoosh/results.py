@@ -12,14 +12,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
-from whoosh.collectors import CollapseCollector, FilterCollector, WrappingCollector
+from whoosh.collectors import CollapseCollector, Collector, FilterCollector, WrappingCollector
 from whoosh.searching import Searcher
 
 from archive.documents import Hit
-from archive.engine.whoosh import accel, scores
-from archive.engine.whoosh.compile import Compiled
 from archive.engine.plan import Plan
 from archive.engine.spans import make_hit
+from archive.engine.whoosh import accel, scores
+from archive.engine.whoosh.compile import Compiled
 
 CHECK_EVERY = 256  # matches between two looks at the clock
 
@@ -113,7 +113,7 @@ def _label(s: Searcher, name: str, value: str) -> str:
 class _Deadline(WrappingCollector):
     """Pass matches on to the collector until the clock passes a deadline."""
 
-    def __init__(self, child, deadline: float):  # type: ignore[no-untyped-def]
+    def __init__(self, child: Collector, deadline: float) -> None:
         super().__init__(child)
         self.deadline = deadline
 

@@ -94,8 +94,8 @@ def _score(s: Searcher, t: Table, q: wq.Query, memo: dict) -> Scored:  # noqa: P
         if sides is None:
             raise Unsupported
         words = sorted({w for alts in sides for a in alts for w in a})
-        parts = _or([_term(s, t, q.fieldname(), w, memo) for w in words])
-        return _and([(found, np.zeros(len(found))), parts])
+        scored = _or([_term(s, t, q.fieldname(), w, memo) for w in words])
+        return _and([(found, np.zeros(len(found))), scored])
     if isinstance(q, wq.Not):
         docs = np.setdiff1d(t.all_live, accel.docs_of(s, t, q.query, memo), assume_unique=True)
         return docs, np.ones(len(docs))  # Whoosh's inverse matcher scores 1 (an And adds it)

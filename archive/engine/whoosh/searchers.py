@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, Index
@@ -30,6 +31,7 @@ from archive.errors import IndexNotFound, IndexUnreadable
 logger = logging.getLogger(__name__)
 _OPEN_RETRIES = 8
 WATCH_EVERY = 5.0  # seconds between two looks for a new commit, when warming
+T = TypeVar("T")
 
 
 def open_index(path: Path) -> Index:
@@ -64,7 +66,7 @@ def generation_key(path: Path, ix: Index) -> tuple[int, int, int]:
     return st.st_dev, st.st_ino, ix.latest_generation()
 
 
-def _retry(fn, path: Path):  # type: ignore[no-untyped-def]
+def _retry(fn: Callable[[], T], path: Path) -> T:
     delay = 0.01
     for attempt in range(_OPEN_RETRIES):
         try:
@@ -173,7 +175,7 @@ class SearcherManager:
         logger.debug("opened index generation %s", new.generation)
         if self.warm is not None:
             new.users += 1  # the warming thread's searcher: the generation stays open until it is done
-            thread = threading.Thread(target=self._warm, args=(new,), name="archive-warm", daemon=True)
+            thread = threading.Thread(target=self._warm, args=(new, self.warm), name="archive-warm", daemon=True)
             self.warmers = [t for t in self.warmers if t.is_alive()] + [thread]
             thread.start()
         if old is not None:
@@ -181,13 +183,13 @@ class SearcherManager:
             if old.users == 0:
                 old.close()
 
-    def _warm(self, entry: _Entry) -> None:
+    def _warm(self, entry: _Entry, warm: Callable[[Searcher], None]) -> None:
         searcher = None
         try:
             if not entry.retired:
                 searcher = entry.ix.searcher()
                 started = time.monotonic()
-                self.warm(searcher)  # type: ignore[misc]
+                warm(searcher)
                 logger.info("warmed index generation %s in %.2f s", entry.generation, time.monotonic() - started)
         except Exception:  # noqa: BLE001 - warming only saves time; a search does the same work if it fails
             logger.warning("could not warm index generation %s", entry.generation, exc_info=True)

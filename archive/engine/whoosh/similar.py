@@ -19,9 +19,9 @@ from whoosh.classify import Bo1Model, Expander
 from whoosh.fields import ID
 from whoosh.searching import Searcher
 
+from archive.engine.common import NUMTERMS, Related  # noqa: F401 - Related is imported from here too
 from archive.engine.whoosh.analysis import STOP_WORDS, readable
 from archive.engine.whoosh.columns import column
-from archive.engine.common import NUMTERMS, Related  # noqa: F401 - Related is imported from here too
 from archive.engine.whoosh.compile import Compiler
 from archive.engine.whoosh.results import CHECK_EVERY
 from archive.engine.whoosh.searchers import open_index
@@ -82,7 +82,8 @@ def _related(s: Searcher, docnum: int, score: float) -> Related:
                    versions=_versions(s, story), copies=max(1, copies))
 
 
-def more_like(s: Searcher, doc_id: str, limit: int, exclude_story: bool = False) -> tuple[list[str], list[Related]] | None:
+def more_like(s: Searcher, doc_id: str, limit: int,
+              exclude_story: bool = False) -> tuple[list[str], list[Related]] | None:
     """Return a document's key terms and its most similar documents, its own copies left out.
 
     With `exclude_story` the other versions of its story are left out too (shown apart), and each

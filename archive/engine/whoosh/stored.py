@@ -12,7 +12,8 @@ def to_fields(doc: Document) -> dict:
     """Return the fields a document is indexed and stored with."""
     return {
         "id": doc.id, "collection": doc.collection, "source": source_key(doc.source or doc.collection),
-        "source_name": doc.source or doc.collection, "lang": (doc.language or "").lower(), "date": doc.date or "", "year": doc.date[:4] if doc.date else "", "month": doc.date[:7] if doc.date else "",
+        "source_name": doc.source or doc.collection, "lang": (doc.language or "").lower(), "date": doc.date or "",
+        "year": doc.date[:4] if doc.date else "", "month": doc.date[:7] if doc.date else "",
         "content_hash": doc.content_hash, "story": doc.story or doc.content_hash, "title": doc.title, "body": doc.text,
         "title_exact": doc.title, "body_exact": doc.text,
         "title_pairs": doc.title, "body_pairs": doc.text, "path": doc.path, "relpath": doc.relpath,

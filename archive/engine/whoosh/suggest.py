@@ -31,4 +31,5 @@ def _stem_df(reader: IndexReader, word: str) -> int:
 
 
 def _near(reader: IndexReader, word: str, distance: int, prefix: int = 1) -> set[str]:
-    return {t for r, _ in reader.leaf_readers() for f in FIELDS for t in r.terms_within(f, word, distance, prefix=prefix)}
+    return {t for r, _ in reader.leaf_readers() for f in FIELDS
+            for t in r.terms_within(f, word, distance, prefix=prefix)}

@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from whoosh.codec.base import Segment
+from whoosh.fields import Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import SegmentReader
 
@@ -56,7 +58,8 @@ def verify_index(path: Path, thorough: bool = False) -> Verdict:
     return verdict
 
 
-def _check_segment(storage: FileStorage, schema, segment, generation: int, thorough: bool) -> str | None:  # type: ignore[no-untyped-def]
+def _check_segment(storage: FileStorage, schema: Schema, segment: Segment, generation: int,
+                   thorough: bool) -> str | None:
     """Return what is wrong with one segment, or None."""
     name = f"{segment.segment_id()}.seg"
     if segment.is_compound() and not storage.file_exists(name):

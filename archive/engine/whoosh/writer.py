@@ -8,9 +8,13 @@ list and answers from it. Everything it writes is what Whoosh's own writer write
 
 from __future__ import annotations
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-from whoosh.util.numeric import byte_to_length
+from typing import Any
+
 from whoosh import multiproc
+from whoosh.codec.base import PerDocumentReader
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.fields import Schema
+from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from archive.engine.whoosh.columns import perdoc_length_bytes
@@ -21,7 +25,7 @@ _LENGTH = [0] + [byte_to_length(b) for b in range(1, 256)]
 class LengthsWriter(SegmentWriter):
     """Whoosh's single-process writer, reading field lengths in bulk when it flushes a segment."""
 
-    def per_document_reader(self):  # type: ignore[no-untyped-def]
+    def per_document_reader(self) -> _Lengths:
         """Return the new segment's per-document reader, with field lengths served from memory."""
         return _Lengths(super().per_document_reader(), self.schema)
 
@@ -29,7 +33,7 @@ class LengthsWriter(SegmentWriter):
 class _Lengths:
     """A per-document reader whose `doc_field_length` is a list lookup."""
 
-    def __init__(self, pdr, schema):  # type: ignore[no-untyped-def]
+    def __init__(self, pdr: PerDocumentReader, schema: Schema) -> None:
         self._pdr = pdr
         self._lengths: dict[str, list[int]] = {}
         count = pdr.doc_count_all()
@@ -46,7 +50,7 @@ class _Lengths:
             return self._pdr.doc_field_length(docnum, fieldname, default)
         return lengths[docnum] or None  # as Whoosh: a zero length byte gives None
 
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._pdr, name)
 
 
@@ -63,7 +67,7 @@ class _LengthsTask(multiproc.SubWriterTask):
 class BuildWriter(multiproc.MpWriter):
     """Whoosh's multiprocess writer (full builds) with indexing processes that use `LengthsWriter`."""
 
-    def _new_task(self):  # type: ignore[no-untyped-def]
+    def _new_task(self) -> _LengthsTask:
         task = _LengthsTask(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
                             self.multisegment)
         self.tasks.append(task)
