@@ -20,6 +20,7 @@ from whoosh.reading import SegmentReader
 from archive.engine.common import Damage, Verdict
 
 logger = logging.getLogger(__name__)
+RECHECKS = 3  # checks that found damage while a commit or a folder swap landed, before the damage is believed
 
 
 def has_index(path: Path) -> bool:
@@ -32,8 +33,32 @@ def has_index(path: Path) -> bool:
 
 
 def verify_index(path: Path, thorough: bool = False) -> Verdict:
-    """Check the index in a folder; never raise for damage, describe it."""
+    """Check the index in a folder; never raise for damage, describe it.
+
+    A commit in another process deletes the segments it merged away, and a full rebuild swaps
+    the folder: a check that reads across either can find a file missing or cut short. Damage
+    found while the index moved on is checked again, on the commit that is there now.
+    """
     path = Path(path)
+    for _ in range(RECHECKS):
+        before = _commit_of(path)
+        verdict = _verify(path, thorough)
+        if verdict.ok or _commit_of(path) == before:
+            return verdict
+        logger.info("the index at %s changed during its check: checking it again", path)
+    return verdict
+
+
+def _commit_of(path: Path) -> tuple[int, tuple[str, ...]] | None:
+    """Return what tells one commit of a folder from the next: its inode and its tables of contents."""
+    try:
+        return path.stat().st_ino, tuple(sorted(p.name for p in path.glob("_*.toc")))
+    except OSError:
+        return None
+
+
+def _verify(path: Path, thorough: bool) -> Verdict:
+    """Check the commit of the index that is in the folder now."""
     verdict = Verdict(damage=[])
     storage = FileStorage(str(path), supports_mmap=False)
     try:
