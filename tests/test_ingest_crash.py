@@ -151,7 +151,7 @@ def test_searches_during_ingest_and_full_swap_see_no_errors(tmp_path):
             assert proc.returncode == 0, stderr
     print(f"concurrent searches: {len(searching.totals)} in threads, {searching.process_runs} processes, "
           f"{len(searching.errors)} errors")
-    assert searching.errors == []
+    assert searching.errors == [], "\n".join(searching.errors)
     with Archive(Settings(index=index)) as archive:
         assert archive.search("harbour dockers").total == 120
     assert len(set(searching.totals)) > 2  # new documents became visible after commits, during the run
