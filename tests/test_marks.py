@@ -130,3 +130,44 @@ def test_tag_cli_exports_a_tagged_set_and_removes_marks(ser_corpus, index_dir):
     assert _cli("note", "remove", note_id, index=index_dir)[0] == 1
     assert _listing("note", index_dir) == {}
     assert _cli("search", "--count", "has:nothing", index=index_dir)[0] == 2
+
+
+def _basic(user: str, password: str) -> dict:
+    import base64
+
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+def test_marking_forms_need_the_login_and_the_form_token(ser_corpus, index_dir, make_app):
+    import dataclasses
+    import re
+
+    from archive.passwords import hash_password
+    from serving import app_on
+
+    build_index([ser_corpus], index_dir)
+    doc_id = sorted(_ids_by_name(index_dir).values())[0]
+    open_client = make_app(index_dir).test_client()
+    assert "Add tag" not in open_client.get(f"/doc/{doc_id}").get_data(as_text=True)
+    assert open_client.post(f"/doc/{doc_id}/tags", data={"tag": "x"}).status_code == 403  # no login configured
+    settings = dataclasses.replace(Settings(index=index_dir), auth_user="ana", auth_hash=hash_password("pw", iterations=1000))
+    with app_on(settings) as app:
+        client, login = app.test_client(), _basic("ana", "pw")
+        page = client.get(f"/doc/{doc_id}", headers=login).get_data(as_text=True)
+        token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        url = f"/doc/{doc_id}/tags"
+        assert client.post(url, data={"tag": "x", "csrf": token}).status_code == 401
+        assert client.post(url, data={"tag": "x", "csrf": "guess"}, headers=login).status_code == 403
+        assert client.post(url, data={"tag": "x"}, headers=login).status_code == 403
+        assert client.post(url, data={"tag": "x", "csrf": token},
+                           headers={**login, "Sec-Fetch-Site": "cross-site"}).status_code == 403
+        assert _listing("tag", index_dir) == {}
+        assert client.post(url, data={"tag": "bad tag", "csrf": token}, headers=login).status_code == 400
+        assert client.post(url, data={"tag": "x", "csrf": token}, headers=login).status_code == 303
+        note = client.post(f"/doc/{doc_id}/notes", data={"text": "<script>alert(1)</script>", "csrf": token},
+                           headers=login)
+        assert note.status_code == 303
+        shown = client.get(f"/doc/{doc_id}", headers=login).get_data(as_text=True)
+        assert "<script>alert(1)" not in shown and "&lt;script&gt;alert(1)" in shown
+    rows = _listing("tag", index_dir)
+    assert rows[doc_id]["tags"] == ["x"] and rows[doc_id]["notes"][0]["author"] == "ana"
