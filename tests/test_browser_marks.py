@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Iterator
 
 import pytest
-from indexes import build_index, index_state
+from indexes import build_index
 
 from archive.config import Settings
 from archive.marks.store import MarkStore

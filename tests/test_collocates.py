@@ -73,7 +73,8 @@ def test_collocates_leave_out_stop_words_and_rare_words_by_default(archive):
 
 
 def test_collocates_follow_source_filters(archive, sample_documents):
-    source = Counter(d.source for d in sample_documents if scan.matches(scan.Word("oil"), d.title, d.text)).most_common(1)[0][0]
+    sources = Counter(d.source for d in sample_documents if scan.matches(scan.Word("oil"), d.title, d.text))
+    source = sources.most_common(1)[0][0]
     got = collocates(archive, "oil", filters=Filters(sources=(source,)), min_count=1, keep_stop_words=True,
                      limit=10_000)
     ref = _reference("oil", sample_documents, 5, source=source)

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 
 import pytest
-from scan import Word, aliased, counts, matches
+from scan import Word, aliased, matches
 
 QUERIES = ["oil", "Hyesan", "rates", "semiconductor"]
 

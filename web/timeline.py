@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from archive.query.filters import Filters
@@ -52,10 +52,9 @@ class Bar:
 
 
 @dataclass(frozen=True)
-class Timeline:
-    """The bars, the unit of a bucket (month or year) and the largest value drawn."""
+class Scale:
+    """The unit of a period (month or year), counts or shares, and the largest value drawn."""
 
-    bars: list[Bar]
     unit: str
     share: bool
     peak: float
@@ -64,6 +63,13 @@ class Timeline:
     def peak_label(self) -> str:
         """Return the top of the scale as text."""
         return f"{100 * self.peak:.1f}%" if self.share else f"{self.peak:g}"
+
+
+@dataclass(frozen=True)
+class Timeline(Scale):
+    """The bars of one query's timeline."""
+
+    bars: list[Bar] = field(default_factory=list)
 
     @property
     def ticks(self) -> list[str]:
@@ -123,7 +129,7 @@ def build(facets: dict[str, dict[str, int]], totals: dict[str, dict[str, int]] |
             h = max(h, MIN_BAR)  # a month with one hit must not look like a month with none
         bars.append(Bar(key, counts.get(key, 0), all_counts.get(key, 0), values[i], x=round(i * step + gap / 2, 2),
                         y=round(HEIGHT - h, 2), width=round(step - gap, 2), height=round(h, 2), href=href(unit, key)))
-    return Timeline(bars, unit, share, peak)
+    return Timeline(unit, share, peak, bars)
 
 
 def _value(count: int, total: int, share: bool) -> float:
@@ -222,19 +228,11 @@ class Series:
 
 
 @dataclass(frozen=True)
-class Comparison:
-    """The series of a compared timeline, their common periods, and the scale of the chart."""
+class Comparison(Scale):
+    """The series of a compared timeline and their common periods."""
 
-    series: list[Series]
-    periods: list[str]
-    unit: str
-    share: bool
-    peak: float
-
-    @property
-    def peak_label(self) -> str:
-        """Return the top of the scale as text."""
-        return f"{100 * self.peak:.1f}%" if self.share else f"{self.peak:g}"
+    series: list[Series] = field(default_factory=list)
+    periods: list[str] = field(default_factory=list)
 
     @property
     def ticks(self) -> list[str]:
@@ -267,13 +265,13 @@ def compare(archive: Archive, queries: list[str], filters: Filters, totals: Face
     series = []
     for query, result in zip(queries, facets, strict=True):
         counts = result.facets.get(unit) or {}
-        points = [Point(p, counts.get(p, 0), all_counts.get(p, 0), _value(counts.get(p, 0), all_counts.get(p, 0), share))
-                  for p in periods]
+        points = [Point(p, n, all_counts.get(p, 0), _value(n, all_counts.get(p, 0), share))
+                  for p, n in ((p, counts.get(p, 0)) for p in periods)]
         undated = result.total - sum((result.facets.get("year") or {}).values())
         series.append(Series(query, result.total, points, max(0, undated)))
     peak = max((p.value for s in series for p in s.points), default=0.0) or 1.0
     drawn = [_drawn(s, i, peak) for i, s in enumerate(series)]
-    return Comparison(drawn, periods, unit, share, peak)
+    return Comparison(unit, share, peak, drawn, periods)
 
 
 def _drawn(series: Series, i: int, peak: float) -> Series:

@@ -11,9 +11,9 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, send_file
 from flask.typing import ResponseReturnValue
 
-import web.annotations as annotations
 import web.document as docview
 import web.related as related
+import web.tagging as tagging
 import web.timeline as timeline
 from archive.archive import Archive
 from archive.documents import Document, SearchResult, document_id
@@ -124,7 +124,7 @@ def document(doc_id: str) -> str:
         copies=archive.copies(doc), back_url=state.url() if state.active else None,
         toggle_url=doc_url(doc.id, state, removed=not show_removed), web_url=_web_url(doc.url),
         linked=_linked_parts(doc),
-        **related.context(archive, doc), **annotations.context(archive, doc),
+        **related.context(archive, doc), **tagging.context(archive, doc),
     )
 
 

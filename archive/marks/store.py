@@ -187,7 +187,8 @@ class MarkStore:
         for row in rows:
             if wanted is not None and row[0] not in wanted:
                 continue
-            out.append(MarkedDoc(*row, tags=self.tags_of(row[0]), notes=self.notes_of(row[0])))
+            doc_id, path, title, content_hash = row
+            out.append(MarkedDoc(doc_id, path, title, content_hash, self.tags_of(doc_id), self.notes_of(doc_id)))
         return out
 
     def close(self) -> None:

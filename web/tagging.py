@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
 
 from flask import Blueprint, abort, current_app, redirect, request, session
 from flask.typing import ResponseReturnValue
@@ -18,10 +19,11 @@ from flask.typing import ResponseReturnValue
 from archive.archive import Archive
 from archive.documents import Document
 from archive.errors import BadQuery
+from archive.marks.store import MarkStore
 from web.facade import get_archive
 from web.lookup import load_document
 
-bp = Blueprint("annotations", __name__)
+bp = Blueprint("tagging", __name__)
 TOKEN = "csrf"
 
 
@@ -61,51 +63,37 @@ def _checked() -> str:
     return user
 
 
-def _back(doc_id: str) -> ResponseReturnValue:
-    return redirect(f"/doc/{doc_id}#marks", code=303)
+def _write(doc_id: str, change: Callable[[MarkStore, Document, str], object]) -> ResponseReturnValue:
+    """Check the POST, apply one change to the document's marks as its user, and go back to the document."""
+    user = _checked()
+    doc = load_document(doc_id)
+    try:
+        with get_archive().marks(readonly=False) as marks:
+            change(marks, doc, user)
+    except BadQuery as exc:
+        abort(400, str(exc))
+    return redirect(f"/doc/{doc.id}#marks", code=303)
 
 
 @bp.post("/doc/<doc_id>/tags")
 def add_tag(doc_id: str) -> ResponseReturnValue:
     """Tag a document with the name in the form."""
-    user = _checked()
-    doc = load_document(doc_id)
-    try:
-        with get_archive().marks(readonly=False) as marks:
-            marks.add_tag(doc, request.form.get("tag", ""), user)
-    except BadQuery as exc:
-        abort(400, str(exc))
-    return _back(doc.id)
+    return _write(doc_id, lambda marks, doc, user: marks.add_tag(doc, request.form.get("tag", ""), user))
 
 
 @bp.post("/doc/<doc_id>/tags/remove")
 def remove_tag(doc_id: str) -> ResponseReturnValue:
     """Remove the tag named in the form from a document."""
-    _checked()
-    doc = load_document(doc_id)
-    with get_archive().marks(readonly=False) as marks:
-        marks.remove_tag(doc.id, request.form.get("tag", ""))
-    return _back(doc.id)
+    return _write(doc_id, lambda marks, doc, _user: marks.remove_tag(doc.id, request.form.get("tag", "")))
 
 
 @bp.post("/doc/<doc_id>/notes")
 def add_note(doc_id: str) -> ResponseReturnValue:
     """Add the note in the form to a document."""
-    user = _checked()
-    doc = load_document(doc_id)
-    try:
-        with get_archive().marks(readonly=False) as marks:
-            marks.add_note(doc, request.form.get("text", ""), user)
-    except BadQuery as exc:
-        abort(400, str(exc))
-    return _back(doc.id)
+    return _write(doc_id, lambda marks, doc, user: marks.add_note(doc, request.form.get("text", ""), user))
 
 
 @bp.post("/doc/<doc_id>/notes/<int:note_id>/remove")
 def remove_note(doc_id: str, note_id: int) -> ResponseReturnValue:
     """Remove one of a document's notes."""
-    _checked()
-    doc = load_document(doc_id)
-    with get_archive().marks(readonly=False) as marks:
-        marks.remove_note(note_id, doc.id)
-    return _back(doc.id)
+    return _write(doc_id, lambda marks, doc, _user: marks.remove_note(note_id, doc.id))
