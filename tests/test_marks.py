@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from clirun import invoke
 from indexes import build_index, index_state
 
@@ -174,3 +175,34 @@ def test_marking_forms_need_the_login_and_the_form_token(ser_corpus, index_dir, 
         assert "<script>alert(1)" not in shown and "&lt;script&gt;alert(1)" in shown
     rows = _listing("tag", index_dir)
     assert rows[doc_id]["tags"] == ["x"] and rows[doc_id]["notes"][0]["author"] == "ana"
+
+
+@pytest.fixture(params=["whoosh", "sphinx"])
+def engine_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    if request.param == "whoosh":
+        return Settings(index=tmp_path / "index")
+    return request.getfixturevalue("sphinx_cluster").settings(tmp_path / "index")
+
+
+def test_tag_search_finds_the_marked_texts_on_both_engines(engine_settings):
+    from archive.documents import Document, content_hash, document_id
+    from archive.engine.choice import open_engine
+
+    texts = {"a.txt": "The ferry crews walked out at dawn.", "b.txt": "The ferry crews walked out at dawn.",
+             "c.txt": "Stalls lined the quay until dusk.", "d.txt": "A brass band played on the quay."}
+    docs = [Document(id=document_id("news", name), collection="news", path=f"/news/{name}", relpath=name,
+                     title=name, text=text, date="2024-01-01", content_hash=content_hash(name + "\n" + text))
+            for name, text in texts.items()]
+    engine = open_engine(engine_settings, create=True)
+    with engine.bulk() as add:
+        for doc in docs:
+            add(doc)
+    engine.close()
+    with Archive(engine_settings) as archive, archive.marks(readonly=False) as marks:
+        marks.add_tag(docs[0], "ferry", "t")
+        marks.add_tag(docs[2], "ferry", "t")
+        marks.add_note(docs[3], "band", "t")
+        assert {h.id for h in archive.search("tag:ferry", limit=10).hits} == {docs[0].id, docs[2].id}
+        assert {h.id for h in archive.search("quay NOT tag:ferry", limit=10).hits} == {docs[3].id}
+        assert [h.id for h in archive.search("has:note", limit=10).hits] == [docs[3].id]
+        assert archive.search("tag:nothing", limit=0).total == 0
