@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 from scan import Word, aliased, matches
 
 QUERIES = ["oil", "Hyesan", "rates", "semiconductor"]
+SPEC = json.loads((Path(__file__).resolve().parent.parent / "web" / "static" / "openapi.json").read_text())
+
+
+def _valid(data: dict, status: int) -> None:
+    """Check a response against the OpenAPI description of /api/timeline."""
+    schema = SPEC["paths"]["/api/timeline"]["get"]["responses"][str(status)]["content"]["application/json"]["schema"]
+    assert not list(Draft202012Validator({**schema, "components": SPEC["components"]}).iter_errors(data))
 
 
 def _reference(word: str, documents: list, year: str = "") -> tuple[int, Counter[str], Counter[str]]:  # type: ignore[type-arg]
@@ -25,6 +35,7 @@ def test_each_series_sums_to_its_total_and_matches_a_scan_per_year(client, archi
     response = client.get("/api/timeline?" + "&".join(f"q={q}" for q in QUERIES))
     assert response.status_code == 200
     data = response.get_json()
+    _valid(data, 200)
     assert data["unit"] == "year" and [s["query"] for s in data["series"]] == QUERIES
     for series in data["series"]:
         total, years, _ = _reference(series["query"], sample_documents)
@@ -39,6 +50,7 @@ def test_each_series_sums_to_its_total_and_matches_a_scan_per_year(client, archi
 
 def test_share_mode_divides_by_all_documents_of_each_year(client, sample_documents):
     data = client.get("/api/timeline?q=oil&q=rates&mode=share").get_json()
+    _valid(data, 200)
     every = Counter(y for y in {d.content_hash: d.date[:4] for d in sample_documents if d.date}.values())
     for series in data["series"]:
         for p in series["points"]:
@@ -59,6 +71,7 @@ def test_a_year_filter_gives_months_that_still_sum_to_the_filtered_total(client,
 def test_bad_requests_are_refused_with_a_reason(client, query):
     response = client.get("/api/timeline?" + query)
     assert response.status_code == 400 and response.get_json()["error"]
+    _valid(response.get_json(), 400)
 
 
 def test_compare_page_draws_one_line_per_query_and_a_table_with_the_totals(client, sample_documents):
