@@ -97,3 +97,13 @@ def test_compared_timeline_fits_desktop_and_phone(browser, live_server, shots_di
         page.screenshot(path=str(shots_dir / f"compare-{name}.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_compare_from_the_search_page(page, live_server):
+    page.goto(f"{live_server}/search?q=oil")
+    page.click("details.compare-here summary")
+    page.fill("details.compare-here input[name=q] >> nth=1", "rates")
+    page.click("details.compare-here button")
+    page.wait_for_selector("figure.compared div.chart svg")
+    assert page.locator("ul.legend li a").all_inner_texts() == ["oil", "rates"]
+    assert page.locator("figure.compared polyline").count() == 2
