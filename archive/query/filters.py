@@ -45,7 +45,7 @@ class Filters:
         return bool(self.sources or self.dates or self.langs or self.tags)
 
     def nodes(self) -> list[Node]:
-        """Return one query node per restriction, in the order source, dates, language."""
+        """Return one query node per restriction, in the order source, dates, language, tags."""
         out: list[Node] = []
         if self.sources:
             out.append(_any_of("source", self.sources))
