@@ -14,6 +14,8 @@ from archive.engine.choice import engine_exists, open_engine, verify_files
 from archive.engine.common import SORTS, TIME_BUDGET, Related
 from archive.errors import BadQuery, IndexDamaged, IndexNotFound
 from archive.health import damage_message
+from archive.marks import search as marks_search
+from archive.marks.store import MarkStore, marks_path
 from archive.query import parse
 from archive.query.aliases import NO_ALIASES, Aliases, load_aliases
 from archive.query.filters import NO_FILTERS, Filters, compose
@@ -68,12 +70,14 @@ class Archive:
         if limit < 0 or offset < 0:
             raise BadQuery("limit and offset must not be negative")
         run = compose(query, filters, self.aliases if aliases else NO_ALIASES)
-        tree = run.tree
+        tree = self.with_marks(run.tree)
         result = self.engine.search(tree, query=query, interpreted=run.interpreted,
                                     limit=min(limit, MAX_LIMIT), offset=offset, sort=sort,
                                     facets=facets, snippet_count=snippets, time_budget=time_budget,
                                     suggest_from=run.words, cite=cite, literal=run.literal, count=count)
         result.messages = run.notes + result.messages
+        if facets and (tags := self._tag_facet(tree)):
+            result.facets["tag"] = tags
         return result
 
     def similar(self, doc_id: str, limit: int = 10,
@@ -106,7 +110,7 @@ class Archive:
         """
         _check_sort(sort)
         run = compose(query, filters, self.aliases if aliases else NO_ALIASES)
-        return self.engine.export(run.tree, sort=sort, literal=run.literal)
+        return self.engine.export(self.with_marks(run.tree), sort=sort, literal=run.literal)
 
     @cached_property
     def aliases(self) -> Aliases:
@@ -144,16 +148,18 @@ class Archive:
 
     # -- research workflows (issue 12): concordance, run ids, citations, saved searches ---------
 
-    def tree(self, query: str, aliases: bool = True) -> Node:
-        """Return the query tree the engine runs for a query (aliases expanded); raise `BadQuery`."""
+    def tree(self, query: str, aliases: bool = True, filters: Filters = NO_FILTERS) -> Node:
+        """Return the query tree the engine runs for a query (aliases expanded, filters ANDed); raise `BadQuery`."""
+        if filters:
+            return self.with_marks(compose(query, filters, self.aliases if aliases else NO_ALIASES).tree)
         tree = parse(query).tree
-        return self.aliases.expand(tree) if aliases else tree
+        return self.with_marks(self.aliases.expand(tree) if aliases else tree)
 
-    def occurrences(self, query: str, *, sort: str = "relevance",
-                    aliases: bool = True) -> Iterator[tuple[Document, list[Span]]]:
+    def occurrences(self, query: str, *, sort: str = "relevance", aliases: bool = True,
+                    filters: Filters = NO_FILTERS) -> Iterator[tuple[Document, list[Span]]]:
         """Yield every distinct result with the spans the highlighter marks in its text."""
         _check_sort(sort)
-        yield from self.engine.occurrences(self.tree(query, aliases), sort)
+        yield from self.engine.occurrences(self.tree(query, aliases, filters), sort)
 
     def listing(self, query: str, *, sort: str = "relevance", aliases: bool = True) -> list[tuple[str, str]]:
         """Return (id, run id) of every distinct result, in the order of the sort."""
@@ -171,6 +177,33 @@ class Archive:
     def matching(self, query: str, docs: list[Document], *, aliases: bool = True) -> set[str]:
         """Return the ids of the given documents (tombstones, outside the index) that a query matches."""
         return self.engine.matching(self.tree(query, aliases), docs)
+
+    # -- a researcher's marks: tag:NAME, has:note, the tags facet (archive/marks/) ---------
+
+    def marks(self, readonly: bool = True) -> MarkStore:
+        """Open the tags and notes of this archive (the file beside the index)."""
+        return MarkStore(self.index, readonly=readonly)
+
+    def with_marks(self, tree: Node) -> Node:
+        """Return the tree with its `tag:` and `has:` clauses replaced by the texts of the marked documents."""
+        if not marks_search.uses_marks(tree):
+            return tree
+        with self.marks() as marks:
+            return marks_search.resolve(tree, marks, self._hash_of)
+
+    def _hash_of(self, doc_id: str) -> str | None:
+        doc = self.engine.get(doc_id)
+        return doc.content_hash if doc is not None else None
+
+    def _tag_facet(self, tree: Node) -> dict[str, int]:
+        """Return how many results carry each tag (the most used tags; {} when nothing is tagged)."""
+        if not marks_path(self.index).is_file():
+            return {}
+        with self.marks() as marks:
+            return marks_search.tag_facet(tree, marks, self._hash_of, self._count)
+
+    def _count(self, tree: Node) -> int:
+        return self.engine.search(tree, limit=0, facets=False, snippet_count=0).total
 
     def runs(self) -> list[Run]:
         """Return the ingest runs of this index, oldest first."""

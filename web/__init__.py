@@ -42,7 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if isinstance(app.json, DefaultJSONProvider):  # Flask's own provider, which sorts keys by default
         app.json.sort_keys = False  # keep the documented key order of the JSON API
 
-    from web import api, auth, export, marks, related, research, views
+    from web import api, auth, compare, export, marks, related, research, tagging, views
 
     auth.install(app)
     marks.install(app)
@@ -52,5 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(export.bp)
     app.register_blueprint(research.bp)
     app.register_blueprint(related.bp)
+    app.register_blueprint(tagging.bp)
+    app.register_blueprint(compare.bp)
     views.register_handlers(app)
     return app

@@ -26,6 +26,7 @@ FILTERS: dict[str, tuple[str, re.Pattern[str]]] = {
     "year": ("Year", re.compile(r"\d{4}")),
     "month": ("Month", re.compile(r"\d{4}-(0[1-9]|1[0-2])")),
     "lang": ("Language", re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})?")),
+    "tag": ("Tag", re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")),  # a researcher's tag (archive/marks/)
 }
 
 
@@ -75,7 +76,7 @@ class SearchState:
         """Return the facet filters as the archive takes them (a year and a month both hold)."""
         f = self.filters
         return Filters(sources=_given(f.get("source")), dates=_given(f.get("year"), f.get("month")),
-                       langs=_given(f.get("lang")))
+                       langs=_given(f.get("lang")), tags=_given(f.get("tag")))
 
     def engine_query(self) -> str:
         """Return the search as one line of query text: the filters as clauses, then the user's query.

@@ -1,4 +1,4 @@
-"""Research pages: concordance (/kwic), batch queries (/batch), citable result sets (/cite), saved searches.
+"""Research pages: concordance (/kwic), collocations (/collocates), batch queries (/batch), citations, saved searches.
 
 Everything here reads. The one POST (/batch) uploads a file of queries for a computation that
 changes nothing, with a size limit. Saved searches are created on the command line only; "since
@@ -18,6 +18,7 @@ from flask.typing import ResponseReturnValue
 from archive.csvout import csv_chunks
 from archive.errors import BadQuery
 from archive.research import batch as batch_mod
+from archive.research import collocates as coll_mod
 from archive.research import kwic as kwic_mod
 from archive.research.cite import Citation, cite, compare
 from archive.research.feed import atom
@@ -69,6 +70,41 @@ def kwic() -> str:
 
     return render_template("research/kwic.html", state=state, q=state.q, conc=conc, error=error, lines=lines,
                            page=page, pages=pages, order=order, context=context, url=url, first=(page - 1) * KWIC_PAGE)
+
+
+def _collocation() -> tuple[SearchState, coll_mod.Collocation | None, str | None]:
+    """Return the search state, and the collocates of its query and filters (or the error) when there is one."""
+    state = SearchState.from_args(request.args)
+    if not state.active:
+        return state, None, None
+    try:
+        found = coll_mod.collocates(get_archive(), state.engine_query(),
+                                    window=_int("window", coll_mod.WINDOW, 1, coll_mod.MAX_WINDOW),
+                                    limit=_int("limit", coll_mod.LIMIT, 1, 500),
+                                    keep_stop_words=request.args.get("stop") == "1")
+    except BadQuery as exc:
+        return state, None, str(exc)
+    return state, found, None
+
+
+@bp.route("/collocates")
+def collocates() -> str:
+    """Show the words found near the search's matches more often than chance, over every result."""
+    state, found, error = _collocation()
+    window = found.window if found else coll_mod.WINDOW
+    return render_template("research/collocates.html", state=state, q=state.q, found=found, error=error,
+                           window=window, windows=(2, 3, 5, 8, 10), json_url=state.url("/collocates.json"),
+                           url=lambda **extra: state.url("/collocates") + "&" + "&".join(
+                               f"{k}={_quote(v)}" for k, v in extra.items()))
+
+
+@bp.route("/collocates.json")
+def collocates_json() -> ResponseReturnValue:
+    """Return the collocates as `archive collocates --json` prints them."""
+    state, found, error = _collocation()
+    if found is None:
+        return Response(json.dumps({"error": error or "Give a query as q=..."}), 400, mimetype="application/json")
+    return Response(json.dumps(found.to_dict(), ensure_ascii=False), mimetype="application/json")
 
 
 def _quote(value: object) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from archive.query.filters import Filters
@@ -52,10 +52,9 @@ class Bar:
 
 
 @dataclass(frozen=True)
-class Timeline:
-    """The bars, the unit of a bucket (month or year) and the largest value drawn."""
+class Scale:
+    """The unit of a period (month or year), counts or shares, and the largest value drawn."""
 
-    bars: list[Bar]
     unit: str
     share: bool
     peak: float
@@ -64,6 +63,13 @@ class Timeline:
     def peak_label(self) -> str:
         """Return the top of the scale as text."""
         return f"{100 * self.peak:.1f}%" if self.share else f"{self.peak:g}"
+
+
+@dataclass(frozen=True)
+class Timeline(Scale):
+    """The bars of one query's timeline."""
+
+    bars: list[Bar] = field(default_factory=list)
 
     @property
     def ticks(self) -> list[str]:
@@ -123,7 +129,7 @@ def build(facets: dict[str, dict[str, int]], totals: dict[str, dict[str, int]] |
             h = max(h, MIN_BAR)  # a month with one hit must not look like a month with none
         bars.append(Bar(key, counts.get(key, 0), all_counts.get(key, 0), values[i], x=round(i * step + gap / 2, 2),
                         y=round(HEIGHT - h, 2), width=round(step - gap, 2), height=round(h, 2), href=href(unit, key)))
-    return Timeline(bars, unit, share, peak)
+    return Timeline(unit, share, peak, bars)
 
 
 def _value(count: int, total: int, share: bool) -> float:
@@ -179,3 +185,103 @@ def period_totals(app: Flask) -> PeriodTotals:
     """Return the app's one `PeriodTotals`."""
     totals: PeriodTotals = app.extensions.setdefault("period_totals", PeriodTotals())
     return totals
+
+
+# -- compared timelines: up to four queries on one chart (/timeline, /api/timeline) ------------
+
+MAX_SERIES = 4
+CHART_HEIGHT = 200.0
+UNDATED = "undated"  # the period of the results without a date, so that a series sums to its total
+# Colours told apart by most readers, each with its own dash pattern for those who cannot.
+STYLES = (("#1f5fbf", ""), ("#c2410c", "8 4"), ("#15803d", "2 3"), ("#7e22ce", "10 3 2 3"))
+
+
+@dataclass(frozen=True)
+class Point:
+    """One period of one series: matching documents, all documents (share mode), and what is drawn."""
+
+    period: str
+    count: int
+    total: int
+    value: float
+
+
+@dataclass(frozen=True)
+class Series:
+    """One query's documents per period, with its total as the search reports it."""
+
+    query: str
+    total: int
+    points: list[Point]  # every period of the chart, in order
+    undated: int  # results without a date (counted in `total`, drawn nowhere)
+    colour: str = ""
+    dash: str = ""
+    line: str = ""  # the SVG polyline's points
+
+    def to_dict(self, share: bool) -> dict:
+        """Return the series as `/api/timeline` gives it; the counts, undated included, sum to `total`."""
+        points = [{"period": p.period, "count": p.count, **({"share": round(p.value, 6)} if share else {})}
+                  for p in self.points]
+        if self.undated:
+            points.append({"period": UNDATED, "count": self.undated})
+        return {"query": self.query, "total": self.total, "points": points}
+
+
+@dataclass(frozen=True)
+class Comparison(Scale):
+    """The series of a compared timeline and their common periods."""
+
+    series: list[Series] = field(default_factory=list)
+    periods: list[str] = field(default_factory=list)
+
+    @property
+    def ticks(self) -> list[str]:
+        """Return the axis labels: the first and last period and a few between, thinned to fit a phone."""
+        n = len(self.periods)
+        step = -(-n // MAX_TICKS)
+        labels = [p if i % step == 0 and (n - 1 - i >= step or i == 0) else "" for i, p in enumerate(self.periods)]
+        labels[-1] = self.periods[-1]
+        return labels
+
+    def rows(self) -> list[tuple[str, list[Point]]]:
+        """Return the table view: each period with the point of every series."""
+        return [(period, [s.points[i] for s in self.series]) for i, period in enumerate(self.periods)]
+
+
+def compare(archive: Archive, queries: list[str], filters: Filters, totals: Facets | None) -> Comparison:
+    """Count each query's documents per month (per year over long ranges) under the same filters.
+
+    :param totals: all documents per period under the filters for share mode, or None for counts.
+    Raises `BadQuery` naming the query that cannot be read.
+    """
+    facets = [archive.search(q, filters=filters, limit=0) for q in queries]
+    months = sorted({m for r in facets for m in (r.facets.get("month") or {})})
+    unit, periods = "month", _month_range(months[0], months[-1]) if months else []
+    if len(periods) > MAX_MONTHS:
+        years = sorted({y for r in facets for y in (r.facets.get("year") or {})})
+        unit, periods = "year", [str(y) for y in range(int(years[0]), int(years[-1]) + 1)]
+    share = totals is not None
+    all_counts = (totals or {}).get(unit, {})
+    series = []
+    for query, result in zip(queries, facets, strict=True):
+        counts = result.facets.get(unit) or {}
+        points = [Point(p, n, all_counts.get(p, 0), _value(n, all_counts.get(p, 0), share))
+                  for p, n in ((p, counts.get(p, 0)) for p in periods)]
+        undated = result.total - sum((result.facets.get("year") or {}).values())
+        series.append(Series(query, result.total, points, max(0, undated)))
+    peak = max((p.value for s in series for p in s.points), default=0.0) or 1.0
+    drawn = [_drawn(s, i, peak) for i, s in enumerate(series)]
+    return Comparison(unit, share, peak, drawn, periods)
+
+
+def _drawn(series: Series, i: int, peak: float) -> Series:
+    """Return the series with its colour, dash pattern and polyline (x at the middle of each period)."""
+    n = len(series.points)
+    step = WIDTH / max(n, 1)
+    xy = [(round(k * step + step / 2, 2), round(CHART_HEIGHT - CHART_HEIGHT * p.value / peak, 2))
+          for k, p in enumerate(series.points)]
+    if n == 1:  # one period: a level line across the chart
+        xy = [(0.0, xy[0][1]), (WIDTH, xy[0][1])]
+    colour, dash = STYLES[i % len(STYLES)]
+    return Series(series.query, series.total, series.points, series.undated, colour, dash,
+                  " ".join(f"{x},{y}" for x, y in xy))

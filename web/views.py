@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 
 import web.document as docview
 import web.related as related
+import web.tagging as tagging
 import web.timeline as timeline
 from archive.archive import Archive
 from archive.documents import Document, SearchResult, document_id
@@ -24,7 +25,7 @@ from web.lookup import load_document
 from web.marks import marked
 
 bp = Blueprint("search", __name__)
-FACETS = (("source", "Source"), ("year", "Year"), ("lang", "Language"))
+FACETS = (("source", "Source"), ("year", "Year"), ("lang", "Language"), ("tag", "Tag"))
 FACET_SHOWN = 8  # values shown before "more"
 
 
@@ -123,7 +124,7 @@ def document(doc_id: str) -> str:
         copies=archive.copies(doc), back_url=state.url() if state.active else None,
         toggle_url=doc_url(doc.id, state, removed=not show_removed), web_url=_web_url(doc.url),
         linked=_linked_parts(doc),
-        **related.context(archive, doc),
+        **related.context(archive, doc), **tagging.context(archive, doc),
     )
 
 

@@ -59,3 +59,15 @@ def quiet_stdout() -> None:
     except (OSError, ValueError, io.UnsupportedOperation):
         pass
 
+
+
+def filter_options(fn: _F) -> _F:
+    """Add --source, --date and --lang: the filters of a search, apart from its query (as `Filters`)."""
+    fn = click.option("--lang", "langs", multiple=True, metavar="CODE",
+                      help="Only documents in this language, e.g. en (repeat for any of several).")(fn)
+    fn = click.option("--date", "dates", multiple=True, metavar="WHEN",
+                      help="Only documents dated within 2021, 2021-03, 2020-01-01..2020-06-30, >=2019 "
+                           "(repeat: each holds).")(fn)
+    fn = click.option("--source", "sources", multiple=True, metavar="NAME",
+                      help="Only documents from this source (repeat for any of several).")(fn)
+    return fn

@@ -30,9 +30,10 @@ class Filters:
     sources: tuple[str, ...] = ()
     dates: tuple[str, ...] = ()
     langs: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # a researcher's tags (archive/marks/): each must hold
 
     def __post_init__(self) -> None:
-        for name in ("sources", "dates", "langs"):
+        for name in ("sources", "dates", "langs", "tags"):
             kept = tuple(v for v in (" ".join(str(v).split()) for v in getattr(self, name)) if v)
             object.__setattr__(self, name, kept)
         for value in self.dates:
@@ -41,16 +42,17 @@ class Filters:
                                "2020-01-01..2020-06-30 or >=2019)")
 
     def __bool__(self) -> bool:
-        return bool(self.sources or self.dates or self.langs)
+        return bool(self.sources or self.dates or self.langs or self.tags)
 
     def nodes(self) -> list[Node]:
-        """Return one query node per restriction, in the order source, dates, language."""
+        """Return one query node per restriction, in the order source, dates, language, tags."""
         out: list[Node] = []
         if self.sources:
             out.append(_any_of("source", self.sources))
         out += [node for node in map(date_range, self.dates) if node is not None]
         if self.langs:
             out.append(_any_of("lang", self.langs))
+        out += [Value("tag", t) for t in self.tags]
         return out
 
     def restrict(self, tree: Node | None) -> Node:
@@ -77,6 +79,7 @@ class Filters:
         out += [f"date:{v}" for v in self.dates]
         if self.langs:
             out.append(_one_of([f"lang:{v}" for v in self.langs]))
+        out += [f"tag:{v}" for v in self.tags]
         return out
 
     def record(self, query: str) -> str:

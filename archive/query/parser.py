@@ -30,7 +30,8 @@ from archive.query.tree import (
 )
 
 MAX_QUERY_CHARS = 2000
-KNOWN_FIELDS = (*TEXT_FIELDS, *KEY_FIELDS, "date")
+MARK_FIELDS = ("tag", "has")  # a researcher's marks: tag:NAME, has:note (archive/marks/search.py)
+KNOWN_FIELDS = (*TEXT_FIELDS, *KEY_FIELDS, *MARK_FIELDS, "date")
 MAX_CLAUSES = 64
 MAX_DEPTH = 30
 MAX_DISTANCE = 100
@@ -264,7 +265,7 @@ class _Parser:
             return _phrase(value, name, self.notes) if value.kind == "phrase" else _word(value.text, name, self.notes)
         if name == "date" or name == "year":
             return _date(value.text, self.notes)
-        if name in KEY_FIELDS:
+        if name in KEY_FIELDS or name in MARK_FIELDS:
             return Value(name, value.text.strip())
         # Not a field we know: search the text as written ("note:", "3:30").
         text = f"{name}:{value.text}"

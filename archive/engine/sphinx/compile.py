@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from archive.engine.plan import Plan, TreeCompiler
 from archive.engine.regex import WordPattern
-from archive.engine.sphinx.tokens import EVERYTHING, NOTHING, date_tokens, encode, stem_word, value_token
+from archive.engine.sphinx.tokens import EVERYTHING, NOTHING, date_tokens, encode, hash_token, stem_word, value_token
 from archive.query.tree import Node, Term
 from archive.query.words import plain
 
@@ -60,6 +60,8 @@ class Compiler(TreeCompiler[str]):
         return f"(@keys {EVERYTHING})"
 
     def value(self, fieldname: str, value: str) -> str:
+        if fieldname == "content_hash":  # every copy of one text (the texts of marked documents)
+            return f"(@keys {hash_token(value)})"
         return f"(@keys {value_token(fieldname, value)})"
 
     def dates(self, start: str, end: str) -> str:
