@@ -10,6 +10,7 @@ of every field.
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from whoosh.codec.base import Segment
@@ -20,7 +21,8 @@ from whoosh.reading import SegmentReader
 from archive.engine.common import Damage, Verdict
 
 logger = logging.getLogger(__name__)
-RECHECKS = 3  # checks that found damage while a commit or a folder swap landed, before the damage is believed
+RECHECKS = 4  # checks that found damage while a commit or a folder swap landed, before the damage is believed
+SETTLE = 0.3  # seconds before damage found on a commit that did not move is checked once more
 
 
 def has_index(path: Path) -> bool:
@@ -38,14 +40,27 @@ def verify_index(path: Path, thorough: bool = False) -> Verdict:
     A commit in another process deletes the segments it merged away, and a full rebuild swaps
     the folder: a check that reads across either can find a file missing or cut short. Damage
     found while the index moved on is checked again, on the commit that is there now.
+
+    Damage on a commit that did not move is believed only when a second check, a moment later,
+    finds the same: a reader racing a writer's commit can see a segment or a table of contents
+    that the commit replaces in the same instant, and real damage stays where it is.
     """
     path = Path(path)
+    settled = False
     for _ in range(RECHECKS):
         before = _commit_of(path)
         verdict = _verify(path, thorough)
-        if verdict.ok or _commit_of(path) == before:
+        if verdict.ok:
             return verdict
-        logger.info("the index at %s changed during its check: checking it again", path)
+        if _commit_of(path) != before:
+            logger.info("the index at %s changed during its check: checking it again", path)
+            settled = False
+            continue
+        if settled:
+            return verdict
+        logger.info("damage found in the index at %s: checking it again in %.1f s", path, SETTLE)
+        settled = True
+        time.sleep(SETTLE)
     return verdict
 
 
@@ -94,10 +109,10 @@ def _check_segment(storage: FileStorage, schema: Schema, segment: Segment, gener
     except Exception as exc:  # noqa: BLE001
         return _describe(exc)
     try:
-        docs = range(reader.doc_count_all()) if thorough else {0, reader.doc_count_all() - 1}
+        count = reader.doc_count_all()
+        docs = range(count) if thorough else sorted({0, count - 1}) if count else []
         for docnum in docs:
-            if docnum >= 0:
-                reader.stored_fields(docnum)
+            reader.stored_fields(docnum)
         if thorough:
             for fieldname in reader.indexed_field_names():
                 for _ in reader.lexicon(fieldname):
