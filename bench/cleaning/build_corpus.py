@@ -18,6 +18,9 @@ Arguments:
     --workers N        processes for parsing and silver extraction (default: CPU count)
     --glue-rate F      share of documents given one or two glued lines (default 0.03)
     --seed S           base seed of every random choice (default 13); output is deterministic
+    --hold-out-html-sample
+                       put every html-sample page and every page of its sites in the test split
+                       (measuring only); without it the split is by site hash alone
 
 Needs lxml, trafilatura==2.3.1 and readability-lxml (silver references), langid, tldextract.
 A page that fails or has fewer than 3 content lines is skipped with a logged reason.
@@ -325,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--glue-rate", type=float, default=0.03)
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--hold-out-html-sample", action="store_true",
+                    help="put every html-sample page, and its site, in the test split")
     args = ap.parse_args(argv)
     args.sources = [s for s in args.sources.split(",") if s]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -358,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
                 seen_url[ukey] = page.id
             seen_text[tkey] = page.id
             records.append(rec)
-    _fix_sites(records, measured_only(args.html_sample))
+    _fix_sites(records, measured_only(args.html_sample) if args.hold_out_html_sample else set())
     with open(args.out / "corpus.jsonl", "w", encoding="utf-8") as fh:
         for rec in records:
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
