@@ -30,7 +30,7 @@ def refresh(engine: Engine, index: Path, changed: int, full: bool = False) -> st
     if current is None or _retrain(current.info, changed):
         model = mm.train(engine.documents())
         mm.save(model, index)
-        verb = "trained" if current is None else "retrained"
+        verb = "trained" if stored is None else "retrained"
         note = (f"meaning model {verb} on {model.info.trained_on:,} texts "
                 f"({model.info.terms:,} terms, {model.info.dims} dimensions) in {model.info.seconds:.1f} s")
     else:
