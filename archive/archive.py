@@ -16,6 +16,7 @@ from archive.errors import BadQuery, IndexDamaged, IndexNotFound
 from archive.health import damage_message
 from archive.meaning import rank
 from archive.meaning.model import Model
+from archive.names.variants import Group, collect, key_of, suggest
 from archive.query import parse
 from archive.query.aliases import NO_ALIASES, Aliases, load_aliases
 from archive.query.filters import NO_FILTERS, Filters, compose
@@ -157,6 +158,15 @@ class Archive:
             except BadQuery:
                 pass  # text that does not read as a query is ranked by meaning alone
         return rank.ordered(model, ranked, sort), model
+
+    def name_variants(self, min_count: int = 1) -> list[Group]:
+        """Return groups of spellings of one name found in the archive, with their evidence (archive/names/)."""
+        try:
+            model: Model | None = self.meaning.get()
+        except BadQuery:
+            model = None  # no context evidence: only exact romanizations of Hangul join
+        known = [frozenset(key_of(n) for n in group) for group in self.aliases.groups]
+        return suggest(collect(self.engine.documents(), min_count), model, known)
 
     @cached_property
     def aliases(self) -> Aliases:

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from archive.cli import check, cluster, extract, ingest, meaning, related, research, search, serve, stats
+from archive.cli import aliases, check, cluster, extract, ingest, meaning, related, research, search, serve, stats
 from archive.cli.common import EXIT_FATAL, fail, quiet_stdout
 from archive.errors import ArchiveError
 
@@ -47,5 +47,5 @@ def cli() -> None:
 
 for _command in (search.search, extract.extract, serve.serve, serve.hash_password_cmd, related.similar,
                  related.clusters, stats.stats, ingest.ingest, check.check, cluster.cluster, research.kwic,
-                 research.batch, research.saved, meaning.meaning):
+                 research.batch, research.saved, meaning.meaning, aliases.aliases):
     cli.add_command(_command)
