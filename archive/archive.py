@@ -170,7 +170,7 @@ class Archive:
 
     @cached_property
     def aliases(self) -> Aliases:
-        """Return the aliases named by the settings (the shipped sample by default)."""
+        """Return the aliases named by the settings (none by default: the demo corpus names its own)."""
         setting = str(self.settings.aliases or "")
         if setting.lower() in ("off", "none", "false"):
             return NO_ALIASES

@@ -100,7 +100,8 @@ def bbc(args: argparse.Namespace) -> dict:
             print(f"| {cat} | {_mean(share['terms'][cat]):.3f} | {_mean(share['meaning'][cat]):.3f} |")
         every = {by: _mean([x for xs in share[by].values() for x in xs]) for by in share}
         print(f"| all | {every['terms']:.3f} | {every['meaning']:.3f} |")
-        print(f"| ms per document | {1000 * took['terms'] / len(docs):.1f} | {1000 * took['meaning'] / len(docs):.1f} |")
+        ms = {by: 1000 * took[by] / len(docs) for by in took}
+        print(f"| ms per document | {ms['terms']:.1f} | {ms['meaning']:.1f} |")
         out["neighbours"] = every
     print(json.dumps(out))
     return out
@@ -115,8 +116,8 @@ def scale(args: argparse.Namespace) -> dict:
         raise SystemExit(build.stderr)
     info = mm.info(copy)
     size = mm.size(copy)
-    print(f"model build: {build.seconds:.1f} s wall, {build.cpu_seconds:.1f} s CPU, peak RSS {build.peak_rss_mb:.0f} MB;"
-          f" {build.stdout.strip()}")
+    print(f"model build: {build.seconds:.1f} s wall, {build.cpu_seconds:.1f} s CPU, "
+          f"peak RSS {build.peak_rss_mb:.0f} MB; {build.stdout.strip()}")
     print(f"model size: {size / 1e6:.1f} MB ({info})")
     out: dict = {"build_s": build.seconds, "cpu_s": build.cpu_seconds, "peak_rss_mb": build.peak_rss_mb,
                  "model_mb": size / 1e6, "documents": info.documents if info else 0}

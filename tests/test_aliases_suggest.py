@@ -50,9 +50,11 @@ PLACES = {  # spellings of one place -> what is said about it
         "a university in {} opened a research centre for battery chemistry with chipmakers",
     ],
 }
-HANGUL = {"청진": PLACES[("Chongjin", "Cheongjin", "Ch'ŏngjin")], "평성": PLACES[("Pyongsong", "Pyeongseong", "P'yŏngsŏng")],
+HANGUL = {"청진": PLACES[("Chongjin", "Cheongjin", "Ch'ŏngjin")],
+          "평성": PLACES[("Pyongsong", "Pyeongseong", "P'yŏngsŏng")],
           "라선": PLACES[("Rason", "Raseon", "Rasŏn")]}
-KOREAN = ["{}의 시장에서 상인들이 가격을 올렸다.", "{} 주민들은 배급이 끊겼다고 말했다.", "당국은 {}에 검열단을 보냈다."]
+KOREAN = ["{}의 시장에서 상인들이 가격을 올렸다.", "{} 주민들은 배급이 끊겼다고 말했다.",
+          "당국은 {}에 검열단을 보냈다."]
 
 
 def _corpus(root: Path) -> Path:

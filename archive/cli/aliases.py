@@ -6,6 +6,7 @@ import json
 import sys
 import tomllib
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -45,7 +46,8 @@ def suggest(as_json: bool, min_count: int, index: str | None, config_file: str |
                            f"e.g. {printable(v['example'])}")
             for e in g.evidence:
                 rest = ", ".join(f"{k} {v}" for k, v in e.items() if k not in ("between", "kind"))
-                click.echo(f"  why: {printable(' ~ '.join(e['between']))}: {e['kind']}" + (f" ({rest})" if rest else ""))
+                why = f"  why: {printable(' ~ '.join(e['between']))}: {e['kind']}"
+                click.echo(why + (f" ({rest})" if rest else ""))
         if groups:
             click.echo('\nAccept a group with: archive aliases accept "A = B = C"', err=True)
     sys.exit(0 if groups else EXIT_NO_MATCH)
@@ -58,7 +60,7 @@ def suggest(as_json: bool, min_count: int, index: str | None, config_file: str |
 @click.option("--from-json", "from_json", type=click.File("r"),
               help="Accept every group of a saved `aliases suggest --json` output.")
 @options
-def accept(groups: tuple[str, ...], path: str | None, from_json: click.utils.LazyFile | None, index: str | None,
+def accept(groups: tuple[str, ...], path: str | None, from_json: TextIO | None, index: str | None,
            config_file: str | None, verbose: int) -> None:
     """Add groups of names ("A = B = C") to the aliases file; a name already there joins its group."""
     settings = load_settings(index, config_file, verbose)

@@ -72,7 +72,9 @@ def closest(model: mm.Model, vector: np.ndarray, *, allowed: set[str] | None = N
     take = min(len(scores), limit * 3 + 10)
     top = np.argpartition(-scores, take - 1)[:take] if take < len(scores) else np.arange(len(scores))
     top = top[np.argsort(-scores[top], kind="stable")]
-    rows, out, seen = [], [], set()
+    rows: list[int] = []
+    out: list[float] = []
+    seen: set[str] = set()
     for r in top:
         score = float(scores[r])
         if score <= 0 or len(rows) >= limit:
@@ -94,11 +96,11 @@ def fuse(model: mm.Model, meaning: Ranked, keyword_ids: list[str]) -> Ranked:
         first.setdefault(h, r)
         fused[h] = fused.get(h, 0.0) + 1.0 / (FUSION_K + rank + 1)
     for rank, doc_id in enumerate(keyword_ids):
-        r = model.row_of.get(doc_id)
-        if r is None:
+        at = model.row_of.get(doc_id)
+        if at is None:
             continue
-        h = model.rows[r].hash
-        first.setdefault(h, r)
+        h = model.rows[at].hash
+        first.setdefault(h, at)
         fused[h] = fused.get(h, 0.0) + 1.0 / (FUSION_K + rank + 1)
     order = sorted(fused, key=lambda h: -fused[h])
     return Ranked([first[h] for h in order], [round(fused[h] * FUSION_K, 6) for h in order])

@@ -34,8 +34,8 @@ from archive.names import romanize as rz
 LATIN = re.compile(r"\b[A-Z][A-Za-zŎŬŏŭ'’]+(?:-[A-Za-zŏŭ'’]+)*")
 HANGUL = re.compile(r"[\uac00-\ud7a3]{2,}")
 # Particles and suffixes that follow a Hangul noun: the name is what comes before them.
-PARTICLES = ("에서는", "에서", "으로", "에게", "까지", "부터", "에는", "과의", "와의", "에", "의", "은", "는", "이", "가", "을",
-             "를", "과", "와", "도", "로", "서")
+PARTICLES = ("에서는", "에서", "으로", "에게", "까지", "부터", "에는", "과의", "와의", "에", "의", "은", "는",
+             "이", "가", "을", "를", "과", "와", "도", "로", "서")
 WINDOW = 8  # words each side of an occurrence that make its context
 MAX_CONTEXTS = 40  # occurrences whose context is kept per spelling
 MAX_DOCS = 500  # documents whose positions are kept per spelling (for the test of occurring apart)
@@ -224,7 +224,7 @@ def _near(buckets: dict[str, list[str]]) -> Iterable[tuple[str, str]]:
             for i in range(len(skel)):
                 by_deletion.setdefault(skel[:i] + skel[i + 1:], set()).add(skel)
             by_deletion.setdefault(skel, set()).add(skel)
-    pairs = set()
+    pairs: set[tuple[str, str]] = set()
     for skels in by_deletion.values():
         for x in skels:
             for y in skels:

@@ -291,7 +291,7 @@ class WhooshEngine:
         with self.searcher() as s:
             t = accel.table(s)
             docs = accel.matching(s, Compiler(s.reader()).compile(tree).query, float("inf"))
-            codes = np.unique(t.hash[docs]) if len(docs) else []
+            codes: np.ndarray = np.unique(t.hash[docs]) if len(docs) else np.zeros(0, dtype=np.int64)
             return {t.hash_values[c] for c in codes if c >= 0}
 
     # -- research workflows (whoosh/research.py) ------------------------------------------
