@@ -13,7 +13,7 @@ category, by key terms (today's "more like this") and by meaning.
 meaning and hybrid searches in-process and through `archive serve`'s /api/search on loopback.
 
     python bench/meaning.py bbc [--index /tmp/bench-meaning/bbc-index]
-    python bench/meaning.py scale [--source /work/bench100k/index] [--copy /tmp/bench-meaning/index100k]
+    python bench/meaning.py scale [--source /work/bench100k/index] [--copy /tmp/bench-meaning/index100k] [--keep-model]
 """
 
 from __future__ import annotations
@@ -111,16 +111,18 @@ def scale(args: argparse.Namespace) -> dict:
     copy = Path(args.copy)
     if not copy.is_dir():
         raise SystemExit(f"copy {args.source} to {copy} first (cp -r): the original is never written")
-    build = run_child(archive_cli() + ["meaning", "build", "--index", str(copy)])
-    if build.returncode:
-        raise SystemExit(build.stderr)
+    out: dict = {}
+    if not (args.keep_model and mm.info(copy)):
+        build = run_child(archive_cli() + ["meaning", "build", "--index", str(copy)])
+        if build.returncode:
+            raise SystemExit(build.stderr)
+        print(f"model build: {build.seconds:.1f} s wall, {build.cpu_seconds:.1f} s CPU, "
+              f"peak RSS {build.peak_rss_mb:.0f} MB; {build.stdout.strip()}")
+        out = {"build_s": build.seconds, "cpu_s": build.cpu_seconds, "peak_rss_mb": build.peak_rss_mb}
     info = mm.info(copy)
     size = mm.size(copy)
-    print(f"model build: {build.seconds:.1f} s wall, {build.cpu_seconds:.1f} s CPU, "
-          f"peak RSS {build.peak_rss_mb:.0f} MB; {build.stdout.strip()}")
     print(f"model size: {size / 1e6:.1f} MB ({info})")
-    out: dict = {"build_s": build.seconds, "cpu_s": build.cpu_seconds, "peak_rss_mb": build.peak_rss_mb,
-                 "model_mb": size / 1e6, "documents": info.documents if info else 0}
+    out.update({"model_mb": size / 1e6, "documents": info.documents if info else 0})
     qs = [q for _, q in queries()]
     with Archive(Settings(index=copy)) as archive:
         archive.search(qs[0], mode="meaning")  # loads the model, as a server's first meaning search does
@@ -176,6 +178,7 @@ def main() -> None:
     s.add_argument("--source", default="/work/bench100k/index")
     s.add_argument("--copy", default="/tmp/bench-meaning/index100k")
     s.add_argument("--passes", type=int, default=2)
+    s.add_argument("--keep-model", action="store_true", help="time searches with the model already there")
     args = ap.parse_args()
     bbc(args) if args.what == "bbc" else scale(args)
 

@@ -19,8 +19,10 @@ import os
 import re
 import shutil
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +35,9 @@ FOLDER = "meaning"
 MAX_TERMS = 50_000  # vocabulary cap: memory and model size stay bounded at any archive size
 MAX_DIMS = 200  # dimensions of the reduced space
 TEXT_CHARS = 30_000  # each text's opening this long is read: a long report costs what an article does
+# What facets count, from a row's metadata (as the engines' facets: sources by name, years, languages, months).
+FACETS = {"source": lambda r: r.source, "year": lambda r: r.date[:4], "lang": lambda r: r.lang,
+          "month": lambda r: r.date[:7]}
 USEFUL_TEXTS = 200  # fewer distinct texts than this make a model too small to rank by meaning well
 TOKEN = re.compile(r"(?u)\b[^\W\d_][^\W\d_]+\b")  # words of two letters or more, no digits
 
@@ -88,6 +93,22 @@ class Model:
     def __post_init__(self) -> None:
         self.column = {t: i for i, t in enumerate(self.terms)}
         self.row_of = {r.id: i for i, r in enumerate(self.rows)}
+
+    @cached_property
+    def copies(self) -> Counter[str]:
+        """Return how many documents hold each text (by content hash)."""
+        return Counter(r.hash for r in self.rows)
+
+    @cached_property
+    def facet_codes(self) -> dict[str, tuple[np.ndarray, list[str]]]:
+        """Return, per facet (source, year, lang, month), each row's value as a code (-1: none) and the values."""
+        out = {}
+        for name, value_of in FACETS.items():
+            values: dict[str, int] = {}
+            codes = np.fromiter((values.setdefault(v, len(values)) if (v := value_of(r)) else -1 for r in self.rows),
+                                dtype=np.int32, count=len(self.rows))
+            out[name] = (codes, list(values))
+        return out
 
     def embed(self, texts: Iterable[str]) -> np.ndarray:
         """Return the unit vectors of texts (zero rows for texts without a known word)."""

@@ -108,14 +108,14 @@ def fuse(model: mm.Model, meaning: Ranked, keyword_ids: list[str]) -> Ranked:
 
 def facets(model: mm.Model, rows: list[int]) -> dict[str, dict[str, int]]:
     """Return the facet counts (distinct texts per source, year, language, month) of ranked rows."""
-    out: dict[str, dict[str, int]] = {"source": {}, "year": {}, "lang": {}, "month": {}}
-    for r in rows:
-        row = model.rows[r]
-        for name, value in (("source", row.source), ("year", row.date[:4]), ("lang", row.lang),
-                            ("month", row.date[:7])):
-            if value:
-                out[name][value] = out[name].get(value, 0) + 1
-    return {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))) for name, c in out.items()}
+    at = np.asarray(rows, dtype=np.int64)
+    out = {}
+    for name, (codes, values) in model.facet_codes.items():
+        picked = codes[at] if len(at) else codes[:0]
+        counts = np.bincount(picked[picked >= 0], minlength=len(values))
+        found = {values[i]: int(counts[i]) for i in np.flatnonzero(counts)}
+        out[name] = dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
+    return out
 
 
 def ordered(model: mm.Model, ranked: Ranked, sort: str) -> Ranked:
@@ -145,7 +145,7 @@ def hits(engine: Engine, model: mm.Model, ranked: Ranked, words: set[str], count
         doc = engine.get(model.rows[r].id)
         if doc is None:  # deleted since the model was last brought up to date
             continue
-        paths = engine.copies(doc.content_hash) or [doc.path]
+        paths = (engine.copies(doc.content_hash) if model.copies[doc.content_hash] > 1 else []) or [doc.path]
         yield Hit(id=doc.id, title=doc.title, source=doc.source, collection=doc.collection, date=doc.date,
                   url=doc.url, path=doc.path, paths=paths, score=round(score, 4),
                   snippets=snippets(doc.text, word_spans(doc.text, words), count), language=doc.language,
@@ -210,7 +210,7 @@ def similar(engine: Engine, model: mm.Model, doc_id: str, limit: int) -> tuple[l
         seen.add(story)
         out.append(Related(id=other.id, title=other.title, source=other.source, date=other.date, path=other.path,
                            score=round(score, 4), story=story, versions=versions,
-                           copies=max(1, len(engine.copies(other.content_hash)))))
+                           copies=model.copies[other.content_hash] or 1))
         if len(out) >= limit:
             break
     return words, out
