@@ -16,6 +16,9 @@ from archive.errors import BadQuery, IndexDamaged, IndexNotFound
 from archive.health import damage_message
 from archive.marks import search as marks_search
 from archive.marks.store import MarkStore, marks_path
+from archive.meaning import rank
+from archive.meaning.model import Model
+from archive.names.variants import Group, collect, key_of, suggest
 from archive.query import parse
 from archive.query.aliases import NO_ALIASES, Aliases, load_aliases
 from archive.query.filters import NO_FILTERS, Filters, compose
@@ -52,7 +55,8 @@ class Archive:
 
     def search(self, query: str, *, filters: Filters = NO_FILTERS, limit: int = 10, offset: int = 0,
                sort: str = "relevance", facets: bool = True, snippets: int = 3, aliases: bool = True,
-               time_budget: float = TIME_BUDGET, count: str = "texts", cite: bool = False) -> SearchResult:
+               time_budget: float = TIME_BUDGET, count: str = "texts", cite: bool = False,
+               mode: str = "keyword") -> SearchResult:
         """Parse and run a query; raise `BadQuery` with a plain message when nothing can be searched.
 
         `filters` restrict the results to sources, dates and languages without becoming part
@@ -63,7 +67,12 @@ class Archive:
         `count="stories"` counts story clusters (near-duplicates once) in the total and facets.
         `cite` asks the engine for the digest of the texts matched (`SearchResult.texts_digest`),
         from the matches it counts anyway, for a citation (archive/research/cite.py).
+        `mode` "meaning" ranks texts by closeness in meaning to the query, "hybrid" fuses that
+        with the keyword ranking (archive/meaning/, docs/meaning.md).
         """
+        if mode != "keyword":
+            return self.search_meaning(query, filters=filters, limit=limit, offset=offset, sort=sort, facets=facets,
+                                       snippets=snippets, aliases=aliases, mode=mode)
         if count not in COUNTS:
             raise BadQuery(f"Unknown count {count!r}; use one of {', '.join(COUNTS)}")
         _check_sort(sort)
@@ -80,13 +89,17 @@ class Archive:
             result.facets["tag"] = tags
         return result
 
-    def similar(self, doc_id: str, limit: int = 10,
-                exclude_story: bool = False) -> tuple[list[str], list[Related]] | None:
+    def similar(self, doc_id: str, limit: int = 10, exclude_story: bool = False,
+                by: str = "terms") -> tuple[list[str], list[Related]] | None:
         """Return a document's key terms and the documents most like it (not its copies), or None.
 
         With `exclude_story` the other versions of its story are left out too, and each other
-        story appears once.
+        story appears once. `by="meaning"` ranks by the meaning model (its story always left out).
         """
+        if by == "meaning":
+            return rank.similar(self.engine, self.meaning.get(), doc_id, max(0, min(limit, MAX_LIMIT)))
+        if by != "terms":
+            raise BadQuery(f"Unknown kind of similarity {by!r}; use terms or meaning")
         return self.engine.similar(doc_id, max(0, min(limit, MAX_LIMIT)), exclude_story)
 
     def story(self, story_id: str) -> list[Related]:
@@ -102,19 +115,66 @@ class Archive:
         return self.engine.stories_of(doc_ids)
 
     def export(self, query: str, *, filters: Filters = NO_FILTERS, sort: str = "relevance",
-               aliases: bool = True) -> Iterator[Hit]:
+               aliases: bool = True, mode: str = "keyword") -> Iterator[Hit]:
         """Return every result of a query (one per distinct text, one snippet each), for CSV or JSON Lines export.
 
         The query is read now (a `BadQuery` is raised here, before any row); the results are
         read as they are taken.
         """
         _check_sort(sort)
+        if mode != "keyword":
+            ranked, model = self._by_meaning(query, filters, sort, aliases, mode)
+            return rank.hits(self.engine, model, ranked, rank.query_words(model, query), 1)
         run = compose(query, filters, self.aliases if aliases else NO_ALIASES)
         return self.engine.export(self.with_marks(run.tree), sort=sort, literal=run.literal)
 
+    # -- search by meaning (archive/meaning/, docs/meaning.md) ---------------------------------
+
+    @cached_property
+    def meaning(self) -> rank.Models:
+        """Return the meaning model beside the index (loaded when first asked for, and again after a rebuild)."""
+        return rank.Models(self.index)
+
+    def search_meaning(self, query: str, *, filters: Filters = NO_FILTERS, limit: int = 10, offset: int = 0,
+                       sort: str = "relevance", facets: bool = True, snippets: int = 3, aliases: bool = True,
+                       mode: str = "meaning") -> SearchResult:
+        """Rank the texts closest in meaning to the query ("hybrid": fused with the keyword ranking)."""
+        if limit < 0 or offset < 0:
+            raise BadQuery("limit and offset must not be negative")
+        ranked, model = self._by_meaning(query, filters, sort, aliases, mode)
+        notes = [model.info.note()] if model.info.too_small else []
+        return rank.page(self.engine, model, ranked, query=query, interpreted=f"{mode}: {query.strip()}",
+                         limit=min(limit, MAX_LIMIT), offset=offset, with_facets=facets, snippet_count=snippets,
+                         notes=notes)
+
+    def _by_meaning(self, query: str, filters: Filters, sort: str, aliases: bool,
+                    mode: str) -> tuple[rank.Ranked, Model]:
+        rank.check_mode(mode)
+        _check_sort(sort)
+        model = self.meaning.get()
+        allowed = self.engine.text_hashes(self.with_marks(filters.restrict(None))) if filters else None
+        ranked = rank.closest(model, rank.query_vector(model, query), allowed=allowed)
+        if mode == "hybrid":
+            try:
+                keyword = self.search(query, filters=filters, limit=rank.CANDIDATES // 10, facets=False,
+                                      snippets=0, aliases=aliases)
+                ranked = rank.fuse(model, ranked, [h.id for h in keyword.hits])
+            except BadQuery:
+                pass  # text that does not read as a query is ranked by meaning alone
+        return rank.ordered(model, ranked, sort), model
+
+    def name_variants(self, min_count: int = 1) -> list[Group]:
+        """Return groups of spellings of one name found in the archive, with their evidence (archive/names/)."""
+        try:
+            model: Model | None = self.meaning.get()
+        except BadQuery:
+            model = None  # no context evidence: only exact romanizations of Hangul join
+        known = [frozenset(key_of(n) for n in group) for group in self.aliases.groups]
+        return suggest(collect(self.engine.documents(), min_count), model, known)
+
     @cached_property
     def aliases(self) -> Aliases:
-        """Return the aliases named by the settings (the shipped sample by default)."""
+        """Return the aliases named by the settings (none by default: the demo corpus names its own)."""
         setting = str(self.settings.aliases or "")
         if setting.lower() in ("off", "none", "false"):
             return NO_ALIASES

@@ -41,7 +41,9 @@ class Settings:
     include: list[str] = field(default_factory=list,
                                metadata={"help": "glob patterns of files to read (empty: every supported file)"})
     # README files describe a folder; they are not documents of the collection.
-    exclude: list[str] = field(default_factory=lambda: [".*", "*~", "*.tmp", "*.part", "*.swp", "README", "README.*"],
+    # TOML files are settings (an archive.toml, an aliases file), not documents.
+    exclude: list[str] = field(default_factory=lambda: [".*", "*~", "*.tmp", "*.part", "*.swp", "README", "README.*",
+                                                        "*.toml"],
                                metadata={"help": "glob patterns of files and folders to skip"})
     auth_user: str = field(default="", metadata={"help": "user name `archive serve` requires (empty: no login)"})
     auth_hash: str = field(default="", metadata={"help": "that user's password hash, from `archive hash-password`"})
@@ -49,8 +51,8 @@ class Settings:
                                                              "(a cluster, described by [cluster]; docs/cluster.md)"})
     cluster: dict = field(default_factory=dict,
                           metadata={"help": "the Sphinx cluster: coordinator, shards, data, name"})
-    aliases: str = field(default="", metadata={"help": "aliases file (TOML) of equivalent names; empty: the sample "
-                                                        "shipped with the package; 'off': no aliases"})
+    aliases: str = field(default="", metadata={"help": "aliases file (TOML) of equivalent names; empty or 'off': "
+                                                        "none (the demo corpus names its own: samples/archive.toml)"})
 
     @property
     def max_bytes(self) -> int:

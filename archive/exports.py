@@ -33,7 +33,8 @@ FORMATS = ("csv", "jsonl")
 
 
 def export_rows(archive: Archive, query: str, *, filters: Filters = NO_FILTERS, sort: str = "relevance",
-                aliases: bool = True, extra: dict | None = None, budget: float | None = None) -> Iterator[dict]:
+                aliases: bool = True, extra: dict | None = None, budget: float | None = None,
+                mode: str = "keyword") -> Iterator[dict]:
     """Return the rows of every result of a search (`archive.export`), for the command line and the web.
 
     Each row is `hit_row` followed by the `extra` columns. The query is read at once, so a
@@ -41,7 +42,7 @@ def export_rows(archive: Archive, query: str, *, filters: Filters = NO_FILTERS, 
     asked for), a result that comes after it is spent is not written: a last row says the
     export is partial, in its title, and after how many rows.
     """
-    return _rows(archive.export(query, filters=filters, sort=sort, aliases=aliases), extra or {}, budget)
+    return _rows(archive.export(query, filters=filters, sort=sort, aliases=aliases, mode=mode), extra or {}, budget)
 
 
 def _rows(hits: Iterable[Hit], extra: dict, budget: float | None) -> Iterator[dict]:

@@ -10,15 +10,19 @@ from pathlib import Path
 
 import pytest
 from indexes import build_index
-from needs import SAMPLES, SEEDS, tool, unpack_bbc
+from needs import DEMO_ALIASES, SAMPLES, SEEDS, demo_settings, tool, unpack_bbc
 from serving import app_on, served
 
 from archive.archive import Archive
-from archive.config import Settings
 from archive.documents import Document, document_id
 
 # The `sphinx_cluster` fixture (a fresh cluster on loopback) is defined beside the cluster helpers.
 pytest_plugins = ["sphinx_cluster"]
+
+
+# The commands the tests run read the demo corpus's aliases, as `--config samples/archive.toml` gives
+# them (a new archive has none: tests/test_aliases_default.py); a test may name others.
+os.environ.setdefault("ARCHIVE_ALIASES", str(DEMO_ALIASES))
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +52,7 @@ def sample_index(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session", name="archive")
 def sample_archive(sample_index) -> Iterator[Archive]:
     """The archive on the sample index, opened once (tests only read it)."""
-    with Archive(Settings(index=sample_index)) as opened:
+    with Archive(demo_settings(sample_index)) as opened:
         yield opened
 
 
@@ -83,7 +87,7 @@ def index_dir(tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def app(sample_index):
-    with app_on(Settings(index=sample_index)) as app:
+    with app_on(demo_settings(sample_index)) as app:
         yield app
 
 
@@ -119,7 +123,7 @@ def browser():
 def make_app():
     """Build web apps on given indexes (with extra config); close their archives afterwards."""
     with ExitStack() as apps:
-        yield lambda index, **config: apps.enter_context(app_on(Settings(index=index), **config))
+        yield lambda index, **config: apps.enter_context(app_on(demo_settings(index), **config))
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from archive.config import Settings
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 SEEDS = ROOT / "tests" / "fixtures" / "seeds"
@@ -20,6 +22,12 @@ SHARED = ROOT.parent / "shared"
 CORPORA = SHARED / "corpora"
 BBC_TARBALL = CORPORA / "bbc-news" / "bbc-fulltext.tar.gz"
 REUTERS_TARBALL = CORPORA / "reuters21578" / "reuters21578.tar.gz"
+DEMO_ALIASES = SAMPLES / "aliases.toml"  # what samples/archive.toml names
+
+
+def demo_settings(index: Path, **settings: object) -> Settings:
+    """Return the settings of the demo corpus's archive (its archive.toml: its aliases) on an index."""
+    return Settings(index=index, aliases=str(DEMO_ALIASES), **settings)  # type: ignore[arg-type]
 
 
 def shared_file(path: Path) -> Path:

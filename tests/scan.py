@@ -120,7 +120,7 @@ class AnyOf:
 
 
 Query = Word | Phrase | Prefix | AnyOf
-ALIASES = Path(__file__).resolve().parents[1] / "archive" / "data" / "aliases.toml"
+ALIASES = Path(__file__).resolve().parents[1] / "samples" / "aliases.toml"
 
 
 def aliased(query: Word | Phrase, path: Path = ALIASES) -> Query:

@@ -91,6 +91,11 @@ def test_every_method_answers_on_both_engines(settings: Settings) -> None:
         assert engine.largest_stories(10) == []
         engine.prepare_stories()
         assert {(i, t) for i, _, t in engine.stored_stories()} == {(d.id, d.text) for d in docs}
+        # the meaning model's reads: every stored document, and the texts a tree keeps
+        assert sorted((d.id, d.title, d.text, d.content_hash) for d in engine.documents()) == \
+            sorted((d.id, d.title, d.text, d.content_hash) for d in docs)
+        assert engine.text_hashes(ferry) == {docs[0].content_hash}
+        assert engine.text_hashes(everything) == {d.content_hash for d in docs}
 
         stamp = engine.stamp()
         assert engine.write(delete=[docs[1].id]) == 0

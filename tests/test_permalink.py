@@ -10,9 +10,9 @@ import urllib.request
 from pathlib import Path
 
 from indexes import build_index
+from needs import demo_settings
 
 from archive.archive import Archive
-from archive.config import Settings
 from archive.research.cite import cite, compare
 
 NEW_DOC = """Hyesan smugglers return as border guards rotate
@@ -26,7 +26,7 @@ def _ingest(corpus: Path, index: Path, **kw) -> str:  # type: ignore[no-untyped-
 
 
 def _ids(index: Path, query: str) -> list[str]:
-    with Archive(Settings(index=index)) as a:
+    with Archive(demo_settings(index)) as a:
         return [i for i, _ in a.listing(query)]
 
 
@@ -35,7 +35,7 @@ def test_runs_have_ids_and_documents_record_their_run(ser_corpus, index_dir):
     (ser_corpus / "2026-01-01-new.txt").write_text(NEW_DOC)
     second = _ingest(ser_corpus, index_dir)
     assert (first, second) == ("000001", "000002")
-    with Archive(Settings(index=index_dir)) as a:
+    with Archive(demo_settings(index_dir)) as a:
         runs = a.runs()
         assert [r.id for r in runs] == [first, second] and all(r.finished for r in runs)
         assert runs[1].added == 1
@@ -51,7 +51,7 @@ def test_full_rebuild_keeps_run_ids_of_unchanged_documents_and_the_run_log(ser_c
     # would be cleaned away as boilerplate, and the text would not change).
     third_file.write_text(third_file.read_text().replace(". ", ". A sentence was added here later. ", 1))
     full = _ingest(ser_corpus, index_dir, full=True)
-    with Archive(Settings(index=index_dir)) as a:
+    with Archive(demo_settings(index_dir)) as a:
         assert [r.id for r in a.runs()] == [first, full]
         changed = {a.get(i).relpath: a.get(i).run_id for i, _ in a.listing("*")}
     assert changed.pop(third_file.name) == full
@@ -60,24 +60,24 @@ def test_full_rebuild_keeps_run_ids_of_unchanged_documents_and_the_run_log(ser_c
 
 def test_permalink_same_set_after_a_run_that_changes_nothing(ser_corpus, index_dir):
     _ingest(ser_corpus, index_dir)
-    with Archive(Settings(index=index_dir)) as a:
+    with Archive(demo_settings(index_dir)) as a:
         cited = cite(a, "Hyesan", "newest")
     _ingest(ser_corpus, index_dir)
-    with Archive(Settings(index=index_dir)) as a:
+    with Archive(demo_settings(index_dir)) as a:
         result = compare(a, cited)
     assert result.same and result.now.run != cited.run
 
 
 def test_permalink_lists_added_and_removed_documents_from_tombstones(ser_corpus, index_dir):
     _ingest(ser_corpus, index_dir)
-    with Archive(Settings(index=index_dir)) as a:
+    with Archive(demo_settings(index_dir)) as a:
         cited = cite(a, "Hyesan", "newest")
     before = _ids(index_dir, "Hyesan")
     (ser_corpus / "2026-01-01-new.txt").write_text(NEW_DOC)
     (ser_corpus / "2025-03-19-trucks-return-to-hyesan-bridge.txt").unlink()
     (ser_corpus / "2022-08-25-bank-of-korea-raises-interest-rates-won-slides.txt").unlink()  # not a Hyesan result
     _ingest(ser_corpus, index_dir)
-    with Archive(Settings(index=index_dir)) as a:
+    with Archive(demo_settings(index_dir)) as a:
         result = compare(a, cited)
     after = _ids(index_dir, "Hyesan")
     assert not result.same and not result.same_documents
@@ -85,7 +85,7 @@ def test_permalink_lists_added_and_removed_documents_from_tombstones(ser_corpus,
     assert [d.relpath for d in result.removed] == ["2025-03-19-trucks-return-to-hyesan-bridge.txt"]
     assert set(after) == set(before) - {result.removed[0].id} | {result.added[0].id}
     # The set rebuilt from run ids and tombstones is the one that was cited.
-    with Archive(Settings(index=index_dir)) as a:
+    with Archive(demo_settings(index_dir)) as a:
         rebuilt = {i for i, run in a.listing("Hyesan") if run <= cited.run} | {d.id for d in result.removed}
         stones = a.tombstones()
     assert rebuilt == set(before)
@@ -94,13 +94,13 @@ def test_permalink_lists_added_and_removed_documents_from_tombstones(ser_corpus,
         ("2025-03-19-trucks-return-to-hyesan-bridge.txt", "000001", "000002")]
 
 
-HYESAN = ("hyesan", "혜산", "惠山")  # the name and its aliases (archive/data/aliases.toml)
+HYESAN = ("hyesan", "혜산", "惠山")  # the name and its aliases (samples/aliases.toml)
 
 
 def _texts_hash_by_scan(index: Path, words: tuple[str, ...] = HYESAN) -> tuple[str, int]:
     """The citation hash computed apart from the search: every stored document read one by one,
     those whose title or text holds one of the words kept, their content hashes sorted, SHA-256 over them."""
-    with Archive(Settings(index=index)) as a:
+    with Archive(demo_settings(index)) as a:
         docs = [a.get(i) for i, _ in a.listing("*")]
     hashes = sorted({d.content_hash for d in docs
                      if any(w in (d.title + "\n" + d.text).casefold() for w in words)})

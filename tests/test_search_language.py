@@ -222,9 +222,10 @@ def test_title_matches_rank_first(archive):
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
-def test_aliases_path_in_config_is_relative_to_the_config_file(tmp_path):
+def test_aliases_path_in_config_is_relative_to_the_config_file(tmp_path, monkeypatch):
     from archive.config import load
 
+    monkeypatch.delenv("ARCHIVE_ALIASES", raising=False)  # the environment would name the demo's
     (tmp_path / "archive.toml").write_text('aliases = "names.toml"\n', encoding="utf-8")
     assert load(tmp_path / "archive.toml").aliases == str(tmp_path / "names.toml")
 

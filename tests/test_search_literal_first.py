@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from indexes import build_index
+from needs import demo_settings
 
 from archive.config import Settings
 
@@ -102,7 +103,7 @@ def test_whoosh_ranking_puts_the_holders_first_too_when_numpy_cannot_score_the_q
     from archive.query.parser import parse
 
     forever = float("inf")
-    with Archive(Settings(index=sample_index)) as archive:
+    with Archive(demo_settings(sample_index)) as archive:
         tree, literal = archive.tree("김정은"), parse("김정은").tree
         with archive.engine.searcher() as s:
             comp = Compiler(s.reader()).compile(tree)

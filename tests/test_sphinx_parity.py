@@ -16,12 +16,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from needs import SAMPLES, SEEDS
+from needs import SAMPLES, SEEDS, demo_settings
 from serving import serve, stop
 from sphinx_cluster import running_cluster
 
 from archive.archive import Archive
-from archive.config import Settings
 from archive.ingest import ingest
 from archive.render import snippet_html
 
@@ -81,7 +80,7 @@ def engines(tmp_path_factory, bbc_dir):
     """(Whoosh archive, Sphinx archive, the cluster) over one corpus, built once for the module."""
     base = tmp_path_factory.mktemp("parity")
     folders = _copy_corpus(base / "corpus", bbc_dir)
-    whoosh_settings = Settings(index=base / "whoosh")
+    whoosh_settings = demo_settings(base / "whoosh")  # the cluster's settings name the demo's aliases too
     report = ingest(folders, whoosh_settings)
     assert not report.failed, report.summary()
     with running_cluster(base / "cluster", shards=[2, 1]) as cluster:

@@ -11,7 +11,7 @@ from archive.errors import BadQuery
 from archive.render import html
 from archive.research.cite import with_citation
 from web.facade import get_archive
-from web.filters import SearchState
+from web.filters import SEARCH_MODES, SearchState
 from web.lookup import load_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -23,6 +23,7 @@ def search() -> ResponseReturnValue:
     """Return the same object as `archive search --json`; facet filters may be given as parameters.
 
     `query`, `interpreted` and `suggestion` are about `q` alone; the filters restrict the results.
+    `mode=meaning` ranks by closeness in meaning, `mode=hybrid` fuses both rankings (no citation then).
     """
     state = SearchState.from_args(request.args)
     try:
@@ -34,11 +35,15 @@ def search() -> ResponseReturnValue:
         return jsonify(error="the q parameter is required"), 400
     sort = request.args.get("sort", "relevance")
     archive = get_archive()
+    if request.args.get("mode", "keyword") not in SEARCH_MODES:
+        return jsonify(error=f"mode must be one of {', '.join(SEARCH_MODES)}", query=state.q), 400
     try:
         result = archive.search(state.q, filters=state.search_filters(), limit=limit, offset=offset, sort=sort,
-                                cite=True)
+                                cite=state.mode == "keyword", mode=state.mode)
     except BadQuery as exc:
         return jsonify(error=str(exc), query=state.q), 400
+    if state.mode != "keyword":  # a ranking by meaning is no set of matches a hash could cite
+        return jsonify(result.to_dict())
     # run, result_hash: the citation, from the digest the search took of the texts it counted
     # (counted again, filters included, when the search could not take it).
     digest = result.texts_digest or archive.texts_digest(state.engine_query())[0]

@@ -39,7 +39,7 @@ def export(fmt: str) -> Response:
     record = {"query": state.engine_query(), "exported_at": now.isoformat().replace("+00:00", "Z")}
     try:  # a bad query is a 400 before the download starts
         rows = export_rows(get_archive(), state.q, filters=state.search_filters(), sort=state.sort, extra=record,
-                           budget=current_app.config.get("EXPORT_SECONDS", EXPORT_SECONDS))
+                           budget=current_app.config.get("EXPORT_SECONDS", EXPORT_SECONDS), mode=state.mode)
     except BadQuery as exc:
         return Response(str(exc) + "\n", status=400, mimetype="text/plain")
     name = f"archive-{_slug(state.q or 'filtered')}-{now.strftime('%Y%m%dT%H%M%SZ')}.{fmt}"

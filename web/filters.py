@@ -18,6 +18,7 @@ from archive.query.filters import Filters
 
 SORTS = ("relevance", "newest", "oldest")
 TIMELINE_MODES = ("count", "share")
+SEARCH_MODES = ("keyword", "meaning", "hybrid")  # by words, by meaning (docs/meaning.md), or both fused
 MAX_PAGE = 10_000
 MAX_VALUE_CHARS = 200
 # Each filter: URL parameter -> (label shown on its chip, pattern a valid value matches).
@@ -49,6 +50,7 @@ class SearchState:
     sort: str = "relevance"
     timeline: str = "count"
     filters: dict[str, str] = field(default_factory=dict)
+    mode: str = "keyword"
 
     @classmethod
     def from_args(cls, args: MultiDict) -> SearchState:
@@ -64,8 +66,10 @@ class SearchState:
             value = " ".join(args.get(name, "").split())
             if value and pattern.fullmatch(value):
                 filters[name] = value
+        mode = args.get("mode", "keyword")
         return cls(q=args.get("q", "").strip(), page=page, sort=sort if sort in SORTS else "relevance",
-                   timeline=timeline if timeline in TIMELINE_MODES else "count", filters=filters)
+                   timeline=timeline if timeline in TIMELINE_MODES else "count", filters=filters,
+                   mode=mode if mode in SEARCH_MODES else "keyword")
 
     @property
     def active(self) -> bool:
@@ -112,6 +116,8 @@ class SearchState:
             out["sort"] = self.sort
         if self.timeline != "count":
             out["timeline"] = self.timeline
+        if self.mode != "keyword":
+            out["mode"] = self.mode
         if self.page != 1:
             out["page"] = str(self.page)
         return {k: v for k, v in out.items() if v}

@@ -8,6 +8,8 @@ from flask import Blueprint, abort, render_template
 
 from archive.archive import Archive
 from archive.documents import Document, SearchResult
+from archive.engine.common import Related
+from archive.errors import BadQuery
 from web.facade import get_archive
 
 bp = Blueprint("related", __name__)
@@ -21,7 +23,17 @@ def context(archive: Archive, doc: Document) -> dict:
     terms, similar = found if found is not None else ([], [])
     story = doc.story or doc.content_hash
     versions = [r for r in archive.story(story) if r.id != doc.id and r.path != doc.path]
-    return {"key_terms": terms, "similar": similar, "story_id": story, "versions": versions}
+    return {"key_terms": terms, "similar": similar, "story_id": story, "versions": versions,
+            "by_meaning": by_meaning(archive, doc)}
+
+
+def by_meaning(archive: Archive, doc: Document) -> list[Related]:
+    """Return the documents closest in meaning to one (none without a meaning model); its story left out."""
+    try:
+        found = archive.similar(doc.id, SHOWN, by="meaning")
+    except BadQuery:
+        return []
+    return found[1] if found is not None else []
 
 
 def versions(archive: Archive, result: SearchResult | None) -> dict[str, tuple[str, int]]:

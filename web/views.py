@@ -55,7 +55,7 @@ def search() -> str:
         archive = get_archive()
         try:
             result = archive.search(state.q, filters=state.search_filters(), limit=size,
-                                    offset=(state.page - 1) * size, sort=state.sort)
+                                    offset=(state.page - 1) * size, sort=state.sort, mode=state.mode)
         except BadQuery as exc:
             error = str(exc)
         if result is not None:

@@ -1,4 +1,4 @@
-"""The `archive` command: ingest, search, similar, clusters, extract, serve, stats.
+"""The `archive` command: ingest, search, similar, clusters, extract, serve, stats, meaning, aliases.
 
 Each command, or group of commands, lives in a module of its own beside this one and is registered
 here; they share their options, settings, exit codes and failure message through
@@ -15,7 +15,21 @@ from typing import Any
 
 import click
 
-from archive.cli import check, cluster, collocates, extract, ingest, marks, related, research, search, serve, stats
+from archive.cli import (
+    aliases,
+    check,
+    cluster,
+    collocates,
+    extract,
+    ingest,
+    marks,
+    meaning,
+    related,
+    research,
+    search,
+    serve,
+    stats,
+)
 from archive.cli.common import EXIT_FATAL, fail, quiet_stdout
 from archive.errors import ArchiveError
 
@@ -47,5 +61,6 @@ def cli() -> None:
 
 for _command in (search.search, extract.extract, serve.serve, serve.hash_password_cmd, related.similar,
                  related.clusters, stats.stats, ingest.ingest, check.check, cluster.cluster, research.kwic,
-                 research.batch, research.saved, collocates.collocates, marks.tag, marks.note):
+                 research.batch, research.saved, collocates.collocates, marks.tag, marks.note, meaning.meaning,
+                 aliases.aliases):
     cli.add_command(_command)

@@ -19,14 +19,16 @@ from archive.printable import printable
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(0, 1000), help="Documents to show.")
 @click.option("--other-stories", is_flag=True, help="Leave out the other versions of its story too.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--by", type=click.Choice(["terms", "meaning"]), default="terms", show_default=True,
+              help="Shared key terms, or closeness in the meaning model (which always leaves its story out).")
 @options
-def similar(doc_id: str, limit: int, other_stories: bool, as_json: bool, index: str | None,
+def similar(doc_id: str, limit: int, other_stories: bool, as_json: bool, by: str, index: str | None,
             config_file: str | None, verbose: int) -> None:
-    """Show the documents most like one document (by its key terms), its own copies left out."""
+    """Show the documents most like one document (by its key terms or by meaning), its own copies left out."""
     settings = load_settings(index, config_file, verbose)
     try:
         with Archive(settings) as archive:
-            found = archive.similar(doc_id, limit, exclude_story=other_stories)
+            found = archive.similar(doc_id, limit, exclude_story=other_stories, by=by)
     except ArchiveError as exc:
         fail(exc)
         return
@@ -34,7 +36,7 @@ def similar(doc_id: str, limit: int, other_stories: bool, as_json: bool, index: 
         raise click.BadParameter(f"no document has the id {doc_id!r}", param_hint="DOC_ID")
     terms, related = found
     if as_json:
-        out = {"id": doc_id, "terms": terms, "similar": [r.to_dict() for r in related]}
+        out = {"id": doc_id, "by": by, "terms": terms, "similar": [r.to_dict() for r in related]}
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
     else:
         click.echo("key terms: " + ", ".join(terms))

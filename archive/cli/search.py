@@ -37,10 +37,14 @@ from archive.render import terminal
               help="Only documents dated within 2021, 2021-03, 2020-01-01..2020-06-30, >=2019 (repeat: each holds).")
 @click.option("--lang", "langs", multiple=True, metavar="CODE",
               help="Only documents in this language, e.g. en (repeat for any of several).")
+@click.option("--meaning", "mode", flag_value="meaning",
+              help="Rank texts by closeness in meaning to QUERY, read as plain text (docs/meaning.md).")
+@click.option("--hybrid", "mode", flag_value="hybrid", help="Fuse the keyword and the meaning rankings.")
+@click.option("--keyword", "mode", flag_value="keyword", default=True, hidden=True)
 @options
 def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count: bool, fmt: str | None,
            no_aliases: bool, stories: bool, sources: tuple[str, ...], dates: tuple[str, ...], langs: tuple[str, ...],
-           index: str | None, config_file: str | None, verbose: int) -> None:
+           mode: str, index: str | None, config_file: str | None, verbose: int) -> None:
     """Search the archive. Words are ANDed; use OR, NOT, -word, "phrases", a w/N b, a pre/N b, /regex/, title:,
     source:, date: (README, "Query language"). With --source, --date or --lang the query may be ""."""
     settings = load_settings(index, config_file, verbose)
@@ -49,14 +53,15 @@ def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count:
         with Archive(settings) as archive:
             if fmt:
                 try:
-                    total = _export(archive, query, filters, sort, fmt, not no_aliases)
+                    total = _export(archive, query, filters, sort, fmt, not no_aliases, mode)
                 except BrokenPipeError:
                     quiet_stdout()  # the reader (`| head`) has all it wanted
                     sys.exit(0)
             else:
                 result = archive.search(query, filters=filters, limit=0 if count else limit, offset=offset,
                                         sort=sort, facets=as_json, aliases=not no_aliases,
-                                        count="stories" if stories else "texts", cite=as_json and not count)
+                                        count="stories" if stories else "texts",
+                                        cite=as_json and not count and mode == "keyword", mode=mode)
                 total = result.total
                 for note in result.messages:
                     click.echo(f"note: {printable(note)}", err=True)
@@ -64,6 +69,8 @@ def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count:
                     click.echo(f"Did you mean: {printable(result.suggestion)}", err=True)
                 if count:
                     click.echo(result.total)
+                elif as_json and mode != "keyword":  # a ranking by meaning has no citation hash
+                    click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
                 elif as_json:
                     cited = _cited(archive, result, filters, sort, not no_aliases)
                     click.echo(json.dumps(cited, ensure_ascii=False, indent=1))
@@ -103,7 +110,8 @@ def _print_hits(result: SearchResult, filters: Filters) -> None:
             click.echo("   " + terminal(snip, tty))
 
 
-def _export(archive: Archive, query: str, filters: Filters, sort: str, fmt: str, aliases: bool) -> int:
+def _export(archive: Archive, query: str, filters: Filters, sort: str, fmt: str, aliases: bool,
+            mode: str = "keyword") -> int:
     """Stream every result, one row per distinct text, in bounded memory; return the count."""
-    rows = export_rows(archive, query, filters=filters, sort=sort, aliases=aliases)
+    rows = export_rows(archive, query, filters=filters, sort=sort, aliases=aliases, mode=mode)
     return write_rows(sys.stdout, fmt, EXPORT_COLUMNS, rows)

@@ -102,6 +102,16 @@ class Engine(Protocol):
         """Yield (id, story label, text) of every document, to rebuild the story signatures."""
         ...
 
+    # -- the meaning model (archive/meaning/) ---------------------------------------------
+
+    def documents(self) -> Iterator[Document]:
+        """Yield every stored document once, in no particular order (to train the meaning model)."""
+        ...
+
+    def text_hashes(self, tree: Node) -> set[str]:
+        """Return the content hashes of the texts a tree matches (to keep meaning results to filters)."""
+        ...
+
     # -- research workflows ---------------------------------------------------------------
 
     def occurrences(self, tree: Node, sort: str = "relevance") -> Iterator[tuple[Document, list[Span]]]:

@@ -35,6 +35,7 @@ class IngestReport:
     changes: list[dict] = field(default_factory=list)  # dry run only: what would change
     run_id: str = ""  # the id of this run (archive/research/runs.py); "" for a dry run
     committed: int = 0  # documents this run has committed so far (what an interrupted run keeps)
+    meaning: str = ""  # what became of the meaning model: trained, updated, retrained or unchanged
     started: float = field(default_factory=time.monotonic, repr=False)
 
     @property
@@ -74,6 +75,8 @@ class IngestReport:
                  f"in {self.seconds:.1f} s" + (" (full rebuild)" if self.full else "")]
         if self.documents:
             lines.append(f"index: {self.documents} documents, {self.distinct_texts} distinct texts")
+        if self.meaning:
+            lines.append(self.meaning)
         lines += [f"  {c['action']}: {printable(c['path'])}" for c in self.changes]
         lines += [f"  failed: {printable(p.path)}: {printable(p.reason)}"
                   + ("; the previous version stays indexed" if p.kept_previous else "") for p in self.failed]

@@ -72,6 +72,10 @@ def ingest(paths: list[str], settings: Settings, *, dry_run: bool = False, full:
             _full(rebuild, collections, settings, report, strict, progress)
         else:
             _full_in_place(collections, settings, report, strict, progress)
+        if not dry_run:  # the meaning model follows the committed index (archive/meaning/build.py)
+            from archive.meaning.build import after_ingest
+            report.meaning = after_ingest(settings, report.added + report.updated + report.deleted, full)
+            report.record(Path(settings.index))
         if not dry_run:
             with RunLog(settings.index) as runs:  # after a full rebuild: the copy carried into the new folder
                 runs.finish(report.run_id, report.added, report.updated, report.deleted)

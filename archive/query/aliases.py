@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import tomllib
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import TypeGuard
 
@@ -67,12 +66,11 @@ NO_ALIASES = Aliases()
 
 
 def load_aliases(path: str | Path | None = None) -> Aliases:
-    """Load an aliases file; None loads the sample shipped with the package."""
+    """Load an aliases file; None is no file (no aliases: an archive names its own, as samples/archive.toml does)."""
+    if path is None:
+        return NO_ALIASES
     try:
-        if path is None:
-            text = resources.files("archive").joinpath("data/aliases.toml").read_text(encoding="utf-8")
-        else:
-            text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8")
         data = tomllib.loads(text)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ArchiveError(f"Cannot read the aliases file {path or '(built in)'}: {exc}") from exc

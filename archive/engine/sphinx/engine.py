@@ -240,6 +240,17 @@ class SphinxEngine(ClusterStore):
             doc = unpack(row[1])
             yield doc.id, doc.content_hash, doc.text
 
+    # -- the meaning model -----------------------------------------------------------------
+
+    def documents(self) -> Iterator[Document]:
+        """Yield every stored document once."""
+        for row in self.walk("doc"):
+            yield unpack(row[1])
+
+    def text_hashes(self, tree: Tree) -> set[str]:
+        """Return the content hashes of the texts a tree matches."""
+        return research.text_hashes(self, tree)
+
     # -- research workflows (research.py) ---------------------------------------------------
 
     def occurrences(self, tree: Tree, sort: str = "relevance") -> Iterator[tuple[Document, list[Span]]]:

@@ -27,8 +27,13 @@ def listing(store: ClusterStore, tree: Tree, sort: str = "relevance") -> list[tu
 
 def texts(store: ClusterStore, tree: Tree) -> tuple[str, int]:
     """Return the digest of the distinct texts the tree matches (documents.texts_digest), and their number."""
-    hashes = sorted({doc.content_hash for doc, _ in ranked_documents(store, tree, "relevance")[1]})
+    hashes = sorted(text_hashes(store, tree))
     return texts_digest(hashes), len(hashes)
+
+
+def text_hashes(store: ClusterStore, tree: Tree) -> set[str]:
+    """Return the content hashes of the texts the tree matches."""
+    return {doc.content_hash for doc, _ in ranked_documents(store, tree, "relevance")[1]}
 
 
 def new_since(store: ClusterStore, tree: Tree, run_id: str) -> list[Document]:

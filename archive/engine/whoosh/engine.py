@@ -278,6 +278,22 @@ class WhooshEngine:
         with self.searcher() as s:
             yield from similar.stored_stories(s)
 
+    # -- the meaning model -----------------------------------------------------------------
+
+    def documents(self) -> Iterator[Document]:
+        """Yield every stored document once."""
+        with self.searcher() as s:
+            for f in s.all_stored_fields():
+                yield to_document(f)
+
+    def text_hashes(self, tree: Node) -> set[str]:
+        """Return the content hashes of the texts a tree matches."""
+        with self.searcher() as s:
+            t = accel.table(s)
+            docs = accel.matching(s, Compiler(s.reader()).compile(tree).query, float("inf"))
+            codes: np.ndarray = np.unique(t.hash[docs]) if len(docs) else np.zeros(0, dtype=np.int64)
+            return {t.hash_values[c] for c in codes if c >= 0}
+
     # -- research workflows (whoosh/research.py) ------------------------------------------
 
     def occurrences(self, tree: Node, sort: str = "relevance") -> Iterator[tuple[Document, list[Span]]]:

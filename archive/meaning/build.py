@@ -1,0 +1,64 @@
+"""Keep the meaning model current after an ingest: train it, fold new texts in, or retrain it.
+
+A model is retrained when there is none, after a full rebuild, and when the documents added,
+changed or deleted since its training reach `RETRAIN_SHARE` of the texts it learnt from (new
+words and topics then matter); otherwise the changed documents are projected with the learnt
+vocabulary ("updated"), which costs one read of the stored texts and no training.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from archive.config import Settings
+from archive.engine.base import Engine
+from archive.engine.choice import open_engine
+from archive.errors import ArchiveError
+from archive.meaning import model as mm
+
+logger = logging.getLogger(__name__)
+RETRAIN_SHARE = 0.2  # changes since training, as a share of the texts trained on, that call for retraining
+
+
+def refresh(engine: Engine, index: Path, changed: int, full: bool = False) -> str:
+    """Bring the model beside the index up to date with the engine's documents; return what was done, in words."""
+    stored = mm.info(index)
+    if stored is not None and not full and changed == 0 and stored.documents == engine.count():
+        return "meaning model unchanged"
+    current = None if full or stored is None else mm.load(index)
+    if current is None or _retrain(current.info, changed):
+        model = mm.train(engine.documents())
+        mm.save(model, index)
+        verb = "trained" if stored is None else "retrained"
+        note = (f"meaning model {verb} on {model.info.trained_on:,} texts "
+                f"({model.info.terms:,} terms, {model.info.dims} dimensions) in {model.info.seconds:.1f} s")
+    else:
+        model = mm.fold_in(current, engine.documents(), changed)
+        mm.save(model, index)
+        note = (f"meaning model updated: {changed:,} changes folded in without retraining "
+                f"({model.info.changed_since:,} since it was trained on {model.info.trained_on:,} texts)")
+    if model.info.too_small:
+        note += f"; {model.info.note()}"
+    logger.info("%s", note)
+    return note
+
+
+def _retrain(info: mm.Info, changed: int) -> bool:
+    """Return True when enough has changed since training (or the model is too small to keep)."""
+    if info.too_small:
+        return True  # a small archive trains in moments, and every text helps
+    return info.changed_since + changed >= RETRAIN_SHARE * max(1, info.trained_on)
+
+
+def after_ingest(settings: Settings, changed: int, full: bool) -> str:
+    """Refresh the model after an ingest committed; return what was done (a failure is said, never raised)."""
+    try:
+        engine = open_engine(settings)
+        try:
+            return refresh(engine, Path(settings.index), changed, full)
+        finally:
+            engine.close()
+    except (ArchiveError, OSError, MemoryError, ValueError) as exc:
+        logger.warning("the meaning model was not brought up to date: %s", exc)
+        return f"meaning model not brought up to date: {exc}"

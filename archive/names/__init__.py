@@ -1,0 +1,1 @@
+"""Name variants: romanization of Hangul (`romanize.py`) and spelling groups found in the archive (`variants.py`)."""
