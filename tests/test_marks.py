@@ -12,6 +12,7 @@ from indexes import build_index, index_state
 from archive.archive import Archive
 from archive.config import Settings
 from archive.marks.store import MarkStore, marks_path
+from archive.query.filters import Filters
 
 
 def _ids_by_name(index: Path) -> dict[str, str]:
@@ -103,6 +104,8 @@ def test_tag_and_note_searches_match_the_marked_texts(archive, sample_index, sam
         every = {d.content_hash for d in docs}
         alpha = {d.content_hash for d in chosen["alpha"]}
         assert archive.search("* NOT tag:alpha", limit=0).total == len(every - alpha)
+        by_meaning = archive.search("prices and trade", mode="meaning", filters=Filters(tags=("alpha",)), limit=100)
+        assert by_meaning.hits and {h.id for h in by_meaning.hits} <= {d.id for d in docs if d.content_hash in alpha}
         facet = archive.search("*", limit=0).facets["tag"]
         assert facet == {"alpha": len({d.content_hash for d in chosen["alpha"]}),
                          "beta": len({d.content_hash for d in chosen["beta"]})}
