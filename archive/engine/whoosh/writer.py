@@ -1,4 +1,4 @@
-"""A Whoosh segment writer with cheap field lengths at commit time.
+"""A Whoosh segment writer with cheap field lengths at commit time and postings grouped by term.
 
 When a segment is written, Whoosh asks for the document's field length of every posting (for
 the block's length bounds) through the column reader of the segment it has just written: a few
@@ -18,12 +18,20 @@ from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from archive.engine.whoosh.columns import perdoc_length_bytes
+from archive.engine.whoosh.pool import TermPool
 
 _LENGTH = [0] + [byte_to_length(b) for b in range(1, 256)]
 
 
 class LengthsWriter(SegmentWriter):
-    """Whoosh's single-process writer, reading field lengths in bulk when it flushes a segment."""
+    """Whoosh's single-process writer, reading field lengths in bulk when it flushes a segment.
+
+    Its postings wait in a `TermPool` (grouped by term) instead of Whoosh's pool of sorted tuples.
+    """
+
+    def __init__(self, ix: Any, **kwargs: Any) -> None:
+        super().__init__(ix, **kwargs)
+        self.pool = TermPool(self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128))
 
     def per_document_reader(self) -> _Lengths:
         """Return the new segment's per-document reader, with field lengths served from memory."""
