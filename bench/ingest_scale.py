@@ -261,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("corpus", type=Path)
     s.add_argument("--limit", type=int, default=10_000)
     s.add_argument("--procs", type=int, default=1, help="indexing processes (1: cProfile sees every stage)")
+    s.add_argument("--dump", type=Path, help="also save the profile here (for pstats)")
     z = sub.add_parser("sizes")
     z.add_argument("index", type=Path)
     c = sub.add_parser("compare")
@@ -273,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.what == "stages":
         facts, prof = stages(args.corpus, args.limit, args.procs)
         print(json.dumps(facts, indent=1))
+        if args.dump:
+            prof.dump_stats(str(args.dump))
         pstats.Stats(prof, stream=sys.stderr).sort_stats("tottime").print_stats(25)
     elif args.what == "sizes":
         print(json.dumps(sizes(args.index), indent=1))
