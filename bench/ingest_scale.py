@@ -51,8 +51,8 @@ def _children() -> dict[int, list[int]]:
     return kids
 
 
-def tree_memory(root: int) -> tuple[int, int, int]:
-    """Return (processes, sum of RSS, sum of PSS) in bytes of `root` and all its descendants."""
+def tree_memory(root: int) -> tuple[int, int, int, dict[int, int]]:
+    """Return (processes, sum of RSS, sum of PSS, PSS by process) in bytes of `root` and its descendants."""
     kids = _children()
     todo, pids = [root], []
     while todo:
@@ -60,6 +60,7 @@ def tree_memory(root: int) -> tuple[int, int, int]:
         pids.append(pid)
         todo += kids.get(pid, [])
     rss = pss = 0
+    each: dict[int, int] = {}
     for pid in pids:
         try:
             with open(f"/proc/{pid}/smaps_rollup") as f:
@@ -67,26 +68,36 @@ def tree_memory(root: int) -> tuple[int, int, int]:
                     if line.startswith("Rss:"):
                         rss += int(line.split()[1]) * 1024
                     elif line.startswith("Pss:"):
-                        pss += int(line.split()[1]) * 1024
+                        mine = int(line.split()[1]) * 1024
+                        pss += mine
+                        each[pid] = mine
         except OSError:
             continue
-    return len(pids), rss, pss
+    return len(pids), rss, pss, each
 
 
 class Sampler(threading.Thread):
     """Sample a process tree's memory until stopped; keep the peaks."""
 
-    def __init__(self, root: int, every: float = 0.2):
+    def __init__(self, root: int, every: float = 0.2, timeline: Path | None = None):
         super().__init__(daemon=True)
+        self.timeline = timeline.open("w") if timeline else None
         self.root, self.every = root, every
         self.peak_rss = self.peak_pss = self.peak_procs = 0
         self.done = threading.Event()
+        self.each: dict[int, int] = {}
 
     def run(self) -> None:
         while not self.done.is_set():
-            procs, rss, pss = tree_memory(self.root)
+            procs, rss, pss, each = tree_memory(self.root)
+            for pid, mine in each.items():
+                self.each[pid] = max(self.each.get(pid, 0), mine)
             self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
             self.peak_procs = max(self.peak_procs, procs)
+            if self.timeline is not None:
+                now = {pid: round(v / 2**20) for pid, v in each.items()}
+                self.timeline.write(f"{time.monotonic():.1f} {round(pss / 2**20)} {now}\n")
+                self.timeline.flush()
             self.done.wait(self.every)
 
 
@@ -94,7 +105,8 @@ def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def build(src: Path, corpus: Path, index: Path, memory_mb: int | None, procs: int | None) -> dict:
+def build(src: Path, corpus: Path, index: Path, memory_mb: int | None, procs: int | None,
+          timeline: Path | None = None) -> dict:
     """Run one full build of `corpus` into `index` with the checkout `src`; return its facts."""
     config = Path(tempfile.mkstemp(prefix="scale-", suffix=".toml")[1])
     lines = [f"full_procs = {procs}"] if procs else []
@@ -106,7 +118,7 @@ def build(src: Path, corpus: Path, index: Path, memory_mb: int | None, procs: in
            "--json", str(corpus)]
     start = time.monotonic()
     child = subprocess.Popen(cmd, env=env, cwd=str(src), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    sampler = Sampler(child.pid)
+    sampler = Sampler(child.pid, timeline=timeline)
     sampler.start()
     out, _ = child.communicate()
     seconds = time.monotonic() - start
@@ -119,6 +131,7 @@ def build(src: Path, corpus: Path, index: Path, memory_mb: int | None, procs: in
             "seconds": round(seconds, 1), "docs_per_s": round(docs / seconds, 1) if seconds else 0.0,
             "peak_tree_rss_mb": round(sampler.peak_rss / 2**20, 1),
             "peak_tree_pss_mb": round(sampler.peak_pss / 2**20, 1), "processes": sampler.peak_procs,
+            "peak_pss_mb_each": sorted((round(v / 2**20, 1) for v in sampler.each.values()), reverse=True)[:6],
             "index_mb": round(folder_bytes(index) / 2**20, 1)}
 
 
@@ -220,31 +233,49 @@ def sizes(index: Path) -> dict:
 # -- two indexes, the same answers ------------------------------------------------------------
 
 
-def answers(index: Path) -> dict[str, tuple[int, list[str]]]:
-    """Return (total, top 10 ids) of every benchmark query against an index."""
+Answer = tuple[int, list[tuple[float, tuple[str, ...]]]]
+
+
+def answers(index: Path) -> dict[str, Answer]:
+    """Return (total, top 10 as (score, the hit's paths)) of every benchmark query against an index."""
     from archive.archive import Archive
     from archive.config import Settings
     from archive.errors import ArchiveError
 
-    got: dict[str, tuple[int, list[str]]] = {}
+    got: dict[str, Answer] = {}
     with Archive(Settings(index=index)) as arch:
         for spec in load_queries(BENCH / "queries.txt"):
             try:
                 r = arch.search(spec.ours, limit=10, facets=False, snippets=0)
             except ArchiveError as exc:
-                got[spec.ours] = (-1, [type(exc).__name__])
+                got[spec.ours] = (-1, [(0.0, (type(exc).__name__,))])
                 continue
-            got[spec.ours] = (r.total, [h.id for h in r.hits])
+            got[spec.ours] = (r.total, [(round(h.score, 4), tuple(sorted(h.paths or [h.path]))) for h in r.hits])
     return got
+
+
+def same_top(a: list[tuple[float, tuple[str, ...]]], b: list[tuple[float, tuple[str, ...]]]) -> bool:
+    """Return True when two top lists hold the same scores and the same hits, whatever the order among ties.
+
+    Documents of equal score come in index order, which differs between two builds (and between
+    two multi-process builds of one corpus); the last score of a full page may be cut anywhere
+    among its ties, so only its count is compared.
+    """
+    if [s for s, _ in a] != [s for s, _ in b]:
+        return False
+    last = a[-1][0] if a else None
+    full = len(a) >= 10
+    return (sorted(h for h in a if not (full and h[0] == last)) == sorted(h for h in b if not (full and h[0] == last)))
 
 
 def compare(a: Path, b: Path) -> list[str]:
     """Return a line for every benchmark query whose total or top 10 differ between two indexes."""
     left, right = answers(a), answers(b)
     out = []
-    for q in left:
-        if left[q] != right.get(q):
-            out.append(f"{q!r}: {left[q][0]} {left[q][1]} != {right[q][0]} {right[q][1]}")
+    for q, (total, top) in left.items():
+        other_total, other_top = right[q]
+        if total != other_total or not same_top(top, other_top):
+            out.append(f"{q!r}: {total} {top} != {other_total} {other_top}")
     return out
 
 
@@ -257,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--src", type=Path, default=BENCH.parent)
     b.add_argument("--memory-mb", type=int)
     b.add_argument("--procs", type=int)
+    b.add_argument("--timeline", type=Path, help="write every sample's memory (total and by process) here")
     s = sub.add_parser("stages")
     s.add_argument("corpus", type=Path)
     s.add_argument("--limit", type=int, default=10_000)
@@ -270,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.what == "build":
         print(json.dumps(build(args.src.resolve(), args.corpus.resolve(), args.index.resolve(), args.memory_mb,
-                               args.procs)))
+                               args.procs, args.timeline)))
     elif args.what == "stages":
         facts, prof = stages(args.corpus, args.limit, args.procs)
         print(json.dumps(facts, indent=1))

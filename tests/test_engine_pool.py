@@ -37,13 +37,16 @@ def _segment_postings(folder: Path) -> dict:
             for name in r.indexed_field_names():
                 if name in ("size", "mtime_ns"):
                     continue
-                for text, _ in r.iter_field(name):
+                for text, info in r.iter_field(name):
                     m = r.postings(name, text)
                     rows = []
-                    while m.is_active():
-                        rows.append((m.id(), m.weight(), m.value()))
+                    while m.is_active():  # block by block: each block's statistics, then its postings
+                        rows.append((m.id(), m.weight(), m.value(), m.block_max_weight(), m.block_min_length(),
+                                     m.block_max_length()))
                         m.next()
-                    out[(name, text)] = rows
+                    stats = (info.doc_frequency(), info.weight(), info.min_length(), info.max_length(),
+                             info.max_weight(), info.min_id(), info.max_id())
+                    out[(name, text)] = (stats, rows)
     finally:
         ix.close()
     return out
@@ -67,7 +70,7 @@ def test_term_pool_writes_the_segment_whooshs_pool_writes(tmp_path: Path, limitm
             eng.close()
         got.append(_segment_postings(tmp_path / cls.__name__))
     assert got[0] == got[1]
-    assert sum(len(v) for v in got[0].values()) > 10_000
+    assert sum(len(v[1]) for v in got[0].values()) > 10_000
 
 
 def test_term_pool_sorts_postings_that_arrive_out_of_order(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 import pickle
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from whoosh.filedb.filestore import Storage
@@ -80,13 +80,13 @@ class TermPool:
         self.runs.append(name)
         self.terms, self.currentsize = {}, 0
 
-    def iter_postings(self) -> Iterator[Posting]:
-        """Yield every posting sorted by (field, term, document, weight, value), as Whoosh's pool does."""
+    def iter_terms(self) -> Iterator[tuple[str, bytes, Sequence[int], Sequence[float], list[Any]]]:
+        """Yield (field, term, documents, weights, values) per term, in term order, each sorted as Whoosh sorts."""
         if not self.runs:
             terms, self.terms = self.terms, {}
             for key in sorted(terms):
                 t = terms[key]
-                yield from _postings(key, [(t.docs, t.weights, t.values, t.ordered)])
+                yield _term(key, [(t.docs, t.weights, t.values, t.ordered)])
             return
         self.save()
         runs, self.runs = self.runs, []
@@ -96,15 +96,21 @@ class TermPool:
             parts: list[tuple[array, array, list, bool]] = []
             for got_key, _, docs, weights, values, ordered in merged:
                 if got_key != key and key is not None:
-                    yield from _postings(key, parts)
+                    yield _term(key, parts)
                     parts = []
                 key = got_key
                 parts.append((docs, weights, values, ordered))
             if key is not None:
-                yield from _postings(key, parts)
+                yield _term(key, parts)
         finally:
             for name in runs:
                 self._remove(name)
+
+    def iter_postings(self) -> Iterator[Posting]:
+        """Yield every posting sorted by (field, term, document, weight, value), as Whoosh's pool does."""
+        for fieldname, text, docs, weights, values in self.iter_terms():
+            for d, w, v in zip(docs, weights, values):
+                yield fieldname, text, d, w, v
 
     def _read_run(self, name: str, n: int) -> Iterator[tuple]:
         with self.tempstore.open_file(name).raw_file() as f:
@@ -132,25 +138,24 @@ class TermPool:
         self.runs, self.terms = [], {}
 
 
-def _postings(key: tuple[str, bytes], parts: Iterable[tuple[array, array, list, bool]]) -> Iterator[Posting]:
-    """Yield one term's postings from its parts (runs in order), sorted by document."""
+def _term(key: tuple[str, bytes], parts: list[tuple[array, array, list, bool]]
+          ) -> tuple[str, bytes, Sequence[int], Sequence[float], list[Any]]:
+    """Return one term's postings from its parts (runs in order) as (field, term, docs, weights, values)."""
     fieldname, text = key
-    parts = list(parts)
-    last = -1
-    ordered = True
+    if len(parts) == 1 and parts[0][3]:
+        docs, weights, values, _ = parts[0]
+        return fieldname, text, docs, weights, values
+    last, ordered = -1, True
     for docs, _, _, part_ordered in parts:
         if not part_ordered or (docs and docs[0] <= last):
             ordered = False
         if docs:
             last = docs[-1]
     if ordered:
-        for docs, weights, values, _ in parts:
-            for d, w, v in zip(docs, weights, values):
-                yield fieldname, text, d, w, v
-        return
+        return (fieldname, text, [d for p in parts for d in p[0]], [w for p in parts for w in p[1]],
+                [v for p in parts for v in p[2]])
     rows = sorted((d, w, v) for docs, weights, values, _ in parts for d, w, v in zip(docs, weights, values))
-    for d, w, v in rows:
-        yield fieldname, text, d, w, v
+    return fieldname, text, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
 
 
 def _random_name() -> str:

@@ -8,11 +8,12 @@ list and answers from it. Everything it writes is what Whoosh's own writer write
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from whoosh import multiproc
 from whoosh.codec.base import PerDocumentReader
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3FieldWriter
 from whoosh.fields import Schema
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
@@ -32,6 +33,18 @@ class LengthsWriter(SegmentWriter):
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
         self.pool = TermPool(self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128))
+
+    def _flush_segment(self) -> None:
+        """Write the segment's postings a term at a time (Whoosh's writer goes a posting at a time)."""
+        if not isinstance(self.pool, TermPool) or type(self.fieldwriter) is not W3FieldWriter:
+            super()._flush_segment()
+            return
+        self.perdocwriter.close()
+        pdr = self.per_document_reader() if self.codec.length_stats else None
+        write_terms(self.fieldwriter, self.schema, pdr, self.pool.iter_terms())
+        self.fieldwriter.close()
+        if pdr is not None:
+            pdr.close()
 
     def per_document_reader(self) -> _Lengths:
         """Return the new segment's per-document reader, with field lengths served from memory."""
@@ -60,6 +73,56 @@ class _Lengths:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._pdr, name)
+
+
+def write_terms(fw: W3FieldWriter, schema: Schema, pdr: Any, terms: Iterable[tuple]) -> None:
+    """Write terms' postings as `FieldWriter.add_postings` does, filling each block a slice at a time.
+
+    The blocks, their statistics (lengths, weights) and the term infos are what Whoosh writes.
+    """
+    lastfn = None
+    lengths: list[int] | None = None
+    for fieldname, text, docs, weights, values in terms:
+        if fieldname != lastfn:
+            if lastfn is not None:
+                fw.finish_field()
+            fw.start_field(fieldname, schema[fieldname])
+            lastfn = fieldname
+            lengths = pdr._lengths.get(fieldname) if isinstance(pdr, _Lengths) else None
+            dfl = pdr.doc_field_length if pdr is not None else None
+        if docs and docs[0] < 0:  # Whoosh's spelling marks (document -1) are not postings
+            keep = [k for k, d in enumerate(docs) if d >= 0]
+            docs, weights, values = [docs[k] for k in keep], [weights[k] for k in keep], [values[k] for k in keep]
+            if not docs:
+                continue
+        fw.start_term(text)
+        pw = fw._postwriter
+        limit = pw._blocklimit
+        for a in range(0, len(docs), limit):
+            if a:
+                pw._write_block()
+            ids, ws = docs[a:a + limit], weights[a:a + limit]
+            pw._ids.fromlist(list(ids))
+            pw._weights.fromlist(list(ws))
+            top = max(ws)
+            if top > pw._maxweight:
+                pw._maxweight = top
+            pw._values.extend(v for v in values[a:a + limit] if v)
+            if lengths is not None and ids[-1] < len(lengths):
+                got = [n for n in (lengths[d] for d in ids) if n]
+            elif dfl is not None:
+                got = [n for n in (dfl(d, fieldname) for d in ids) if n]
+            else:
+                got = []
+            if got:
+                low, high = min(got), max(got)
+                if pw._minlength is None or low < pw._minlength:
+                    pw._minlength = low
+                if high > pw._maxlength:
+                    pw._maxlength = high
+        fw.finish_term()
+    if lastfn is not None:
+        fw.finish_field()
 
 
 class _LengthsTask(multiproc.SubWriterTask):
