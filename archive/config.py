@@ -89,7 +89,7 @@ def writer_limit_mb(settings: Settings, procs: int) -> int:
     Half of each process's share: the other half is the segment it writes when the postings are
     full (blocks, length columns) and the allocator's slack.
     """
-    return max(16, (settings.ingest_memory_mb - INGEST_BASE_MB) // (2 * max(1, procs)))
+    return max(2, (settings.ingest_memory_mb - INGEST_BASE_MB) // (2 * max(1, procs)))
 
 
 def load(config_file: str | os.PathLike | None = None, **overrides: object) -> Settings:

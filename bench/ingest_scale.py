@@ -21,6 +21,7 @@ import cProfile
 import json
 import os
 import pstats
+import resource
 import subprocess
 import sys
 import tempfile
@@ -116,12 +117,15 @@ def build(src: Path, corpus: Path, index: Path, memory_mb: int | None, procs: in
     env = dict(os.environ, PYTHONPATH=str(src), ARCHIVE_CONFIG=str(config))
     cmd = [str(src / ".venv/bin/python"), "-m", "archive.cli", "ingest", "--full", "--index", str(index),
            "--json", str(corpus)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     child = subprocess.Popen(cmd, env=env, cwd=str(src), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     sampler = Sampler(child.pid, timeline=timeline)
     sampler.start()
     out, _ = child.communicate()
     seconds = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the ingest and every process it waited for
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     sampler.done.set()
     sampler.join()
     config.unlink()
@@ -129,6 +133,7 @@ def build(src: Path, corpus: Path, index: Path, memory_mb: int | None, procs: in
     docs = int(report.get("documents") or report.get("added") or 0)
     return {"src": str(src), "corpus": str(corpus), "exit": child.returncode, "documents": docs,
             "seconds": round(seconds, 1), "docs_per_s": round(docs / seconds, 1) if seconds else 0.0,
+            "cpu_s": round(cpu, 1), "docs_per_cpu_s": round(docs / cpu, 1) if cpu else 0.0,
             "peak_tree_rss_mb": round(sampler.peak_rss / 2**20, 1),
             "peak_tree_pss_mb": round(sampler.peak_pss / 2**20, 1), "processes": sampler.peak_procs,
             "peak_pss_mb_each": sorted((round(v / 2**20, 1) for v in sampler.each.values()), reverse=True)[:6],

@@ -73,10 +73,12 @@ class TermPool:
             return
         name = f"{_random_name()}.tpool"
         with self.tempstore.create_file(name).raw_file() as f:
-            dump = pickle.Pickler(f, pickle.HIGHEST_PROTOCOL).dump
+            # One pickle per term, each with its own memo: a shared one would keep every term of
+            # the run alive in the process that reads it back.
             for key in sorted(self.terms):
                 t = self.terms[key]
-                dump((key, t.docs.tobytes(), t.weights.tobytes(), t.values, t.ordered))
+                pickle.dump((key, t.docs.tobytes(), t.weights.tobytes(), t.values, t.ordered), f,
+                            pickle.HIGHEST_PROTOCOL)
         self.runs.append(name)
         self.terms, self.currentsize = {}, 0
 
@@ -84,9 +86,9 @@ class TermPool:
         """Yield (field, term, documents, weights, values) per term, in term order, each sorted as Whoosh sorts."""
         if not self.runs:
             terms, self.terms = self.terms, {}
-            for key in sorted(terms):
-                t = terms[key]
-                yield _term(key, [(t.docs, t.weights, t.values, t.ordered)])
+            for held in sorted(terms):
+                t = terms[held]
+                yield _term(held, [(t.docs, t.weights, t.values, t.ordered)])
             return
         self.save()
         runs, self.runs = self.runs, []
@@ -114,10 +116,9 @@ class TermPool:
 
     def _read_run(self, name: str, n: int) -> Iterator[tuple]:
         with self.tempstore.open_file(name).raw_file() as f:
-            load = pickle.Unpickler(f).load
             while True:
                 try:
-                    key, docs, weights, values, ordered = load()
+                    key, docs, weights, values, ordered = pickle.load(f)
                 except EOFError:
                     return
                 d, w = array("i"), array("d")
