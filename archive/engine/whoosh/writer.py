@@ -8,14 +8,16 @@ list and answers from it. Everything it writes is what Whoosh's own writer write
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable
 from typing import Any
 
 from whoosh import multiproc
 from whoosh.codec.base import PerDocumentReader
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3FieldWriter
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3PostingsWriter
+from whoosh.compat import dumps
 from whoosh.fields import Schema
-from whoosh.util.numeric import byte_to_length
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from archive.engine.whoosh.columns import perdoc_length_bytes
@@ -75,6 +77,37 @@ class _Lengths:
         return getattr(self._pdr, name)
 
 
+# Blocks whose pickle is shorter than this are written as they are: zlib makes them longer (its
+# header and checksum) and costs a call each, and most terms (pairs above all) have a small block.
+COMPRESS_FROM = 128
+
+
+class SmallBlocksWriter(W3PostingsWriter):
+    """Whoosh's postings writer, leaving small blocks uncompressed (each block says whether it is)."""
+
+    def _write_block(self, last: bool = False) -> None:
+        if not self._blockcount:
+            self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        databytes = dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 2)
+        comp = self._compression if len(databytes) >= COMPRESS_FROM else 0
+        if comp:
+            packed = zlib.compress(databytes, comp)
+            if len(packed) < len(databytes):
+                databytes = packed
+            else:
+                comp = 0
+        ids = self._ids
+        infobytes = dumps((len(ids), ids[-1], self._maxweight, comp, length_to_byte(self._minlength),
+                           length_to_byte(self._maxlength)), 2)
+        blocklength = len(infobytes) + len(databytes)
+        self._postfile.write_int(-blocklength if last else blocklength)
+        self._postfile.write(infobytes)
+        self._postfile.write(databytes)
+        self._blockcount += 1
+        self._new_block()
+
+
 def write_terms(fw: W3FieldWriter, schema: Schema, pdr: Any, terms: Iterable[tuple]) -> None:
     """Write terms' postings as `FieldWriter.add_postings` does, filling each block a slice at a time.
 
@@ -87,6 +120,9 @@ def write_terms(fw: W3FieldWriter, schema: Schema, pdr: Any, terms: Iterable[tup
             if lastfn is not None:
                 fw.finish_field()
             fw.start_field(fieldname, schema[fieldname])
+            pw = fw._postwriter
+            fw._postwriter = SmallBlocksWriter(pw._postfile, pw._blocklimit, compression=pw._compression,
+                                               inlinelimit=pw._inlinelimit)
             lastfn = fieldname
             lengths = pdr._lengths.get(fieldname) if isinstance(pdr, _Lengths) else None
             dfl = pdr.doc_field_length if pdr is not None else None
