@@ -8,8 +8,8 @@ value), so a segment needs only its distinct terms sorted; documents arrive in o
 term's postings already are. Past the memory limit the terms go to a run file a term at a time
 (one pickle per term, not per posting), and runs are merged term by term.
 
-It yields exactly the postings, in exactly the order, Whoosh's pool yields: the same segment
-files (a test compares them posting by posting).
+It yields exactly the postings, in exactly the order, Whoosh's pool yields (a test compares the
+segments written both ways posting by posting).
 """
 
 from __future__ import annotations

@@ -111,7 +111,8 @@ class SmallBlocksWriter(W3PostingsWriter):
 def write_terms(fw: W3FieldWriter, schema: Schema, pdr: Any, terms: Iterable[tuple]) -> None:
     """Write terms' postings as `FieldWriter.add_postings` does, filling each block a slice at a time.
 
-    The blocks, their statistics (lengths, weights) and the term infos are what Whoosh writes.
+    The postings, each block's statistics (lengths, weights) and the term infos are what Whoosh
+    writes; small blocks are left uncompressed (`SmallBlocksWriter`).
     """
     lastfn = None
     lengths: list[int] | None = None
