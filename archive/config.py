@@ -38,6 +38,9 @@ class Settings:
     clean_procs: int = field(default=0, metadata={
         "help": "processes that read and clean files during an ingest of many files (1: cleaning in the ingest "
                 "process; 0: the cores the indexing processes leave, at least 1, at most 4)"})
+    ingest_memory_mb: int = field(default=512, metadata={
+        "help": "memory an ingest may hold in all its processes, in MB: it sets how many postings each indexing "
+                "process keeps before writing them out (a larger index does not need more)"})
     include: list[str] = field(default_factory=list,
                                metadata={"help": "glob patterns of files to read (empty: every supported file)"})
     # README files describe a folder; they are not documents of the collection.
@@ -75,6 +78,20 @@ def clean_procs(settings: Settings, indexers: int) -> int:
     if settings.clean_procs > 0:
         return settings.clean_procs
     return max(1, min((os.cpu_count() or 1) - indexers, 4))
+
+
+# What an ingest holds besides the postings its writers keep: the ingest process (file list,
+# manifest entries, story signatures, a batch of documents) and each indexing process's own.
+INGEST_BASE_MB = 200
+
+
+def writer_limit_mb(settings: Settings, procs: int) -> int:
+    """Return the postings memory (MB) of each of `procs` indexing processes within `ingest_memory_mb`.
+
+    Half of each process's share: the other half is the segment it writes when the postings are
+    full (blocks, length columns) and the allocator's slack.
+    """
+    return max(2, (settings.ingest_memory_mb - INGEST_BASE_MB) // (2 * max(1, procs)))
 
 
 def load(config_file: str | os.PathLike | None = None, **overrides: object) -> Settings:

@@ -30,9 +30,12 @@ from archive.ingest.report import IngestReport
 @click.option("--strict", is_flag=True, help="Stop at the first file that fails, with exit code 3.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False), help="Also write the JSON report to FILE.")
+@click.option("--memory-mb", type=click.IntRange(min=64), help="Memory the ingest may hold in all its processes "
+              "(MB; the setting ingest_memory_mb, 512 by default).")
 @options
 def ingest(paths: tuple[str, ...], full: bool, dry_run: bool, strict: bool, as_json: bool,
-           report_file: str | None, index: str | None, config_file: str | None, verbose: int) -> None:
+           report_file: str | None, memory_mb: int | None, index: str | None, config_file: str | None,
+           verbose: int) -> None:
     """Clean and index files and folders (recursively); only new and changed files are read.
 
     Exit codes: 0 every file indexed; 1 some files failed (named on stderr); 3 the run failed;
@@ -41,6 +44,8 @@ def ingest(paths: tuple[str, ...], full: bool, dry_run: bool, strict: bool, as_j
     report = IngestReport()
     try:
         settings = load_settings(index, config_file, verbose)
+        if memory_mb is not None:
+            settings.ingest_memory_mb = memory_mb
         with interruptible(), _progress() as progress:
             run_ingest(list(paths), settings, dry_run=dry_run, full=full, strict=strict, progress=progress,
                        report=report)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from archive.clean import PIPELINE_VERSION
-from archive.config import Settings, clean_procs
+from archive.config import Settings, clean_procs, writer_limit_mb
 from archive.documents import Document, document_id
 from archive.engine.base import Engine, Rebuild
 from archive.engine.choice import engine_exists, full_rebuild, open_engine
@@ -180,7 +180,7 @@ def _build(engine: Engine, build: Path, collections: list[Collection], settings:
     """Write every document into the new engine at `build` (closed at the end), with its manifest and stories."""
     stories = StoryIndex(build)
     try:
-        with engine.bulk(procs=settings.full_procs) as add:
+        with engine.bulk(procs=settings.full_procs, limitmb=writer_limit_mb(settings, settings.full_procs)) as add:
             sink = BuildSink(add, old, stories)
             run = _Pass(settings, report, {}, previous, sink, strict, old=old, stories=stories)
             run.indexers = settings.full_procs if settings.full_procs > 1 else 0

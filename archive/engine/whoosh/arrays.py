@@ -61,7 +61,8 @@ class _Array:
     (from the page cache, which the system shares and reclaims).
     """
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, wide: type = np.int32):
+        self.wide = np.dtype(wide)  # what a read returns, whatever narrower type the file holds
         with open(path, "rb") as f:
             version = npy_format.read_magic(f)
             read_header = npy_format.read_array_header_1_0 if version == (1, 0) else npy_format.read_array_header_2_0
@@ -79,7 +80,8 @@ class _Array:
         raw = os.pread(self.fd, (b - a) * size, self.offset + a * size)
         if len(raw) != (b - a) * size:
             raise OSError(f"short read in a posting array ({len(raw)} of {(b - a) * size} bytes)")
-        return np.frombuffer(raw, dtype=self.dtype)
+        got = np.frombuffer(raw, dtype=self.dtype)
+        return got if self.dtype == self.wide else got.astype(self.wide)
 
 
 class SegmentArrays:
@@ -92,7 +94,7 @@ class SegmentArrays:
             raise ValueError("other version")
         self.keys: dict[tuple[str, str], tuple[int, int]] = meta["keys"]
         self.ids = _Array(base + ".arrids.npy")
-        self.weights = _Array(base + ".arrw.npy")
+        self.weights = _Array(base + ".arrw.npy", np.float32)
         # Older arrays have no positions: phrases decode theirs through Whoosh.
         self.pkeys: dict[tuple[str, str], tuple[int, int]] = meta.get("pkeys", {})
         if self.pkeys:
@@ -207,11 +209,26 @@ def _write_segment(reader: IndexReader, base: str, min_df: int) -> None:
     for suffix, name, dtype in ((".arrids.npy", "ids", np.int32), (".arrw.npy", "weights", np.float32),
                                 (".arrpst.npy", "starts", np.int32), (".arrpos.npy", "positions", np.int32)):
         with open(tmp, "wb") as f:
-            np.save(f, np.concatenate(parts[name]) if parts[name] else np.zeros(0, dtype=dtype))
+            np.save(f, narrowed(np.concatenate(parts[name]) if parts[name] else np.zeros(0, dtype=dtype)))
         os.replace(tmp, base + suffix)
     with open(tmp, "wb") as f:
         pickle.dump({"version": VERSION, "keys": keys, "pkeys": pkeys}, f, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, base + ".arrkeys")
+
+
+def narrowed(values: np.ndarray) -> np.ndarray:
+    """Return the values as the smallest unsigned integer type that holds them exactly (else unchanged).
+
+    Weights are whole frequencies times a whole boost and positions are small: most arrays fit
+    in one or two bytes an entry instead of four. `_Array.read` widens them again.
+    """
+    if not len(values) or values.min() < 0:
+        return values
+    for small in (np.uint8, np.uint16):
+        if values.max() <= np.iinfo(small).max:
+            got = values.astype(small)
+            return got if np.array_equal(got, values) else values
+    return values
 
 
 @overload

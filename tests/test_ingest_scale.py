@@ -1,0 +1,69 @@
+"""A full build held to little memory finds what a brute-force scan finds, and what a roomy build finds.
+
+With a small `ingest_memory_mb` the indexing process writes its postings out in runs and merges
+them term by term; the totals must still be the scan's (tests/scan.py reads the texts as
+`archive extract` cleans them) and the top 10 the same as a build that never wrote a run.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from scan import Phrase, Word, counts
+
+from archive.archive import Archive
+from archive.config import Settings, writer_limit_mb
+from archive.documents import SearchResult
+from archive.ingest import IngestReport, collections_for, ingest
+from archive.ingest.extract import extract_documents
+from archive.ingest.walk import walk_relative
+
+WORDS = ("oil prices rose fell market trade bank rates said company shares the of a to state art "
+         "harbour tonnes wheat exports").split()
+QUERIES = [(Word("oil"), "oil"), (Word("prices"), "prices"), (Word("the"), "the"), (Word("exported"), "exported"),
+           (Phrase("the company"), '"the company"'), (Phrase("oil prices"), '"oil prices"'),
+           (Phrase("said the bank"), '"said the bank"')]
+
+
+def _corpus(folder: Path, n: int) -> None:
+    rng = random.Random(7)
+    for i in range(n):
+        sub = folder / rng.choice(["grain", "crude"])
+        sub.mkdir(parents=True, exist_ok=True)
+        title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 6))).capitalize()
+        body = ". ".join(" ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 14))).capitalize()
+                         for _ in range(rng.randint(4, 16)))
+        (sub / f"1987-03-{1 + i % 28:02d}-{i:05d}.txt").write_text(f"{title}\n\n{body}.\n")
+
+
+def test_a_full_build_in_little_memory_finds_what_a_scan_finds(tmp_path: Path) -> None:
+    src = tmp_path / "wire"
+    _corpus(src, 400)
+    small = Settings(index=tmp_path / "small", full_procs=1, clean_procs=1, ingest_memory_mb=64)
+    roomy = Settings(index=tmp_path / "roomy", full_procs=2, ingest_memory_mb=4096)
+    assert writer_limit_mb(small, 1) < writer_limit_mb(roomy, 2)
+    for settings in (small, roomy):
+        assert ingest([str(src)], settings, full=True).added == 400
+    docs = []
+    for coll in collections_for([str(src)], small):
+        for path, _ in walk_relative(coll, small, IngestReport()):
+            found, _ = extract_documents(Path(path), collection=coll.name, root=coll.root, max_bytes=small.max_bytes)
+            docs += found
+    with Archive(Settings(index=small.index, aliases="off")) as a, Archive(Settings(index=roomy.index,
+                                                                                   aliases="off")) as b:
+        for query, text in QUERIES:
+            want = counts(query, docs).documents
+            got_small = a.search(text, limit=10, facets=False, snippets=0)
+            got_roomy = b.search(text, limit=10, facets=False, snippets=0)
+            assert got_small.total == got_roomy.total == want, text
+            assert ([(round(h.score, 6), sorted(h.paths)) for h in got_small.hits]
+                    == [(round(h.score, 6), sorted(h.paths)) for h in got_roomy.hits]) or _tied(got_small, got_roomy)
+        assert want > 0
+
+
+def _tied(a: SearchResult, b: SearchResult) -> bool:
+    """Return True when two pages differ only in the order of hits of equal score."""
+    def key(r: SearchResult) -> list[tuple[float, list[str]]]:
+        return sorted((round(h.score, 6), sorted(h.paths)) for h in r.hits)
+    return [round(h.score, 6) for h in a.hits] == [round(h.score, 6) for h in b.hits] and key(a) == key(b)
