@@ -11,11 +11,14 @@ PORT ?= 8000
 
 .PHONY: run test lint install install-test system-deps ingest-samples bench clean
 
+# The demo corpus's own settings (samples/archive.toml: the aliases of its names) apply to the demo.
+DEMO_CONFIG ?= samples/archive.toml
+
 run: install ingest-samples
-	$(BIN)/archive serve --index $(INDEX) --host $(HOST) --port $(PORT)
+	$(BIN)/archive serve --config $(DEMO_CONFIG) --index $(INDEX) --host $(HOST) --port $(PORT)
 
 ingest-samples: install
-	$(BIN)/archive ingest --index $(INDEX) samples/ || [ $$? -eq 1 ]
+	$(BIN)/archive ingest --config $(DEMO_CONFIG) --index $(INDEX) samples/ || [ $$? -eq 1 ]
 
 # Lint first: a ruff or mypy finding fails the target before the tests run.
 test: install-test system-deps lint

@@ -10,6 +10,7 @@ from typing import TextIO
 
 import click
 
+from archive import plural
 from archive.archive import Archive
 from archive.cli.common import EXIT_NO_MATCH, fail, load_settings, options
 from archive.errors import ArchiveError
@@ -42,7 +43,8 @@ def suggest(as_json: bool, min_count: int, index: str | None, config_file: str |
         for g in groups:
             click.echo(printable(g.line()))
             for v in g.variants:
-                click.echo(f"  {printable(v['name'])}: {v['count']} times in {v['documents']} documents, "
+                click.echo(f"  {printable(v['name'])}: {plural.count(v['count'], 'time')} in "
+                           f"{plural.count(v['documents'], 'document')}, "
                            f"e.g. {printable(v['example'])}")
             for e in g.evidence:
                 rest = ", ".join(f"{k} {v}" for k, v in e.items() if k not in ("between", "kind"))
