@@ -39,7 +39,7 @@ def refresh(engine: Engine, index: Path, changed: int, full: bool = False) -> st
         note = (f"meaning model updated: {changed:,} changes folded in without retraining "
                 f"({model.info.changed_since:,} since it was trained on {model.info.trained_on:,} texts)")
     if model.info.too_small:
-        note += f"; {model.info.note()}"
+        note += f". {model.info.note()}"
     logger.info("%s", note)
     return note
 
