@@ -196,13 +196,13 @@ class StoryAssigner:
         rows: list[int] = []
         bands: list[int] = []
         for band in np.flatnonzero(hi > lo).tolist():
-            found = self._key_rows[lo[band]:hi[band]].tolist()
-            rows += found
-            bands += [band] * len(found)
+            merged = self._key_rows[lo[band]:hi[band]].tolist()
+            rows += merged
+            bands += [band] * len(merged)
         first = len(self._docs) - self._pending_rows
-        found, band = np.nonzero(self._pending[:self._pending_rows] == keys)
-        rows += (found + first).tolist()
-        bands += band.tolist()
+        pending, pending_bands = np.nonzero(self._pending[:self._pending_rows] == keys)
+        rows += (pending + first).tolist()
+        bands += pending_bands.tolist()
         if not rows:
             return np.zeros(0, dtype=np.int64)
         r, b = np.asarray(rows), np.asarray(bands)
