@@ -49,6 +49,7 @@ SCHEME = "affine32"  # datasketch 2.0's default, named because stored values mus
 # THRESHOLD and NUM_PERM (its `_optimal_param` with equal weights; tests/test_stories.py checks).
 BANDS, ROWS = 32, 4
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd 64-bit constant that spreads the band keys' bits
+_BAND_SEEDS = np.arange(1, BANDS + 1, dtype=np.uint64) * _MIX  # each band's keys start apart
 _MIN_ROWS = 1024
 _PENDING_ROWS = 4096  # rows added before their band keys are merged into the sorted arrays
 Signature = npt.NDArray[np.uint32]
@@ -136,8 +137,25 @@ class StoryAssigner:
         """Return the signature of a remembered document."""
         return self._sigs[self._rows[doc_id]]
 
-    def add(self, doc_id: str, story: str, sig: Signature) -> None:
-        """Remember a document's signature under a known story label."""
+    def add(self, doc_id: str, story: str, sig: Signature, keys: np.ndarray | None = None) -> None:
+        """Remember a document's signature under a known story label.
+
+        :param keys: the signature's band keys when they were computed ahead.
+        """
+        row = self._append(doc_id, story, sig)
+        self._pending[self._pending_rows] = _band_keys(self._sigs[row:row + 1])[0] if keys is None else keys
+        self._pending_rows += 1
+        if self._pending_rows == len(self._pending):
+            self._merge()
+
+    def load(self, items: Iterable[tuple[str, str, Signature]]) -> None:
+        """Remember many (id, story, signature) at once: the band keys are sorted once at the end."""
+        for doc_id, story, sig in items:
+            self._append(doc_id, story, sig)
+        self._compact()
+
+    def _append(self, doc_id: str, story: str, sig: Signature) -> int:
+        """Store a signature in a new row (without its band keys) and return the row."""
         self.remove(doc_id)
         row = len(self._docs)
         if row == len(self._sigs):
@@ -148,10 +166,7 @@ class StoryAssigner:
         self._docs.append(doc_id)
         self._rows[doc_id] = row
         self.story[doc_id] = story
-        self._pending[self._pending_rows] = _band_keys(self._sigs[row:row + 1])[0]
-        self._pending_rows += 1
-        if self._pending_rows == len(self._pending):
-            self._merge()
+        return row
 
     def assign(self, doc_id: str, text: str, sig: Signature | None | object = _UNKNOWN) -> str:
         """Return the story of a new document (its most similar one's, or its own id), and remember it.
@@ -164,7 +179,8 @@ class StoryAssigner:
         if not isinstance(sig, np.ndarray):
             return doc_id
         best, best_sim = None, THRESHOLD
-        rows = self._candidates(sig)
+        keys = _band_keys(sig[None, :])[0]
+        rows = self._candidates(sig, keys)
         counts = np.count_nonzero(self._sigs[rows] == sig, axis=1).tolist()
         for row, count in zip(rows.tolist(), counts):
             other = self._docs[row]
@@ -174,7 +190,7 @@ class StoryAssigner:
             if sim > best_sim or (sim == best_sim and (best is None or other < best)):
                 best, best_sim = other, sim
         story = self.story[best] if best is not None else doc_id
-        self.add(doc_id, story, sig)
+        self.add(doc_id, story, sig, keys)
         return story
 
     def remove(self, doc_id: str) -> None:
@@ -188,9 +204,8 @@ class StoryAssigner:
         if self._dead >= _MIN_ROWS and self._dead > len(self._rows):
             self._compact()
 
-    def _candidates(self, sig: Signature) -> np.ndarray:
-        """Return the live rows that share at least one whole band with a signature."""
-        keys = _band_keys(sig[None, :])[0]
+    def _candidates(self, sig: Signature, keys: np.ndarray) -> np.ndarray:
+        """Return the live rows that share at least one whole band with a signature (of these keys)."""
         lo = np.searchsorted(self._keys, keys, "left")
         hi = np.searchsorted(self._keys, keys, "right")
         rows: list[int] = []
@@ -242,7 +257,7 @@ def _band_keys(sigs: np.ndarray) -> np.ndarray:
     """Return a 64-bit key for each band of each signature (rows, BANDS), mixed with the band's
     number so that equal values in different bands do not meet."""
     bands = sigs[:, :BANDS * ROWS].reshape(len(sigs), BANDS, ROWS).astype(np.uint64)
-    keys = np.broadcast_to(np.arange(1, BANDS + 1, dtype=np.uint64) * _MIX, bands.shape[:2]).copy()
+    keys = _BAND_SEEDS
     for i in range(ROWS):
         keys = (keys ^ bands[:, :, i]) * _MIX  # wraps around at 2**64
         keys ^= keys >> np.uint64(29)
@@ -273,8 +288,8 @@ class StoryIndex:
     def _load(self) -> StoryAssigner:
         if self._mem is None:
             self._mem = StoryAssigner()
-            for doc_id, story, blob in self._db.execute("SELECT id, story, sig FROM signatures"):
-                self._mem.add(doc_id, story, _from_blob(blob))
+            rows = self._db.execute("SELECT id, story, sig FROM signatures")
+            self._mem.load((doc_id, story, _from_blob(blob)) for doc_id, story, blob in rows)
         return self._mem
 
     def prepare(self, doc_id: str, text: str, blob: bytes | None) -> None:
