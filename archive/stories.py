@@ -2,8 +2,9 @@
 
 Each document's body is cut into word shingles (3 consecutive words, case-folded); a MinHash
 signature (datasketch, 128 permutations) estimates the Jaccard similarity of two shingle sets, and
-an LSH index (datasketch's `MinHashLSH`, bands chosen for `THRESHOLD`) finds the candidates of a
-new document without comparing it with every other one.
+an LSH index (the banding datasketch's `MinHashLSH` picks for `THRESHOLD`, kept in numpy arrays so
+memory stays near 1 KB per document) finds the candidates of a new document without comparing it
+with every other one.
 
 Assignment is incremental ("leader-follower"): a document joins the story of its most similar
 indexed document when their estimated Jaccard similarity reaches `THRESHOLD`, and otherwise
@@ -26,12 +27,10 @@ import sqlite3
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from datasketch import LeanMinHash
+import numpy.typing as npt
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +45,14 @@ SHINGLE = 3
 NUM_PERM = 128
 SEED = 1
 SCHEME = "affine32"  # datasketch 2.0's default, named because stored values must say theirs
+# LSH bands: BANDS bands of ROWS hash values each, the ones datasketch's MinHashLSH picks for
+# THRESHOLD and NUM_PERM (its `_optimal_param` with equal weights; tests/test_stories.py checks).
+BANDS, ROWS = 32, 4
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd 64-bit constant that spreads the band keys' bits
+_BAND_SEEDS = np.arange(1, BANDS + 1, dtype=np.uint64) * _MIX  # each band's keys start apart
+_MIN_ROWS = 1024
+_PENDING_ROWS = 4096  # rows added before their band keys are merged into the sorted arrays
+Signature = npt.NDArray[np.uint32]
 _WORD = re.compile(r"\w+")
 _UNKNOWN = object()  # a signature not computed yet
 _SCHEMA = """
@@ -77,37 +84,91 @@ def shingles(text: str) -> set[bytes]:
     return {" ".join(words[i:i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)}
 
 
-def signature(text: str) -> LeanMinHash | None:
-    """Return the MinHash signature of a text's shingles, or None for a text without words."""
+def signature(text: str) -> Signature | None:
+    """Return the MinHash signature of a text's shingles (NUM_PERM hash values), or None for a
+    text without words."""
     grams = shingles(text)
     if not grams:
         return None
     ds, template = _datasketch()
     m = ds.MinHash(num_perm=NUM_PERM, seed=SEED, permutations=template.permutations, scheme=SCHEME)
     m.update_batch(list(grams))
-    return ds.LeanMinHash(m)
+    # Hash values are below 2**32 (datasketch's max hash), so 32 bits keep them exactly.
+    return np.asarray(m.hashvalues, dtype=np.uint32)
 
 
-def similarity(a: LeanMinHash, b: LeanMinHash) -> float:
-    """Return the estimated Jaccard similarity of two signatures."""
-    return float(a.jaccard(b))
+def similarity(a: Signature, b: Signature) -> float:
+    """Return the estimated Jaccard similarity of two signatures: the share of equal hash values."""
+    return float(np.count_nonzero(a == b)) / float(NUM_PERM)
 
 
 class StoryAssigner:
-    """Signatures in memory, the LSH over them, and each document's story: the assignment rule."""
+    """Signatures in memory, the LSH over them, and each document's story: the assignment rule.
+
+    The candidates of a new document are the documents that share all ROWS hash values of at
+    least one of the BANDS bands with it (datasketch's MinHashLSH with the same bands finds the
+    same set). Memory stays small per document: the signatures are rows of one uint32 array
+    (4 bytes per hash value), and each band is found through one sorted array of 64-bit band
+    keys with the row each came from, plus a small array of the keys of the rows added since the
+    last merge. A key is a hash of the band's values, so the band itself is compared before a row
+    counts as a candidate. Removed rows are marked dead and dropped when they outnumber the
+    live ones.
+    """
 
     def __init__(self) -> None:
-        self.lsh = _datasketch()[0].MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-        self.sigs: dict[str, LeanMinHash] = {}
+        self._sigs = np.zeros((_MIN_ROWS, NUM_PERM), dtype=np.uint32)
+        self._docs: list[str | None] = []  # document id of each row (None: removed)
+        self._rows: dict[str, int] = {}
+        self._dead = 0
+        self._keys = np.zeros(0, dtype=np.uint64)  # sorted band keys of the merged rows
+        self._key_rows = np.zeros(0, dtype=np.int32)  # the row of each key
+        # Band keys of the rows added since the last merge (the last rows), one line each.
+        self._pending = np.zeros((_PENDING_ROWS, BANDS), dtype=np.uint64)
+        self._pending_rows = 0
         self.story: dict[str, str] = {}
 
-    def add(self, doc_id: str, story: str, sig: LeanMinHash) -> None:
-        """Remember a document's signature under a known story label."""
-        self.lsh.insert(doc_id, sig, check_duplication=False)
-        self.sigs[doc_id] = sig
-        self.story[doc_id] = story
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._rows
 
-    def assign(self, doc_id: str, text: str, sig: LeanMinHash | None | object = _UNKNOWN) -> str:
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def values(self, doc_id: str) -> Signature:
+        """Return the signature of a remembered document."""
+        return self._sigs[self._rows[doc_id]]
+
+    def add(self, doc_id: str, story: str, sig: Signature, keys: np.ndarray | None = None) -> None:
+        """Remember a document's signature under a known story label.
+
+        :param keys: the signature's band keys when they were computed ahead.
+        """
+        row = self._append(doc_id, story, sig)
+        self._pending[self._pending_rows] = _band_keys(self._sigs[row:row + 1])[0] if keys is None else keys
+        self._pending_rows += 1
+        if self._pending_rows == len(self._pending):
+            self._merge()
+
+    def load(self, items: Iterable[tuple[str, str, Signature]]) -> None:
+        """Remember many (id, story, signature) at once: the band keys are sorted once at the end."""
+        for doc_id, story, sig in items:
+            self._append(doc_id, story, sig)
+        self._compact()
+
+    def _append(self, doc_id: str, story: str, sig: Signature) -> int:
+        """Store a signature in a new row (without its band keys) and return the row."""
+        self.remove(doc_id)
+        row = len(self._docs)
+        if row == len(self._sigs):
+            grown = np.zeros((row + max(row // 2, _MIN_ROWS), NUM_PERM), dtype=np.uint32)
+            grown[:row] = self._sigs
+            self._sigs = grown
+        self._sigs[row] = sig
+        self._docs.append(doc_id)
+        self._rows[doc_id] = row
+        self.story[doc_id] = story
+        return row
+
+    def assign(self, doc_id: str, text: str, sig: Signature | None | object = _UNKNOWN) -> str:
         """Return the story of a new document (its most similar one's, or its own id), and remember it.
 
         :param sig: the text's signature when it was computed ahead (None: a text without words).
@@ -115,23 +176,92 @@ class StoryAssigner:
         self.remove(doc_id)
         if sig is _UNKNOWN:
             sig = signature(text)
-        if sig is None:
+        if not isinstance(sig, np.ndarray):
             return doc_id
         best, best_sim = None, THRESHOLD
-        for other in self.lsh.query(sig):
-            sim = similarity(sig, self.sigs[other])
-            # Ties go to the smaller id, so the choice does not depend on the LSH's set order.
+        keys = _band_keys(sig[None, :])[0]
+        rows = self._candidates(sig, keys)
+        counts = np.count_nonzero(self._sigs[rows] == sig, axis=1).tolist()
+        for row, count in zip(rows.tolist(), counts):
+            other = self._docs[row]
+            assert other is not None
+            sim = float(count) / float(NUM_PERM)
+            # Ties go to the smaller id, so the choice does not depend on the candidates' order.
             if sim > best_sim or (sim == best_sim and (best is None or other < best)):
                 best, best_sim = other, sim
         story = self.story[best] if best is not None else doc_id
-        self.add(doc_id, story, sig)
+        self.add(doc_id, story, sig, keys)
         return story
 
     def remove(self, doc_id: str) -> None:
         """Forget a document's signature; the labels of the others stay as they are."""
-        if doc_id in self.sigs:
-            self.lsh.remove(doc_id)
-            del self.sigs[doc_id], self.story[doc_id]
+        row = self._rows.pop(doc_id, None)
+        if row is None:
+            return
+        del self.story[doc_id]
+        self._docs[row] = None
+        self._dead += 1
+        if self._dead >= _MIN_ROWS and self._dead > len(self._rows):
+            self._compact()
+
+    def _candidates(self, sig: Signature, keys: np.ndarray) -> np.ndarray:
+        """Return the live rows that share at least one whole band with a signature (of these keys)."""
+        lo = np.searchsorted(self._keys, keys, "left")
+        hi = np.searchsorted(self._keys, keys, "right")
+        rows: list[int] = []
+        bands: list[int] = []
+        for band in np.flatnonzero(hi > lo).tolist():
+            merged = self._key_rows[lo[band]:hi[band]].tolist()
+            rows += merged
+            bands += [band] * len(merged)
+        first = len(self._docs) - self._pending_rows
+        pending, pending_bands = np.nonzero(self._pending[:self._pending_rows] == keys)
+        rows += (pending + first).tolist()
+        bands += pending_bands.tolist()
+        if not rows:
+            return np.zeros(0, dtype=np.int64)
+        r, b = np.asarray(rows), np.asarray(bands)
+        # A key is a hash: keep the rows whose band really holds the same values.
+        mine = sig[:BANDS * ROWS].reshape(BANDS, ROWS)
+        theirs = self._sigs[r, :BANDS * ROWS].reshape(-1, BANDS, ROWS)[np.arange(len(r)), b]
+        r = np.unique(r[(theirs == mine[b]).all(axis=1)])
+        return r[[self._docs[row] is not None for row in r.tolist()]] if len(r) else r
+
+    def _merge(self) -> None:
+        """Move the pending band keys into the sorted arrays."""
+        keys = self._pending[:self._pending_rows].ravel()
+        order = np.argsort(keys, kind="stable")
+        rows = (order // BANDS + (len(self._docs) - self._pending_rows)).astype(np.int32)
+        at = np.searchsorted(self._keys, keys[order])
+        self._keys = np.insert(self._keys, at, keys[order])
+        self._key_rows = np.insert(self._key_rows, at, rows)
+        self._pending_rows = 0
+
+    def _compact(self) -> None:
+        """Drop the rows of removed documents and rebuild the band keys of the others."""
+        live = [row for row, doc in enumerate(self._docs) if doc is not None]
+        sigs = self._sigs[live]
+        self._sigs = np.zeros((max(len(live), _MIN_ROWS), NUM_PERM), dtype=np.uint32)
+        self._sigs[:len(live)] = sigs
+        self._docs = [self._docs[row] for row in live]
+        self._rows = {doc: row for row, doc in enumerate(self._docs) if doc is not None}
+        self._dead = 0
+        keys = _band_keys(sigs).ravel()
+        order = np.argsort(keys, kind="stable")
+        self._keys = keys[order]
+        self._key_rows = (order // BANDS).astype(np.int32)
+        self._pending_rows = 0
+
+
+def _band_keys(sigs: np.ndarray) -> np.ndarray:
+    """Return a 64-bit key for each band of each signature (rows, BANDS), mixed with the band's
+    number so that equal values in different bands do not meet."""
+    bands = sigs[:, :BANDS * ROWS].reshape(len(sigs), BANDS, ROWS).astype(np.uint64)
+    keys = _BAND_SEEDS
+    for i in range(ROWS):
+        keys = (keys ^ bands[:, :, i]) * _MIX  # wraps around at 2**64
+        keys ^= keys >> np.uint64(29)
+    return keys
 
 
 class StoryIndex:
@@ -158,8 +288,8 @@ class StoryIndex:
     def _load(self) -> StoryAssigner:
         if self._mem is None:
             self._mem = StoryAssigner()
-            for doc_id, story, blob in self._db.execute("SELECT id, story, sig FROM signatures"):
-                self._mem.add(doc_id, story, _from_blob(blob))
+            rows = self._db.execute("SELECT id, story, sig FROM signatures")
+            self._mem.load((doc_id, story, _from_blob(blob)) for doc_id, story, blob in rows)
         return self._mem
 
     def prepare(self, doc_id: str, text: str, blob: bytes | None) -> None:
@@ -175,7 +305,7 @@ class StoryIndex:
             story = mem.assign(doc_id, text, None if ready[1] is None else _from_blob(ready[1]))
         else:
             story = mem.assign(doc_id, text)
-        if doc_id in mem.sigs:
+        if doc_id in mem:
             self._upsert[doc_id] = story
             self._delete.discard(doc_id)
         return story
@@ -188,12 +318,12 @@ class StoryIndex:
 
     def commit(self, stamp: str | None) -> None:
         """Write the pending changes, stamped with the index commit they follow."""
-        sigs = self._load().sigs
+        mem = self._load()
         self._db.execute("BEGIN IMMEDIATE")
         try:
             self._db.executemany("DELETE FROM signatures WHERE id = ?", ((i,) for i in self._delete))
             self._db.executemany("INSERT OR REPLACE INTO signatures (id, story, sig) VALUES (?,?,?)",
-                                 ((i, s, _to_blob(sigs[i])) for i, s in self._upsert.items()))
+                                 ((i, s, _to_blob(mem.values(i))) for i, s in self._upsert.items()))
             if stamp is not None:
                 self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('stamp', ?)", (stamp,))
         except BaseException:
@@ -212,7 +342,7 @@ class StoryIndex:
                 self._mem.add(doc_id, story or doc_id, sig)
                 self._upsert[doc_id] = story or doc_id
         self.commit(stamp)
-        logger.info("story signatures rebuilt from the index: %d documents", len(self._mem.sigs))
+        logger.info("story signatures rebuilt from the index: %d documents", len(self._mem))
 
     def close(self) -> None:
         """Close the database."""
@@ -231,16 +361,14 @@ def assign_stories(texts: Iterable[tuple[str, str]]) -> dict[str, str]:
     return {doc_id: mem.assign(doc_id, text) for doc_id, text in texts}
 
 
-def to_blob(sig: LeanMinHash | None) -> bytes | None:
+def to_blob(sig: Signature | None) -> bytes | None:
     """Return a signature as bytes (None stays None), as stored and as sent from a worker."""
     return None if sig is None else _to_blob(sig)
 
 
-def _to_blob(sig: LeanMinHash) -> bytes:
-    # Hash values are below 2**32 (datasketch's max hash), so 32 bits keep them exactly.
-    return np.asarray(sig.hashvalues, dtype=np.uint32).tobytes()
+def _to_blob(sig: Signature) -> bytes:
+    return np.asarray(sig, dtype=np.uint32).tobytes()
 
 
-def _from_blob(blob: bytes) -> LeanMinHash:
-    values = np.frombuffer(blob, dtype=np.uint32).astype(np.uint64)
-    return _datasketch()[0].LeanMinHash(seed=SEED, hashvalues=values, scheme=SCHEME)
+def _from_blob(blob: bytes) -> Signature:
+    return np.frombuffer(blob, dtype=np.uint32)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import random
 import shutil
+import tracemalloc
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 import syndicated
 from clirun import invoke
@@ -154,3 +157,156 @@ def test_cli_search_counts_stories(synd):
     texts = invoke("search", "--index", str(index), "--count", "reportedly")
     stories = invoke("search", "--index", str(index), "--count", "--stories", "reportedly")
     assert (texts.output.strip(), stories.output.strip()) == ("24", "12"), stories.output
+
+
+# -- the assigner against datasketch's own LSH -------------------------------------------------
+
+class DatasketchAssigner:
+    """The assignment rule written directly on datasketch's MinHashLSH and LeanMinHash objects:
+    the reference the compact assigner must agree with, document for document."""
+
+    def __init__(self) -> None:
+        import datasketch
+        self.ds = datasketch
+        self.lsh = datasketch.MinHashLSH(threshold=stories_mod.THRESHOLD, num_perm=stories_mod.NUM_PERM)
+        self.sigs: dict = {}
+        self.story: dict[str, str] = {}
+
+    def _lean(self, values):
+        return self.ds.LeanMinHash(seed=stories_mod.SEED, hashvalues=np.asarray(values, dtype=np.uint64),
+                                   scheme=stories_mod.SCHEME)
+
+    def add(self, doc_id: str, story: str, values) -> None:
+        sig = self._lean(values)
+        self.lsh.insert(doc_id, sig, check_duplication=False)
+        self.sigs[doc_id], self.story[doc_id] = sig, story
+
+    def assign(self, doc_id: str, values) -> str:
+        self.remove(doc_id)
+        if values is None:
+            return doc_id
+        sig = self._lean(values)
+        best, best_sim = None, stories_mod.THRESHOLD
+        for other in self.lsh.query(sig):
+            sim = float(sig.jaccard(self.sigs[other]))
+            if sim > best_sim or (sim == best_sim and (best is None or other < best)):
+                best, best_sim = other, sim
+        story = self.story[best] if best is not None else doc_id
+        self.add(doc_id, story, values)
+        return story
+
+    def remove(self, doc_id: str) -> None:
+        if doc_id in self.sigs:
+            self.lsh.remove(doc_id)
+            del self.sigs[doc_id], self.story[doc_id]
+
+
+def test_bands_are_the_ones_datasketch_picks():
+    from datasketch.lsh import _optimal_param
+    bands = _optimal_param(stories_mod.THRESHOLD, stories_mod.NUM_PERM, 0.5, 0.5)
+    assert (stories_mod.BANDS, stories_mod.ROWS) == bands
+
+
+def test_signature_values_fit_32_bits_and_round_trip_as_blobs():
+    import datasketch
+    text = "\n\n".join(syndicated.bbc_articles(1)[0][2])
+    m = datasketch.MinHash(num_perm=stories_mod.NUM_PERM, seed=stories_mod.SEED, scheme=stories_mod.SCHEME)
+    m.update_batch(list(stories_mod.shingles(text)))
+    sig = stories_mod.signature(text)
+    assert int(np.max(m.hashvalues)) < 2 ** 32
+    assert np.array_equal(np.asarray(m.hashvalues, dtype=np.uint64), sig.astype(np.uint64))
+    assert np.array_equal(stories_mod._from_blob(stories_mod.to_blob(sig)), sig)
+
+
+def _near_duplicates() -> list[tuple[str, np.ndarray | None]]:
+    """Signatures of BBC texts, their republished copies, copies of copies, halves, and texts
+    made of two articles (which resemble two stories), shuffled."""
+    rng = random.Random(5)
+    texts: dict[str, str] = {}
+    articles = syndicated.bbc_articles(25)
+    for n, (_, title, paras) in enumerate(articles):
+        texts[f"a{n:03d}"] = "\n\n".join(paras)
+        copy = paras
+        for k in range(3):
+            title, copy = syndicated.variant(title, copy, rng, 1 + k % 2)
+            texts[f"a{n:03d}-v{k}"] = "\n\n".join(copy)
+        texts[f"a{n:03d}-half"] = "\n\n".join(paras[:max(1, len(paras) // 2)])
+        other = articles[(n + 1) % len(articles)][2]
+        texts[f"a{n:03d}-mix"] = "\n\n".join(paras[:len(paras) // 2] + other[len(other) // 2:])
+    texts["empty"] = "..."
+    items = [(doc_id, stories_mod.signature(text)) for doc_id, text in texts.items()]
+    rng.shuffle(items)
+    return items
+
+
+def _crowded(n: int) -> list[tuple[str, np.ndarray]]:
+    """Synthetic signatures over three values: many candidates, many similarities tied at the
+    threshold, so the tie rule decides often."""
+    rng = np.random.default_rng(3)
+    return [(f"s{i:05d}", rng.integers(0, 3, stories_mod.NUM_PERM).astype(np.uint32)) for i in range(n)]
+
+
+def _same_as_reference(items, pending: int, min_rows: int, monkeypatch) -> None:
+    """Assign, remove and reassign the same signatures with both assigners; every label agrees."""
+    monkeypatch.setattr(stories_mod, "_PENDING_ROWS", pending)
+    monkeypatch.setattr(stories_mod, "_MIN_ROWS", min_rows)
+    new, ref = stories_mod.StoryAssigner(), DatasketchAssigner()
+    rng = random.Random(8)
+
+    def both(doc_id, sig):
+        assert new.assign(doc_id, "", sig) == ref.assign(doc_id, sig), doc_id
+
+    for doc_id, sig in items:
+        both(doc_id, sig)
+    assert new.story == ref.story
+    # Remove most documents (the removed ones outnumber the rest, so the rows are compacted),
+    # then bring some back under new ids and change others in place.
+    gone = rng.sample([d for d, _ in items], k=len(items) * 3 // 5)
+    for doc_id in gone:
+        new.remove(doc_id)
+        ref.remove(doc_id)
+    # A later run loads the stored signatures at once, as StoryIndex does, and goes on from there.
+    stored = new
+    new = stories_mod.StoryAssigner()
+    new.load((d, stored.story[d], stored.values(d).copy()) for d in stored.story)
+    by_id = dict(items)
+    for doc_id in gone[: len(gone) // 2]:
+        both(doc_id + "-again", by_id[doc_id])
+    for doc_id, _ in rng.sample(items, k=len(items) // 4):
+        both(doc_id, by_id[rng.choice(gone)])
+    assert new.story == ref.story
+    assert sorted(new.story) == sorted(ref.sigs)
+    assert all(np.array_equal(new.values(d), ref.sigs[d].hashvalues) for d in new.story)
+
+
+@pytest.mark.parametrize("pending, min_rows", [(4096, 1024), (7, 5)])
+def test_assignment_matches_datasketch_on_near_duplicates(pending, min_rows, monkeypatch):
+    items = _near_duplicates()
+    _same_as_reference(items, pending, min_rows, monkeypatch)
+    labels = stories_mod.StoryAssigner()
+    story = {d: labels.assign(d, "", s) for d, s in items}
+    assert story["a000-v0"] == story["a000"]  # copies do join: the test compares real stories
+
+
+@pytest.mark.parametrize("pending, min_rows", [(4096, 1024), (13, 9)])
+def test_assignment_matches_datasketch_when_candidates_crowd(pending, min_rows, monkeypatch):
+    _same_as_reference(_crowded(1500), pending, min_rows, monkeypatch)
+
+
+def test_memory_per_document_is_small():
+    """5,000 signatures cost well under 2 KB each (one per-document datasketch object and its
+    LSH entries cost about 10 KB)."""
+    rng = np.random.default_rng(11)
+    sigs = rng.integers(0, 2 ** 32, (5000, stories_mod.NUM_PERM), dtype=np.uint64).astype(np.uint32)
+    ids = [f"collection/folder/document-{i:05d}.txt" for i in range(len(sigs))]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        mem = stories_mod.StoryAssigner()
+        for doc_id, sig in zip(ids, sigs):
+            mem.add(doc_id, doc_id, sig)
+        per_doc = (tracemalloc.get_traced_memory()[0] - before) / len(sigs)
+    finally:
+        tracemalloc.stop()
+    assert len(mem) == len(sigs)
+    assert per_doc < 2048, per_doc
