@@ -28,9 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from corpora import BENCH, build_bbc  # noqa: E402
+from sample_pages import Page, normalise, read_pages, shingles, tokens  # noqa: E402
 
 from archive.clean import decode_bytes  # noqa: E402
-from archive.clean.corpus import Page, normalise, read_pages, shingles, tokens  # noqa: E402
 from archive.clean.html import clean_html  # noqa: E402
 from archive.clean.text import clean_text  # noqa: E402
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from lxml import etree
 from lxml import html as lxml_html
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from archive.clean.corpus import normalise, shingles, tokens  # noqa: E402,F401 - shared with bench/extraction.py
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from sample_pages import normalise, shingles, tokens  # noqa: E402,F401 - shared with bench/extraction.py
 
 sys.setrecursionlimit(20000)
 

@@ -1,7 +1,8 @@
 """Read the html-sample corpus: pages, their reference texts, and lines labelled against them.
 
-Used offline, by the classifier's training (`archive.clean.training`) and by the extraction
-benchmark (`bench/extraction.py`); nothing at run time imports it.
+Used offline, by the extraction benchmark (`bench/extraction.py`) and the cleaning corpus's line
+labels (`bench/cleaning/labels.py`). It lives under bench/, not in the package: the archive itself
+never reads a test-page corpus.
 """
 
 from __future__ import annotations
