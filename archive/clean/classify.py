@@ -63,8 +63,25 @@ def boilerplate_kind(probs: np.ndarray) -> str:
 
 
 @dataclass(frozen=True)
+class Cutoffs:
+    """Where the judgement removes a line, in probabilities of boilerplate (chosen by training).
+
+    A line goes on the classifier's word alone at `threshold`. A line an uncertain rule matches
+    goes when the classifier leans that way: its probability reaches `rule_p`, or the line's own
+    wording (the first stage) scores `rule_own_p` while its context does not speak clearly against
+    it (`rule_floor`). "Download our app for breaking news alerts" goes; "Officials told residents
+    to download the app and follow it." stays.
+    """
+
+    threshold: float
+    rule_p: float = 0.35
+    rule_own_p: float = 0.6
+    rule_floor: float = 0.1
+
+
+@dataclass(frozen=True)
 class LineModel:
-    """The two stages' weights, the kinds they predict, and the removal threshold."""
+    """The two stages' weights, the kinds they predict, and where a line is removed."""
 
     kinds: tuple[str, ...]
     vocab: dict[str, int]
@@ -78,6 +95,13 @@ class LineModel:
     out_w: np.ndarray  # (hidden, kinds)
     out_b: np.ndarray
     threshold: float
+    rule_p: float = Cutoffs.rule_p
+    rule_own_p: float = Cutoffs.rule_own_p
+
+    @property
+    def cutoffs(self) -> Cutoffs:
+        """Return where this model's judgement removes a line."""
+        return Cutoffs(self.threshold, self.rule_p, self.rule_own_p)
 
     def own_probabilities(self, texts: list[str], rule_kinds: list[tuple[str, ...]] | None = None,
                           cache: dict[str, np.ndarray] | None = None) -> np.ndarray:
@@ -121,7 +145,8 @@ class LineModel:
 
     def save(self, path: str) -> None:
         """Write the model as a compressed numpy archive."""
-        meta = {"format": FORMAT, "kinds": list(self.kinds), "threshold": self.threshold}
+        meta = {"format": FORMAT, "kinds": list(self.kinds), "threshold": self.threshold,
+                "rule_p": self.rule_p, "rule_own_p": self.rule_own_p}
         vocab = sorted(self.vocab, key=self.vocab.__getitem__)
         np.savez_compressed(
             path, meta=np.array(json.dumps(meta)), vocab=np.array("\n".join(vocab)),
@@ -139,7 +164,8 @@ class LineModel:
             words = str(z["vocab"]).split("\n")
             model = cls(KINDS, {w: i for i, w in enumerate(words)}, z["w1"].astype(np.float64), z["b1"],
                         z["prose"], z["mean"], z["scale"], z["hidden_w"].astype(np.float64), z["hidden_b"],
-                        z["out_w"], z["out_b"], float(meta["threshold"]))
+                        z["out_w"], z["out_b"], float(meta["threshold"]),
+                        float(meta.get("rule_p", Cutoffs.rule_p)), float(meta.get("rule_own_p", Cutoffs.rule_own_p)))
         if model.mean.shape[0] != context_width(len(KINDS)):
             raise ValueError("line model was trained for other context features; retrain it")
         return model

@@ -28,6 +28,7 @@ class Line:
     start: int  # offset of the line in the original text
     block: int  # index of the block it belongs to
     reason: str | None = None  # why it is boilerplate, or None
+    kind: str = ""  # the kind of boilerplate it was judged (archive/clean/kinds.py), once removed
 
     @property
     def key(self) -> str:

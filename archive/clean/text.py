@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from archive.clean.classify import LineModel, boilerplate_kind, default_model, is_prose
+from archive.clean.classify import Cutoffs, LineModel, boilerplate_kind, default_model, is_prose
 from archive.clean.glued import find_split
 from archive.clean.kinds import CONTENT, KINDS, reason_of
 from archive.clean.lines import Line, capitalised_words, is_tag_line, looks_like_sentence, split_lines
@@ -35,13 +35,6 @@ _DEFAULT = "default"
 _MAX_PASSES = 8
 RELATED = "related links list"
 _LIST_ITEM_MAX_WORDS = 20
-# A line an uncertain rule matches goes when the classifier leans that way: its probability of
-# boilerplate reaches RULE_P, or the line's own wording scores RULE_OWN_P (first stage) while its
-# context does not speak clearly against it (RULE_FLOOR). "Download our app for breaking news
-# alerts" goes; "Officials told residents to download the app and follow it." stays.
-RULE_P = 0.35
-RULE_OWN_P = 0.6
-RULE_FLOOR = 0.1
 MODEL_MAX_LINES = 5000
 TAIL_GAP_WORDS = 25
 TAIL_GAP = "in a run of boilerplate after the article"
@@ -52,27 +45,27 @@ _TAIL_KINDS = frozenset(("promo", "share", "related", "comment", "legal", "nav",
 BY_RULE, BY_CLASSIFIER = "rule", "classifier"
 
 
-def removal(text: str, boiler: float, own_boiler: float, ruled: bool, threshold: float) -> str | None:
+def removal(text: str, boiler: float, own_boiler: float, ruled: bool, cut: Cutoffs) -> str | None:
     """Return what removes a line the certain rules left (BY_RULE or BY_CLASSIFIER), or None to keep it.
 
     :param boiler: the classifier's probability that the line is boilerplate, read in context.
     :param own_boiler: the same from the line's own wording alone (the first stage).
     :param ruled: an uncertain rule matches the line.
     The headline is the caller's to keep; this is the whole judgement otherwise, shared by the
-    cleaner and by the training that chooses `threshold` (bench/cleaning/train.py).
+    cleaner and by the training that chooses the cutoffs (bench/cleaning/train.py).
     """
     if is_prose(text):
         return None
-    if ruled and rule_agrees(boiler, own_boiler):
+    if ruled and rule_agrees(boiler, own_boiler, cut):
         return BY_RULE
-    if boiler >= threshold and not reported_speech(text):
+    if boiler >= cut.threshold and not reported_speech(text):
         return BY_CLASSIFIER
     return None
 
 
-def rule_agrees(boiler: float, own_boiler: float) -> bool:
+def rule_agrees(boiler: float, own_boiler: float, cut: Cutoffs) -> bool:
     """Return True when the classifier supports an uncertain rule's match (probabilities of boilerplate)."""
-    return boiler >= RULE_P or (own_boiler >= RULE_OWN_P and boiler >= RULE_FLOOR)
+    return boiler >= cut.rule_p or (own_boiler >= cut.rule_own_p and boiler >= cut.rule_floor)
 
 
 @dataclass
@@ -114,7 +107,7 @@ def clean_text(
                 line.start = origin[line.start]
         if n == 0:
             lines = _split_glued(lines, scorer, rules_of)
-        _judge(lines, learnt, capitalised_words(text), rules_of, scorer, own)
+        _judge(lines, learnt, capitalised_words(text), rules_of, scorer, own, removed)
         _keep_paragraph_middles(lines)
         now = [line for line in lines if line.reason]
         removed += now
@@ -157,7 +150,8 @@ def _split_glued(lines: list[Line], model: LineModel | None, rules_of: dict[str,
 
 
 def _judge(lines: list[Line], learnt: frozenset[str], caps: set[str], rules_of: dict[str, tuple[LineRule, ...]],
-           model: LineModel | None, own: dict[str, np.ndarray]) -> None:
+           model: LineModel | None, own: dict[str, np.ndarray], earlier: list[Line]) -> None:
+    """Mark the boilerplate lines of one pass; `earlier` are the lines earlier passes removed."""
     matched = []
     for line in lines:
         rules = _rules(rules_of, line.text)
@@ -177,7 +171,7 @@ def _judge(lines: list[Line], learnt: frozenset[str], caps: set[str], rules_of: 
     for i, line in enumerate(lines):
         if line.reason is None and _next_to_caption(lines, i) and is_tag_line(line.text, _all_words(line.text)):
             line.reason = "image tag list"
-    _judge_by_model(lines, matched, model, own)
+    _judge_by_model(lines, matched, model, own, earlier)
 
 
 def _mark_related_tail(lines: list[Line]) -> None:
@@ -200,7 +194,7 @@ def _list_item(text: str) -> bool:
 
 
 def _judge_by_model(lines: list[Line], matched: list[tuple[LineRule, ...]], model: LineModel | None,
-                    own: dict[str, np.ndarray]) -> None:
+                    own: dict[str, np.ndarray], earlier: list[Line]) -> None:
     """Mark the lines the classifier judges boilerplate, reading each with its neighbours."""
     if model is None or len(lines) < 2 or len(lines) > MODEL_MAX_LINES:
         # Past a few thousand lines a text is a report or a listing, not a scraped article page:
@@ -223,14 +217,17 @@ def _judge_by_model(lines: list[Line], matched: list[tuple[LineRule, ...]], mode
         line, p, rules = lines[i], probs[k], matched[i]
         boiler = 1.0 - float(p[content])
         own_boiler = 1.0 - float(own[line.text][content]) if line.text in own else 0.0
-        by = removal(line.text, boiler, own_boiler, bool(rules), model.threshold)
+        by = removal(line.text, boiler, own_boiler, bool(rules), model.cutoffs)
         if by is None:
             continue
         kinds[i] = rules[0].kind if rules else boilerplate_kind(p)
         line.reason = rules[0].reason if by == BY_RULE else f"{reason_of(kinds[i])} (line classifier, p={boiler:.2f})"
+    for i, line in enumerate(lines):
+        if line.reason:
+            line.kind = kinds[i]
     full = np.zeros(len(lines))
     full[left] = probs[:, content]
-    _close_tail_gaps(lines, kinds, full, first)
+    _close_tail_gaps(lines, full, first, earlier)
 
 
 def reported_speech(text: str) -> bool:
@@ -238,25 +235,36 @@ def reported_speech(text: str) -> bool:
     return bool(_REPORTED.search(text)) and looks_like_sentence(text)
 
 
-def _close_tail_gaps(lines: list[Line], kinds: list[str], content: np.ndarray, first: int) -> None:
+def _close_tail_gaps(lines: list[Line], content: np.ndarray, first: int, earlier: list[Line]) -> None:
     """Mark a short line that sits between two boilerplate lines after the article's last paragraph.
 
     Sites end their articles with runs of promos, share bars and links; a line of such a run that
     the classifier alone would keep (a short sentence addressed to the reader) is boilerplate by
     its place. The run must be after every paragraph of the article, and its lines of the kinds that
-    close a page (not captions, which sit beside paragraphs).
+    close a page (not captions, which sit beside paragraphs). A neighbour an earlier pass removed
+    still counts where it stood, so the outcome does not depend on which pass removed what.
     """
     paragraphs = [i for i, line in enumerate(lines)
                   if line.reason is None
                   and (is_prose(line.text) or (content[i] >= 0.5 and len(line.text.split()) >= TAIL_GAP_WORDS))]
     if not paragraphs:
         return
-    for i in range(paragraphs[-1] + 1, len(lines) - 1):
-        line = lines[i]
+    # The page's lines in their original order: this pass's, and the ones removed before it.
+    order = sorted([(line.start, 1, i, line) for i, line in enumerate(lines)]
+                   + [(line.start, 0, -1, line) for line in earlier if line.start > lines[paragraphs[-1]].start],
+                   key=lambda entry: (entry[0], entry[1]))
+    at = {i: n for n, (_, _, i, _) in enumerate(order) if i >= 0}
+    for i in range(paragraphs[-1] + 1, len(lines)):
+        line, n = lines[i], at[i]
         if line.reason is None and i != first and len(line.text.split()) < TAIL_GAP_WORDS and \
-                kinds[i - 1] in _TAIL_KINDS and kinds[i + 1] in _TAIL_KINDS and \
-                lines[i - 1].reason and lines[i + 1].reason:
+                0 < n < len(order) - 1 and _tail_boilerplate(order[n - 1][3]) and _tail_boilerplate(order[n + 1][3]):
             line.reason = TAIL_GAP
+            line.kind = "other"
+
+
+def _tail_boilerplate(line: Line) -> bool:
+    """Return True for a removed line of a kind that closes a page (a promo, a share bar, a link list...)."""
+    return bool(line.reason) and line.kind in _TAIL_KINDS
 
 
 def _all_words(text: str) -> set[str]:

@@ -12,17 +12,16 @@ Arguments:
     --out DIR          where corpus.jsonl, SOURCES.md and stats.json are written; a cache of the
                        silver extractions goes to DIR/.cache (safe to delete)
     --mirrors DIR      bare git mirrors laid out as DIR/<owner>+<name>/repo (the `fetch` layout)
-    --html-sample DIR  default ../shared/corpora/html-sample (the readability pages come from there)
+    --html-sample DIR  default ../shared/corpora/html-sample: its pages and their sites are kept
+                       out of the training split (they are only measured on, by bench/extraction.py)
     --sources LIST     comma list of sources to use (default: all); see pages.py
     --limit N          at most N pages per source (for a quick try)
     --workers N        processes for parsing and silver extraction (default: CPU count)
     --glue-rate F      share of documents given one or two glued lines (default 0.03)
     --seed S           base seed of every random choice (default 13); output is deterministic
-    --hold-out-html-sample
-                       put every html-sample page and every page of its sites in the test split
-                       (measuring only); without it the split is by site hash alone
 
 Needs lxml, trafilatura==2.3.1 and readability-lxml (silver references), langid, tldextract.
+No page of html-sample is read into the corpus.
 A page that fails or has fewer than 3 content lines is skipped with a logged reason.
 """
 
@@ -49,7 +48,6 @@ log = logging.getLogger("cleaning.build")
 
 SOURCES = {  # reader, in the order pages are kept when de-duplicating (gold first)
     "l3s-gn1": lambda a: srcs.l3s_gn1(a.mirrors),
-    "readability": lambda a: srcs.readability_sample(a.html_sample),
     "newspaper4k": lambda a: srcs.newspaper4k(a.mirrors),
     "goose3": lambda a: srcs.goose3(a.mirrors),
     "trafilatura": lambda a: srcs.trafilatura_eval(a.mirrors),
@@ -328,8 +326,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--glue-rate", type=float, default=0.03)
     ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--hold-out-html-sample", action="store_true",
-                    help="put every html-sample page, and its site, in the test split")
     args = ap.parse_args(argv)
     args.sources = [s for s in args.sources.split(",") if s]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -363,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
                 seen_url[ukey] = page.id
             seen_text[tkey] = page.id
             records.append(rec)
-    _fix_sites(records, measured_only(args.html_sample) if args.hold_out_html_sample else set())
+    _fix_sites(records, measured_only(args.html_sample), srcs.sample_sites(args.html_sample))
     with open(args.out / "corpus.jsonl", "w", encoding="utf-8") as fh:
         for rec in records:
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
@@ -376,13 +372,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def measured_only(html_sample: Path) -> set[str]:
-    """Ids of the pages that are only ever measured on, never trained on.
+    """Ids of the corpus pages that html-sample also holds: they are only measured on.
 
-    These are the pages of html-sample: its Readability pages and the trafilatura evaluation pages
-    it holds (matched by file name). The extraction benchmark (bench/extraction.py) scores the
-    cleaner on them, so neither they nor any page of their sites may reach the training split.
+    html-sample's trafilatura evaluation pages are also read from the trafilatura mirror (matched
+    here by file name). bench/extraction.py scores the cleaner on them, so neither they nor any
+    page of their sites may reach the training split.
     """
-    ids = {f"readability/{d.name}" for d in (html_sample / "readability-testpages").iterdir() if d.is_dir()}
+    ids = set()
     notes = html_sample / "trafilatura-eval" / "annotations.json"
     if notes.exists():
         for entry in json.loads(notes.read_text(encoding="utf-8")).values():
@@ -391,12 +387,13 @@ def measured_only(html_sample: Path) -> set[str]:
     return ids
 
 
-def _fix_sites(records: list[dict], measured: set[str]) -> None:
+def _fix_sites(records: list[dict], measured: set[str], measured_sites: set[str]) -> None:
     """Keep the split a property of the site (recomputed after every site name is final).
 
-    A site with a page in `measured` goes to the test split whatever its hash says.
+    A site with a page in `measured`, or named in `measured_sites`, goes to the test split
+    whatever its hash says.
     """
-    held = {rec["site"] for rec in records if rec["id"] in measured}
+    held = {rec["site"] for rec in records if rec["id"] in measured} | measured_sites
     for rec in records:
         rec["split"] = "test" if rec["site"] in held else split_of(rec["site"])
 

@@ -1,12 +1,12 @@
 """Readers for the public extractor test pages used by `build_corpus.py`, one per source.
 
 Every reader yields `SourcePage`s in a stable order. Raw pages are read from bare git mirrors
-(`<mirrors>/<owner>+<name>/repo`, as the `fetch` tool lays them out) with `git show`, or from
-../shared/corpora/html-sample beside the checkout; nothing is copied into the repository.
+(`<mirrors>/<owner>+<name>/repo`, as the `fetch` tool lays them out) with `git show`; nothing is
+copied into the repository. The pages of ../shared/corpora/html-sample are never read for
+training: `sample_sites` names their sites so that build_corpus.py keeps those sites out of it.
 
 Sources (see bench/cleaning/SOURCES.md):
   l3s-gn1      geodrome/page-signal    L3S-GN1 news pages with human block annotations (gold)
-  readability  html-sample             Readability.js expected.html of 28 pages (gold)
   newspaper4k  AndyTheFactory/newspaper4k  tests/data/html + expected tests/data/txt (gold)
   goose3       goose3/goose3           tests/data/content + expected beginning of the text (silver)
   trafilatura  adbar/trafilatura       tests/eval + tests/cache with evaldata.json snippets (silver)
@@ -130,25 +130,26 @@ def l3s_gn1(mirrors: Path) -> Iterator[SourcePage]:
                          reference_kind="gold", annotation=annotated)
 
 
-def readability_sample(root: Path = HTML_SAMPLE) -> Iterator[SourcePage]:
-    """The 28 Readability.js test pages of html-sample; expected.html is the reference."""
-    from labels import text_lines
+def sample_sites(root: Path = HTML_SAMPLE) -> set[str]:
+    """The sites of html-sample's pages that bench/extraction.py measures on and no reader yields.
+
+    Only the page's canonical address is read (its host), or, where a page has none, the site its
+    folder is named after. The pages themselves never reach the corpus.
+    """
+    from sites import host_of, site_of
+    out = set()
     base = root / "readability-testpages"
     for folder in sorted(p for p in base.iterdir() if (p / "source.html.gz").exists()):
-        html = _gz(folder / "source.html.gz")
-        ref = "\n".join(text_lines(_gz(folder / "expected.html.gz")))
-        meta = {}
-        if (folder / "expected-metadata.json").exists():
-            meta = json.loads((folder / "expected-metadata.json").read_text(encoding="utf-8"))
-        yield SourcePage("readability", folder.name, "shared/corpora/html-sample (from mozilla/readability)", "ab4027a",
-                         "Apache-2.0", html, url=_canonical(html),
-                         site_hint=_READABILITY_SITES.get(folder.name.rsplit("-", 1)[0]
-                                                          if folder.name[-1].isdigit()
-                                                          else folder.name, ""),
-                         reference=ref, reference_kind="gold", title=meta.get("title") or "")
+        stem = folder.name.rsplit("-", 1)[0] if folder.name[-1].isdigit() else folder.name
+        if stem in _SAMPLE_SITES:
+            out.add(_SAMPLE_SITES[stem])
+        url = _canonical(_gz(folder / "source.html.gz"))
+        if url and host_of(url):
+            out.add(site_of(host_of(url)))
+    return out
 
 
-_READABILITY_SITES = {
+_SAMPLE_SITES = {
     "aktualne": "aktualne.cz", "ars": "arstechnica.com", "breitbart": "breitbart.com",
     "buzzfeed": "buzzfeed.com", "citylab": "citylab.com", "cnet": "cnet.com",
     "engadget": "engadget.com", "folha": "folha.uol.com.br", "gmw": "gmw.cn",

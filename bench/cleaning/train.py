@@ -10,9 +10,12 @@ Run: `python bench/cleaning/train.py CORPUS.jsonl` (needs the `train` extra: sci
 3. Stage 2, a small neural network over the context vectors (`features.context_features`),
    trained on stage-1 probabilities that come from models not trained on the line's own site
    (5 folds by site), as they will be on a site the archive has never seen.
-4. The removal threshold: the lowest at which the article words the whole judgement would remove
+4. The cutoffs (archive.clean.classify.Cutoffs), in cross-validation by site: first where the
+   classifier supports an uncertain rule, as the pair that removes the most boilerplate lines such
+   rules match while the article words they take stay under `MAX_RULE_WORDS_LOST`; then the
+   removal threshold, the lowest at which the article words the whole judgement would remove
    (certain rules, uncertain rules with the classifier's support, the classifier alone) stay
-   under `MAX_WORDS_LOST` in cross-validation by site.
+   under `MAX_WORDS_LOST`.
 5. The model is written to archive/clean/line_model.npz and the cross-validated figures to
    bench/results/cleaning-train.json.
 """
@@ -37,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from data import UNSURE, Doc, read_corpus  # noqa: E402
 
-from archive.clean.classify import MODEL_FILE, LineModel, is_prose, network, softmax  # noqa: E402
+from archive.clean.classify import MODEL_FILE, Cutoffs, LineModel, is_prose, network, softmax  # noqa: E402
 from archive.clean.features import context_features, line_tokens  # noqa: E402
 from archive.clean.kinds import CONTENT, KINDS  # noqa: E402
 from archive.clean.rules import matching_rules  # noqa: E402
@@ -48,6 +51,9 @@ logger = logging.getLogger("train")
 MIN_SITES = 3
 MAX_WORDS_LOST = 0.006  # under the 1 % target, with a margin for sites unlike the corpus
 MAX_WORDS_LOST_CLEAN = 0.006  # and the same for lightly boilerplated copies (the seeds' form)
+MAX_RULE_WORDS_LOST = 0.001  # the share of that budget uncertain rules may spend
+RULE_P_GRID = np.round(np.arange(0.15, 0.551, 0.05), 2)
+RULE_OWN_P_GRID = np.round(np.arange(0.40, 0.851, 0.05), 2)
 FOLDS = 5
 HIDDEN = 48
 C = 0.5
@@ -232,7 +238,7 @@ def fit_stage2(x: np.ndarray, y: np.ndarray, seed: int = 0) -> Stage2:
     return Stage2(mean, scale, net.coefs_[0], net.intercepts_[0], out_w, out_b)
 
 
-def decide(t: Table, rows: list[int], p: np.ndarray, threshold: float, own: np.ndarray | None = None) -> np.ndarray:
+def decide(t: Table, rows: list[int], p: np.ndarray, cut: Cutoffs, own: np.ndarray | None = None) -> np.ndarray:
     """Return, per row, whether the cleaner's judgement removes it (as archive.clean.text does).
 
     :param own: the first stage's probabilities of the rows (for lines an uncertain rule matches).
@@ -244,7 +250,7 @@ def decide(t: Table, rows: list[int], p: np.ndarray, threshold: float, own: np.n
         if t.certain[i]:
             out[r] = True
         elif not t.headline[i]:
-            out[r] = removal(t.texts[i], 1.0 - p[r, content], 1.0 - own[r, content], t.ruled[i], threshold) is not None
+            out[r] = removal(t.texts[i], 1.0 - p[r, content], 1.0 - own[r, content], t.ruled[i], cut) is not None
     return out
 
 
@@ -284,7 +290,46 @@ def words_lost(t: Table, rows: list[int], removed: np.ndarray, keep: Callable[[i
     return sum(t.words[rows[r]] for r in ct if removed[r]) / max(1, words)
 
 
-def choose_threshold(t: Table, rows: list[int], p: np.ndarray, own: np.ndarray) -> float:
+def choose_rule_cutoffs(t: Table, p: np.ndarray, own: np.ndarray) -> tuple[float, float]:
+    """Return (rule_p, rule_own_p): where the classifier's support lets an uncertain rule remove a line.
+
+    Over every row (`p` and `own` cross-validated by site), the pair that removes the most
+    boilerplate lines uncertain rules match, among those whose removals of article lines cost
+    under MAX_RULE_WORDS_LOST of the article words, both of gold documents as scraped and of the
+    article-only copies. Ties go to the higher (more careful) pair.
+    """
+    content = KINDS.index(CONTENT)
+    rows = np.array([i for i in range(len(t.texts))
+                     if t.ruled[i] and not t.certain[i] and not t.headline[i] and not is_prose(t.texts[i])])
+    floor = Cutoffs(1.0).rule_floor
+    boiler, mine = 1.0 - p[rows, content], 1.0 - own[rows, content]
+    y = np.array(t.y)[rows]
+    words = np.array(t.words)[rows]
+    gold = np.array([t.gold[i] and not t.clean_copy[i] for i in rows])
+    copy = np.array([t.clean_copy[i] for i in rows])
+    article = y == content
+    totals = {}
+    for name, keep in (("gold", lambda i: t.gold[i] and not t.clean_copy[i]), ("copy", lambda i: t.clean_copy[i])):
+        totals[name] = max(1, sum(t.words[i] for i in range(len(t.texts)) if t.y[i] == content and keep(i)))
+    best: tuple[int, float, float] | None = None
+    for rp in RULE_P_GRID:
+        for rop in RULE_OWN_P_GRID:
+            go = (boiler >= rp) | ((mine >= rop) & (boiler >= floor))
+            lost_gold = words[go & article & gold].sum() / totals["gold"]
+            lost_copy = words[go & article & copy].sum() / totals["copy"]
+            if lost_gold > MAX_RULE_WORDS_LOST or lost_copy > MAX_RULE_WORDS_LOST:
+                continue
+            caught = int((go & (y > content)).sum())
+            if best is None or caught > best[0] or (caught == best[0] and rp + rop > best[1] + best[2]):
+                best = (caught, float(rp), float(rop))
+    if best is None:
+        return 1.0, 1.0
+    logger.info("uncertain rules: %d boilerplate lines removed at rule_p %.2f, rule_own_p %.2f", *best)
+    return best[1], best[2]
+
+
+def choose_threshold(t: Table, rows: list[int], p: np.ndarray, own: np.ndarray, rule_p: float,
+                     rule_own_p: float) -> float:
     """Return the lowest threshold whose removals keep article words lost within bounds.
 
     Two bounds, both in cross-validation by site: under MAX_WORDS_LOST of the article words of
@@ -294,7 +339,7 @@ def choose_threshold(t: Table, rows: list[int], p: np.ndarray, own: np.ndarray) 
     would hold it back everywhere.
     """
     for th in np.arange(0.30, 0.995, 0.01):
-        removed = decide(t, rows, p, float(th), own)
+        removed = decide(t, rows, p, Cutoffs(float(th), rule_p, rule_own_p), own)
         gold = words_lost(t, rows, removed, lambda i: t.gold[i] and not t.clean_copy[i])
         clean = words_lost(t, rows, removed, lambda i: t.clean_copy[i])
         if gold <= MAX_WORDS_LOST and clean <= MAX_WORDS_LOST_CLEAN:
@@ -336,21 +381,24 @@ def main(argv: list[str]) -> int:
         if args.oof:
             np.savez_compressed(args.oof, oof1=oof1, oof2=oof2)
     rows = list(range(len(t.texts)))
-    threshold = choose_threshold(t, rows, oof2, oof1)
-    cv = figures(t, rows, decide(t, rows, oof2, threshold, oof1))
+    rule_p, rule_own_p = choose_rule_cutoffs(t, oof2, oof1)
+    threshold = choose_threshold(t, rows, oof2, oof1, rule_p, rule_own_p)
+    cut = Cutoffs(threshold, rule_p, rule_own_p)
+    cv = figures(t, rows, decide(t, rows, oof2, cut, oof1))
     gold_rows = [i for i in rows if t.gold[i]]
-    cv_gold = figures(t, gold_rows, decide(t, gold_rows, oof2[gold_rows], threshold, oof1[gold_rows]))
-    cv_copies = figures(t, rows, decide(t, rows, oof2, threshold, oof1), copies=True)
-    stage1_only = figures(t, rows, decide(t, rows, oof1, threshold))
-    logger.info("threshold %.2f; cross-validated by site: %s", threshold, json.dumps(cv))
+    cv_gold = figures(t, gold_rows, decide(t, gold_rows, oof2[gold_rows], cut, oof1[gold_rows]))
+    cv_copies = figures(t, rows, decide(t, rows, oof2, cut, oof1), copies=True)
+    stage1_only = figures(t, rows, decide(t, rows, oof1, cut))
+    logger.info("cutoffs %s; cross-validated by site: %s", cut, json.dumps(cv))
     # The shipped model: stage 1 on every training row, stage 2 on the out-of-fold contexts.
     vocab, w, b = fit_stage1(t, rows)
     s2 = fit_stage2(ctx[labelled], y[labelled])
     model = LineModel(KINDS, vocab, w, b, prose_vector(), s2.mean, s2.scale, s2.hidden_w, s2.hidden_b,
-                      s2.out_w, s2.out_b, threshold)
+                      s2.out_w, s2.out_b, threshold, rule_p, rule_own_p)
     model.save(str(args.out))
     report = {"corpus": str(args.corpus), "documents": len(docs), "sites": len(folds), "pieces": len(t.texts),
-              "features": len(vocab), "threshold": threshold, "cross_validated_by_site": cv,
+              "features": len(vocab), "threshold": threshold, "rule_p": rule_p, "rule_own_p": rule_own_p,
+              "cross_validated_by_site": cv,
               "cross_validated_gold_documents": cv_gold,
               "cross_validated_article_only_copies": {k: cv_copies[k] for k in ("article_words", "article_words_kept")},
               "stage1_only_cross_validated": stage1_only, "seconds": round(time.time() - started, 1)}
