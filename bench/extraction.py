@@ -1,22 +1,19 @@
 """Extraction benchmark on html-sample: our cleaner beside plain trafilatura and BeautifulSoup get_text().
 
-Run: `python bench/extraction.py [HTML_SAMPLE_DIR] [--corpus CORPUS.jsonl] [--bbc DIR]` (needs the
-`train` extra).
+Run: `python bench/extraction.py [HTML_SAMPLE_DIR] [--bbc DIR]` (needs the `train` extra).
 
 - trafilatura-eval: share of `with` snippets found and of `without` snippets absent in the
   whitespace-normalised output (as scored upstream).
 - readability-testpages: 4-word-shingle precision, recall and F1 against the text of
   expected.html, averaged over pages.
 "ours" is the shipped cleaner. Its line classifier was trained on the `train` sites of the
-cleaning corpus (bench/cleaning/), which include some html-sample sites; with `--corpus`, the
-figures are also given for the pages whose sites are in the corpus's `test` split (held out of
-training).
+cleaning corpus (bench/cleaning/), which holds no page of html-sample and none of their sites:
+every page here is of a site the classifier never saw.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -48,21 +45,6 @@ def get_text(html: str) -> str:
     for el in soup(["script", "style", "noscript", "template"]):
         el.decompose()
     return soup.get_text(" ")
-
-
-def held_out_pages(corpus: Path) -> set[str]:
-    """Return the names of html-sample pages whose site is in the cleaning corpus's test split."""
-    out = set()
-    with open(corpus, encoding="utf-8") as fh:
-        for line in fh:
-            rec = json.loads(line)
-            if rec.get("split") == "test":
-                out.add(rec["id"].split("/", 1)[1])
-    return out
-
-
-def _page_key(page: Page) -> str:
-    return page.name.removesuffix(".html.gz")
 
 
 def _ours(html: str, model: object = "default") -> str:
@@ -137,7 +119,6 @@ def main() -> int:
     """Print the side-by-side table."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpus", nargs="?", default=str(_default_corpus()))
-    ap.add_argument("--corpus", dest="cleaning_corpus", type=Path, help="cleaning corpus.jsonl (for the held-out rows)")
     ap.add_argument("--bbc", help="plain-text articles to time (default: bench/corpora/bbc, from ../shared/corpora)")
     args = ap.parse_args()
     pages = list(read_pages(Path(args.corpus)))
@@ -148,9 +129,6 @@ def main() -> int:
         "BeautifulSoup get_text()": lambda p: get_text(p.html),
     }
     groups = {"all pages": pages}
-    if args.cleaning_corpus:
-        held = held_out_pages(args.cleaning_corpus)
-        groups["held-out sites"] = [p for p in pages if _page_key(p) in held]
     for label, group in groups.items():
         tpages = [p for p in group if p.kind == "trafilatura-eval"]
         rpages = [p for p in group if p.kind == "readability"]

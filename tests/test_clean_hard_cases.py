@@ -38,6 +38,8 @@ KEPT = [
     "Comments made by the governor on Tuesday drew criticism from opposition lawmakers.",
     "Join the queue, a volunteer told new arrivals at the food bank on Saturday morning.",
     "Advertising revenue at the group fell 12% in the first half of the year.",
+    "Supporting our local newsroom, readers raised $40,000 in a week to keep the paper printing.",
+    "Support us or lose us, the charity's director warned donors at the annual dinner.",
     "Trending upward for a third month, inflation reached 4.1% in October.",
     "Most read among the leaked documents was a memo on border security, officials said.",
     "Photo finish: the race was decided by a hundredth of a second, the stewards ruled.",
