@@ -97,3 +97,32 @@ def test_a_template_line_of_html_pages_is_learnt(tmp_path):
     with Archive(settings) as archive:
         assert archive.search('"quarry weekly desk"').total == 0
         assert archive.search("gravel permits").total == 4
+
+
+def test_a_large_folder_is_learnt_from_a_bounded_sample_with_the_same_template(tmp_path):
+    """Past `max_files`, learning reads a fixed sample of the folder: the template (on every page)
+    is still learnt, a line on a few pages still is not, and the sample does not depend on the
+    order the files come in. The reference is learning from every file."""
+    from archive.clean.learn import learn_repeated_lines
+    from archive.ingest.learnt import LearntLines, sample
+
+    src = tmp_path / "big"
+    src.mkdir()
+    files = []
+    for i in range(90):
+        tail = "Shared by a handful of pages" if i % 15 == 0 else f"A closing line of its own {i}."
+        path = src / f"a{i:03d}.txt"
+        path.write_text(_article(i, f"ward {i}").replace(TEMPLATE, f"{TEMPLATE}\n\n{tail}"))
+        files.append(("news", str(path), f"big/{path.name}"))
+    everything = learn_repeated_lines(p.read_text() for p in sorted(src.iterdir()))
+    assert TEMPLATE in everything and "Shared by a handful of pages" not in everything
+
+    forward = LearntLines(tmp_path / "ix1", max_files=25)
+    backward = LearntLines(tmp_path / "ix2", max_files=25)
+    forward.learn(files)
+    backward.learn(list(reversed(files)))
+    assert forward.for_file("news", "big/a000.txt") == backward.for_file("news", "big/a000.txt")
+    assert forward.for_file("news", "big/a000.txt") == {TEMPLATE}
+    chosen = sample([f[1] for f in files], 25)
+    assert len(chosen) == 25 and chosen == sample([f[1] for f in reversed(files)], 25)
+    assert set(chosen) <= {f[1] for f in files}

@@ -12,6 +12,7 @@ the folder that hold one of them (`holds_any`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -29,12 +30,17 @@ MAX_SAMPLE_BYTES = 2 * 1024 * 1024  # larger files are reports, not template-dri
 LEARNABLE = (TEXT_SUFFIXES | HTML_SUFFIXES) - {""}
 PROSE_WORDS = 8
 SAMPLE_UNCHANGED = 30
+# A folder's template is on most of its pages (learn.MIN_SHARE), so it shows in any few thousand
+# of them: learning reads at most this many files of a folder, chosen by a hash of their paths,
+# and its time and memory stay the same for a folder of ten thousand files or a million.
+MAX_LEARN_FILES = 4000
 
 
 class LearntLines:
     """Learnt boilerplate lines per (collection, folder)."""
 
-    def __init__(self, index_dir: Path):
+    def __init__(self, index_dir: Path, max_files: int = MAX_LEARN_FILES):
+        self.max_files = max_files
         self.path = Path(index_dir) / FILENAME
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
@@ -52,7 +58,8 @@ class LearntLines:
         """Learn from (collection, path, relpath) of the text and HTML files about to be cleaned.
 
         A folder with changed files is learnt from them and from up to `SAMPLE_UNCHANGED` of its
-        unchanged files, so that a few new files added to a known folder are judged with the rest.
+        unchanged files, so that a few new files added to a known folder are judged with the rest;
+        of a larger folder, from `max_files` of them (the same ones on every run).
         Return, per folder key whose learnt set grew, the lines that are new.
         """
         groups: dict[str, list[str]] = {}
@@ -67,7 +74,7 @@ class LearntLines:
                 extra[key].append(path)
         grown: dict[str, frozenset[str]] = {}
         for key, changed_paths in groups.items():
-            paths = changed_paths + extra.get(key, [])
+            paths = sample(changed_paths + extra.get(key, []), self.max_files)
             if len(paths) < MIN_DOCS:
                 continue
             texts = list(dict.fromkeys(_texts(paths)))  # identical copies are one document of evidence
@@ -90,6 +97,16 @@ class LearntLines:
         tmp = target.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False, indent=0), encoding="utf-8")
         os.replace(tmp, target)
+
+
+def sample(paths: list[str], limit: int) -> list[str]:
+    """Return at most `limit` of the paths, spread over the folder and the same whatever their order."""
+    if len(paths) <= limit:
+        return paths
+    def spread(path: str) -> bytes:
+        return hashlib.blake2b(path.encode("utf-8", "surrogateescape"), digest_size=8).digest()
+
+    return sorted(paths, key=spread)[:limit]
 
 
 def _template_lines(texts: list[str], found: frozenset[str]) -> frozenset[str]:
