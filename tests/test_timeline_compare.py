@@ -83,3 +83,14 @@ def test_compare_page_draws_one_line_per_query_and_a_table_with_the_totals(clien
     search = client.get("/search?q=oil").get_data(as_text=True)
     for link in ("/kwic?q=oil", "/collocates?q=oil", "/timeline?q=oil", 'href="/batch"', 'href="/saved"'):
         assert link in search
+
+
+def test_equal_series_are_drawn_side_by_side_not_on_top_of_each_other(client, sample_documents):
+    """Two queries with the same counts in every period (one word, two spellings of its case) draw
+    two lines a few units apart, both inside the chart, not one line hiding the other."""
+    page = client.get("/timeline?q=oil&q=OIL").get_data(as_text=True)
+    lines = re.findall(r'<polyline class="series" points="([^"]+)"', page)
+    assert len(lines) == 2
+    first, second = ([tuple(float(v) for v in xy.split(",")) for xy in line.split()] for line in lines)
+    assert [x for x, _ in first] == [x for x, _ in second]
+    assert all(0 < abs(a - b) <= 3.0 and 0 <= b <= 200 for (_, a), (_, b) in zip(first, second, strict=True))

@@ -194,6 +194,10 @@ CHART_HEIGHT = 200.0
 UNDATED = "undated"  # the period of the results without a date, so that a series sums to its total
 # Colours told apart by most readers, each with its own dash pattern for those who cannot.
 STYLES = (("#1f5fbf", ""), ("#c2410c", "8 4"), ("#15803d", "2 3"), ("#7e22ce", "10 3 2 3"))
+# Where a series has the value of an earlier one, it is drawn this far beside it (1.5 % of the
+# chart's height per earlier series), so that equal series show as parallel lines, not as one.
+# The table gives the exact figures.
+NUDGE = 3.0
 
 
 @dataclass(frozen=True)
@@ -270,16 +274,29 @@ def compare(archive: Archive, queries: list[str], filters: Filters, totals: Face
         undated = result.total - sum((result.facets.get("year") or {}).values())
         series.append(Series(query, result.total, points, max(0, undated)))
     peak = max((p.value for s in series for p in s.points), default=0.0) or 1.0
-    drawn = [_drawn(s, i, peak) for i, s in enumerate(series)]
+    drawn = [_drawn(s, i, peak, _same_as_earlier(series, i)) for i, s in enumerate(series)]
     return Comparison(unit, share, peak, drawn, periods)
 
 
-def _drawn(series: Series, i: int, peak: float) -> Series:
-    """Return the series with its colour, dash pattern and polyline (x at the middle of each period)."""
+def _same_as_earlier(series: list[Series], i: int) -> list[int]:
+    """Return, per period, how many of the series before the i-th have the same value there."""
+    return [sum(1 for earlier in series[:i] if earlier.points[k].value == p.value)
+            for k, p in enumerate(series[i].points)]
+
+
+def _drawn(series: Series, i: int, peak: float, same: list[int]) -> Series:
+    """Return the series with its colour, dash pattern and polyline (x at the middle of each period).
+
+    :param same: per period, how many series drawn before this one have its value there.
+    """
     n = len(series.points)
     step = WIDTH / max(n, 1)
-    xy = [(round(k * step + step / 2, 2), round(CHART_HEIGHT - CHART_HEIGHT * p.value / peak, 2))
-          for k, p in enumerate(series.points)]
+    xy = []
+    for k, p in enumerate(series.points):
+        y = CHART_HEIGHT - CHART_HEIGHT * p.value / peak
+        nudge = NUDGE * same[k]
+        y = y - nudge if y - nudge >= 0 else y + nudge  # beside the earlier line, inside the chart
+        xy.append((round(k * step + step / 2, 2), round(y, 2)))
     if n == 1:  # one period: a level line across the chart
         xy = [(0.0, xy[0][1]), (WIDTH, xy[0][1])]
     colour, dash = STYLES[i % len(STYLES)]
