@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
 
@@ -52,6 +52,7 @@ class Archive:
                                 f"Create one with: archive ingest --index {self.index} FOLDER")
         _refuse_damaged(settings)
         self.engine = open_engine(settings, warm=warm)
+        self._hashes: tuple[str, dict[str, str | None]] = ("", {})  # per index commit: document id -> text hash
 
     def search(self, query: str, *, filters: Filters = NO_FILTERS, limit: int = 10, offset: int = 0,
                sort: str = "relevance", facets: bool = True, snippets: int = 3, aliases: bool = True,
@@ -249,21 +250,33 @@ class Archive:
         if not marks_search.uses_marks(tree):
             return tree
         with self.marks() as marks:
-            return marks_search.resolve(tree, marks, self._hash_of)
+            return marks_search.resolve(tree, marks, self._hash_lookup())
 
-    def _hash_of(self, doc_id: str) -> str | None:
-        doc = self.engine.get(doc_id)
-        return doc.content_hash if doc is not None else None
+    def _hash_lookup(self) -> Callable[[str], str | None]:
+        """Return a look-up of a document's current text hash, remembered until the index changes.
+
+        Marks name documents; searches by mark need their texts' hashes, and reading a stored
+        document for each marked one on every search would cost more than the search.
+        """
+        stamp = self.engine.stamp()
+        if self._hashes[0] != stamp:
+            self._hashes = (stamp, {})
+        known = self._hashes[1]
+
+        def hash_of(doc_id: str) -> str | None:
+            if doc_id not in known:
+                doc = self.engine.get(doc_id)
+                known[doc_id] = doc.content_hash if doc is not None else None
+            return known[doc_id]
+
+        return hash_of
 
     def _tag_facet(self, tree: Node) -> dict[str, int]:
         """Return how many results carry each tag (the most used tags; {} when nothing is tagged)."""
         if not marks_path(self.index).is_file():
             return {}
         with self.marks() as marks:
-            return marks_search.tag_facet(tree, marks, self._hash_of, self._count)
-
-    def _count(self, tree: Node) -> int:
-        return self.engine.search(tree, limit=0, facets=False, snippet_count=0).total
+            return marks_search.tag_facet(tree, marks, self._hash_lookup(), self.engine.text_hashes)
 
     def runs(self) -> list[Run]:
         """Return the ingest runs of this index, oldest first."""

@@ -209,3 +209,9 @@ def test_tag_search_finds_the_marked_texts_on_both_engines(engine_settings):
         assert {h.id for h in archive.search("quay NOT tag:ferry", limit=10).hits} == {docs[3].id}
         assert [h.id for h in archive.search("has:note", limit=10).hits] == [docs[3].id]
         assert archive.search("tag:nothing", limit=0).total == 0
+        # The tag facet counts the distinct texts a search matches among the tagged ones: "ferry"
+        # tags a.txt (one text with b.txt) and c.txt; "quay" matches c.txt and d.txt, "dawn" a/b.
+        assert archive.search("quay", limit=0).facets["tag"] == {"ferry": 1}
+        assert archive.search("dawn", limit=0).facets["tag"] == {"ferry": 1}
+        assert archive.search("ferry OR quay", limit=0).facets["tag"] == {"ferry": 2}
+        assert "tag" not in archive.search("band", limit=0).facets
