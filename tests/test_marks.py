@@ -215,3 +215,36 @@ def test_tag_search_finds_the_marked_texts_on_both_engines(engine_settings):
         assert archive.search("dawn", limit=0).facets["tag"] == {"ferry": 1}
         assert archive.search("ferry OR quay", limit=0).facets["tag"] == {"ferry": 2}
         assert "tag" not in archive.search("band", limit=0).facets
+
+
+def test_a_form_token_still_works_after_the_server_restarts(ser_corpus, index_dir):
+    """Without ARCHIVE_SECRET_KEY the signing key is kept beside the index (owner-only), so a page
+    opened before a restart can still post its form after it."""
+    import dataclasses
+    import os
+    import re
+    import stat
+
+    from serving import app_on
+
+    from archive.passwords import hash_password
+
+    build_index([ser_corpus], index_dir)
+    doc_id = sorted(_ids_by_name(index_dir).values())[0]
+    settings = dataclasses.replace(Settings(index=index_dir), auth_user="ana",
+                                   auth_hash=hash_password("pw", iterations=1000))
+    login = _basic("ana", "pw")
+    assert "ARCHIVE_SECRET_KEY" not in os.environ
+    with app_on(settings) as before:
+        client = before.test_client()
+        page = client.get(f"/doc/{doc_id}", headers=login).get_data(as_text=True)
+        token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        cookie = client.get_cookie("session")
+        assert cookie is not None
+    key_file = index_dir.parent / f"{index_dir.name}.secret"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    with app_on(settings) as after:
+        client = after.test_client()
+        client.set_cookie("session", cookie.value)
+        assert client.post(f"/doc/{doc_id}/tags", data={"tag": "kept", "csrf": token}, headers=login).status_code == 303
+    assert _listing("tag", index_dir)[doc_id]["tags"] == ["kept"]
