@@ -290,9 +290,10 @@ def text_of(doc: Document) -> str:
 Read = Callable[[], Iterable[Document]]  # reads every stored document, in the same order on every call
 
 
-def train(read: Read, dims: int = MAX_DIMS, max_terms: int = MAX_TERMS, sample: int = TRAIN_TEXTS) -> Model:
+def train(read: Read, dims: int = MAX_DIMS, max_terms: int = MAX_TERMS, sample: int = TRAIN_TEXTS,
+          chunk: int = CHUNK) -> Model:
     """Learn a model from the documents `read` gives, with every vector in memory (see `build`)."""
-    learnt = _learn(read, dims, max_terms, sample)
+    learnt = _learn(read, dims, max_terms, sample, chunk)
     chunks = list(learnt.vector_chunks(read))
     vectors = np.concatenate(chunks) if chunks else np.zeros((0, learnt.projection.shape[0]), dtype=np.float32)
     return Model(terms=learnt.terms, idf=learnt.idf, projection=learnt.projection, vectors=vectors,
@@ -300,13 +301,13 @@ def train(read: Read, dims: int = MAX_DIMS, max_terms: int = MAX_TERMS, sample: 
 
 
 def build(read: Read, index: Path, dims: int = MAX_DIMS, max_terms: int = MAX_TERMS,
-          sample: int = TRAIN_TEXTS) -> Info:
+          sample: int = TRAIN_TEXTS, chunk: int = CHUNK) -> Info:
     """Learn a model and write it into the index folder; each chunk of vectors goes to the file as it is made.
 
     The documents are read three times (their rows; the texts learnt from; every text, to project
     it), so nothing held grows with the archive but the rows (some 50 bytes a document).
     """
-    learnt = _learn(read, dims, max_terms, sample)
+    learnt = _learn(read, dims, max_terms, sample, chunk)
     _write(Path(index), learnt.terms, learnt.idf, learnt.projection, learnt.rows, learnt.vector_chunks(read),
            learnt.finished)
     return learnt.finished()
@@ -323,14 +324,15 @@ class _Learnt:
     info: Info
     transform: Callable[[list[str]], Any] | None  # texts -> their sparse TF-IDF rows (None: no vocabulary)
     started: float
+    chunk: int = CHUNK
 
     def vector_chunks(self, read: Read) -> Iterator[np.ndarray]:
-        """Yield every document's unit vector, `CHUNK` documents at a time, in the rows' order."""
+        """Yield every document's unit vector, `chunk` documents at a time, in the rows' order."""
         docs = iter(read())
         dims = self.projection.shape[0]
-        for start in range(0, len(self.rows), CHUNK):
-            chunk = list(islice(docs, CHUNK))
-            _same_documents(chunk, self.rows.ids[start:start + CHUNK])
+        for start in range(0, len(self.rows), self.chunk):
+            chunk = list(islice(docs, self.chunk))
+            _same_documents(chunk, self.rows.ids[start:start + self.chunk])
             if self.transform is None:
                 yield np.zeros((len(chunk), dims), dtype=np.float32)
             else:
@@ -350,7 +352,7 @@ def _same_documents(chunk: list[Document], ids: np.ndarray) -> None:
         raise ArchiveChanged("the documents changed while the meaning model was trained")
 
 
-def _learn(read: Read, dims: int, max_terms: int, sample: int) -> _Learnt:
+def _learn(read: Read, dims: int, max_terms: int, sample: int, chunk: int) -> _Learnt:
     """Read the rows, then learn the vocabulary, idf and projection from (a sample of) the distinct texts."""
     from scipy import sparse
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -380,7 +382,7 @@ def _learn(read: Read, dims: int, max_terms: int, sample: int) -> _Learnt:
     except ValueError:  # no word occurs in two texts and under half of them: a tiny or empty archive
         info.dims = 1
         return _Learnt([], np.zeros(0, dtype=np.float32), np.zeros((1, 0), dtype=np.float32), rows, info, None,
-                       started)
+                       started, chunk)
     vectorizer.stop_words_ = None  # the words left out, kept by scikit-learn only to be looked at
     terms = list(vectorizer.get_feature_names_out())
     k = max(1, min(dims, matrix.shape[0] - 1, len(terms) - 1))
@@ -389,7 +391,7 @@ def _learn(read: Read, dims: int, max_terms: int, sample: int) -> _Learnt:
     del matrix
     info.dims, info.terms = k, len(terms)
     return _Learnt(terms, vectorizer.idf_.astype(np.float32), vt.astype(np.float32), rows, info,
-                   vectorizer.transform, started)
+                   vectorizer.transform, started, chunk)
 
 
 def _sample(hashes: np.ndarray, sample: int) -> np.ndarray:
