@@ -189,14 +189,19 @@ def compare(args: argparse.Namespace) -> dict:
         print(f"{name}: {model.info}")
     ref, own = models["reference"], models["copy"]
     assert ref is not None and own is not None
-    overlaps = []
-    for _, q in queries():
-        tops = [{m.rows.hash_of(r) for r in rank.closest(m, rank.query_vector(m, q), limit=K).rows}
-                for m in (ref, own)]
-        overlaps.append(len(tops[0] & tops[1]) / K)
-    out: dict = {"top10_overlap": _mean(overlaps), "top10_overlap_min": min(overlaps)}
-    print(f"{len(overlaps)} benchmark queries: the 10 closest texts in common, mean {_mean(overlaps):.3f}, "
-          f"min {min(overlaps):.1f}")
+    texts, stories = [], []
+    with Archive(Settings(index=copy)) as archive:
+        for _, q in queries():
+            tops = [rank.closest(m, rank.query_vector(m, q), limit=10 * K) for m in (ref, own)]
+            top_texts = [{m.rows.hash_of(r) for r in t.rows[:K]} for m, t in zip((ref, own), tops)]
+            texts.append(len(top_texts[0] & top_texts[1]) / K)
+            top_stories = [_first_stories(archive, [m.rows[r].id for r in t.rows]) for m, t in zip((ref, own), tops)]
+            stories.append(len(top_stories[0] & top_stories[1]) / K)
+    out: dict = {"top10_texts": _mean(texts), "top10_texts_min": min(texts),
+                 "top10_stories": _mean(stories), "top10_stories_min": min(stories)}
+    print(f"{len(texts)} benchmark queries, in common between the two models' 10 closest: texts, mean "
+          f"{_mean(texts):.3f} (min {min(texts):.1f}); stories (near-duplicates as one), mean {_mean(stories):.3f} "
+          f"(min {min(stories):.1f})")
     with_category = [i for i in range(len(own.rows)) if own.rows.value("source", i) not in ("", "none")]
     picked = random.Random(0).sample(with_category, min(args.docs, len(with_category)))
     with Archive(Settings(index=copy)) as archive:
@@ -213,6 +218,17 @@ def compare(args: argparse.Namespace) -> dict:
                   f"{len(shares)} documents: {_mean(shares):.3f}")
     print(json.dumps(out))
     return out
+
+
+def _first_stories(archive: Archive, ids: list[str]) -> set[str]:
+    """Return the first K distinct stories of ranked documents (a document's story: its near-duplicates)."""
+    labels = archive.engine.stories_of(ids)
+    out: list[str] = []
+    for doc_id in ids:
+        story = labels.get(doc_id, (doc_id, 1))[0]
+        if story not in out:
+            out.append(story)
+    return set(out[:K])
 
 
 def rows(args: argparse.Namespace) -> dict:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -38,6 +39,21 @@ def _read(index: Path):
     """Return a reader of every stored document (each call a new read) and the engine to close."""
     engine = open_engine(Settings(index=index))
     return engine.documents, engine
+
+
+def _projected(folder: Path, texts: list[str]) -> np.ndarray:
+    """Return the unit vectors of texts from the stored vocabulary, idf and projection, with numpy alone."""
+    col = {t: i for i, t in enumerate(json.loads((folder / "terms.json").read_text()))}
+    weights = np.load(folder / "weights.npz")
+    out = []
+    for text in texts:
+        counts = Counter(col[w] for w in re.findall(r"\b[^\W\d_][^\W\d_]+\b", text.lower()) if w in col)
+        tfidf = np.zeros(len(col))
+        for c, n in counts.items():
+            tfidf[c] = (1 + np.log(n)) * weights["idf"][c]
+        v = weights["projection"].astype(np.float64) @ (tfidf / np.linalg.norm(tfidf))
+        out.append(v / np.linalg.norm(v))
+    return np.array(out)
 
 
 def test_a_model_learnt_from_a_sample_still_finds_each_category(news, tmp_path):
@@ -78,6 +94,7 @@ def test_vectors_written_a_chunk_at_a_time_load_as_the_model_in_memory(news, tmp
         again = mm.train(read, sample=SAMPLE, chunk=5)
         mm.build(read, tmp_path, sample=SAMPLE, chunk=13)
         ids = [d.id for d in read()]
+        texts = [d.title + "\n\n" + d.text for d in read()]
     finally:
         engine.close()
     stored = mm.load(tmp_path)
@@ -85,6 +102,8 @@ def test_vectors_written_a_chunk_at_a_time_load_as_the_model_in_memory(news, tmp
     assert np.array_equal(np.load(tmp_path / "meaning" / "vectors.npy"), whole.vectors)
     assert np.array_equal(again.vectors, whole.vectors)  # the same sample on every run: the same model
     assert stored.terms == whole.terms and np.array_equal(stored.projection, whole.projection)
+    # Texts learnt from and the others alike: each vector is its words' TF-IDF weights, projected.
+    assert np.allclose(stored.vectors, _projected(tmp_path / "meaning", texts), atol=1e-5)
     assert [stored.rows[i].id for i in range(len(stored.rows))] == ids == [whole.rows[i].id for i in range(len(ids))]
 
 

@@ -323,21 +323,32 @@ class _Learnt:
     rows: Rows
     info: Info
     transform: Callable[[list[str]], Any] | None  # texts -> their sparse TF-IDF rows (None: no vocabulary)
+    matrix: Any  # the TF-IDF rows of the texts learnt from (sparse)
+    in_matrix: np.ndarray  # each row's text's row in `matrix`, -1 for a text not learnt from
     started: float
     chunk: int = CHUNK
 
     def vector_chunks(self, read: Read) -> Iterator[np.ndarray]:
-        """Yield every document's unit vector, `chunk` documents at a time, in the rows' order."""
+        """Yield every document's unit vector, `chunk` documents at a time, in the rows' order.
+
+        A text learnt from is projected from its row of the training matrix (so below `TRAIN_TEXTS`
+        the vectors are those of a model trained on everything at once), any other text from its words.
+        """
         docs = iter(read())
         dims = self.projection.shape[0]
         for start in range(0, len(self.rows), self.chunk):
             chunk = list(islice(docs, self.chunk))
             _same_documents(chunk, self.rows.ids[start:start + self.chunk])
-            if self.transform is None:
-                yield np.zeros((len(chunk), dims), dtype=np.float32)
-            else:
-                yield _unit(np.asarray(self.transform([text_of(d) for d in chunk]) @ self.projection.T,
-                                       dtype=np.float32))
+            out = np.zeros((len(chunk), dims), dtype=np.float32)
+            if self.transform is not None:
+                at = self.in_matrix[start:start + len(chunk)]
+                known = np.flatnonzero(at >= 0)
+                other = np.flatnonzero(at < 0)
+                if len(known):
+                    out[known] = self.matrix[at[known]] @ self.projection.T
+                if len(other):
+                    out[other] = self.transform([text_of(chunk[i]) for i in other]) @ self.projection.T
+            yield _unit(out)
         if next(docs, None) is not None:
             raise ArchiveChanged("documents were added while the meaning model was trained")
 
@@ -363,10 +374,9 @@ def _learn(read: Read, dims: int, max_terms: int, sample: int, chunk: int) -> _L
     for doc in read():
         built.add(doc)
     rows = built.rows()
-    picked = _sample(rows.hashes, sample)
+    picked, in_matrix, texts_count = _sample(rows.hashes, sample)
     now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    info = Info(documents=len(rows), trained_on=int(picked.sum()), texts=len(np.unique(rows.hashes)),
-                trained=now, updated=now)
+    info = Info(documents=len(rows), trained_on=int(picked.sum()), texts=texts_count, trained=now, updated=now)
 
     def texts() -> Iterator[str]:
         for i, doc in enumerate(read()):
@@ -382,28 +392,34 @@ def _learn(read: Read, dims: int, max_terms: int, sample: int, chunk: int) -> _L
     except ValueError:  # no word occurs in two texts and under half of them: a tiny or empty archive
         info.dims = 1
         return _Learnt([], np.zeros(0, dtype=np.float32), np.zeros((1, 0), dtype=np.float32), rows, info, None,
-                       started, chunk)
+                       None, in_matrix, started, chunk)
     vectorizer.stop_words_ = None  # the words left out, kept by scikit-learn only to be looked at
     terms = list(vectorizer.get_feature_names_out())
     k = max(1, min(dims, matrix.shape[0] - 1, len(terms) - 1))
-    _, _, vt = randomized_svd(sparse.csr_matrix(matrix, dtype=np.float32), n_components=k, n_iter=5,
-                              random_state=0)
-    del matrix
+    matrix = sparse.csr_matrix(matrix, dtype=np.float32)
+    _, _, vt = randomized_svd(matrix, n_components=k, n_iter=5, random_state=0)
     info.dims, info.terms = k, len(terms)
     return _Learnt(terms, vectorizer.idf_.astype(np.float32), vt.astype(np.float32), rows, info,
-                   vectorizer.transform, started, chunk)
+                   vectorizer.transform, matrix, in_matrix, started, chunk)
 
 
-def _sample(hashes: np.ndarray, sample: int) -> np.ndarray:
-    """Return which rows' texts are learnt from: each distinct text once (its first row), all of them
-    up to `sample`, else `sample` of them chosen evenly at random with a fixed seed."""
-    _, first = np.unique(hashes, return_index=True)
-    first.sort()
-    if len(first) > sample:
-        first = np.sort(np.random.default_rng(SEED).choice(first, size=sample, replace=False))
+def _sample(hashes: np.ndarray, sample: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Return which rows' texts are learnt from, each row's text's row in the training matrix (-1: not
+    learnt from), and the number of distinct texts.
+
+    Each distinct text is learnt from once (at its first row): all of them up to `sample`, else
+    `sample` of them chosen evenly at random with a fixed seed.
+    """
+    _, first, text_of_row = np.unique(hashes, return_index=True, return_inverse=True)
+    chosen = np.sort(first)
+    if len(chosen) > sample:
+        chosen = np.sort(np.random.default_rng(SEED).choice(chosen, size=sample, replace=False))
     picked = np.zeros(len(hashes), dtype=bool)
-    picked[first] = True
-    return picked
+    picked[chosen] = True
+    at = np.cumsum(picked, dtype=np.int64) - 1  # a picked row's row in the matrix
+    own_first = first[text_of_row.reshape(-1)]  # each row's text's first row
+    in_matrix = np.where(picked[own_first], at[own_first], -1).astype(np.int32)
+    return picked, in_matrix, len(first)
 
 
 def fold_in(model: Model, docs: Iterable[Document], changed: int) -> Model:
