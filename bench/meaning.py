@@ -24,7 +24,7 @@ dict by id and a counter of copies (the layout before the columns).
 
     python bench/meaning.py bbc [--index /tmp/bench-meaning/bbc-index]
     python bench/meaning.py scale [--source /work/bench100k/index] [--copy /tmp/bench-meaning/index100k] [--keep-model]
-    python bench/meaning.py compare REFERENCE [--copy /tmp/bench-meaning/index100k] [--docs 300]
+    python bench/meaning.py compare REFERENCE [--copy /tmp/bench-meaning/index100k] [--model DIR] [--docs 300]
     python bench/meaning.py rows [--copy /tmp/bench-meaning/index100k]
 """
 
@@ -182,7 +182,7 @@ def scale(args: argparse.Namespace) -> dict:
 
 def compare(args: argparse.Namespace) -> dict:
     copy = Path(args.copy)
-    models = {"reference": mm.load(Path(args.reference)), "copy": mm.load(copy)}
+    models = {"reference": mm.load(Path(args.reference)), "copy": mm.load(Path(args.model or copy))}
     for name, model in models.items():
         if model is None:
             raise SystemExit(f"no meaning model for {name}")
@@ -294,6 +294,7 @@ def main() -> None:
     c.add_argument("reference", help="a folder holding the reference model in meaning/")
     c.add_argument("--copy", default="/tmp/bench-meaning/index100k")
     c.add_argument("--docs", type=int, default=300)
+    c.add_argument("--model", help="a folder holding the model to compare in meaning/ (default: the copy's own)")
     r = sub.add_parser("rows")
     r.add_argument("--copy", default="/tmp/bench-meaning/index100k")
     args = ap.parse_args()
