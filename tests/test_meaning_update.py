@@ -6,7 +6,6 @@ import json
 import shutil
 
 import numpy as np
-
 from indexes import build_index
 from test_meaning import _corpus
 
