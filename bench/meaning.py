@@ -55,6 +55,7 @@ from archive.errors import BadQuery  # noqa: E402
 from archive.ingest import ingest  # noqa: E402
 from archive.meaning import model as mm  # noqa: E402
 from archive.meaning import rank  # noqa: E402
+from archive.meaning import rows as mr  # noqa: E402
 
 K = 10
 QUERIES = BENCH / "meaning_queries.json"
@@ -235,18 +236,18 @@ def rows(args: argparse.Namespace) -> dict:
     folder = Path(args.copy) / mm.FOLDER
     with np.load(folder / "rows.npz") as stored:  # as bytes: each layout makes its own strings, as a load does
         cols = {k: [bytes(v) for v in stored[k]] for k in ("id", "hash")}
-        for name in mm.CODED:
+        for name in mr.CODED:
             values = [str(v).encode() for v in stored[f"{name}_values"]]
             cols[name] = [values[c] if c >= 0 else b"" for c in stored[name]]
     n = len(cols["id"])
     fields = ("id", "hash", "source", "lang", "date")
 
     def objects() -> tuple:  # the layout before the columns: a Row each, a dict by id, copies counted
-        kept = [mm.Row(*(v.decode() for v in values)) for values in zip(*(cols[k] for k in fields))]
+        kept = [mr.Row(*(v.decode() for v in values)) for values in zip(*(cols[k] for k in fields))]
         return kept, {r.id: i for i, r in enumerate(kept)}, Counter(r.hash for r in kept)
 
-    def as_columns() -> mm.Rows:
-        built = mm.RowsBuilder()
+    def as_columns() -> mr.Rows:
+        built = mr.RowsBuilder()
         for values in zip(*(cols[k] for k in fields)):
             built.add_row(*(v.decode() for v in values))
         kept = built.rows()

@@ -21,6 +21,7 @@ from archive.archive import Archive
 from archive.config import Settings
 from archive.engine.choice import open_engine
 from archive.meaning import model as mm
+from archive.meaning.rows import CODED
 
 SAMPLE = 120  # of 250 distinct texts
 
@@ -165,9 +166,9 @@ def test_a_model_stored_with_rows_json_still_loads(news, tmp_path):
     for name in ("terms.json", "weights.npz", "vectors.npy", "info.json"):
         (folder / name).write_bytes((index / "meaning" / name).read_bytes())
     with np.load(index / "meaning" / "rows.npz") as cols:
-        values = {n: [str(v) for v in cols[f"{n}_values"]] for n in mm.CODED}
+        values = {n: [str(v) for v in cols[f"{n}_values"]] for n in CODED}
         old = {"id": [v.decode() for v in cols["id"]], "hash": [v.decode() for v in cols["hash"]]}
-        old.update({n: [values[n][c] if c >= 0 else "" for c in cols[n]] for n in mm.CODED})
+        old.update({n: [values[n][c] if c >= 0 else "" for c in cols[n]] for n in CODED})
     (folder / "rows.json").write_text(json.dumps(old))
     before, after = mm.load(index), mm.load(tmp_path)
     assert before is not None and after is not None
