@@ -12,8 +12,20 @@ category, by key terms (today's "more like this") and by meaning.
 `archive meaning build` does (wall time, CPU and peak RSS of that process; model size), then times
 meaning and hybrid searches in-process and through `archive serve`'s /api/search on loopback.
 
+`compare`: two models of the same index (a reference, e.g. trained on every text, in the folder
+`meaning/` of REFERENCE, and the copy's own, e.g. trained on a sample): the share of each
+benchmark query's 10 closest texts the two have in common, and for a seeded sample of documents
+with a category (the source, as in BBC; "none" left out) the share of their 10 neighbours by meaning
+(other versions of a story left out, as `similar --by meaning` does) in their category.
+
+`rows`: the bytes per document of what the model keeps of each row besides its vector (tracemalloc),
+as columns (`Rows`) and, as a baseline in the same run, as one `Row` object per document with a
+dict by id and a counter of copies (the layout before the columns).
+
     python bench/meaning.py bbc [--index /tmp/bench-meaning/bbc-index]
     python bench/meaning.py scale [--source /work/bench100k/index] [--copy /tmp/bench-meaning/index100k] [--keep-model]
+    python bench/meaning.py compare REFERENCE [--copy /tmp/bench-meaning/index100k] [--model DIR] [--docs 300]
+    python bench/meaning.py rows [--copy /tmp/bench-meaning/index100k]
 """
 
 from __future__ import annotations
@@ -22,11 +34,15 @@ import argparse
 import http.client
 import json
 import os
+import random
 import sys
 import time
-from collections import defaultdict
+import tracemalloc
+from collections import Counter, defaultdict
 from pathlib import Path
 from urllib.parse import urlencode
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from corpora import BENCH, build_bbc  # noqa: E402
@@ -38,6 +54,8 @@ from archive.config import Settings  # noqa: E402
 from archive.errors import BadQuery  # noqa: E402
 from archive.ingest import ingest  # noqa: E402
 from archive.meaning import model as mm  # noqa: E402
+from archive.meaning import rank  # noqa: E402
+from archive.meaning import rows as mr  # noqa: E402
 
 K = 10
 QUERIES = BENCH / "meaning_queries.json"
@@ -163,6 +181,93 @@ def scale(args: argparse.Namespace) -> dict:
     return out
 
 
+def compare(args: argparse.Namespace) -> dict:
+    copy = Path(args.copy)
+    models = {"reference": mm.load(Path(args.reference)), "copy": mm.load(Path(args.model or copy))}
+    for name, model in models.items():
+        if model is None:
+            raise SystemExit(f"no meaning model for {name}")
+        print(f"{name}: {model.info}")
+    ref, own = models["reference"], models["copy"]
+    assert ref is not None and own is not None
+    texts, stories = [], []
+    with Archive(Settings(index=copy)) as archive:
+        for _, q in queries():
+            tops = [rank.closest(m, rank.query_vector(m, q), limit=10 * K) for m in (ref, own)]
+            top_texts = [{m.rows.hash_of(r) for r in t.rows[:K]} for m, t in zip((ref, own), tops)]
+            texts.append(len(top_texts[0] & top_texts[1]) / K)
+            top_stories = [_first_stories(archive, [m.rows[r].id for r in t.rows]) for m, t in zip((ref, own), tops)]
+            stories.append(len(top_stories[0] & top_stories[1]) / K)
+    out: dict = {"top10_texts": _mean(texts), "top10_texts_min": min(texts),
+                 "top10_stories": _mean(stories), "top10_stories_min": min(stories)}
+    print(f"{len(texts)} benchmark queries, in common between the two models' 10 closest: texts, mean "
+          f"{_mean(texts):.3f} (min {min(texts):.1f}); stories (near-duplicates as one), mean {_mean(stories):.3f} "
+          f"(min {min(stories):.1f})")
+    with_category = [i for i in range(len(own.rows)) if own.rows.value("source", i) not in ("", "none")]
+    picked = random.Random(0).sample(with_category, min(args.docs, len(with_category)))
+    with Archive(Settings(index=copy)) as archive:
+        for name, model in models.items():
+            assert model is not None
+            shares = []
+            for i in picked:
+                row = own.rows[i]
+                found = rank.similar(archive.engine, model, row.id, K)
+                if found and found[1]:
+                    shares.append(sum(r.source == row.source for r in found[1]) / len(found[1]))
+            out[f"{name}_related_share"] = _mean(shares)
+            print(f"{name}: share of the {K} neighbours by meaning in the document's category, over "
+                  f"{len(shares)} documents: {_mean(shares):.3f}")
+    print(json.dumps(out))
+    return out
+
+
+def _first_stories(archive: Archive, ids: list[str]) -> set[str]:
+    """Return the first K distinct stories of ranked documents (a document's story: its near-duplicates)."""
+    labels = archive.engine.stories_of(ids)
+    out: list[str] = []
+    for doc_id in ids:
+        story = labels.get(doc_id, (doc_id, 1))[0]
+        if story not in out:
+            out.append(story)
+    return set(out[:K])
+
+
+def rows(args: argparse.Namespace) -> dict:
+    folder = Path(args.copy) / mm.FOLDER
+    with np.load(folder / "rows.npz") as stored:  # as bytes: each layout makes its own strings, as a load does
+        cols = {k: [bytes(v) for v in stored[k]] for k in ("id", "hash")}
+        for name in mr.CODED:
+            values = [str(v).encode() for v in stored[f"{name}_values"]]
+            cols[name] = [values[c] if c >= 0 else b"" for c in stored[name]]
+    n = len(cols["id"])
+    fields = ("id", "hash", "source", "lang", "date")
+
+    def objects() -> tuple:  # the layout before the columns: a Row each, a dict by id, copies counted
+        kept = [mr.Row(*(v.decode() for v in values)) for values in zip(*(cols[k] for k in fields))]
+        return kept, {r.id: i for i, r in enumerate(kept)}, Counter(r.hash for r in kept)
+
+    def as_columns() -> mr.Rows:
+        built = mr.RowsBuilder()
+        for values in zip(*(cols[k] for k in fields)):
+            built.add_row(*(v.decode() for v in values))
+        kept = built.rows()
+        kept.find(kept[0].id), kept.copies(kept[0].hash)  # their lookups, made on first use
+        return kept
+
+    out = {}
+    for name, make in (("objects", objects), ("columns", as_columns)):
+        tracemalloc.start()
+        held = make()
+        current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        out[name] = {"bytes_per_document": current / n, "peak_bytes_per_document": peak / n}
+        print(f"{name}: {current / n:.0f} bytes per document held ({peak / n:.0f} at the peak of making them), "
+              f"{n:,} documents")
+        del held
+    print(json.dumps(out))
+    return out
+
+
 def _get(conn: http.client.HTTPConnection, path: str) -> None:
     conn.request("GET", path)
     resp = conn.getresponse()
@@ -186,8 +291,15 @@ def main() -> None:
     s.add_argument("--copy", default="/tmp/bench-meaning/index100k")
     s.add_argument("--passes", type=int, default=2)
     s.add_argument("--keep-model", action="store_true", help="time searches with the model already there")
+    c = sub.add_parser("compare")
+    c.add_argument("reference", help="a folder holding the reference model in meaning/")
+    c.add_argument("--copy", default="/tmp/bench-meaning/index100k")
+    c.add_argument("--docs", type=int, default=300)
+    c.add_argument("--model", help="a folder holding the model to compare in meaning/ (default: the copy's own)")
+    r = sub.add_parser("rows")
+    r.add_argument("--copy", default="/tmp/bench-meaning/index100k")
     args = ap.parse_args()
-    bbc(args) if args.what == "bbc" else scale(args)
+    {"bbc": bbc, "scale": scale, "compare": compare, "rows": rows}[args.what](args)
 
 
 if __name__ == "__main__":

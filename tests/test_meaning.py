@@ -64,7 +64,7 @@ def _reference(index: Path, text: str) -> list[tuple[str, float]]:
     terms = json.loads((folder / "terms.json").read_text())
     weights = np.load(folder / "weights.npz")
     vectors = np.load(folder / "vectors.npy").astype(np.float64)
-    rows = json.loads((folder / "rows.json").read_text())
+    hashes = [h.decode() for h in np.load(folder / "rows.npz")["hash"]]
     col = {t: i for i, t in enumerate(terms)}
     counts: dict[int, int] = {}
     for word in re.findall(r"[^\W\d_]{2,}", text.lower()):
@@ -76,7 +76,7 @@ def _reference(index: Path, text: str) -> list[tuple[str, float]]:
     q = weights["projection"].astype(np.float64) @ (tfidf / np.linalg.norm(tfidf))
     q /= np.linalg.norm(q)
     best: dict[str, float] = {}
-    for h, score in zip(rows["hash"], vectors @ q):
+    for h, score in zip(hashes, vectors @ q):
         best[h] = max(best.get(h, -1.0), float(score))
     return sorted(((h, s) for h, s in best.items() if s > 0), key=lambda hs: -hs[1])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import numpy as np
 from indexes import build_index
 from test_meaning import _corpus
 
@@ -26,13 +27,13 @@ def test_incremental_runs_update_or_retrain_the_model(tmp_path):
     (root / "sport" / "003.txt").unlink()
     update = build_index([root], index)
     assert update.meaning.startswith("meaning model updated: 11 changes folded in")
-    rows = json.loads((index / "meaning" / "rows.json").read_text())
+    ids = [i.decode() for i in np.load(index / "meaning" / "rows.npz")["id"]]
     info = json.loads((index / "meaning" / "info.json").read_text())
-    assert len(rows["id"]) == 259 and info["trained_on"] == texts and info["changed_since"] == 11
+    assert len(ids) == 259 and info["trained_on"] == texts and info["changed_since"] == 11
     with Archive(Settings(index=index)) as archive:
         new = {d for d, _ in archive.listing("*") if archive.get(d).relpath.endswith(("051.txt", "052.txt"))}  # type: ignore[union-attr]
-        assert len(new) == 10 and new <= set(rows["id"])
-        gone = [d for d in rows["id"] if archive.get(d) is None]
+        assert len(new) == 10 and new <= set(ids)
+        gone = [d for d in ids if archive.get(d) is None]
         assert not gone
         # A new article is found by meaning like any other: its own title finds it first.
         doc = archive.get(sorted(new)[0])

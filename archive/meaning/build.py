@@ -1,7 +1,7 @@
 """Keep the meaning model current after an ingest: train it, fold new texts in, or retrain it.
 
 A model is retrained when there is none, after a full rebuild, and when the documents added,
-changed or deleted since its training reach `RETRAIN_SHARE` of the texts it learnt from (new
+changed or deleted since its training reach `RETRAIN_SHARE` of the texts there were then (new
 words and topics then matter); otherwise the changed documents are projected with the learnt
 vocabulary ("updated"), which costs one read of the stored texts and no training.
 """
@@ -28,18 +28,18 @@ def refresh(engine: Engine, index: Path, changed: int, full: bool = False) -> st
         return "meaning model unchanged"
     current = None if full or stored is None else mm.load(index)
     if current is None or _retrain(current.info, changed):
-        model = mm.train(engine.documents())
-        mm.save(model, index)
+        done = mm.build(engine.documents, index)
         verb = "trained" if stored is None else "retrained"
-        note = (f"meaning model {verb} on {model.info.trained_on:,} texts "
-                f"({model.info.terms:,} terms, {model.info.dims} dimensions) in {model.info.seconds:.1f} s")
+        learnt = f"{done.trained_on:,} texts" if done.trained_on >= done.texts else \
+            f"{done.trained_on:,} of {done.texts:,} texts"
+        note = (f"meaning model {verb} on {learnt} "
+                f"({done.terms:,} terms, {done.dims} dimensions) in {done.seconds:.1f} s")
     else:
-        model = mm.fold_in(current, engine.documents(), changed)
-        mm.save(model, index)
+        done = mm.update(current, engine.documents(), changed, index)
         note = (f"meaning model updated: {changed:,} changes folded in without retraining "
-                f"({model.info.changed_since:,} since it was trained on {model.info.trained_on:,} texts)")
-    if model.info.too_small:
-        note += f". {model.info.note()}"
+                f"({done.changed_since:,} since it was trained on {done.trained_on:,} texts)")
+    if done.too_small:
+        note += f". {done.note()}"
     logger.info("%s", note)
     return note
 
@@ -48,7 +48,7 @@ def _retrain(info: mm.Info, changed: int) -> bool:
     """Return True when enough has changed since training (or the model is too small to keep)."""
     if info.too_small:
         return True  # a small archive trains in moments, and every text helps
-    return info.changed_since + changed >= RETRAIN_SHARE * max(1, info.trained_on)
+    return info.changed_since + changed >= RETRAIN_SHARE * max(1, info.trained_on, info.texts)
 
 
 def after_ingest(settings: Settings, changed: int, full: bool) -> str:

@@ -1,13 +1,17 @@
 """The meaning model: TF-IDF weights over a capped vocabulary, projected onto the top singular vectors.
 
-Training uses scikit-learn (a sparse TF-IDF matrix and a randomized SVD); a stored model needs only
-numpy to turn a query or a new document into a vector. Each document's vector is float32 and of
-unit length, so closeness is a dot product. The model is a folder `meaning/` in the index folder:
+Training uses scikit-learn (a sparse TF-IDF matrix and a randomized SVD) on at most `TRAIN_TEXTS`
+distinct texts (all of them below that, an even sample chosen with a fixed seed above it), then
+projects every document in chunks and writes its vector straight to the file: the memory training
+takes is set by `TRAIN_TEXTS`, not by the archive's size. A stored model needs only numpy to turn
+a query or a new document into a vector. Each document's vector is float32 and of unit length, so
+closeness is a dot product. The model is a folder `meaning/` in the index folder:
 
 - `terms.json`: the vocabulary, one term per column;
 - `weights.npz`: the terms' idf and the projection (dims x terms, float32);
 - `vectors.npy`: one row per document (float32, unit length);
-- `rows.json`: per row the document id, its content hash and the metadata facets and filters use;
+- `rows.npz`: per row the document id, its content hash and the metadata facets and filters use
+  (columns: archive/meaning/rows.py);
 - `info.json`: when and on how many texts it was trained, and how many changes it has taken since.
 """
 
@@ -19,38 +23,35 @@ import os
 import re
 import shutil
 import time
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from functools import cached_property
+from itertools import islice
 from pathlib import Path
+from typing import IO, Any
 
 import numpy as np
 
 from archive.documents import Document
+from archive.meaning.rows import Rows, RowsBuilder
 
 logger = logging.getLogger(__name__)
 
 FOLDER = "meaning"
 MAX_TERMS = 50_000  # vocabulary cap: memory and model size stay bounded at any archive size
 MAX_DIMS = 200  # dimensions of the reduced space
+# Distinct texts the vocabulary, idf and projection are learnt from at most: training's memory (the
+# TF-IDF matrix, the SVD's working matrices) is set by this. 50,000 news texts hold every word used
+# in two of them that a larger sample adds to the 50,000 terms kept, bar rare ones.
+TRAIN_TEXTS = 50_000
+SEED = 0  # the sample of texts learnt from is the same on every run over the same archive
+CHUNK = 2_000  # documents projected (and their vectors written) at a time
 TEXT_CHARS = 30_000  # each text's opening this long is read: a long report costs what an article does
-# What facets count, from a row's metadata (as the engines' facets: sources by name, years, languages, months).
-FACETS = {"source": lambda r: r.source, "year": lambda r: r.date[:4], "lang": lambda r: r.lang,
-          "month": lambda r: r.date[:7]}
 USEFUL_TEXTS = 200  # fewer distinct texts than this make a model too small to rank by meaning well
 TOKEN = re.compile(r"(?u)\b[^\W\d_][^\W\d_]+\b")  # words of two letters or more, no digits
 
 
-@dataclass
-class Row:
-    """What the model keeps of one document besides its vector."""
-
-    id: str
-    hash: str
-    source: str = ""
-    lang: str = ""
-    date: str = ""
+class ArchiveChanged(ValueError):
+    """The documents changed between two reads of one training."""
 
 
 @dataclass
@@ -65,6 +66,7 @@ class Info:
     trained: str = ""  # when it was trained (ISO time)
     updated: str = ""  # when new texts were last folded in
     seconds: float = 0.0  # the last build's time
+    texts: int = 0  # distinct texts when it was trained (trained_on: all of them, or a sample above TRAIN_TEXTS)
 
     @property
     def too_small(self) -> bool:
@@ -87,28 +89,11 @@ class Model:
     idf: np.ndarray  # (terms,) float32
     projection: np.ndarray  # (dims, terms) float32
     vectors: np.ndarray  # (rows, dims) float32, unit length (zero for a text with no known word)
-    rows: list[Row]
+    rows: Rows
     info: Info = field(default_factory=Info)
 
     def __post_init__(self) -> None:
         self.column = {t: i for i, t in enumerate(self.terms)}
-        self.row_of = {r.id: i for i, r in enumerate(self.rows)}
-
-    @cached_property
-    def copies(self) -> Counter[str]:
-        """Return how many documents hold each text (by content hash)."""
-        return Counter(r.hash for r in self.rows)
-
-    @cached_property
-    def facet_codes(self) -> dict[str, tuple[np.ndarray, list[str]]]:
-        """Return, per facet (source, year, lang, month), each row's value as a code (-1: none) and the values."""
-        out = {}
-        for name, value_of in FACETS.items():
-            values: dict[str, int] = {}
-            codes = np.fromiter((values.setdefault(v, len(values)) if (v := value_of(r)) else -1 for r in self.rows),
-                                dtype=np.int32, count=len(self.rows))
-            out[name] = (codes, list(values))
-        return out
 
     def embed(self, texts: Iterable[str]) -> np.ndarray:
         """Return the unit vectors of texts (zero rows for texts without a known word)."""
@@ -158,110 +143,257 @@ def text_of(doc: Document) -> str:
     return doc.title + "\n\n" + doc.text[:TEXT_CHARS]
 
 
-def row_of(doc: Document) -> Row:
-    """Return the model's row of a document."""
-    return Row(id=doc.id, hash=doc.content_hash, source=doc.source, lang=doc.language, date=doc.date)
+Read = Callable[[], Iterable[Document]]  # reads every stored document, in the same order on every call
 
 
-def train(docs: Iterable[Document], dims: int = MAX_DIMS, max_terms: int = MAX_TERMS) -> Model:
-    """Learn a model from documents read once, in bounded memory (sparse counts, capped vocabulary).
+def train(read: Read, dims: int = MAX_DIMS, max_terms: int = MAX_TERMS, sample: int = TRAIN_TEXTS,
+          chunk: int = CHUNK) -> Model:
+    """Learn a model from the documents `read` gives, with every vector in memory (see `build`)."""
+    learnt = _learn(read, dims, max_terms, sample, chunk)
+    chunks = list(learnt.vector_chunks(read))
+    vectors = np.concatenate(chunks) if chunks else np.zeros((0, learnt.projection.shape[0]), dtype=np.float32)
+    return Model(terms=learnt.terms, idf=learnt.idf, projection=learnt.projection, vectors=vectors,
+                 rows=learnt.rows, info=learnt.finished())
 
-    The vocabulary and projection are learnt from the distinct texts (identical copies once);
-    every document gets a vector.
+
+def build(read: Read, index: Path, dims: int = MAX_DIMS, max_terms: int = MAX_TERMS,
+          sample: int = TRAIN_TEXTS, chunk: int = CHUNK) -> Info:
+    """Learn a model and write it into the index folder; each chunk of vectors goes to the file as it is made.
+
+    The documents are read three times (their rows; the texts learnt from; every text, to project
+    it), so nothing held grows with the archive but the rows (some 50 bytes a document).
     """
+    learnt = _learn(read, dims, max_terms, sample, chunk)
+    _write(Path(index), learnt.terms, learnt.idf, learnt.projection, learnt.rows, learnt.vector_chunks(read),
+           learnt.finished)
+    return learnt.finished()
+
+
+@dataclass
+class _Learnt:
+    """A model's vocabulary, idf, projection and rows, before its vectors are made."""
+
+    terms: list[str]
+    idf: np.ndarray
+    projection: np.ndarray
+    rows: Rows
+    info: Info
+    transform: Callable[[list[str]], Any] | None  # texts -> their sparse TF-IDF rows (None: no vocabulary)
+    matrix: Any  # the TF-IDF rows of the texts learnt from (sparse)
+    in_matrix: np.ndarray  # each row's text's row in `matrix`, -1 for a text not learnt from
+    started: float
+    chunk: int = CHUNK
+
+    def vector_chunks(self, read: Read) -> Iterator[np.ndarray]:
+        """Yield every document's unit vector, `chunk` documents at a time, in the rows' order.
+
+        A text learnt from is projected from its row of the training matrix (so below `TRAIN_TEXTS`
+        the vectors are those of a model trained on everything at once), any other text from its words.
+        """
+        docs = iter(read())
+        dims = self.projection.shape[0]
+        for start in range(0, len(self.rows), self.chunk):
+            chunk = list(islice(docs, self.chunk))
+            _same_documents(chunk, self.rows.ids[start:start + self.chunk])
+            out = np.zeros((len(chunk), dims), dtype=np.float32)
+            if self.transform is not None:
+                at = self.in_matrix[start:start + len(chunk)]
+                known = np.flatnonzero(at >= 0)
+                other = np.flatnonzero(at < 0)
+                if len(known):
+                    out[known] = self.matrix[at[known]] @ self.projection.T
+                if len(other):
+                    out[other] = self.transform([text_of(chunk[i]) for i in other]) @ self.projection.T
+            yield _unit(out)
+        if next(docs, None) is not None:
+            raise ArchiveChanged("documents were added while the meaning model was trained")
+
+    def finished(self) -> Info:
+        """Return the model's info, with the time taken so far."""
+        return Info(**{**asdict(self.info), "seconds": round(time.monotonic() - self.started, 2)})
+
+
+def _same_documents(chunk: list[Document], ids: np.ndarray) -> None:
+    """Raise `ArchiveChanged` unless a read gave the documents of the first read, in its order."""
+    if len(chunk) != len(ids) or any(d.id.encode() != i for d, i in zip(chunk, ids)):
+        raise ArchiveChanged("the documents changed while the meaning model was trained")
+
+
+def _learn(read: Read, dims: int, max_terms: int, sample: int, chunk: int) -> _Learnt:
+    """Read the rows, then learn the vocabulary, idf and projection from (a sample of) the distinct texts."""
     from scipy import sparse
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.utils.extmath import randomized_svd
 
     started = time.monotonic()
-    rows: list[Row] = []
-    first_of: dict[str, int] = {}  # content hash -> its row in the TF-IDF matrix
-    where: list[int] = []  # each document's row in the matrix
+    built = RowsBuilder()
+    for doc in read():
+        built.add(doc)
+    rows = built.rows()
+    picked, in_matrix, texts_count = _sample(rows.hashes, sample)
+    now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    info = Info(documents=len(rows), trained_on=int(picked.sum()), texts=texts_count, trained=now, updated=now)
 
-    def distinct() -> Iterator[str]:
-        for doc in docs:
-            rows.append(row_of(doc))
-            known = first_of.get(doc.content_hash)
-            if known is None:
-                known = first_of[doc.content_hash] = len(first_of)
+    def texts() -> Iterator[str]:
+        for i, doc in enumerate(read()):
+            if i < len(picked) and picked[i]:
+                if doc.id.encode() != rows.ids[i]:
+                    raise ArchiveChanged("the documents changed while the meaning model was trained")
                 yield text_of(doc)
-            where.append(known)
 
     vectorizer = TfidfVectorizer(lowercase=True, token_pattern=TOKEN.pattern, stop_words="english",
                                  min_df=2, max_df=0.5, max_features=max_terms, sublinear_tf=True, dtype=np.float32)
     try:
-        matrix = vectorizer.fit_transform(distinct())
+        matrix = vectorizer.fit_transform(texts())
     except ValueError:  # no word occurs in two texts and under half of them: a tiny or empty archive
-        return _empty(rows, len(first_of), time.monotonic() - started)
-    texts = matrix.shape[0]
+        info.dims = 1
+        return _Learnt([], np.zeros(0, dtype=np.float32), np.zeros((1, 0), dtype=np.float32), rows, info, None,
+                       None, in_matrix, started, chunk)
+    vectorizer.stop_words_ = None  # the words left out, kept by scikit-learn only to be looked at
     terms = list(vectorizer.get_feature_names_out())
-    k = max(1, min(dims, texts - 1, len(terms) - 1))
-    _, _, vt = randomized_svd(sparse.csr_matrix(matrix, dtype=np.float32), n_components=k, n_iter=5,
-                                  random_state=0)
-    projection = vt.astype(np.float32)
-    doc_vectors = _unit(np.asarray(matrix @ projection.T, dtype=np.float32))
-    vectors = doc_vectors[np.asarray(where, dtype=np.int64)] if where else np.zeros((0, k), dtype=np.float32)
-    now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    info = Info(documents=len(rows), trained_on=texts, dims=k, terms=len(terms), trained=now, updated=now,
-                seconds=round(time.monotonic() - started, 2))
-    return Model(terms=terms, idf=vectorizer.idf_.astype(np.float32), projection=projection, vectors=vectors,
-                 rows=rows, info=info)
+    k = max(1, min(dims, matrix.shape[0] - 1, len(terms) - 1))
+    matrix = sparse.csr_matrix(matrix, dtype=np.float32)
+    _, _, vt = randomized_svd(matrix, n_components=k, n_iter=5, random_state=0)
+    info.dims, info.terms = k, len(terms)
+    return _Learnt(terms, vectorizer.idf_.astype(np.float32), vt.astype(np.float32), rows, info,
+                   vectorizer.transform, matrix, in_matrix, started, chunk)
 
 
-def _empty(rows: list[Row], texts: int, seconds: float) -> Model:
-    """Return a model that knows no word (every vector zero): too few texts to learn from."""
-    now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    info = Info(documents=len(rows), trained_on=texts, dims=1, trained=now, updated=now, seconds=round(seconds, 2))
-    return Model(terms=[], idf=np.zeros(0, dtype=np.float32), projection=np.zeros((1, 0), dtype=np.float32),
-                 vectors=np.zeros((len(rows), 1), dtype=np.float32), rows=rows, info=info)
+def _sample(hashes: np.ndarray, sample: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Return which rows' texts are learnt from, each row's text's row in the training matrix (-1: not
+    learnt from), and the number of distinct texts.
+
+    Each distinct text is learnt from once (at its first row): all of them up to `sample`, else
+    `sample` of them chosen evenly at random with a fixed seed.
+    """
+    _, first, text_of_row = np.unique(hashes, return_index=True, return_inverse=True)
+    chosen = np.sort(first)
+    if len(chosen) > sample:
+        chosen = np.sort(np.random.default_rng(SEED).choice(chosen, size=sample, replace=False))
+    picked = np.zeros(len(hashes), dtype=bool)
+    picked[chosen] = True
+    at = np.cumsum(picked, dtype=np.int64) - 1  # a picked row's row in the matrix
+    own_first = first[text_of_row.reshape(-1)]  # each row's text's first row
+    in_matrix = np.where(picked[own_first], at[own_first], -1).astype(np.int32)
+    return picked, in_matrix, len(first)
 
 
 def fold_in(model: Model, docs: Iterable[Document], changed: int) -> Model:
-    """Return the model with the documents given as they now are: known texts keep their vectors,
-    new and changed texts are projected with the learnt vocabulary, documents not given are dropped."""
-    started = time.monotonic()
-    rows: list[Row] = []
-    pending: list[Document] = []
-    pending_at: list[int] = []
-    kept: list[tuple[int, int]] = []  # (new row, old row)
-    for doc in docs:
-        old = model.row_of.get(doc.id)
-        if old is not None and model.rows[old].hash == doc.content_hash:
-            kept.append((len(rows), old))
-        else:
-            pending.append(doc)
-            pending_at.append(len(rows))
-        rows.append(row_of(doc))
-    vectors = np.zeros((len(rows), model.vectors.shape[1]), dtype=np.float32)
-    if kept:
-        keep = np.asarray(kept, dtype=np.int64)
-        vectors[keep[:, 0]] = model.vectors[keep[:, 1]]
-    for start in range(0, len(pending), 1000):
-        chunk = pending[start:start + 1000]
-        vectors[pending_at[start:start + len(chunk)]] = model.embed(text_of(d) for d in chunk)
-    info = Info(**{**asdict(model.info), "documents": len(rows), "changed_since": model.info.changed_since + changed,
-                   "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seconds": round(time.monotonic() - started, 2)})
-    return Model(terms=model.terms, idf=model.idf, projection=model.projection, vectors=vectors, rows=rows, info=info)
+    """Return the model with the documents given as they now are, every vector in memory (see `update`)."""
+    folded = _Folded(model, changed)
+    chunks = list(folded.vector_chunks(docs))
+    vectors = np.concatenate(chunks) if chunks else np.zeros((0, model.vectors.shape[1]), dtype=np.float32)
+    return Model(terms=model.terms, idf=model.idf, projection=model.projection, vectors=vectors,
+                 rows=folded.rows(), info=folded.finished())
+
+
+def update(model: Model, docs: Iterable[Document], changed: int, index: Path) -> Info:
+    """Write the model with the documents given as they now are into the index folder: known texts keep
+    their vectors, new and changed texts are projected with the learnt vocabulary, documents not given
+    are dropped. The vectors go to the file a chunk at a time."""
+    folded = _Folded(model, changed)
+    _write(Path(index), model.terms, model.idf, model.projection, folded.rows, folded.vector_chunks(docs),
+           folded.finished)
+    return folded.finished()
+
+
+class _Folded:
+    """The documents given, folded into a model one chunk at a time."""
+
+    def __init__(self, model: Model, changed: int):
+        self.model = model
+        self.changed = changed
+        self.built = RowsBuilder()
+        self.started = time.monotonic()
+        self.count = 0
+
+    def vector_chunks(self, docs: Iterable[Document]) -> Iterator[np.ndarray]:
+        """Yield the vectors of the documents given, `CHUNK` at a time: kept, or projected when new or changed."""
+        model, it = self.model, iter(docs)
+        while chunk := list(islice(it, CHUNK)):
+            out = np.zeros((len(chunk), model.vectors.shape[1]), dtype=np.float32)
+            pending = []
+            for i, doc in enumerate(chunk):
+                self.built.add(doc)
+                old = model.rows.find(doc.id)
+                if old is not None and model.rows.hash_of(old) == doc.content_hash:
+                    out[i] = model.vectors[old]
+                else:
+                    pending.append(i)
+            if pending:
+                out[pending] = model.embed(text_of(chunk[i]) for i in pending)
+            self.count += len(chunk)
+            yield out
+
+    def rows(self) -> Rows:
+        """Return the rows of the documents given (once their vectors are made)."""
+        return self.built.rows()
+
+    def finished(self) -> Info:
+        """Return the folded model's info."""
+        return Info(**{**asdict(self.model.info), "documents": self.count,
+                       "changed_since": self.model.info.changed_since + self.changed,
+                       "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                       "seconds": round(time.monotonic() - self.started, 2)})
 
 
 def save(model: Model, index: Path) -> Path:
     """Write the model into the index folder, whole: written aside, then put in place at once."""
-    target = Path(index) / FOLDER
-    aside = Path(index) / f".{FOLDER}.new-{os.getpid()}"
+    return _write(Path(index), model.terms, model.idf, model.projection, model.rows, [model.vectors],
+                  lambda: model.info)
+
+
+def _write(index: Path, terms: list[str], idf: np.ndarray, projection: np.ndarray, rows: Rows | Callable[[], Rows],
+           vectors: Iterable[np.ndarray], info: Callable[[], Info]) -> Path:
+    """Write a model aside, its vectors a chunk at a time (rows and info are asked for after them),
+    then put it in place at once."""
+    target = index / FOLDER
+    aside = index / f".{FOLDER}.new-{os.getpid()}"
     shutil.rmtree(aside, ignore_errors=True)
     aside.mkdir(parents=True)
-    (aside / "terms.json").write_text(json.dumps(model.terms, ensure_ascii=False))
-    np.savez(aside / "weights.npz", idf=model.idf, projection=model.projection)
-    np.save(aside / "vectors.npy", model.vectors)
-    rows = {k: [getattr(r, k) for r in model.rows] for k in ("id", "hash", "source", "lang", "date")}
-    (aside / "rows.json").write_text(json.dumps(rows, ensure_ascii=False))
-    (aside / "info.json").write_text(json.dumps(asdict(model.info), indent=1))
-    old = Path(index) / f".{FOLDER}.old-{os.getpid()}"
+    try:
+        (aside / "terms.json").write_text(json.dumps(terms, ensure_ascii=False))
+        np.savez(aside / "weights.npz", idf=idf, projection=projection)
+        with open(aside / "vectors.npy", "wb") as f:
+            written = write_vectors(f, vectors, projection.shape[0])
+        stored = rows() if callable(rows) else rows
+        if written != len(stored):
+            raise ArchiveChanged(f"{written} vectors for {len(stored)} rows")
+        save_arrays: Callable[..., None] = np.savez  # named arrays, one per column
+        save_arrays(aside / "rows.npz", **stored.columns())
+        (aside / "info.json").write_text(json.dumps(asdict(info()), indent=1))
+    except BaseException:
+        shutil.rmtree(aside, ignore_errors=True)
+        raise
+    old = index / f".{FOLDER}.old-{os.getpid()}"
     if target.exists():
         os.replace(target, old)
     os.replace(aside, target)
     shutil.rmtree(old, ignore_errors=True)
     return target
+
+
+def write_vectors(f: IO[bytes], chunks: Iterable[np.ndarray], dims: int) -> int:
+    """Write float32 row chunks as one .npy array to a file open for writing; return the rows written.
+
+    The header is written first for no rows and again at the end for the rows written: numpy pads the
+    header so that the row count can grow in place.
+    """
+    def header(count: int) -> None:
+        np.lib.format.write_array_header_1_0(f, {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)),
+                                                 "fortran_order": False, "shape": (count, dims)})
+
+    header(0)
+    start = f.tell()
+    count = 0
+    for chunk in chunks:
+        f.write(np.ascontiguousarray(chunk, dtype=np.float32).reshape(-1, dims).tobytes())
+        count += len(chunk)
+    f.seek(0)
+    header(count)
+    if f.tell() != start:
+        raise ValueError("the vectors' header changed size")
+    return count
 
 
 def info(index: Path) -> Info | None:
@@ -273,25 +405,40 @@ def info(index: Path) -> Info | None:
 
 
 def load(index: Path) -> Model | None:
-    """Return the stored model, or None when there is none (or it cannot be read)."""
+    """Return the stored model, or None when there is none (or it cannot be read).
+
+    The vectors are mapped from their file, not read into memory: the pages a search touches stay
+    in the page cache, shared with every process that loads the model.
+    """
     folder = Path(index) / FOLDER
     try:
         terms = json.loads((folder / "terms.json").read_text())
         with np.load(folder / "weights.npz") as w:
             idf, projection = w["idf"], w["projection"]
-        vectors = np.load(folder / "vectors.npy")
-        cols = json.loads((folder / "rows.json").read_text())
+        vectors = np.load(folder / "vectors.npy", mmap_mode="r")
+        rows = _load_rows(folder)
         stored = Info(**json.loads((folder / "info.json").read_text()))
     except (OSError, ValueError, TypeError, KeyError) as exc:
         if folder.exists():
             logger.warning("cannot read the meaning model in %s: %s", folder, exc)
         return None
-    rows = [Row(*values) for values in zip(cols["id"], cols["hash"], cols["source"], cols["lang"], cols["date"])]
     if len(rows) != len(vectors):
         logger.warning("the meaning model in %s is inconsistent (%d rows, %d vectors)", folder, len(rows),
                        len(vectors))
         return None
     return Model(terms=terms, idf=idf, projection=projection, vectors=vectors, rows=rows, info=stored)
+
+
+def _load_rows(folder: Path) -> Rows:
+    """Return the stored rows (from rows.json, one list per field, in a model stored before rows.npz)."""
+    if (folder / "rows.npz").is_file() or not (folder / "rows.json").is_file():
+        with np.load(folder / "rows.npz") as cols:
+            return Rows.from_columns(cols)
+    built = RowsBuilder()
+    cols = json.loads((folder / "rows.json").read_text())
+    for values in zip(cols["id"], cols["hash"], cols["source"], cols["lang"], cols["date"]):
+        built.add_row(*values)
+    return built.rows()
 
 
 def size(index: Path) -> int:

@@ -66,9 +66,7 @@ def closest(model: mm.Model, vector: np.ndarray, *, allowed: set[str] | None = N
         return Ranked([], [])
     scores = model.vectors @ vector.astype(np.float32)
     if allowed is not None or leave_out:
-        keep = np.fromiter(((allowed is None or r.hash in allowed) and r.hash not in leave_out
-                            for r in model.rows), dtype=bool, count=len(model.rows))
-        scores = np.where(keep, scores, -1.0)
+        scores = np.where(model.rows.kept(allowed, leave_out), scores, -1.0)
     take = min(len(scores), limit * 3 + 10)
     top = np.argpartition(-scores, take - 1)[:take] if take < len(scores) else np.arange(len(scores))
     top = top[np.argsort(-scores[top], kind="stable")]
@@ -79,7 +77,7 @@ def closest(model: mm.Model, vector: np.ndarray, *, allowed: set[str] | None = N
         score = float(scores[r])
         if score <= 0 or len(rows) >= limit:
             break
-        h = model.rows[r].hash
+        h = model.rows.hash_of(r)
         if h not in seen:
             seen.add(h)
             rows.append(int(r))
@@ -92,14 +90,14 @@ def fuse(model: mm.Model, meaning: Ranked, keyword_ids: list[str]) -> Ranked:
     fused: dict[str, float] = {}
     first: dict[str, int] = {}
     for rank, r in enumerate(meaning.rows):
-        h = model.rows[r].hash
+        h = model.rows.hash_of(r)
         first.setdefault(h, r)
         fused[h] = fused.get(h, 0.0) + 1.0 / (FUSION_K + rank + 1)
     for rank, doc_id in enumerate(keyword_ids):
-        at = model.row_of.get(doc_id)
+        at = model.rows.find(doc_id)
         if at is None:
             continue
-        h = model.rows[at].hash
+        h = model.rows.hash_of(at)
         first.setdefault(h, at)
         fused[h] = fused.get(h, 0.0) + 1.0 / (FUSION_K + rank + 1)
     order = sorted(fused, key=lambda h: -fused[h])
@@ -110,7 +108,7 @@ def facets(model: mm.Model, rows: list[int]) -> dict[str, dict[str, int]]:
     """Return the facet counts (distinct texts per source, year, language, month) of ranked rows."""
     at = np.asarray(rows, dtype=np.int64)
     out = {}
-    for name, (codes, values) in model.facet_codes.items():
+    for name, (codes, values) in model.rows.facet_codes.items():
         picked = codes[at] if len(at) else codes[:0]
         counts = np.bincount(picked[picked >= 0], minlength=len(values))
         found = {values[i]: int(counts[i]) for i in np.flatnonzero(counts)}
@@ -123,9 +121,10 @@ def ordered(model: mm.Model, ranked: Ranked, sort: str) -> Ranked:
     if sort == "relevance":
         return ranked
     pairs = list(zip(ranked.rows, ranked.scores))
-    dated = [p for p in pairs if model.rows[p[0]].date]
-    dated.sort(key=lambda p: model.rows[p[0]].date, reverse=sort == "newest")
-    pairs = dated + [p for p in pairs if not model.rows[p[0]].date]
+    date = {p[0]: model.rows.value("date", p[0]) for p in pairs}
+    dated = [p for p in pairs if date[p[0]]]
+    dated.sort(key=lambda p: date[p[0]], reverse=sort == "newest")
+    pairs = dated + [p for p in pairs if not date[p[0]]]
     return Ranked([p[0] for p in pairs], [p[1] for p in pairs])
 
 
@@ -145,7 +144,7 @@ def hits(engine: Engine, model: mm.Model, ranked: Ranked, words: set[str], count
         doc = engine.get(model.rows[r].id)
         if doc is None:  # deleted since the model was last brought up to date
             continue
-        paths = (engine.copies(doc.content_hash) if model.copies[doc.content_hash] > 1 else []) or [doc.path]
+        paths = (engine.copies(doc.content_hash) if model.rows.copies(doc.content_hash) > 1 else []) or [doc.path]
         yield Hit(id=doc.id, title=doc.title, source=doc.source, collection=doc.collection, date=doc.date,
                   url=doc.url, path=doc.path, paths=paths, score=round(score, 4),
                   snippets=snippets(doc.text, word_spans(doc.text, words), count), language=doc.language,
@@ -188,8 +187,8 @@ def similar(engine: Engine, model: mm.Model, doc_id: str, limit: int) -> tuple[l
     doc = engine.get(doc_id)
     if doc is None:
         return None
-    r = model.row_of.get(doc_id)
-    vector = model.vectors[r] if r is not None and model.rows[r].hash == doc.content_hash \
+    r = model.rows.find(doc_id)
+    vector = model.vectors[r] if r is not None and model.rows.hash_of(r) == doc.content_hash \
         else model.embed([mm.text_of(doc)])[0]
     words = key_words(model, mm.text_of(doc))
     if limit <= 0 or not vector.any():
@@ -210,7 +209,7 @@ def similar(engine: Engine, model: mm.Model, doc_id: str, limit: int) -> tuple[l
         seen.add(story)
         out.append(Related(id=other.id, title=other.title, source=other.source, date=other.date, path=other.path,
                            score=round(score, 4), story=story, versions=versions,
-                           copies=model.copies[other.content_hash] or 1))
+                           copies=model.rows.copies(other.content_hash) or 1))
         if len(out) >= limit:
             break
     return words, out

@@ -1,0 +1,164 @@
+"""What the meaning model keeps of each document besides its vector, as columns.
+
+Ids and content hashes are byte strings in numpy arrays; source, language and date are codes into
+their distinct values. A document is found by id through the ids' sorted order, and copies of a
+text are counted from the sorted distinct hashes: some 80 bytes a document in all, where a `Row`
+object each with a dict by id took over 500.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from archive.documents import Document
+
+CODED = ("source", "lang", "date")  # row fields kept as codes into their distinct values
+BLOCK = 2_000  # rows gathered as Python strings before they become arrays
+
+
+@dataclass
+class Row:
+    """What the model keeps of one document besides its vector."""
+
+    id: str
+    hash: str
+    source: str = ""
+    lang: str = ""
+    date: str = ""
+
+
+class Rows:
+    """Every document's row, as columns: ids and content hashes as byte strings, the rest as codes.
+
+    A row costs some 50 bytes (a `Row` object with its strings and an entry in a dict by id cost
+    ten times that); a document is found by id through the ids' sorted order.
+    """
+
+    def __init__(self, ids: np.ndarray, hashes: np.ndarray, codes: dict[str, np.ndarray],
+                 values: dict[str, list[str]]):
+        self.ids = ids
+        self.hashes = hashes
+        self.codes = codes  # per field of CODED: each row's code into values (-1: none)
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, i: int) -> Row:
+        return Row(self.ids[i].decode(), self.hashes[i].decode(),
+                   *(self.value(name, i) for name in CODED))
+
+    def value(self, name: str, i: int) -> str:
+        """Return a row's source, lang or date ("" when it has none)."""
+        code = int(self.codes[name][i])
+        return self.values[name][code] if code >= 0 else ""
+
+    def hash_of(self, i: int) -> str:
+        """Return a row's content hash."""
+        return str(self.hashes[i].decode())
+
+    @cached_property
+    def _by_id(self) -> np.ndarray:
+        return np.argsort(self.ids, kind="stable")
+
+    def find(self, doc_id: str) -> int | None:
+        """Return the row of a document, or None when the model has none."""
+        key = doc_id.encode()
+        at = int(np.searchsorted(self.ids, key, sorter=self._by_id))
+        if at < len(self.ids) and self.ids[self._by_id[at]] == key:
+            return int(self._by_id[at])
+        return None
+
+    @cached_property
+    def _copies(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.unique(self.hashes, return_counts=True)
+
+    def copies(self, text_hash: str) -> int:
+        """Return how many documents hold a text (by content hash)."""
+        distinct, counts = self._copies
+        key = text_hash.encode()
+        at = int(np.searchsorted(distinct, key))
+        return int(counts[at]) if at < len(distinct) and distinct[at] == key else 0
+
+    def kept(self, allowed: set[str] | None, leave_out: frozenset[str] | set[str]) -> np.ndarray:
+        """Return which rows hold a text among `allowed` (any when None) and not in `leave_out`."""
+        keep = np.ones(len(self), dtype=bool)
+        if allowed is not None:
+            keep &= np.isin(self.hashes, _bytes(allowed))
+        if leave_out:
+            keep &= ~np.isin(self.hashes, _bytes(leave_out))
+        return keep
+
+    @cached_property
+    def facet_codes(self) -> dict[str, tuple[np.ndarray, list[str]]]:
+        """Return, per facet (source, year, lang, month), each row's value as a code (-1: none) and the values."""
+        out = {"source": (self.codes["source"], self.values["source"]),
+               "lang": (self.codes["lang"], self.values["lang"])}
+        for name, chars in (("year", 4), ("month", 7)):
+            values: dict[str, int] = {}
+            recode = np.asarray([values.setdefault(d[:chars], len(values)) for d in self.values["date"]] + [-1],
+                                dtype=np.int32)  # a date's code to its year's (or month's); -1 stays -1
+            out[name] = (recode[self.codes["date"]], list(values))
+        return out
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """Return the rows as named arrays (as stored in rows.npz)."""
+        out = {"id": self.ids, "hash": self.hashes}
+        for name in CODED:
+            out[name] = self.codes[name]
+            out[f"{name}_values"] = np.asarray(self.values[name], dtype=str)
+        return out
+
+    @classmethod
+    def from_columns(cls, cols: Any) -> Rows:
+        """Return the rows stored by `columns`."""
+        return cls(cols["id"], cols["hash"], {n: np.asarray(cols[n], dtype=np.int32) for n in CODED},
+                   {n: [str(v) for v in cols[f"{n}_values"]] for n in CODED})
+
+
+def _bytes(strings: Iterable[str]) -> np.ndarray:
+    return np.asarray([s.encode() for s in strings], dtype=bytes)
+
+
+class RowsBuilder:
+    """Rows gathered one document at a time, made compact arrays every `BLOCK` documents."""
+
+    def __init__(self) -> None:
+        self._ids: list[bytes] = []
+        self._hashes: list[bytes] = []
+        self._done: list[tuple[np.ndarray, np.ndarray]] = []
+        self._codes = {name: array("i") for name in CODED}
+        self._values: dict[str, dict[str, int]] = {name: {} for name in CODED}
+
+    def add(self, doc: Document) -> None:
+        """Add a document's row."""
+        self.add_row(doc.id, doc.content_hash, doc.source, doc.language, doc.date)
+
+    def add_row(self, doc_id: str, text_hash: str, *coded: str) -> None:
+        """Add a row: id, content hash, then source, lang and date."""
+        self._ids.append(doc_id.encode())
+        self._hashes.append(text_hash.encode())
+        for name, value in zip(CODED, coded):
+            values = self._values[name]
+            self._codes[name].append(values.setdefault(value, len(values)) if value else -1)
+        if len(self._ids) >= BLOCK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._ids:
+            self._done.append((np.asarray(self._ids), np.asarray(self._hashes)))
+            self._ids, self._hashes = [], []
+
+    def rows(self) -> Rows:
+        """Return the rows added."""
+        self._flush()
+        ids = np.concatenate([d[0] for d in self._done]) if self._done else np.zeros(0, dtype="S1")
+        hashes = np.concatenate([d[1] for d in self._done]) if self._done else np.zeros(0, dtype="S1")
+        return Rows(ids, hashes, {n: np.frombuffer(self._codes[n], dtype=np.int32).copy() for n in CODED},
+                    {n: list(self._values[n]) for n in CODED})

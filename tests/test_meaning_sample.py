@@ -1,0 +1,196 @@
+"""The meaning model learnt from a sample of the texts, its vectors written a chunk at a time.
+
+Real indexes of BBC articles; what the sampled model finds is checked against the categories the
+articles come from, and its stored files against the in-memory model and plain numpy.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+from indexes import build_index
+from test_meaning import CATEGORIES, QUERIES, _corpus
+
+from archive.archive import Archive
+from archive.config import Settings
+from archive.engine.choice import open_engine
+from archive.meaning import model as mm
+from archive.meaning.rows import CODED
+
+SAMPLE = 120  # of 250 distinct texts
+
+
+@pytest.fixture(scope="module")
+def news(tmp_path_factory):
+    """(index, distinct texts) of 250 BBC articles, one identical copy among them."""
+    root = _corpus(tmp_path_factory.mktemp("bbc-sample") / "news")
+    (root / "sport" / "copy-of-001.txt").write_bytes((root / "sport" / "001.txt").read_bytes())
+    index = tmp_path_factory.mktemp("bbc-sample-ix") / "index"
+    report = build_index([root], index)
+    return index, report.distinct_texts
+
+
+def _read(index: Path):
+    """Return a reader of every stored document (each call a new read) and the engine to close."""
+    engine = open_engine(Settings(index=index))
+    return engine.documents, engine
+
+
+def _projected(folder: Path, texts: list[str]) -> np.ndarray:
+    """Return the unit vectors of texts from the stored vocabulary, idf and projection, with numpy alone."""
+    col = {t: i for i, t in enumerate(json.loads((folder / "terms.json").read_text()))}
+    weights = np.load(folder / "weights.npz")
+    out = []
+    for text in texts:
+        counts = Counter(col[w] for w in re.findall(r"\b[^\W\d_][^\W\d_]+\b", text.lower()) if w in col)
+        tfidf = np.zeros(len(col))
+        for c, n in counts.items():
+            tfidf[c] = (1 + np.log(n)) * weights["idf"][c]
+        v = weights["projection"].astype(np.float64) @ (tfidf / np.linalg.norm(tfidf))
+        out.append(v / np.linalg.norm(v))
+    return np.array(out)
+
+
+def test_a_model_learnt_from_a_sample_still_finds_each_category(news, tmp_path):
+    index, distinct = news
+    read, engine = _read(index)
+    try:
+        info = mm.build(read, index, sample=SAMPLE, chunk=7)
+        documents = engine.count()
+    finally:
+        engine.close()
+    assert info.trained_on == SAMPLE and info.texts == distinct and info.documents == documents == 251
+    stored = json.loads((index / "meaning" / "info.json").read_text())
+    assert stored["trained_on"] == SAMPLE and stored["texts"] == distinct
+    vectors = np.load(index / "meaning" / "vectors.npy")
+    assert vectors.shape == (documents, info.dims)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)  # every document has a vector
+    with Archive(Settings(index=index)) as archive:
+        same = []
+        for cat, text in QUERIES.items():
+            hits = archive.search(text, mode="meaning", limit=10).hits
+            found = Counter(h.source for h in hits)
+            assert len(hits) == 10 and found.most_common(1)[0][0] == cat, (cat, found)
+            same.append(found[cat] / 10)
+        assert sum(same) / len(same) >= 0.8  # the model learnt from all 250 texts: 0.88
+        shares = []
+        for cat in CATEGORIES:
+            for some, _ in archive.listing(f"source:{cat}")[:6]:
+                _, near = archive.similar(some, 10, by="meaning")  # type: ignore[misc]
+                shares.append(sum(r.source == cat for r in near) / len(near))
+        assert sum(shares) / len(shares) >= 0.7
+
+
+def test_vectors_written_a_chunk_at_a_time_load_as_the_model_in_memory(news, tmp_path):
+    index, _ = news
+    read, engine = _read(index)
+    try:
+        whole = mm.train(read, sample=SAMPLE)
+        again = mm.train(read, sample=SAMPLE, chunk=5)
+        mm.build(read, tmp_path, sample=SAMPLE, chunk=13)
+        ids = [d.id for d in read()]
+        texts = [d.title + "\n\n" + d.text for d in read()]
+    finally:
+        engine.close()
+    stored = mm.load(tmp_path)
+    assert stored is not None
+    assert np.array_equal(np.load(tmp_path / "meaning" / "vectors.npy"), whole.vectors)
+    assert np.array_equal(again.vectors, whole.vectors)  # the same sample on every run: the same model
+    assert stored.terms == whole.terms and np.array_equal(stored.projection, whole.projection)
+    # Texts learnt from and the others alike: each vector is its words' TF-IDF weights, projected.
+    assert np.allclose(stored.vectors, _projected(tmp_path / "meaning", texts), atol=1e-5)
+    assert [stored.rows[i].id for i in range(len(stored.rows))] == ids == [whole.rows[i].id for i in range(len(ids))]
+
+
+def test_below_the_sample_size_every_text_is_learnt_from(news):
+    index, distinct = news
+    read, engine = _read(index)
+    try:
+        every = mm.train(read, sample=distinct)
+        capped = mm.train(read, sample=distinct - 1)
+    finally:
+        engine.close()
+    assert every.info.trained_on == every.info.texts == distinct
+    assert capped.info.trained_on == distinct - 1
+    assert every.terms != capped.terms or not np.array_equal(every.projection, capped.projection)
+
+
+def test_chunks_written_as_one_npy_array():
+    rng = np.random.default_rng(1)
+    chunks = [rng.random((n, 4), dtype=np.float32) for n in (3, 0, 1, 9)]
+    f = io.BytesIO()
+    assert mm.write_vectors(f, iter(chunks), 4) == 13
+    f.seek(0)
+    assert np.array_equal(np.load(f), np.vstack(chunks))
+    empty = io.BytesIO()
+    assert mm.write_vectors(empty, [], 4) == 0
+    empty.seek(0)
+    assert np.load(empty).shape == (0, 4)
+
+
+def test_rows_find_documents_and_count_copies_as_a_scan_does(news):
+    index, _ = news
+    model = mm.load(index)
+    assert model is not None
+    read, engine = _read(index)
+    try:
+        docs = {d.id: d for d in read()}
+    finally:
+        engine.close()
+    rows = model.rows
+    assert len(rows) == len(docs) == 251
+    hashes = Counter(d.content_hash for d in docs.values())
+    for i in range(len(rows)):
+        row = rows[i]
+        doc = docs[row.id]
+        assert rows.find(row.id) == i
+        assert (row.hash, row.source, row.lang, row.date) == (doc.content_hash, doc.source, doc.language, doc.date)
+        assert rows.copies(row.hash) == hashes[row.hash]
+    assert max(hashes.values()) == 2
+    assert rows.find("no-such-document") is None and rows.copies("0" * 20) == 0
+    some = {rows[0].hash, rows[5].hash}
+    kept = rows.kept(some, {rows[5].hash})
+    assert [i for i in range(len(rows)) if kept[i]] == [i for i in range(len(rows)) if rows[i].hash == rows[0].hash]
+
+
+def test_a_model_stored_with_rows_json_still_loads(news, tmp_path):
+    index, _ = news
+    folder = tmp_path / "meaning"
+    folder.mkdir()
+    for name in ("terms.json", "weights.npz", "vectors.npy", "info.json"):
+        (folder / name).write_bytes((index / "meaning" / name).read_bytes())
+    with np.load(index / "meaning" / "rows.npz") as cols:
+        values = {n: [str(v) for v in cols[f"{n}_values"]] for n in CODED}
+        old = {"id": [v.decode() for v in cols["id"]], "hash": [v.decode() for v in cols["hash"]]}
+        old.update({n: [values[n][c] if c >= 0 else "" for c in cols[n]] for n in CODED})
+    (folder / "rows.json").write_text(json.dumps(old))
+    before, after = mm.load(index), mm.load(tmp_path)
+    assert before is not None and after is not None
+    assert [after.rows[i] for i in range(len(after.rows))] == [before.rows[i] for i in range(len(before.rows))]
+
+
+def test_a_read_that_differs_from_the_first_stops_the_training_and_keeps_the_stored_model(news, tmp_path):
+    index, _ = news
+    read, engine = _read(index)
+    try:
+        mm.build(read, tmp_path, sample=SAMPLE)
+        before = (tmp_path / "meaning" / "vectors.npy").read_bytes()
+        reads = []
+
+        def shrinking():
+            reads.append(1)
+            docs = list(read())
+            return docs[:-len(reads)]  # each read gives one document fewer
+
+        with pytest.raises(mm.ArchiveChanged):
+            mm.build(shrinking, tmp_path, sample=SAMPLE)
+    finally:
+        engine.close()
+    assert (tmp_path / "meaning" / "vectors.npy").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["meaning"]
