@@ -6,20 +6,21 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+from pathlib import Path
 
 from clirun import ARCHIVE, run
 
 FILES = 3000  # the signal comes after 500 documents: the indexing processes have work queued
 
 
-def _write(folder, count):  # type: ignore[no-untyped-def]
+def _write(folder: Path, count: int) -> None:
     folder.mkdir(exist_ok=True)
     for n in range(count):
         (folder / f"s{n:04d}.txt").write_text(
             f"Story {n}\n\nThe harbour story number {n} was told by the lighthouse keeper on a calm day.\n")
 
 
-def test_a_stopped_full_build_with_indexing_processes_exits_and_keeps_the_old_index(tmp_path):
+def test_a_stopped_full_build_with_indexing_processes_exits_and_keeps_the_old_index(tmp_path: Path) -> None:
     folder = tmp_path / "news"
     _write(folder, 20)
     index = tmp_path / "index"
