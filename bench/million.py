@@ -3,6 +3,7 @@
     python bench/million.py docs CORPUS WORK [--check 500]   # WORK/docs.jsonl: the corpus, cleaned, for FTS5
     python bench/million.py fts WORK                         # WORK/fts.db from it (own process: time, CPU, RSS)
     python bench/million.py search WORK [--passes 3] [--web-seconds 30] [--json OUT]
+    python bench/million.py meaning WORK [--limit N]          # the meaning model trained on WORK/docs.jsonl
 
 CORPUS is a `bench/corpora.py` scaled corpus (`build_scaled(out, target=1_000_000)`); WORK holds
 `index` (ours, built by `bench/ingest_scale.py build CORPUS WORK/index`), `docs.jsonl` and `fts.db`.
@@ -18,6 +19,11 @@ in this process, interleaved query by query (`engines.search_side`, as `bench/ru
 loads `/search` of `archive serve` and of the FTS5 page server (`engines.web`: 4 clients). When
 WORK/index is missing (a build that did not finish) only FTS5 is measured. The load average is
 recorded before and after each part.
+
+`meaning` trains the meaning model (`archive.meaning.model.train`, what a full build runs after
+its commit) on the documents of WORK/docs.jsonl, read once as the engine would yield them, and
+saves it under WORK/meaning-only; it reports the seconds, this process's peak RSS and the
+model's size: the last stage of a build, measured at a size the build did not reach.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ import json
 import logging
 import os
 import random
+import resource
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -39,7 +47,7 @@ sys.path.insert(0, str(BENCH))  # run as a script: the bench modules import each
 
 import corpora  # noqa: E402
 import engines  # noqa: E402
-from fts import FTS, load_queries  # noqa: E402
+from fts import FTS, iter_docs, load_queries  # noqa: E402
 from load import free_port, measure_server  # noqa: E402
 from measure import dir_bytes, latencies, run_child, summary  # noqa: E402
 
@@ -145,6 +153,30 @@ def fts_only(work: Path, passes: int, seconds: float) -> dict:
     return {"latency": {"overall": {k: summary(v) for k, v in samples.items()}}, "web": {"fts5": web}}
 
 
+def meaning(work: Path, limit: int | None) -> dict:
+    """Train and save the meaning model on WORK/docs.jsonl; return time, peak RSS and size."""
+    from archive.meaning import model as mm
+
+    def docs() -> Iterator[Document]:
+        for n, row in enumerate(iter_docs(work / "docs.jsonl")):
+            if limit is not None and n >= limit:
+                return
+            yield Document(id=row["id"], collection="", path="", relpath="", title=row["title"], text=row["text"],
+                           source=row["source"], date=row["date"], language=row["lang"], content_hash=row["hash"])
+
+    start, cpu = time.perf_counter(), time.process_time()
+    model = mm.train(docs())
+    trained = time.perf_counter() - start
+    out = work / "meaning-only"
+    shutil.rmtree(out, ignore_errors=True)
+    mm.save(model, out)
+    return {"documents": model.info.documents, "trained_on": model.info.trained_on, "terms": model.info.terms,
+            "dims": model.info.dims, "train_seconds": round(trained, 1),
+            "seconds": round(time.perf_counter() - start, 1), "cpu_seconds": round(time.process_time() - cpu, 1),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "model_mb": round(dir_bytes(out) / 2**20, 1), "load": os.getloadavg()}
+
+
 def search(work: Path, passes: int, seconds: float) -> dict:
     """Both engines' query side (or FTS5's alone when the index is missing), with the load average around it."""
     out: dict = {"load_before": os.getloadavg()}
@@ -173,12 +205,17 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--passes", type=int, default=3)
     s.add_argument("--web-seconds", type=float, default=30.0)
     s.add_argument("--json", type=Path, help="also write the figures here")
+    m = sub.add_parser("meaning")
+    m.add_argument("work", type=Path)
+    m.add_argument("--limit", type=int, help="the first N documents only")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s: %(message)s")
     if args.what == "docs":
         facts = write_docs(args.corpus.resolve(), args.work, args.check)
     elif args.what == "fts":
         facts = build_fts(args.work)
+    elif args.what == "meaning":
+        facts = meaning(args.work, args.limit)
     else:
         facts = search(args.work, args.passes, args.web_seconds)
         if args.json:
