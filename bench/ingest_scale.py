@@ -107,7 +107,7 @@ def folder_bytes(folder: Path) -> int:
 
 
 def build(src: Path, corpus: Path, index: Path, memory_mb: int | None, procs: int | None,
-          timeline: Path | None = None) -> dict:
+          timeline: Path | None = None, log: Path | None = None) -> dict:
     """Run one full build of `corpus` into `index` with the checkout `src`; return its facts."""
     config = Path(tempfile.mkstemp(prefix="scale-", suffix=".toml")[1])
     lines = [f"full_procs = {procs}"] if procs else []
@@ -116,10 +116,12 @@ def build(src: Path, corpus: Path, index: Path, memory_mb: int | None, procs: in
     config.write_text("\n".join(lines) + "\n")
     env = dict(os.environ, PYTHONPATH=str(src), ARCHIVE_CONFIG=str(config))
     cmd = [str(src / ".venv/bin/python"), "-m", "archive.cli", "ingest", "--full", "--index", str(index),
-           "--json", str(corpus)]
+           "--json", str(corpus)] + (["-v"] if log else [])
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
-    child = subprocess.Popen(cmd, env=env, cwd=str(src), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    logfile = log.open("w") if log else None  # -v: a line per 500 documents indexed and per commit
+    child = subprocess.Popen(cmd, env=env, cwd=str(src), stdout=subprocess.PIPE,
+                             stderr=logfile if logfile is not None else subprocess.DEVNULL)
     sampler = Sampler(child.pid, timeline=timeline)
     sampler.start()
     out, _ = child.communicate()
@@ -129,6 +131,8 @@ def build(src: Path, corpus: Path, index: Path, memory_mb: int | None, procs: in
     sampler.done.set()
     sampler.join()
     config.unlink()
+    if logfile is not None:
+        logfile.close()
     report = json.loads(out) if out.strip() else {}
     docs = int(report.get("documents") or report.get("added") or 0)
     return {"src": str(src), "corpus": str(corpus), "exit": child.returncode, "documents": docs,
@@ -294,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--memory-mb", type=int)
     b.add_argument("--procs", type=int)
     b.add_argument("--timeline", type=Path, help="write every sample's memory (total and by process) here")
+    b.add_argument("--log", type=Path, help="write the ingest's log (-v: progress, commits, meaning model) here")
     s = sub.add_parser("stages")
     s.add_argument("corpus", type=Path)
     s.add_argument("--limit", type=int, default=10_000)
@@ -307,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.what == "build":
         print(json.dumps(build(args.src.resolve(), args.corpus.resolve(), args.index.resolve(), args.memory_mb,
-                               args.procs, args.timeline)))
+                               args.procs, args.timeline, args.log)))
     elif args.what == "stages":
         facts, prof = stages(args.corpus, args.limit, args.procs)
         print(json.dumps(facts, indent=1))

@@ -181,3 +181,18 @@ class BuildWriter(multiproc.MpWriter):
         self.tasks.append(task)
         task.start()
         return task
+
+    def cancel(self) -> None:
+        """Kill the indexing processes, then drop what was written.
+
+        Whoosh's own cancel only flags the parent's copy of each task: the processes went on
+        waiting on their job queue (or failed on a job file the cancel had just deleted), and the
+        interpreter's exit waited on them forever, so a stopped full build never ended. They are
+        killed rather than sent SIGTERM: they inherited the ingest's stop handler, and what
+        they hold is discarded anyway.
+        """
+        for task in self.tasks:
+            task.kill()
+        for task in self.tasks:
+            task.join()
+        super().cancel()
