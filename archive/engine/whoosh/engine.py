@@ -41,6 +41,7 @@ from archive.query.tree import Node
 from archive.spans import Marks, Span
 
 logger = logging.getLogger(__name__)
+STAMP_ATTEMPTS = 5  # reads of the last commit's stamp while other commits land
 
 class WhooshEngine:
     """Search and write one Whoosh index folder."""
@@ -110,7 +111,20 @@ class WhooshEngine:
             ix.close()
 
     def stamp(self) -> str:
-        """Return an identifier of the last commit: its generation and its table of contents' mtime."""
+        """Return an identifier of the last commit: its generation and its table of contents' mtime.
+
+        A commit landing between reading the generation and reading its table of contents removes
+        the old one: the stamp is then read again, of the new commit.
+        """
+        for attempt in range(1, STAMP_ATTEMPTS + 1):
+            try:
+                return self._read_stamp()
+            except FileNotFoundError:
+                if attempt == STAMP_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _read_stamp(self) -> str:
         ix = open_index(self.path)
         try:
             gen = ix.latest_generation()
