@@ -4,6 +4,7 @@
     python bench/ingest_scale.py stages CORPUS [--limit N]        # cProfile, grouped by stage
     python bench/ingest_scale.py sizes INDEX                      # bytes per file type and per field
     python bench/ingest_scale.py compare INDEX_A INDEX_B          # totals and top 10 of every query
+    python bench/ingest_scale.py learn CORPUS [--max-files N]     # learning boilerplate lines: time, memory
 
 `build` runs `archive ingest --full` of the checkout `--src` (its own `.venv`) in a child
 process and samples, every 0.2 s, the resident memory of the whole process tree (the ingest
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import hashlib
 import json
 import os
 import pstats
@@ -288,6 +290,28 @@ def compare(a: Path, b: Path) -> list[str]:
     return out
 
 
+def learn(corpus: Path, max_files: int | None) -> dict:
+    """Learn the boilerplate lines of every folder of a corpus as a full ingest does; return what it cost.
+
+    The peak RSS is this process's, and includes the list of every file (which the ingest holds too).
+    """
+    sys.path.insert(0, str(BENCH.parent))
+    from archive.ingest.learnt import MAX_LEARN_FILES, LearntLines
+
+    files = [("bench", str(path), str(path.relative_to(corpus)))
+             for path in sorted(corpus.rglob("*")) if path.is_file()]
+    start = time.process_time()
+    with tempfile.TemporaryDirectory() as nowhere:
+        learnt = LearntLines(Path(nowhere), max_files=max_files or MAX_LEARN_FILES)
+        learnt.learn(files)
+    learnt_lines = json.dumps({k: sorted(v) for k, v in sorted(learnt.lines.items())})
+    return {"files": len(files), "max_files": max_files or MAX_LEARN_FILES, "folders": len(learnt.lines),
+            "lines": sum(len(v) for v in learnt.lines.values()),
+            "digest": hashlib.sha1(learnt_lines.encode()).hexdigest()[:12],  # the same lines, the same digest
+            "cpu_s": round(time.process_time() - start, 1),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="what", required=True)
@@ -309,8 +333,13 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("compare")
     c.add_argument("a", type=Path)
     c.add_argument("b", type=Path)
+    g = sub.add_parser("learn")
+    g.add_argument("corpus", type=Path)
+    g.add_argument("--max-files", type=int, help="files read per folder (default: the archive's own cap)")
     args = p.parse_args(argv)
-    if args.what == "build":
+    if args.what == "learn":
+        print(json.dumps(learn(args.corpus.resolve(), args.max_files)))
+    elif args.what == "build":
         print(json.dumps(build(args.src.resolve(), args.corpus.resolve(), args.index.resolve(), args.memory_mb,
                                args.procs, args.timeline, args.log)))
     elif args.what == "stages":

@@ -20,8 +20,8 @@ loads `/search` of `archive serve` and of the FTS5 page server (`engines.web`: 4
 WORK/index is missing (a build that did not finish) only FTS5 is measured. The load average is
 recorded before and after each part.
 
-`meaning` trains the meaning model (`archive.meaning.model.train`, what a full build runs after
-its commit) on the documents of WORK/docs.jsonl, read once as the engine would yield them, and
+`meaning` trains the meaning model (`archive.meaning.model.build`, what a full build runs after
+its commit) on the documents of WORK/docs.jsonl, read as the engine would yield them, and
 saves it under WORK/meaning-only; it reports the seconds, this process's peak RSS and the
 model's size: the last stage of a build, measured at a size the build did not reach.
 """
@@ -164,14 +164,14 @@ def meaning(work: Path, limit: int | None) -> dict:
             yield Document(id=row["id"], collection="", path="", relpath="", title=row["title"], text=row["text"],
                            source=row["source"], date=row["date"], language=row["lang"], content_hash=row["hash"])
 
-    start, cpu = time.perf_counter(), time.process_time()
-    model = mm.train(docs())
-    trained = time.perf_counter() - start
     out = work / "meaning-only"
     shutil.rmtree(out, ignore_errors=True)
-    mm.save(model, out)
-    return {"documents": model.info.documents, "trained_on": model.info.trained_on, "terms": model.info.terms,
-            "dims": model.info.dims, "train_seconds": round(trained, 1),
+    out.mkdir(parents=True)
+    start, cpu = time.perf_counter(), time.process_time()
+    info = mm.build(docs, out)  # as a full build's refresh does: the vectors go to the file in chunks
+    trained = time.perf_counter() - start
+    return {"documents": info.documents, "trained_on": info.trained_on, "terms": info.terms,
+            "dims": info.dims, "train_seconds": round(trained, 1),
             "seconds": round(time.perf_counter() - start, 1), "cpu_seconds": round(time.process_time() - cpu, 1),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "model_mb": round(dir_bytes(out) / 2**20, 1), "load": os.getloadavg()}
