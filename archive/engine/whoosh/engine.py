@@ -30,7 +30,7 @@ from archive.engine.whoosh.compile import Compiler
 from archive.engine.whoosh.results import best, facet_counts, make_hits
 from archive.engine.whoosh.results import count as count_texts
 from archive.engine.whoosh.schema import build_schema
-from archive.engine.whoosh.searchers import SearcherManager, open_index
+from archive.engine.whoosh.searchers import SearcherManager, open_index, retry_read
 from archive.engine.whoosh.stored import to_document, to_fields
 from archive.engine.whoosh.suggest import suggest
 from archive.engine.whoosh.verify import has_index, verify_index
@@ -41,7 +41,6 @@ from archive.query.tree import Node
 from archive.spans import Marks, Span
 
 logger = logging.getLogger(__name__)
-STAMP_ATTEMPTS = 5  # reads of the last commit's stamp while other commits land
 
 class WhooshEngine:
     """Search and write one Whoosh index folder."""
@@ -116,13 +115,7 @@ class WhooshEngine:
         A commit landing between reading the generation and reading its table of contents removes
         the old one: the stamp is then read again, of the new commit.
         """
-        for attempt in range(1, STAMP_ATTEMPTS + 1):
-            try:
-                return self._read_stamp()
-            except FileNotFoundError:
-                if attempt == STAMP_ATTEMPTS:
-                    raise
-        raise AssertionError("unreachable")
+        return retry_read(self._read_stamp, self.path)
 
     def _read_stamp(self) -> str:
         ix = open_index(self.path)

@@ -38,7 +38,7 @@ def open_index(path: Path) -> Index:
     """Open an existing index, retrying while a commit replaces its table of contents."""
     if not _exists(path):
         raise IndexNotFound(f"No index at {path}. Create one with: archive ingest --index {path} FOLDER")
-    return _retry(lambda: _open_dir(path), path)
+    return retry_read(lambda: _open_dir(path), path)
 
 
 def _open_dir(path: Path) -> Index:
@@ -66,7 +66,8 @@ def generation_key(path: Path, ix: Index) -> tuple[int, int, int]:
     return st.st_dev, st.st_ino, ix.latest_generation()
 
 
-def _retry(fn: Callable[[], T], path: Path) -> T:
+def retry_read(fn: Callable[[], T], path: Path) -> T:
+    """Return what `fn` reads of the index, read again (with a growing pause) while commits replace its files."""
     delay = 0.01
     for attempt in range(_OPEN_RETRIES):
         try:
@@ -150,7 +151,7 @@ class SearcherManager:
             with self._lock:
                 if self._ix is None:
                     self._ix = open_index(self.path)
-                latest = _retry(lambda: generation_key(self.path, self._ix), self.path)
+                latest = retry_read(lambda: generation_key(self.path, self._ix), self.path)
                 if self._current is None or self._current.generation != latest or attempt:
                     self._swap(latest)
                 entry = self._current
@@ -169,7 +170,7 @@ class SearcherManager:
     def _swap(self, key: tuple[int, int, int]) -> None:
         # The key was read before opening: if a commit lands in between, the next checkout
         # sees a newer key and opens again (one extra open, never a stale searcher).
-        ix = _retry(lambda: _open_dir(self.path), self.path)
+        ix = retry_read(lambda: _open_dir(self.path), self.path)
         new = _Entry(ix, key)
         old, self._current = self._current, new
         logger.debug("opened index generation %s", new.generation)
