@@ -46,12 +46,8 @@ def marked_ids(marks: MarkStore, clause: Value) -> set[str]:
 
 def texts_node(ids: set[str], hash_of: Callable[[str], str | None]) -> Node:
     """Return the node matching the current texts of these documents (nothing when none is indexed)."""
-    return hashes_node({h for h in map(hash_of, ids) if h})
-
-
-def hashes_node(hashes: set[str]) -> Node:
-    """Return the node matching the texts of these content hashes (nothing when there is none)."""
-    nodes = tuple(Value(HASH_FIELD, h) for h in sorted(hashes)) or (Value(HASH_FIELD, NO_TEXT),)
+    hashes = sorted({h for h in map(hash_of, ids) if h})
+    nodes = tuple(Value(HASH_FIELD, h) for h in hashes) or (Value(HASH_FIELD, NO_TEXT),)
     return nodes[0] if len(nodes) == 1 else Or(nodes)
 
 
@@ -81,8 +77,7 @@ def tag_facet(tree: Node, marks: MarkStore, hash_of: Callable[[str], str | None]
     """
     texts = {tag: {h for h in map(hash_of, marks.tagged(tag)) if h}
              for tag in list(marks.tag_counts())[:MAX_FACET_TAGS]}
-    every = set().union(*texts.values())
-    if not every:
+    if not any(texts.values()):
         return {}
-    found = matched_texts(tree) & every
+    found = matched_texts(tree)
     return {tag: n for tag, hashes in texts.items() if (n := len(hashes & found))}
