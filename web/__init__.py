@@ -74,18 +74,21 @@ def secret_key(index: Path) -> str:
     try:
         kept = path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
-        kept = None
+        return _new_key_file(path)
     except (OSError, ValueError) as exc:
         logger.warning("cannot read %s (%s): sessions last until the server stops", path, exc)
         return secrets.token_hex(32)
-    if kept:
-        return kept
-    if kept is not None:
+    if not kept:
         logger.warning("%s is empty: sessions last until the server stops", path)
         return secrets.token_hex(32)
+    return kept
+
+
+def _new_key_file(path: Path) -> str:
+    """Make the key file, written whole aside then linked into place (a reader never sees half a key)."""
     key = secrets.token_hex(32)
     aside = path.with_name(f"{path.name}.{os.getpid()}")
-    try:  # written whole aside, then linked into place: a reader never sees a half-written key
+    try:
         fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="ascii") as fh:
             fh.write(key + "\n")
