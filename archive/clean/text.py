@@ -250,14 +250,13 @@ def _close_tail_gaps(lines: list[Line], content: np.ndarray, first: int, earlier
     if not paragraphs:
         return
     # The page's lines in their original order: this pass's, and the ones removed before it.
-    order = sorted([(line.start, 1, i, line) for i, line in enumerate(lines)]
-                   + [(line.start, 0, -1, line) for line in earlier if line.start > lines[paragraphs[-1]].start],
-                   key=lambda entry: (entry[0], entry[1]))
-    at = {i: n for n, (_, _, i, _) in enumerate(order) if i >= 0}
+    after = lines[paragraphs[-1]].start
+    order = sorted(lines + [line for line in earlier if line.start > after], key=lambda line: line.start)
+    at = {id(line): n for n, line in enumerate(order)}
     for i in range(paragraphs[-1] + 1, len(lines)):
-        line, n = lines[i], at[i]
+        line, n = lines[i], at[id(lines[i])]
         if line.reason is None and i != first and len(line.text.split()) < TAIL_GAP_WORDS and \
-                0 < n < len(order) - 1 and _tail_boilerplate(order[n - 1][3]) and _tail_boilerplate(order[n + 1][3]):
+                0 < n < len(order) - 1 and _tail_boilerplate(order[n - 1]) and _tail_boilerplate(order[n + 1]):
             line.reason = TAIL_GAP
             line.kind = "other"
 
