@@ -164,9 +164,8 @@ def build(read: Read, index: Path, dims: int = MAX_DIMS, max_terms: int = MAX_TE
     it), so nothing held grows with the archive but the rows (some 50 bytes a document).
     """
     learnt = _learn(read, dims, max_terms, sample, chunk)
-    _write(Path(index), learnt.terms, learnt.idf, learnt.projection, learnt.rows, learnt.vector_chunks(read),
-           learnt.finished)
-    return learnt.finished()
+    return _write(Path(index), learnt.terms, learnt.idf, learnt.projection, learnt.rows,
+                  learnt.vector_chunks(read), learnt.finished)
 
 
 @dataclass
@@ -278,23 +277,13 @@ def _sample(hashes: np.ndarray, sample: int) -> tuple[np.ndarray, np.ndarray, in
     return picked, in_matrix, len(first)
 
 
-def fold_in(model: Model, docs: Iterable[Document], changed: int) -> Model:
-    """Return the model with the documents given as they now are, every vector in memory (see `update`)."""
-    folded = _Folded(model, changed)
-    chunks = list(folded.vector_chunks(docs))
-    vectors = np.concatenate(chunks) if chunks else np.zeros((0, model.vectors.shape[1]), dtype=np.float32)
-    return Model(terms=model.terms, idf=model.idf, projection=model.projection, vectors=vectors,
-                 rows=folded.rows(), info=folded.finished())
-
-
 def update(model: Model, docs: Iterable[Document], changed: int, index: Path) -> Info:
     """Write the model with the documents given as they now are into the index folder: known texts keep
     their vectors, new and changed texts are projected with the learnt vocabulary, documents not given
     are dropped. The vectors go to the file a chunk at a time."""
     folded = _Folded(model, changed)
-    _write(Path(index), model.terms, model.idf, model.projection, folded.rows, folded.vector_chunks(docs),
-           folded.finished)
-    return folded.finished()
+    return _write(Path(index), model.terms, model.idf, model.projection, folded.rows, folded.vector_chunks(docs),
+                  folded.finished)
 
 
 class _Folded:
@@ -337,16 +326,10 @@ class _Folded:
                        "seconds": round(time.monotonic() - self.started, 2)})
 
 
-def save(model: Model, index: Path) -> Path:
-    """Write the model into the index folder, whole: written aside, then put in place at once."""
-    return _write(Path(index), model.terms, model.idf, model.projection, model.rows, [model.vectors],
-                  lambda: model.info)
-
-
 def _write(index: Path, terms: list[str], idf: np.ndarray, projection: np.ndarray, rows: Rows | Callable[[], Rows],
-           vectors: Iterable[np.ndarray], info: Callable[[], Info]) -> Path:
+           vectors: Iterable[np.ndarray], info: Callable[[], Info]) -> Info:
     """Write a model aside, its vectors a chunk at a time (rows and info are asked for after them),
-    then put it in place at once."""
+    then put it in place at once; return the info written."""
     target = index / FOLDER
     aside = index / f".{FOLDER}.new-{os.getpid()}"
     shutil.rmtree(aside, ignore_errors=True)
@@ -361,7 +344,8 @@ def _write(index: Path, terms: list[str], idf: np.ndarray, projection: np.ndarra
             raise ArchiveChanged(f"{written} vectors for {len(stored)} rows")
         save_arrays: Callable[..., None] = np.savez  # named arrays, one per column
         save_arrays(aside / "rows.npz", **stored.columns())
-        (aside / "info.json").write_text(json.dumps(asdict(info()), indent=1))
+        written_info = info()
+        (aside / "info.json").write_text(json.dumps(asdict(written_info), indent=1))
     except BaseException:
         shutil.rmtree(aside, ignore_errors=True)
         raise
@@ -370,7 +354,7 @@ def _write(index: Path, terms: list[str], idf: np.ndarray, projection: np.ndarra
         os.replace(target, old)
     os.replace(aside, target)
     shutil.rmtree(old, ignore_errors=True)
-    return target
+    return written_info
 
 
 def write_vectors(f: IO[bytes], chunks: Iterable[np.ndarray], dims: int) -> int:
