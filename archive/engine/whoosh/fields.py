@@ -72,7 +72,14 @@ class WordsField(TEXT):
             for term in w if isinstance(w, tuple) else (w,):
                 counts[term] = counts.get(term, 0) + 1
         for w, n in counts.items():
-            yield w.encode("utf-8"), n, float(n) * boost, pack_uint(n)
+            yield w.encode("utf-8"), n, float(n) * boost, _COUNTS[n] if n < len(_COUNTS) else pack_uint(n)
+
+
+# Encoded values shared by every posting that has them: most postings are a word once in a text.
+# Besides the encoding, this saves the pool a bytes object per posting.
+_COUNTS = [pack_uint(n) for n in range(256)]
+ONE_POSITION_CACHE = 1 << 16
+_ONE_POSITION: dict[int, bytes] = {}
 
 
 def _positions(words: list, fmt: Positions, boost: float) -> Iterator[tuple[bytes, int, float, bytes]]:
@@ -86,9 +93,15 @@ def _positions(words: list, fmt: Positions, boost: float) -> Iterator[tuple[byte
                 poses[term] = [i]
             else:
                 p.append(i)
-    encode = fmt.encode
+    encode, once = fmt.encode, float(boost)
     for w, p in poses.items():
-        yield w.encode("utf-8"), len(p), float(len(p)) * boost, encode(p)
+        if len(p) == 1 and p[0] < ONE_POSITION_CACHE:
+            value = _ONE_POSITION.get(p[0])
+            if value is None:
+                value = _ONE_POSITION[p[0]] = encode(p)
+            yield w.encode("utf-8"), 1, once, value
+        else:
+            yield w.encode("utf-8"), len(p), float(len(p)) * boost, encode(p)
 
 
 

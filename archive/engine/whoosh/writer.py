@@ -8,15 +8,18 @@ list and answers from it. Everything it writes is what Whoosh's own writer write
 
 from __future__ import annotations
 
+import struct
 import zlib
+from array import array
 from collections.abc import Iterable
 from typing import Any
 
 from whoosh import multiproc
 from whoosh.codec.base import PerDocumentReader
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3PostingsWriter
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3FieldWriter
 from whoosh.compat import dumps
 from whoosh.fields import Schema
+from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
@@ -35,6 +38,42 @@ class LengthsWriter(SegmentWriter):
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
         self.pool = TermPool(self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128))
+        # Vectors and separate spelling fields (none in this project's schema) take Whoosh's path.
+        self._whole_fields = not any(f.vector or f.separate_spelling() for _, f in self.schema.items())
+
+    def add_document(self, **fields: Any) -> None:
+        """Add a document as Whoosh's writer does, handing the pool each field's postings at once."""
+        if not self._whole_fields:
+            super().add_document(**fields)
+            return
+        self._check_state()
+        perdocwriter, schema, docnum, add_field = self.perdocwriter, self.schema, self.docnum, self.pool.add_field
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields[fieldname]
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if field.indexed:
+                    length = add_field(fieldname, docnum, field.index(value),
+                                       self._field_boost(fields, fieldname, docboost))
+                    if not field.scorable:
+                        length = 0
+                custom = fields.get(f"_stored_{fieldname}", value)
+                perdocwriter.add_field(fieldname, field, custom if field.stored else None, length)
+                if field.column_type and custom is not None:
+                    perdocwriter.add_column_value(fieldname, field.column_type, field.to_column_value(custom))
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
 
     def _flush_segment(self) -> None:
         """Write the segment's postings a term at a time (Whoosh's writer goes a posting at a time)."""
@@ -80,84 +119,90 @@ class _Lengths:
 # Blocks whose pickle is shorter than this are written as they are: zlib makes them longer (its
 # header and checksum) and costs a call each, and most terms (pairs above all) have a small block.
 COMPRESS_FROM = 128
-
-
-class SmallBlocksWriter(W3PostingsWriter):
-    """Whoosh's postings writer, leaving small blocks uncompressed (each block says whether it is)."""
-
-    def _write_block(self, last: bool = False) -> None:
-        if not self._blockcount:
-            self._postfile.write(WHOOSH3_HEADER_MAGIC)
-        self._terminfo.add_block(self)
-        databytes = dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 2)
-        comp = self._compression if len(databytes) >= COMPRESS_FROM else 0
-        if comp:
-            packed = zlib.compress(databytes, comp)
-            if len(packed) < len(databytes):
-                databytes = packed
-            else:
-                comp = 0
-        ids = self._ids
-        infobytes = dumps((len(ids), ids[-1], self._maxweight, comp, length_to_byte(self._minlength),
-                           length_to_byte(self._maxlength)), 2)
-        blocklength = len(infobytes) + len(databytes)
-        self._postfile.write_int(-blocklength if last else blocklength)
-        self._postfile.write(infobytes)
-        self._postfile.write(databytes)
-        self._blockcount += 1
-        self._new_block()
+_TERMINFO = struct.Struct("!BfIBBfIIqi")  # W3TermInfo's fields, then the postings' offset and length
 
 
 def write_terms(fw: W3FieldWriter, schema: Schema, pdr: Any, terms: Iterable[tuple]) -> None:
-    """Write terms' postings as `FieldWriter.add_postings` does, filling each block a slice at a time.
+    """Write terms' postings, block statistics and term infos in Whoosh's W3 format, a term at a time.
 
-    The postings, each block's statistics (lengths, weights) and the term infos are what Whoosh
-    writes; small blocks are left uncompressed (`SmallBlocksWriter`).
+    What `FieldWriter.add_postings` writes, byte for byte, except that small blocks are left
+    uncompressed (every block says whether it is). Whoosh goes a posting at a time through a
+    postings writer, a term info object and a block object; here each term's blocks and term info
+    are made in one pass over its lists and written with one call.
     """
+    postfile, tindex = fw._postfile, fw._tindex
     lastfn = None
     lengths: list[int] | None = None
     for fieldname, text, docs, weights, values in terms:
         if fieldname != lastfn:
             if lastfn is not None:
                 fw.finish_field()
-            fw.start_field(fieldname, schema[fieldname])
-            pw = fw._postwriter
-            fw._postwriter = SmallBlocksWriter(pw._postfile, pw._blocklimit, compression=pw._compression,
-                                               inlinelimit=pw._inlinelimit)
+            field = schema[fieldname]
+            fw.start_field(fieldname, field)
             lastfn = fieldname
+            pw = fw._postwriter
+            blocklimit, compression = pw._blocklimit, pw._compression
+            fixed = field.format.fixed_value_size()
+            prefix = pack_ushort(fw._fieldid)
             lengths = pdr._lengths.get(fieldname) if isinstance(pdr, _Lengths) else None
-            dfl = pdr.doc_field_length if pdr is not None else None
+            # Lengths past the list (none expected), or from another reader, are asked one by one.
+            dfl = (pdr.doc_field_length if pdr is not None and (lengths is not None or not isinstance(pdr, _Lengths))
+                   else None)
+            offset = postfile.tell()
         if docs and docs[0] < 0:  # Whoosh's spelling marks (document -1) are not postings
             keep = [k for k, d in enumerate(docs) if d >= 0]
             docs, weights, values = [docs[k] for k in keep], [weights[k] for k in keep], [values[k] for k in keep]
             if not docs:
                 continue
-        fw.start_term(text)
-        pw = fw._postwriter
-        limit = pw._blocklimit
-        for a in range(0, len(docs), limit):
-            if a:
-                pw._write_block()
-            ids, ws = docs[a:a + limit], weights[a:a + limit]
-            pw._ids.fromlist(list(ids))
-            pw._weights.fromlist(list(ws))
-            top = max(ws)
-            if top > pw._maxweight:
-                pw._maxweight = top
-            pw._values.extend(v for v in values[a:a + limit] if v)
+        chunks = [WHOOSH3_HEADER_MAGIC]
+        total: float = 0
+        topweight: float = 0
+        minlength: int | None = None
+        maxlength = 0
+        n = len(docs)
+        for a in range(0, n, blocklimit):
+            ids = docs[a:a + blocklimit] if n > blocklimit else docs
+            raw = weights[a:a + blocklimit] if n > blocklimit else weights
+            ws = array("f", raw)  # Whoosh keeps a block's weights as 32-bit floats
+            total += sum(ws)
+            top = max(raw)
+            blockweight = top if top > 0 else 0
+            if blockweight > topweight:
+                topweight = blockweight
             if lengths is not None and ids[-1] < len(lengths):
-                got = [n for n in (lengths[d] for d in ids) if n]
+                got = [k for k in [lengths[d] for d in ids] if k]
             elif dfl is not None:
-                got = [n for n in (dfl(d, fieldname) for d in ids) if n]
+                got = [k for k in [dfl(d, fieldname) for d in ids] if k]
             else:
                 got = []
-            if got:
-                low, high = min(got), max(got)
-                if pw._minlength is None or low < pw._minlength:
-                    pw._minlength = low
-                if high > pw._maxlength:
-                    pw._maxlength = high
-        fw.finish_term()
+            low, high = (min(got), max(got)) if got else (None, 0)
+            if low is not None and (minlength is None or low < minlength):
+                minlength = low
+            if high > maxlength:
+                maxlength = high
+            vs = [v for v in (values[a:a + blocklimit] if n > blocklimit else values) if v]
+            first = ws[0]
+            miniweights = (None if all(w == 1.0 for w in ws) else first if all(w == first for w in ws)
+                           else tuple(ws))
+            minivalues = (tuple(vs) if fixed is None or fixed < 0 else None if fixed == 0
+                          else b"".join(vs))
+            deltas = tuple([ids[0], *[y - x for x, y in zip(ids, ids[1:])]])
+            databytes = dumps((deltas, miniweights, minivalues), 2)
+            comp = compression if len(databytes) >= COMPRESS_FROM else 0
+            if comp:
+                packed = zlib.compress(databytes, comp)
+                if len(packed) < len(databytes):
+                    databytes = packed
+                else:
+                    comp = 0
+            infobytes = dumps((len(ids), ids[-1], blockweight, comp, length_to_byte(low), length_to_byte(high)), 2)
+            size = len(infobytes) + len(databytes)
+            chunks += (pack_int(-size if a + blocklimit >= n else size), infobytes, databytes)
+        data = b"".join(chunks)
+        postfile.write(data)
+        tindex.add(prefix + text, _TERMINFO.pack(0, total, n, length_to_byte(minlength), length_to_byte(maxlength),
+                                                 topweight, docs[0], docs[-1], offset, len(data)))
+        offset += len(data)
     if lastfn is not None:
         fw.finish_field()
 
