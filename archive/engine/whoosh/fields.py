@@ -58,23 +58,36 @@ class WordsField(TEXT):
 
     def index(self, value: object, **kwargs: object) -> Iterator[tuple[bytes, int, float, bytes]]:
         """Yield (term bytes, frequency, weight, encoded value) for each distinct term of a text."""
-        fmt = self.format
-        if not isinstance(value, str) or kwargs or type(fmt) not in (Frequency, Positions):
+        got = self.postings(value) if not kwargs else None
+        if got is None:
             yield from super().index(value, **kwargs)  # lists of words, or a format not handled here
-            return
+        else:
+            yield from zip(*got)
+
+    def postings(self, value: object) -> Postings | None:
+        """Return a text's distinct terms (bytes) with their frequencies, weights and encoded values, as lists.
+
+        None when the value or the field's format is not one this path handles (`index` then
+        takes Whoosh's path).
+        """
+        fmt = self.format
+        if not isinstance(value, str) or type(fmt) not in (Frequency, Positions):
+            return None
         words = self.terms(value)
-        boost = fmt.field_boost
+        boost = float(fmt.field_boost)
         if type(fmt) is Positions:
-            yield from _positions(words, fmt, boost)
-            return
+            return _positions(words, fmt, boost)
         counts: dict[str, int] = {}
         for w in words:
             for term in w if isinstance(w, tuple) else (w,):
                 counts[term] = counts.get(term, 0) + 1
-        for w, n in counts.items():
-            yield w.encode("utf-8"), n, float(n) * boost, _COUNTS[n] if n < len(_COUNTS) else pack_uint(n)
+        freqs = list(counts.values())
+        return ([w.encode("utf-8") for w in counts], freqs, [n * boost for n in freqs],
+                [_COUNTS[n] if n < len(_COUNTS) else pack_uint(n) for n in freqs])
 
 
+# A text's postings in one field: terms, frequencies, weights, encoded values.
+Postings = tuple[list[bytes], list[int], list[float], list[bytes]]
 # Encoded values shared by every posting that has them: most postings are a word once in a text.
 # Besides the encoding, this saves the pool a bytes object per posting.
 _COUNTS = [pack_uint(n) for n in range(256)]
@@ -82,7 +95,7 @@ ONE_POSITION_CACHE = 1 << 16
 _ONE_POSITION: dict[int, bytes] = {}
 
 
-def _positions(words: list, fmt: Positions, boost: float) -> Iterator[tuple[bytes, int, float, bytes]]:
+def _positions(words: list, fmt: Positions, boost: float) -> Postings:
     poses: dict[str, list[int]] = {}
     for i, w in enumerate(words):
         if w is None:  # a pair that is not indexed keeps its position
@@ -93,16 +106,18 @@ def _positions(words: list, fmt: Positions, boost: float) -> Iterator[tuple[byte
                 poses[term] = [i]
             else:
                 p.append(i)
-    encode, once = fmt.encode, float(boost)
-    for w, p in poses.items():
+    encode, cache = fmt.encode, _ONE_POSITION
+    values = []
+    for p in poses.values():
         if len(p) == 1 and p[0] < ONE_POSITION_CACHE:
-            value = _ONE_POSITION.get(p[0])
+            value = cache.get(p[0])
             if value is None:
-                value = _ONE_POSITION[p[0]] = encode(p)
-            yield w.encode("utf-8"), 1, once, value
+                value = cache[p[0]] = encode(p)
+            values.append(value)
         else:
-            yield w.encode("utf-8"), len(p), float(len(p)) * boost, encode(p)
-
+            values.append(encode(p))
+    freqs = [len(p) for p in poses.values()]
+    return [w.encode("utf-8") for w in poses], freqs, [n * boost for n in freqs], values
 
 
 # Words so frequent that a phrase holding them is slow to check word by word ("the company

@@ -19,7 +19,7 @@ from __future__ import annotations
 import heapq
 import pickle
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -111,14 +111,13 @@ class TermPool:
         f = self._field(fieldname)
         if docnum == f.lastdoc and text in f.lastterms:
             f.ordered = False
-        self.add_field(fieldname, docnum, ((text, 0, weight, value),), single=True)
+        self.add_field(fieldname, docnum, [text], [weight], [value], single=True)
         f.lastterms.add(text)
 
-    def add_field(self, fieldname: str, docnum: int, items: Iterable[tuple[bytes, int, float, Any]],
-                  boost: float = 1.0, single: bool = False) -> int:
-        """Add a document's postings in one field: (term bytes, frequency, weight, value) items, each term once.
+    def add_field(self, fieldname: str, docnum: int, texts: list[bytes], weights: list[float], values: list[Any],
+                  single: bool = False) -> None:
+        """Add a document's postings in one field: its distinct terms, their weights and encoded values.
 
-        Weights are multiplied by `boost`. Returns the sum of the frequencies (the field's length).
         `single`: one posting of a document whose other postings may come in other calls (`add`).
         """
         f = self._field(fieldname)
@@ -129,24 +128,22 @@ class TermPool:
             if f.lastterms:
                 f.lastterms.clear()
         numbers = f.numbers
-        before = len(numbers)
-        tappend, dappend, wappend, vappend = f.terms.append, f.docs.append, f.weights.append, f.values.append
-        length = count = textbytes = 0
-        for text, freq, weight, value in items:
-            n = numbers.get(text)
-            if n is None:
-                n = numbers[text] = len(numbers)
-                textbytes += len(text)
-            tappend(n)
-            dappend(docnum)
-            wappend(weight * boost)
-            vappend(value)
-            length += freq
-            count += 1
-        self.currentsize += count * POSTING_BYTES + (len(numbers) - before) * TERM_BYTES + textbytes
+        get = numbers.get
+        nums = [get(t, -1) for t in texts]
+        newterms = 0
+        if -1 in nums:
+            for k, n in enumerate(nums):
+                if n < 0:
+                    text = texts[k]
+                    nums[k] = numbers[text] = len(numbers)
+                    newterms += TERM_BYTES + len(text)
+        f.terms.extend(nums)
+        f.docs.extend(array("i", (docnum,)) * len(nums))
+        f.weights.extend(weights)
+        f.values += values
+        self.currentsize += len(nums) * POSTING_BYTES + newterms
         if self.currentsize > self.limit:
             self.save()
-        return length
 
     def _held(self) -> Iterator[tuple[tuple[str, bytes], list[int], list[float], list[Any], bool]]:
         """Yield the terms held in memory in (field, term) order, and forget them."""

@@ -24,9 +24,19 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from archive.engine.whoosh.columns import perdoc_length_bytes
+from archive.engine.whoosh.fields import Postings, WordsField
 from archive.engine.whoosh.pool import TermPool
 
 _LENGTH = [0] + [byte_to_length(b) for b in range(1, 256)]
+
+
+def _postings(field: Any, value: Any) -> Postings:
+    """Return a field's postings of a value as lists (terms, frequencies, weights, values)."""
+    got = field.postings(value) if isinstance(field, WordsField) else None
+    if got is None:
+        items = list(field.index(value))
+        got = ([i[0] for i in items], [i[1] for i in items], [i[2] for i in items], [i[3] for i in items])
+    return got
 
 
 class LengthsWriter(SegmentWriter):
@@ -60,10 +70,13 @@ class LengthsWriter(SegmentWriter):
                 field = schema[fieldname]
                 length = 0
                 if field.indexed:
-                    length = add_field(fieldname, docnum, field.index(value),
-                                       self._field_boost(fields, fieldname, docboost))
-                    if not field.scorable:
-                        length = 0
+                    texts, freqs, weights, values = _postings(field, value)
+                    boost = self._field_boost(fields, fieldname, docboost)
+                    if boost != 1.0:
+                        weights = [w * boost for w in weights]
+                    add_field(fieldname, docnum, texts, weights, values)
+                    if field.scorable:
+                        length = sum(freqs)
                 custom = fields.get(f"_stored_{fieldname}", value)
                 perdocwriter.add_field(fieldname, field, custom if field.stored else None, length)
                 if field.column_type and custom is not None:
