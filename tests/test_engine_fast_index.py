@@ -16,7 +16,7 @@ from archive.engine.whoosh.fields import PairsField, WordsField, pairs
 from archive.engine.whoosh.schema import build_schema
 from archive.engine.whoosh.searchers import open_index
 from archive.engine.whoosh.stored import to_fields
-from archive.engine.whoosh.writer import LengthsWriter
+from archive.engine.whoosh.writer import BuildWriter, LengthsWriter
 
 TEXTS = [
     "", "a", "The company said it would raise oil prices, the company said.",
@@ -139,6 +139,45 @@ def test_posting_arrays_hold_the_same_postings(tmp_path: Path) -> None:
                 assert with_arrays.tolist() == sorted(s.docs_for_query(comp.query)), q  # Whoosh's own walk
                 assert accel.distinct(t, with_arrays) > 0 or q == "oil -bank"
     finally:
+        eng.close()
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_posting_arrays_written_with_the_segment_equal_those_read_back(tmp_path: Path, procs: int) -> None:
+    """The writer keeps frequent terms' postings as it writes them; reading the segment back gives the same files."""
+    eng = WhooshEngine.create(tmp_path / "index")
+    ix = open_index(eng.path)
+    try:
+        # The writers alone, without the engine's `arrays.write_all` after the commit.
+        writer = BuildWriter(ix, procs=2, multisegment=True) if procs > 1 else LengthsWriter(ix)
+        for i, doc in enumerate(_docs(700)):
+            doc.title = f"{WORDS[i % 2]} {doc.title}"  # title words frequent enough to be kept
+            writer.add_document(**to_fields(doc))
+        writer.commit()
+        with ix.reader() as r:
+            folder = str(eng.path)
+            segments = [sub for sub, _ in r.leaf_readers()]
+            assert len(segments) == procs
+            for reader in segments:
+                written = arrays.SegmentArrays(str(Path(folder, reader.segment().segment_id())))
+                arrays._write_segment(reader, str(tmp_path / "again"), arrays.MIN_DF)
+                again = arrays.SegmentArrays(str(tmp_path / "again"))
+                assert written.keys.keys() == again.keys.keys() and written.pkeys.keys() == again.pkeys.keys()
+                assert len(again.keys) > 20 and len(again.pkeys) > 10
+                assert {f for f, _ in again.keys} >= {"title", "body", "title_exact", "body_exact"}
+                for f, text in again.keys:
+                    got, want = written.get(f, text), again.get(f, text)
+                    assert got is not None and want is not None
+                    assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
+                    if (f, text) in again.pkeys:
+                        got_p, want_p = written.positional(f, text), again.positional(f, text)
+                        assert got_p is not None and want_p is not None
+                        assert [a.tolist() for a in got_p] == [a.tolist() for a in want_p]
+                for a, b in ((written.ids, again.ids), (written.weights, again.weights),
+                             (written.starts, again.starts), (written.positions, again.positions)):
+                    assert a.dtype == b.dtype  # the same narrow types on disk
+    finally:
+        ix.close()
         eng.close()
 
 

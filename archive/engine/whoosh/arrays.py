@@ -17,6 +17,7 @@ posting, where its positions start in a flat int32 array. A phrase check is then
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import pickle
@@ -31,6 +32,7 @@ import numpy as np
 from numpy.lib import format as npy_format
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.compat import loads
+from whoosh.fields import Schema
 from whoosh.formats import Positions
 from whoosh.index import Index
 from whoosh.matching.wrappers import FilterMatcher
@@ -177,58 +179,138 @@ def write_all(ix: Index, min_df: int = MIN_DF) -> int:
 
 
 def _write_segment(reader: IndexReader, base: str, min_df: int) -> None:
-    keys: dict[tuple[str, str], tuple[int, int]] = {}
-    pkeys: dict[tuple[str, str], tuple[int, int]] = {}
-    parts: dict[str, list[np.ndarray]] = {"ids": [], "weights": [], "starts": [], "positions": []}
-    at = pat = sat = 0
-    for fieldname in FIELDS:
-        if fieldname not in reader.schema:
-            continue
-        with_positions = fieldname in POSITION_FIELDS and type(reader.schema[fieldname].format) is Positions
-        for btext, info in reader.iter_field(fieldname):
-            if info.doc_frequency() < min_df:
+    """Write a committed segment's arrays, reading its frequent terms' postings back through Whoosh."""
+    with SegmentArraysWriter(base) as out:
+        for fieldname in FIELDS:
+            if fieldname not in reader.schema:
                 continue
-            text = btext.decode("utf-8") if isinstance(btext, bytes) else btext
-            got = read_postings(reader.postings(fieldname, text), with_positions)
-            if got is None:
-                continue
-            n = len(got[0])
-            keys[(fieldname, text)] = (at, at + n)
-            at += n
-            parts["ids"].append(got[0].astype(np.int32))
-            parts["weights"].append(got[1].astype(np.float32))
-            if with_positions:
-                starts, positions = got[2], got[3]
-                pkeys[(fieldname, text)] = (sat, pat)
-                sat += n + 1
-                pat += len(positions)
-                parts["starts"].append(starts.astype(np.int32))
-                parts["positions"].append(positions.astype(np.int32))
-    tmp = f"{base}.{os.getpid()}.{threading.get_ident()}.tmp"
-    # The key file goes last: a reader that finds it finds the arrays complete.
-    for suffix, name, dtype in ((".arrids.npy", "ids", np.int32), (".arrw.npy", "weights", np.float32),
-                                (".arrpst.npy", "starts", np.int32), (".arrpos.npy", "positions", np.int32)):
-        with open(tmp, "wb") as f:
-            np.save(f, narrowed(np.concatenate(parts[name]) if parts[name] else np.zeros(0, dtype=dtype)))
-        os.replace(tmp, base + suffix)
-    with open(tmp, "wb") as f:
-        pickle.dump({"version": VERSION, "keys": keys, "pkeys": pkeys}, f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, base + ".arrkeys")
+            with_positions = out.with_positions(reader.schema, fieldname)
+            for btext, info in reader.iter_field(fieldname):
+                if info.doc_frequency() < min_df:
+                    continue
+                text = btext.decode("utf-8") if isinstance(btext, bytes) else btext
+                got = read_postings(reader.postings(fieldname, text), with_positions)
+                if got is not None:
+                    out.add(fieldname, text, *got)
 
 
-def narrowed(values: np.ndarray) -> np.ndarray:
-    """Return the values as the smallest unsigned integer type that holds them exactly (else unchanged).
+class SegmentArraysWriter:
+    """Writes one segment's arrays a term at a time, in bounded memory; the key file last, on `close`.
 
-    Weights are whole frequencies times a whole boost and positions are small: most arrays fit
-    in one or two bytes an entry instead of four. `_Array.read` widens them again.
+    Each array goes to a raw temporary file as terms come and becomes its `.npy` file at the end
+    (in the narrowest type that holds it, see `_Spool.save`), so a segment of a million documents
+    does not hold its frequent terms' postings in memory. The segment's writer uses it while it
+    writes the postings (`writer.write_terms`); `write_all` reads older segments back.
     """
-    if not len(values) or values.min() < 0:
-        return values
-    for small in (np.uint8, np.uint16):
-        if values.max() <= np.iinfo(small).max:
-            got = values.astype(small)
-            return got if np.array_equal(got, values) else values
-    return values
+
+    def __init__(self, base: str, min_df: int = MIN_DF):
+        self.base, self.min_df = base, min_df
+        self.keys: dict[tuple[str, str], tuple[int, int]] = {}
+        self.pkeys: dict[tuple[str, str], tuple[int, int]] = {}
+        # Not named "<segment>.*": Whoosh folds every such file into the segment's compound file.
+        tag = f"{base}-arrays.{os.getpid()}.{threading.get_ident()}"
+        self.spools = {name: _Spool(f"{tag}.{name}.raw", dtype) for name, dtype in _ARRAYS.items()}
+        self.tmp = f"{tag}.tmp"
+
+    @staticmethod
+    def with_positions(schema: Schema, fieldname: str) -> bool:
+        """Return True when a field's kept terms also keep their positions."""
+        return fieldname in POSITION_FIELDS and type(schema[fieldname].format) is Positions
+
+    def add(self, fieldname: str, text: str, ids: np.ndarray, weights: np.ndarray,
+            starts: np.ndarray | None = None, positions: np.ndarray | None = None) -> None:
+        """Keep a term's postings: document numbers, weights, and (a phrase field's) positions."""
+        at = self.spools["ids"].count
+        self.keys[(fieldname, text)] = (at, at + len(ids))
+        self.spools["ids"].add(ids)
+        self.spools["weights"].add(weights)
+        if starts is not None and positions is not None:
+            self.pkeys[(fieldname, text)] = (self.spools["starts"].count, self.spools["positions"].count)
+            self.spools["starts"].add(starts)
+            self.spools["positions"].add(positions)
+
+    def close(self) -> None:
+        """Write the `.npy` files, then the key file (a reader that finds it finds the arrays complete)."""
+        for name, spool in self.spools.items():
+            spool.save(self.tmp, self.base + _SUFFIXES[name])
+        with open(self.tmp, "wb") as f:
+            pickle.dump({"version": VERSION, "keys": self.keys, "pkeys": self.pkeys}, f,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(self.tmp, self.base + ".arrkeys")
+
+    def discard(self) -> None:
+        """Remove the temporary files."""
+        for spool in self.spools.values():
+            spool.discard()
+        with contextlib.suppress(OSError):
+            os.remove(self.tmp)
+
+    def __enter__(self) -> SegmentArraysWriter:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        try:
+            if kind is None:
+                self.close()
+        finally:
+            self.discard()
+
+
+_ARRAYS = {"ids": np.int32, "weights": np.float32, "starts": np.int32, "positions": np.int32}
+_SUFFIXES = {"ids": ".arrids.npy", "weights": ".arrw.npy", "starts": ".arrpst.npy", "positions": ".arrpos.npy"}
+_SPOOL_CHUNK = 1 << 20  # elements copied at a time from a raw file to its .npy
+
+
+class _Spool:
+    """One array written a part at a time to a raw file, then saved as `.npy` in the narrowest type."""
+
+    def __init__(self, path: str, dtype: type):
+        self.path = path
+        self.dtype: np.dtype = np.dtype(dtype)
+        self.file = open(path, "wb")  # noqa: SIM115  # closed in save or discard
+        self.count = 0
+        self.low: float | None = None
+        self.high: float | None = None
+        self.whole = True  # every value a whole number
+
+    def add(self, values: np.ndarray) -> None:
+        values = np.asarray(values).astype(self.dtype, copy=False)
+        if not len(values):
+            return
+        low, high = float(values.min()), float(values.max())
+        self.low = low if self.low is None else min(self.low, low)
+        self.high = high if self.high is None else max(self.high, high)
+        if self.whole and self.dtype.kind == "f":
+            self.whole = bool(np.all(values == np.floor(values)))
+        self.file.write(values.tobytes())
+        self.count += len(values)
+
+    def save(self, tmp: str, target: str) -> None:
+        """Write the array to `target` (through `tmp`) as the smallest unsigned type that holds it exactly.
+
+        Weights are whole frequencies times a whole boost and positions are small: most arrays fit
+        in one or two bytes an entry instead of four. `_Array.read` widens them again.
+        """
+        self.file.close()
+        dtype: np.dtype = self.dtype
+        if self.count and self.low is not None and self.high is not None and self.low >= 0 and self.whole:
+            for small in (np.uint8, np.uint16):
+                if self.high <= np.iinfo(small).max:
+                    dtype = np.dtype(small)
+                    break
+        out = npy_format.open_memmap(tmp, mode="w+", dtype=dtype, shape=(self.count,))
+        with open(self.path, "rb") as f:
+            for a in range(0, self.count, _SPOOL_CHUNK):
+                part = np.fromfile(f, dtype=self.dtype, count=min(_SPOOL_CHUNK, self.count - a))
+                out[a:a + len(part)] = part
+        out.flush()
+        del out
+        os.replace(tmp, target)
+
+    def discard(self) -> None:
+        self.file.close()
+        with contextlib.suppress(OSError):
+            os.remove(self.path)
 
 
 @overload

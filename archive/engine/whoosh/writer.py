@@ -8,12 +8,14 @@ list and answers from it. Everything it writes is what Whoosh's own writer write
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 from array import array
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 from whoosh import multiproc
 from whoosh.codec.base import PerDocumentReader
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3FieldWriter
@@ -23,6 +25,7 @@ from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
+from archive.engine.whoosh import arrays
 from archive.engine.whoosh.columns import perdoc_length_bytes
 from archive.engine.whoosh.fields import Postings, WordsField
 from archive.engine.whoosh.pool import TermPool
@@ -48,6 +51,7 @@ class LengthsWriter(SegmentWriter):
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
         self.pool = TermPool(self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128))
+        self._kept: arrays.SegmentArraysWriter | None = None  # the new segment's posting arrays, until assembled
         # Vectors and separate spelling fields (none in this project's schema) take Whoosh's path.
         self._whole_fields = not any(f.vector or f.separate_spelling() for _, f in self.schema.items())
 
@@ -95,10 +99,37 @@ class LengthsWriter(SegmentWriter):
             return
         self.perdocwriter.close()
         pdr = self.per_document_reader() if self.codec.length_stats else None
-        write_terms(self.fieldwriter, self.schema, pdr, self.pool.iter_terms())
+        folder = getattr(self.storage, "folder", None)
+        if folder is not None:  # not an index in memory: the segment gets its posting arrays
+            self._kept = arrays.SegmentArraysWriter(os.path.join(folder, self.newsegment.segment_id()))
+        try:
+            write_terms(self.fieldwriter, self.schema, pdr, self.pool.iter_terms(), self._kept)
+        except BaseException:
+            self._discard_arrays()
+            raise
         self.fieldwriter.close()
         if pdr is not None:
             pdr.close()
+
+    def _assemble_segment(self) -> None:
+        """Assemble the segment's compound file, then write its posting arrays beside it."""
+        super()._assemble_segment()
+        kept, self._kept = self._kept, None
+        if kept is not None:
+            try:
+                kept.close()
+            finally:
+                kept.discard()  # the temporary files
+
+    def _discard_arrays(self) -> None:
+        kept, self._kept = self._kept, None
+        if kept is not None:
+            kept.discard()
+
+    def cancel(self) -> None:
+        """Cancel the writer, removing any posting arrays it had begun."""
+        self._discard_arrays()
+        super().cancel()
 
     def per_document_reader(self) -> _Lengths:
         """Return the new segment's per-document reader, with field lengths served from memory."""
@@ -135,13 +166,16 @@ COMPRESS_FROM = 128
 _TERMINFO = struct.Struct("!BfIBBfIIqi")  # W3TermInfo's fields, then the postings' offset and length
 
 
-def write_terms(fw: W3FieldWriter, schema: Schema, pdr: Any, terms: Iterable[tuple]) -> None:
+def write_terms(fw: W3FieldWriter, schema: Schema, pdr: Any, terms: Iterable[tuple],
+                kept: arrays.SegmentArraysWriter | None = None) -> None:
     """Write terms' postings, block statistics and term infos in Whoosh's W3 format, a term at a time.
 
     What `FieldWriter.add_postings` writes, byte for byte, except that small blocks are left
     uncompressed (every block says whether it is). Whoosh goes a posting at a time through a
     postings writer, a term info object and a block object; here each term's blocks and term info
-    are made in one pass over its lists and written with one call.
+    are made in one pass over its lists and written with one call. With `kept`, frequent terms'
+    postings also go to the segment's posting arrays (arrays.py) as they are written, instead
+    of being read back after the commit.
     """
     postfile, tindex = fw._postfile, fw._tindex
     lastfn = None
@@ -162,6 +196,8 @@ def write_terms(fw: W3FieldWriter, schema: Schema, pdr: Any, terms: Iterable[tup
             dfl = (pdr.doc_field_length if pdr is not None and (lengths is not None or not isinstance(pdr, _Lengths))
                    else None)
             offset = postfile.tell()
+            keeps = kept is not None and fieldname in arrays.FIELDS
+            with_positions = keeps and arrays.SegmentArraysWriter.with_positions(schema, fieldname)
         if docs and docs[0] < 0:  # Whoosh's spelling marks (document -1) are not postings
             keep = [k for k, d in enumerate(docs) if d >= 0]
             docs, weights, values = [docs[k] for k in keep], [weights[k] for k in keep], [values[k] for k in keep]
@@ -216,6 +252,9 @@ def write_terms(fw: W3FieldWriter, schema: Schema, pdr: Any, terms: Iterable[tup
         tindex.add(prefix + text, _TERMINFO.pack(0, total, n, length_to_byte(minlength), length_to_byte(maxlength),
                                                  topweight, docs[0], docs[-1], offset, len(data)))
         offset += len(data)
+        if keeps and kept is not None and n >= kept.min_df:
+            kept.add(fieldname, text.decode("utf-8"), np.asarray(docs, dtype=np.int32),
+                     np.asarray(weights, dtype=np.float32), *(arrays.positions_of(values) if with_positions else ()))
     if lastfn is not None:
         fw.finish_field()
 
