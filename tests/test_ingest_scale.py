@@ -67,3 +67,21 @@ def _tied(a: SearchResult, b: SearchResult) -> bool:
     def key(r: SearchResult) -> list[tuple[float, list[str]]]:
         return sorted((round(h.score, 6), sorted(h.paths)) for h in r.hits)
     return [round(h.score, 6) for h in a.hits] == [round(h.score, 6) for h in b.hits] and key(a) == key(b)
+
+
+def test_a_full_build_writes_its_manifest_as_it_goes(tmp_path: Path) -> None:
+    """A build's entries reach the new manifest in batches instead of being held to the end; the stamp comes last."""
+    from archive.documents import Document
+    from archive.ingest.manifest import Entry, Manifest
+    from archive.ingest.sinks import BuildSink
+
+    doc = Document(id="c/0", collection="c", path="/c/0.txt", relpath="0.txt", title="t", text="text")
+    n = 3 * BuildSink.BATCH + 5
+    with Manifest(tmp_path) as manifest:
+        sink = BuildSink(lambda d: None, None, manifest)
+        for i in range(n):
+            sink.add(doc, Entry(f"c/{i}", "c", f"{i}.txt", 10, 1, f"{i:064x}", "", "p"))
+        assert manifest.counts()[0] == 3 * BuildSink.BATCH and manifest.stamp() is None
+        sink.finish("stamp-1")
+        assert manifest.counts() == (n, n) and manifest.stamp() == "stamp-1"
+        assert manifest.ids() == {f"c/{i}" for i in range(n)} and sink.count == n

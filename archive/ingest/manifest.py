@@ -128,6 +128,10 @@ class Manifest:
             if stamp is not None:
                 self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('stamp', ?)", (stamp,))
 
+    def ids(self) -> set[str]:
+        """Return the ids of every entry."""
+        return {row[0] for row in self._db.execute("SELECT id FROM files")}
+
     def counts(self) -> tuple[int, int]:
         """Return the number of documents and of distinct cleaned texts among them."""
         row = self._db.execute("SELECT count(*), count(DISTINCT content_hash) FROM files").fetchone()

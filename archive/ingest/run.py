@@ -180,22 +180,22 @@ def _build(engine: Engine, build: Path, collections: list[Collection], settings:
     """Write every document into the new engine at `build` (closed at the end), with its manifest and stories."""
     stories = StoryIndex(build)
     try:
-        with engine.bulk(procs=settings.full_procs, limitmb=writer_limit_mb(settings, settings.full_procs)) as add:
-            sink = BuildSink(add, old, stories)
-            run = _Pass(settings, report, {}, previous, sink, strict, old=old, stories=stories)
-            run.indexers = settings.full_procs if settings.full_procs > 1 else 0
-            run.run(collections, progress)
-            run.learnt.save(build)
-        count = engine.count()
-        if count != len(sink.entries):
-            raise ArchiveError(f"The rebuilt index holds {count} documents, not {len(sink.entries)}: "
-                               f"the old index is kept")
         with Manifest(build) as manifest:
-            manifest.apply(sink.entries, (), engine.stamp())
+            with engine.bulk(procs=settings.full_procs, limitmb=writer_limit_mb(settings, settings.full_procs)) as add:
+                sink = BuildSink(add, old, manifest, stories)
+                run = _Pass(settings, report, {}, previous, sink, strict, old=old, stories=stories)
+                run.indexers = settings.full_procs if settings.full_procs > 1 else 0
+                run.run(collections, progress)
+                run.learnt.save(build)
+            count = engine.count()
+            if count != sink.count:
+                raise ArchiveError(f"The rebuilt index holds {count} documents, not {sink.count}: "
+                                   f"the old index is kept")
+            sink.finish(engine.stamp())
             _count_documents(manifest, report)
+            # Documents of collections this rebuild did not walk are gone from the new index.
+            gone = sorted(set(previous) - manifest.ids()) if previous else []
         stories.commit(engine.stamp())
-        # Documents of collections this rebuild did not walk are gone from the new index.
-        gone = sorted(set(previous) - {e.id for e in sink.entries})
         report.deleted = len(gone)
         if old is not None:
             _bury(Path(settings.index), old, gone, report.run_id)

@@ -116,19 +116,40 @@ class CommitSink(Sink):
 
 
 class BuildSink(Sink):
-    """Full rebuilds: every document goes to one writer on the new folder."""
+    """Full rebuilds: every document goes to one writer on the new folder, its entry to the new manifest.
 
-    def __init__(self, add: Callable[[Document], None], old: Engine | None, stories: StoryIndex | None = None):
-        self._add, self.old, self.stories = add, old, stories
-        self.entries: list[Entry] = []
+    Entries are written to the manifest a batch at a time as the documents come (without a
+    stamp, which `finish` sets after the commit): a build of a million files does not hold a
+    million entries. A build that fails is removed whole, its manifest with it.
+    """
+
+    BATCH = 2000
+
+    def __init__(self, add: Callable[[Document], None], old: Engine | None, manifest: Manifest,
+                 stories: StoryIndex | None = None):
+        self._add, self.old, self.manifest, self.stories = add, old, manifest, stories
+        self.count = 0
+        self._pending: list[Entry] = []
 
     def add(self, doc: Document, entry: Entry) -> None:
         if self.stories is not None:
             doc.story = self.stories.assign(doc.id, doc.text)
         self._add(doc)
-        self.entries.append(entry)
-        if len(self.entries) % 500 == 0:
-            logger.info("%d documents indexed", len(self.entries))
+        self._pending.append(entry)
+        self.count += 1
+        if len(self._pending) >= self.BATCH:
+            self._write()
+        if self.count % 500 == 0:
+            logger.info("%d documents indexed", self.count)
+
+    def _write(self) -> None:
+        self.manifest.apply(self._pending, (), None)
+        self._pending = []
+
+    def finish(self, stamp: str) -> None:
+        """Write the entries still pending and stamp the manifest with the build's commit."""
+        self._write()
+        self.manifest.apply((), (), stamp)
 
     def keep(self, prev: Entry) -> bool:
         doc = self.old.get(prev.id) if self.old is not None else None
