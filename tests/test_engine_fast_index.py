@@ -174,10 +174,50 @@ def test_posting_arrays_written_with_the_segment_equal_those_read_back(tmp_path:
                         assert got_p is not None and want_p is not None
                         assert [a.tolist() for a in got_p] == [a.tolist() for a in want_p]
                 for a, b in ((written.ids, again.ids), (written.weights, again.weights),
-                             (written.starts, again.starts), (written.positions, again.positions)):
+                             (written.counts, again.counts), (written.positions, again.positions)):
                     assert a.dtype == b.dtype  # the same narrow types on disk
     finally:
         ix.close()
+        eng.close()
+
+
+def test_posting_arrays_of_the_first_version_are_still_read(tmp_path: Path) -> None:
+    """Arrays written before gaps and counts (version 1: absolute ids, position starts) give the same postings."""
+    import pickle
+
+    import numpy as np
+
+    eng = WhooshEngine.create(tmp_path / "index")
+    try:
+        eng.write(add=_docs(400))
+        with eng.searcher() as s:
+            (sub, _), = s.leaf_searchers()
+            new = arrays.SegmentArrays(str(Path(arrays.folder_of(s) or "", sub.reader().segment().segment_id())))
+        assert new.version == 2
+        ids, weights, starts, positions, keys, pkeys = [], [], [], [], {}, {}
+        for key in new.keys:  # version 1's layout, written by hand
+            got = new.get(*key)
+            assert got is not None
+            keys[key] = (sum(map(len, ids)), sum(map(len, ids)) + len(got[0]))
+            ids.append(got[0])
+            weights.append(got[1])
+            if key in new.pkeys:
+                _, st, pos = new.positional(*key) or ((), np.zeros(1), np.zeros(0))
+                pkeys[key] = (sum(map(len, starts)), sum(map(len, positions)))
+                starts.append(st)
+                positions.append(pos)
+        old = tmp_path / "old"
+        for suffix, parts, dtype in ((".arrids.npy", ids, np.int32), (".arrw.npy", weights, np.float32),
+                                     (".arrpst.npy", starts, np.int32), (".arrpos.npy", positions, np.int32)):
+            np.save(f"{old}{suffix}", np.concatenate(parts).astype(dtype))
+        with open(f"{old}.arrkeys", "wb") as f:
+            pickle.dump({"version": 1, "keys": keys, "pkeys": pkeys}, f)
+        v1 = arrays.SegmentArrays(str(old))
+        assert len(pkeys) > 10
+        for key in new.keys:
+            assert [a.tolist() for a in v1.get(*key) or ()] == [a.tolist() for a in new.get(*key) or ()]
+            assert [a.tolist() for a in v1.positional(*key) or ()] == [a.tolist() for a in new.positional(*key) or ()]
+    finally:
         eng.close()
 
 
