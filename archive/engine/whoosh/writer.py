@@ -8,6 +8,7 @@ list and answers from it. Everything it writes is what Whoosh's own writer write
 
 from __future__ import annotations
 
+import gc
 import os
 import struct
 import zlib
@@ -270,7 +271,24 @@ class _LengthsTask(multiproc.SubWriterTask):
 
 
 class BuildWriter(multiproc.MpWriter):
-    """Whoosh's multiprocess writer (full builds) with indexing processes that use `LengthsWriter`."""
+    """Whoosh's multiprocess writer (full builds) with indexing processes that use `LengthsWriter`.
+
+    The indexing processes are forked when the writer is made, not when the first batch of
+    documents is ready (Whoosh's way): by then the ingest process holds the walk's file list
+    and more, and a forked process copies those pages as its garbage collector touches them (at
+    a million files each indexing process started at 160 MB and reached 250 MB in two minutes).
+    The objects alive at the fork are frozen for the fork, so the children's collector leaves
+    their pages shared.
+    """
+
+    def __init__(self, ix: Any, procs: int | None = None, **kwargs: Any) -> None:
+        super().__init__(ix, procs=procs, **kwargs)
+        gc.freeze()
+        try:
+            while len(self.tasks) < self.procs:
+                self._new_task()
+        finally:
+            gc.unfreeze()
 
     def _new_task(self) -> _LengthsTask:
         task = _LengthsTask(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
