@@ -9,6 +9,7 @@ import random
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -95,25 +96,28 @@ def nightly(corpus: Path, work: Path, full_build: dict) -> dict:
             "changed_share_of_full": one.seconds / full_build["ours"]["seconds"], "fts5_rebuild_seconds": fts_rebuild}
 
 
-def totals(arch: Archive, fts: FTS, specs: list[Spec]) -> list[dict]:
-    """Return each query's totals in both engines (ours counts distinct texts)."""
+def totals(arch: Archive, fts: FTS | None, specs: list[Spec]) -> list[dict]:
+    """Return each query's totals in both engines (ours counts distinct texts); ours alone without `fts`."""
     out = []
     for spec in specs:
         res = arch.search(spec.ours, limit=0, facets=False, snippets=0)
-        rows, distinct = fts.totals(spec)
-        out.append({"kind": spec.kind, "query": spec.ours, "ours": res.total, "ours_partial": res.partial,
-                    "fts5_rows": rows, "fts5_distinct": distinct, "fts5_match": fts.match_expr(spec)})
+        row = {"kind": spec.kind, "query": spec.ours, "ours": res.total, "ours_partial": res.partial}
+        if fts is not None:
+            rows, distinct = fts.totals(spec)
+            row.update({"fts5_rows": rows, "fts5_distinct": distinct, "fts5_match": fts.match_expr(spec)})
+        out.append(row)
     return out
 
 
-def query_latency(arch: Archive, fts: FTS, specs: list[Spec], passes: int) -> dict:
+def query_latency(arch: Archive, fts: FTS | None, specs: list[Spec], passes: int) -> dict:
     """Cold latencies (no result cache exists in either) of top 10 with and without snippets."""
-    cases = {
+    cases: dict[str, Callable[[Spec], object]] = {
         "ours_snippets": lambda s: arch.search(s.ours, limit=10, facets=False),
         "ours_plain": lambda s: arch.search(s.ours, limit=10, facets=False, snippets=0),
-        "fts5_snippets": lambda s: fts.search(s, limit=10, snippets=True),
-        "fts5_plain": lambda s: fts.search(s, limit=10, snippets=False),
     }
+    if fts is not None:
+        cases["fts5_snippets"] = lambda s: fts.search(s, limit=10, snippets=True)
+        cases["fts5_plain"] = lambda s: fts.search(s, limit=10, snippets=False)
     samples: dict[str, list[float]] = {k: [] for k in cases}
     cpu: dict[str, list[float]] = {k: [] for k in cases}  # CPU ms of this process: steadier on a shared machine
     per_query: dict[str, dict[str, list[float]]] = {s.ours: {k: [] for k in cases} for s in specs}
@@ -130,29 +134,32 @@ def query_latency(arch: Archive, fts: FTS, specs: list[Spec], passes: int) -> di
             "per_query": {q: {k: sorted(v)[len(v) // 2] for k, v in d.items()} for q, d in per_query.items()}}
 
 
-def facets_and_deep(arch: Archive, fts: FTS, passes: int) -> dict:
+def facets_and_deep(arch: Archive, fts: FTS | None, passes: int) -> dict:
     """Facet counting over the broadest query, and a deep page (offset 10,000 or as deep as the corpus goes)."""
     total = arch.search(BROAD.ours, limit=0, facets=False).total
     offset = max(0, min(10_000, total - 10))
     out = {"query": BROAD.ours, "matches": total, "deep_offset": offset}
-    cases = {
+    cases: dict[str, Callable[[], object]] = {
         "facets_ours": lambda: arch.search(BROAD.ours, limit=0, facets=True),
-        "facets_fts5": lambda: (fts.totals(BROAD), fts.facets(BROAD)),
         "deep_ours": lambda: arch.search(BROAD.ours, limit=10, offset=offset, facets=False),
-        "deep_fts5": lambda: fts.search(BROAD, limit=10, offset=offset),
     }
+    if fts is not None:
+        cases["facets_fts5"] = lambda: (fts.totals(BROAD), fts.facets(BROAD))
+        cases["deep_fts5"] = lambda: fts.search(BROAD, limit=10, offset=offset)
     for name, fn in cases.items():
         out[name] = summary(latencies(fn, passes))
     return out
 
 
-def web(work: Path, specs: list[Spec], seconds: float) -> dict:
-    """Load /search of `archive serve` and of an FTS5 page server the same way."""
+def web(work: Path, specs: list[Spec], seconds: float, with_fts: bool = True) -> dict:
+    """Load /search of `archive serve` and (`with_fts`) of an FTS5 page server the same way."""
     out = {}
     port = free_port()
     paths = ["/search?" + urlencode({"q": s.ours}) for s in specs]
     args = archive_cli() + ["serve", "--index", str(work / "index"), "--port", str(port)]
     out["ours"] = measure_server(args, port, paths, seconds, work / "serve-ours.log")
+    if not with_fts:
+        return out
     port = free_port()
     fts_args = [sys.executable, str(BENCH / "fts.py"), "serve", str(work / "fts.db"), str(port),
                 str(BENCH / "queries.txt")]
@@ -169,19 +176,21 @@ def _all_specs() -> list[Spec]:
     return load_queries(BENCH / "queries.txt")
 
 
-def search_side(work: Path, specs: list[Spec], passes: int) -> dict:
-    """Totals, latencies, facets and deep page, with both engines open in this process."""
+def search_side(work: Path, specs: list[Spec], passes: int, with_fts: bool = True) -> dict:
+    """Totals, latencies, facets and deep page, with both engines (or ours alone) open in this process."""
     with Archive(Settings(index=work / "index")) as arch:
-        fts = FTS(work / "fts.db")
+        fts = FTS(work / "fts.db") if with_fts else None
         try:
             start = time.perf_counter()
             arch.search("warmup", limit=10)  # opens the searcher once, as a server would
-            fts.vocabulary()
+            if fts is not None:
+                fts.vocabulary()
             out = {"open_seconds": time.perf_counter() - start, "totals": totals(arch, fts, specs)}
             out["latency"] = query_latency(arch, fts, specs, passes)
             out["facets_deep"] = facets_and_deep(arch, fts, passes)
         finally:
-            fts.close()
+            if fts is not None:
+                fts.close()
     return out
 
 

@@ -2,7 +2,7 @@
 
     python bench/million.py docs CORPUS WORK [--check 500]   # WORK/docs.jsonl: the corpus, cleaned, for FTS5
     python bench/million.py fts WORK                         # WORK/fts.db from it (own process: time, CPU, RSS)
-    python bench/million.py search WORK [--passes 3] [--web-seconds 30] [--json OUT]
+    python bench/million.py search WORK [--passes 3] [--web-seconds 30] [--json OUT] [--ours-only]
     python bench/million.py meaning WORK [--limit N]          # the meaning model trained on WORK/docs.jsonl
 
 CORPUS is a `bench/corpora.py` scaled corpus (`build_scaled(out, target=1_000_000)`); WORK holds
@@ -177,14 +177,14 @@ def meaning(work: Path, limit: int | None) -> dict:
             "model_mb": round(dir_bytes(out) / 2**20, 1), "load": os.getloadavg()}
 
 
-def search(work: Path, passes: int, seconds: float) -> dict:
+def search(work: Path, passes: int, seconds: float, ours_only: bool = False) -> dict:
     """Both engines' query side (or FTS5's alone when the index is missing), with the load average around it."""
     out: dict = {"load_before": os.getloadavg()}
     if (work / "index").is_dir():
         specs = load_queries(BENCH / "queries.txt")
-        out["search"] = engines.search_side(work, specs, passes)
+        out["search"] = engines.search_side(work, specs, passes, with_fts=not ours_only)
         out["load_after_queries"] = os.getloadavg()
-        out["web"] = engines.web(work, specs, seconds)
+        out["web"] = engines.web(work, specs, seconds, with_fts=not ours_only)
     else:
         out.update(fts_only(work, passes, seconds))
     out["load_after"] = os.getloadavg()
@@ -205,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--passes", type=int, default=3)
     s.add_argument("--web-seconds", type=float, default=30.0)
     s.add_argument("--json", type=Path, help="also write the figures here")
+    s.add_argument("--ours-only", action="store_true", help="leave FTS5 out (its figures at this size are known)")
     m = sub.add_parser("meaning")
     m.add_argument("work", type=Path)
     m.add_argument("--limit", type=int, help="the first N documents only")
@@ -217,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.what == "meaning":
         facts = meaning(args.work, args.limit)
     else:
-        facts = search(args.work, args.passes, args.web_seconds)
+        facts = search(args.work, args.passes, args.web_seconds, args.ours_only)
         if args.json:
             args.json.write_text(json.dumps(facts, indent=1))
     print(json.dumps(facts, indent=1, default=str))
