@@ -158,13 +158,14 @@ def test_posting_arrays_written_with_the_segment_equal_those_read_back(tmp_path:
             folder = str(eng.path)
             segments = [sub for sub, _ in r.leaf_readers()]
             assert len(segments) == procs
+            fields: set[str] = set()
             for reader in segments:
                 written = arrays.SegmentArrays(str(Path(folder, reader.segment().segment_id())))
                 arrays._write_segment(reader, str(tmp_path / "again"), arrays.MIN_DF)
                 again = arrays.SegmentArrays(str(tmp_path / "again"))
                 assert written.keys.keys() == again.keys.keys() and written.pkeys.keys() == again.pkeys.keys()
                 assert len(again.keys) > 20 and len(again.pkeys) > 10
-                assert {f for f, _ in again.keys} >= {"title", "body", "title_exact", "body_exact"}
+                fields |= {f for f, _ in again.keys}
                 for f, text in again.keys:
                     got, want = written.get(f, text), again.get(f, text)
                     assert got is not None and want is not None
@@ -176,6 +177,8 @@ def test_posting_arrays_written_with_the_segment_equal_those_read_back(tmp_path:
                 for a, b in ((written.ids, again.ids), (written.weights, again.weights),
                              (written.counts, again.counts), (written.positions, again.positions)):
                     assert a.dtype == b.dtype  # the same narrow types on disk
+            # The processes share the documents as they take batches: title words may be frequent in one segment only.
+            assert fields >= {"title", "body", "title_exact", "body_exact"}
     finally:
         ix.close()
         eng.close()

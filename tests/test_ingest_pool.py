@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -53,6 +54,7 @@ def report_of(r) -> dict:
     d = r.to_dict()
     for key in ("seconds", "index", "run_id"):
         d.pop(key)
+    d["meaning"] = re.sub(r" in [0-9.]+ s", "", d.get("meaning", ""))  # how long the training took varies
     return d
 
 
