@@ -1,9 +1,13 @@
-"""A Whoosh segment writer with cheap field lengths at commit time and postings grouped by term.
+"""A Whoosh segment writer that takes a document's fields whole and writes a segment a term at a time.
 
-When a segment is written, Whoosh asks for the document's field length of every posting (for
-the block's length bounds) through the column reader of the segment it has just written: a few
-microseconds each, over millions of postings. This writer reads each length column once into a
-list and answers from it. Everything it writes is what Whoosh's own writer writes.
+Whoosh's writer hands its pool one posting at a time, and writes a segment a posting at a time
+through a postings writer, a block object and a term info object; when it does, it asks for the
+document's field length of every posting through the column reader of the segment it has just
+written. This writer hands the pool (pool.py) each field's postings as lists, reads each length
+column once, and makes each term's blocks and term info in one pass (`write_terms`), also
+keeping frequent terms' postings for the segment's posting arrays (arrays.py). The segments it
+writes hold what Whoosh's own writer's hold, posting for posting (a test reads both back); their
+bytes differ where small blocks are left uncompressed and where postings share one encoded value.
 """
 
 from __future__ import annotations
@@ -171,7 +175,7 @@ def write_terms(fw: W3FieldWriter, schema: Schema, pdr: Any, terms: Iterable[tup
                 kept: arrays.SegmentArraysWriter | None = None) -> None:
     """Write terms' postings, block statistics and term infos in Whoosh's W3 format, a term at a time.
 
-    What `FieldWriter.add_postings` writes, byte for byte, except that small blocks are left
+    What `FieldWriter.add_postings` writes, posting for posting, except that small blocks are left
     uncompressed (every block says whether it is). Whoosh goes a posting at a time through a
     postings writer, a term info object and a block object; here each term's blocks and term info
     are made in one pass over its lists and written with one call. With `kept`, frequent terms'
