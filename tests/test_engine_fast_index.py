@@ -341,26 +341,3 @@ def test_field_lengths_read_at_once_equal_whooshs_lookups(tmp_path: Path) -> Non
                     assert length_bytes(r, f).tolist() == want and any(want)
     finally:
         eng.close()
-
-
-def test_stored_text_is_compressed_and_reads_back_whole(tmp_path: Path) -> None:
-    """A long text is stored compressed; the document, its snippets and older plain-text entries read as written."""
-    from archive.engine.common import pack_text, stored_text
-    from archive.engine.whoosh.stored import to_document
-
-    long_text = "Kórea’s exports of café beans rose 5% in March, the ministry said. " * 40
-    docs = _docs(3)
-    docs[0].text, docs[1].text = long_text, "short text"
-    eng = WhooshEngine.create(tmp_path / "index")
-    try:
-        eng.write(add=docs)
-        with eng.searcher() as s:
-            raw = {f["id"]: f["text"] for f in s.all_stored_fields()}
-        assert isinstance(raw["d0"], bytes) and len(raw["d0"]) < len(long_text.encode()) // 4
-        assert raw["d1"] == "short text"
-        got = eng.get("d0")
-        assert got is not None and got.text == long_text
-        assert to_document({**to_fields(docs[1]), "text": "plain, as older indexes store it"}).text.startswith("plain")
-        assert stored_text(pack_text(long_text)) == long_text and stored_text(None) == ""
-    finally:
-        eng.close()

@@ -21,7 +21,6 @@ from indexes import build_index
 from needs import demo_settings
 
 from archive.config import Settings
-from archive.engine.common import stored_text
 
 ARCHIVE = str(Path(sys.executable).parent / "archive")
 DOC_LINK = re.compile(r'<li class="hit">\s*<h2><a href="/doc/([0-9a-f]+)')
@@ -112,7 +111,7 @@ def test_whoosh_ranking_puts_the_holders_first_too_when_numpy_cannot_score_the_q
             first = accel.matching(s, Compiler(s.reader()).compile(literal).query, forever)
             plain, _ = best(s, boosted, None, "relevance", forever)
             ranked, _ = best(s, boosted, None, "relevance", forever, first=first)
-            texts = {d: s.stored_fields(d)["title"] + stored_text(s.stored_fields(d)["text"]) for d, _ in ranked}
+            texts = {d: s.stored_fields(d)["title"] + s.stored_fields(d)["text"] for d, _ in ranked}
     holds = ["김정은" in texts[d] for d, _ in ranked]
     assert holds[0] and holds == sorted(holds, reverse=True) and False in holds
     assert sorted(d for d, _ in ranked) == sorted(d for d, _ in plain)  # the same results, reordered

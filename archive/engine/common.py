@@ -8,7 +8,6 @@ engine (`sphinx/`) both build on it.
 from __future__ import annotations
 
 import re
-import zlib
 from dataclasses import dataclass, field
 
 FACET_FIELDS = ("source", "year", "lang", "month")
@@ -94,27 +93,3 @@ def people(*values: object) -> str:
 def source_key(name: str) -> str:
     """Return the indexed form of a source name: lower case, single spaces."""
     return " ".join(name.split()).lower()
-
-
-# A stored text shorter than this is kept as it is: zlib's header and checksum outweigh the saving.
-PACK_FROM = 200
-
-
-def pack_text(text: str) -> str | bytes:
-    """Return a document's text as an index stores it: zlib-compressed UTF-8 when that is smaller.
-
-    News text compresses to about half (Reuters: 805 bytes a text on average, 432 compressed),
-    and the stored text was most of what a Whoosh segment stores. `stored_text` reads both forms.
-    """
-    if len(text) < PACK_FROM:
-        return text
-    raw = text.encode("utf-8")
-    packed = zlib.compress(raw, 6)
-    return packed if len(packed) < len(raw) else text
-
-
-def stored_text(value: object) -> str:
-    """Return the text of a stored value `pack_text` made (or a plain string, as older indexes store it)."""
-    if isinstance(value, bytes):
-        return zlib.decompress(value).decode("utf-8")
-    return value if isinstance(value, str) else ""

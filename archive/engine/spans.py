@@ -14,7 +14,6 @@ from functools import lru_cache
 from typing import Protocol
 
 from archive.documents import Document, Hit
-from archive.engine.common import stored_text
 from archive.engine.plan import Pattern, Plan
 from archive.engine.whoosh.analysis import fold, porter_stem
 from archive.highlight import MAX_MARKS, MAX_SNIPPET_SPANS, merge_spans, snippets
@@ -208,7 +207,7 @@ def _reachable(positions: list[int], reach: list[int], slop: int) -> list[int]:
 
 def make_hit(f: dict, score: float, paths: list[str], comp: Planned, count: int) -> Hit:
     """Return the Hit of one stored document (its fields as the Whoosh index stores them), marked by the plans."""
-    text, title = stored_text(f.get("text")), f.get("title", "")
+    text, title = f.get("text", ""), f.get("title", "")
     body = find_matches(text, comp.body_plan, limit=MAX_SNIPPET_SPANS)
     head = find_matches(title, comp.title_plan)
     matched = sorted({label for label, _, _ in body + head}, key=str.casefold)

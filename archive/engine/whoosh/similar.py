@@ -19,7 +19,7 @@ from whoosh.classify import Bo1Model, Expander
 from whoosh.fields import ID
 from whoosh.searching import Searcher
 
-from archive.engine.common import NUMTERMS, Related, stored_text  # noqa: F401 - Related is imported from here too
+from archive.engine.common import NUMTERMS, Related  # noqa: F401 - Related is imported from here too
 from archive.engine.whoosh.analysis import STOP_WORDS, readable
 from archive.engine.whoosh.columns import column
 from archive.engine.whoosh.compile import Compiler
@@ -93,7 +93,7 @@ def more_like(s: Searcher, doc_id: str, limit: int,
     if docnum is None:
         return None
     f = s.stored_fields(docnum)
-    text = f.get("title", "") + "\n\n" + stored_text(f.get("text"))[:KEY_TERMS_CHARS]
+    text = f.get("title", "") + "\n\n" + f.get("text", "")[:KEY_TERMS_CHARS]
     terms = key_terms(s, text)
     words = readable(text, [t for t, _ in terms])
     if not terms or limit <= 0:
@@ -167,7 +167,7 @@ def _label(s: Searcher, name: str, value: str) -> str:
 def stored_stories(s: Searcher) -> Iterator[tuple[str, str, str]]:
     """Yield (id, story label, text) of every document, to rebuild the signatures from the index."""
     for f in s.all_stored_fields():
-        yield f["id"], f.get("story", ""), stored_text(f.get("text"))
+        yield f["id"], f.get("story", ""), f.get("text", "")
 
 
 def largest_stories(s: Searcher, limit: int, min_versions: int = 2) -> list[tuple[str, int]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from archive.documents import Document, Removed
-from archive.engine.common import pack_text, people, source_key, stored_text
+from archive.engine.common import people, source_key
 
 
 def to_fields(doc: Document) -> dict:
@@ -17,7 +17,7 @@ def to_fields(doc: Document) -> dict:
         "content_hash": doc.content_hash, "story": doc.story or doc.content_hash, "title": doc.title, "body": doc.text,
         "title_exact": doc.title, "body_exact": doc.text,
         "title_pairs": doc.title, "body_pairs": doc.text, "path": doc.path, "relpath": doc.relpath,
-        "url": doc.url, "text": pack_text(doc.text),
+        "url": doc.url, "text": doc.text,
         "removed": json.dumps([r.__dict__ for r in doc.removed], ensure_ascii=False),
         "date_source": doc.date_source, "size": doc.size, "mtime_ns": doc.mtime_ns,
         "ingested_at": doc.ingested_at, "pipeline": doc.pipeline, "encoding": doc.encoding,
@@ -34,7 +34,7 @@ def to_document(f: dict) -> Document:
     removed = [Removed(**r) for r in json.loads(f.get("removed") or "[]")]
     return Document(
         id=f["id"], collection=f["collection"], path=f["path"], relpath=f["relpath"],
-        title=f.get("title", ""), text=stored_text(f.get("text")), source=f.get("source_name", ""),
+        title=f.get("title", ""), text=f.get("text", ""), source=f.get("source_name", ""),
         date=f.get("date", ""), date_source=f.get("date_source", ""), url=f.get("url", ""),
         language=f.get("lang", ""), content_hash=f.get("content_hash", ""), size=f.get("size", 0),
         mtime_ns=f.get("mtime_ns", 0), removed=removed, encoding=f.get("encoding", ""),
