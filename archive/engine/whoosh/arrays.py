@@ -14,9 +14,8 @@ Terms of the fields phrases read (`*_exact`, `*_pairs`) also keep their position
 posting, how many it has, and the positions in one flat array. A phrase check is then a join of
 (document, position) keys in numpy instead of a pickle decoded per posting (phrases.py).
 
-Version 2 keeps each term's document numbers as gaps from the one before (its first number is
-in the key file) and each posting's count of positions, not where they start: both fit in one
-or two bytes an entry where version 1's needed four. Version 1 files are still read.
+Version 2 keeps each posting's count of positions, not where they start: a count fits in one
+byte where a start needed four. Version 1 files are still read.
 """
 
 from __future__ import annotations
@@ -100,8 +99,7 @@ class SegmentArrays:
         self.version = meta.get("version")
         if self.version not in READ_VERSIONS:
             raise ValueError("other version")
-        # (start, end) in the ids, and in version 2 the term's first document number.
-        self.keys: dict[tuple[str, str], tuple[int, ...]] = meta["keys"]
+        self.keys: dict[tuple[str, str], tuple[int, int]] = meta["keys"]  # (start, end) in the ids
         self.ids = _Array(base + ".arrids.npy")
         self.weights = _Array(base + ".arrw.npy", np.float32)
         # Where a term's counts (version 1: starts) and its positions begin. Older arrays have no
@@ -111,35 +109,28 @@ class SegmentArrays:
             self.counts = _Array(base + (".arrcnt.npy" if self.version >= 2 else ".arrpst.npy"))
             self.positions = _Array(base + ".arrpos.npy")
 
-    def _docs(self, where: tuple[int, ...]) -> np.ndarray:
-        ids = self.ids.read(where[0], where[1]).astype(np.int64)
-        if self.version >= 2:  # gaps after the first document number
-            ids[0] = where[2]
-            np.cumsum(ids, out=ids)
-        return ids
-
     def get(self, fieldname: str, text: str) -> Slice | None:
         """Return a term's document numbers (segment-local) and weights, or None if not kept."""
         where = self.keys.get((fieldname, text))
         if where is None:
             return None
-        return self._docs(where), self.weights.read(where[0], where[1]).astype(np.float64)
+        a, b = where
+        return self.ids.read(a, b).astype(np.int64), self.weights.read(a, b).astype(np.float64)
 
     def positional(self, fieldname: str, text: str) -> Positional | None:
         """Return a term's documents, their position starts and the positions, or None if not kept."""
         at = self.pkeys.get((fieldname, text))
         if at is None:
             return None
-        where = self.keys[(fieldname, text)]
-        n = where[1] - where[0]
+        a, b = self.keys[(fieldname, text)]
+        n = b - a
         c, first = at
         if self.version >= 2:
             starts = np.zeros(n + 1, dtype=np.int32)
             np.cumsum(self.counts.read(c, c + n), out=starts[1:])
         else:
             starts = self.counts.read(c, c + n + 1)
-        docs = self._docs(where).astype(np.int32)
-        return docs, starts, self.positions.read(first, first + int(starts[-1]))
+        return self.ids.read(a, b), starts, self.positions.read(first, first + int(starts[-1]))
 
     def has(self, fieldname: str, text: str) -> bool:
         """Return True when the term's postings are kept here."""
@@ -225,7 +216,7 @@ class SegmentArraysWriter:
 
     def __init__(self, base: str, min_df: int = MIN_DF):
         self.base, self.min_df = base, min_df
-        self.keys: dict[tuple[str, str], tuple[int, int, int]] = {}
+        self.keys: dict[tuple[str, str], tuple[int, int]] = {}
         self.pkeys: dict[tuple[str, str], tuple[int, int]] = {}
         # Not named "<segment>.*": Whoosh folds every such file into the segment's compound file.
         tag = f"{base}-arrays.{os.getpid()}.{threading.get_ident()}"
@@ -240,12 +231,9 @@ class SegmentArraysWriter:
     def add(self, fieldname: str, text: str, ids: np.ndarray, weights: np.ndarray,
             starts: np.ndarray | None = None, positions: np.ndarray | None = None) -> None:
         """Keep a term's postings: document numbers, weights, and (a phrase field's) positions."""
-        if not len(ids):
-            return
         at = self.spools["ids"].count
-        self.keys[(fieldname, text)] = (at, at + len(ids), int(ids[0]))
-        gaps = np.diff(np.asarray(ids, dtype=np.int64), prepend=int(ids[0]))  # the first gap is 0
-        self.spools["ids"].add(gaps)
+        self.keys[(fieldname, text)] = (at, at + len(ids))
+        self.spools["ids"].add(ids)
         self.spools["weights"].add(weights)
         if starts is not None and positions is not None:
             self.pkeys[(fieldname, text)] = (self.spools["counts"].count, self.spools["positions"].count)
