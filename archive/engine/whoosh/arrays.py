@@ -241,13 +241,19 @@ class SegmentArraysWriter:
             self.spools["positions"].add(positions)
 
     def close(self) -> None:
-        """Write the `.npy` files, then the key file (a reader that finds it finds the arrays complete)."""
-        for name, spool in self.spools.items():
-            spool.save(self.tmp, self.base + _SUFFIXES[name])
-        with open(self.tmp, "wb") as f:
-            pickle.dump({"version": VERSION, "keys": self.keys, "pkeys": self.pkeys}, f,
-                        protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(self.tmp, self.base + ".arrkeys")
+        """Write the `.npy` files, then the key file (a reader that finds it finds the arrays complete).
+
+        The temporary files are removed whether or not the writing succeeds.
+        """
+        try:
+            for name, spool in self.spools.items():
+                spool.save(self.tmp, self.base + _SUFFIXES[name])
+            with open(self.tmp, "wb") as f:
+                pickle.dump({"version": VERSION, "keys": self.keys, "pkeys": self.pkeys}, f,
+                            protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(self.tmp, self.base + ".arrkeys")
+        finally:
+            self.discard()
 
     def discard(self) -> None:
         """Remove the temporary files."""
@@ -260,10 +266,9 @@ class SegmentArraysWriter:
         return self
 
     def __exit__(self, kind: object, *_: object) -> None:
-        try:
-            if kind is None:
-                self.close()
-        finally:
+        if kind is None:
+            self.close()
+        else:
             self.discard()
 
 

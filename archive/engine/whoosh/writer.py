@@ -121,10 +121,7 @@ class LengthsWriter(SegmentWriter):
         super()._assemble_segment()
         kept, self._kept = self._kept, None
         if kept is not None:
-            try:
-                kept.close()
-            finally:
-                kept.discard()  # the temporary files
+            kept.close()
 
     def _discard_arrays(self) -> None:
         kept, self._kept = self._kept, None
