@@ -34,6 +34,7 @@ from archive.engine.whoosh import arrays
 from archive.engine.whoosh.columns import perdoc_length_bytes
 from archive.engine.whoosh.fields import Postings, WordsField
 from archive.engine.whoosh.pool import TermPool
+from archive.engine.whoosh.termindex import TermIndexWriter
 
 _LENGTH = [0] + [byte_to_length(b) for b in range(1, 256)]
 
@@ -59,6 +60,8 @@ class LengthsWriter(SegmentWriter):
         self._kept: arrays.SegmentArraysWriter | None = None  # the new segment's posting arrays, until assembled
         # Vectors and separate spelling fields (none in this project's schema) take Whoosh's path.
         self._whole_fields = not any(f.vector or f.separate_spelling() for _, f in self.schema.items())
+        if type(self.fieldwriter) is W3FieldWriter:  # its term dictionary in arrays (termindex.py)
+            self.fieldwriter._tindex = TermIndexWriter.replacing(self.fieldwriter._tindex)
 
     def add_document(self, **fields: Any) -> None:
         """Add a document as Whoosh's writer does, handing the pool each field's postings at once."""
