@@ -39,7 +39,9 @@ def build_schema() -> Schema:
         title_pairs=PairsField(analyzer=exact_analyzer()),
         body_pairs=PairsField(analyzer=exact_analyzer()),
         path=STORED,
-        relpath=ID(stored=True),
+        # Kept, not searched: a term each would cost as much as the id's (about 150 bytes a document
+        # in postings and the term dictionary). Indexes made before keep them indexed, unused.
+        relpath=STORED,
         url=STORED,
         text=STORED,
         removed=STORED,  # JSON list of {text, reason, start, at}
@@ -50,7 +52,7 @@ def build_schema() -> Schema:
         pipeline=STORED,
         encoding=STORED,
         # One source file may give several documents (messages, archive members, Reuters items).
-        file_id=ID(stored=True),
+        file_id=STORED,  # kept, not searched (as `relpath`)
         source_relpath=STORED,  # the file's path in its collection, without the part's subpath
         format=ID(stored=True, sortable=True),
         meta=STORED,  # JSON: pages, from, to, subject, topics, parent, children, attachments...
