@@ -207,15 +207,39 @@ def test_bands_are_the_ones_datasketch_picks():
     assert (stories_mod.BANDS, stories_mod.ROWS) == bands
 
 
-def test_signature_values_fit_32_bits_and_round_trip_as_blobs():
+def test_signature_keeps_the_low_byte_of_datasketchs_values_and_round_trips_as_blobs():
     import datasketch
     text = "\n\n".join(syndicated.bbc_articles(1)[0][2])
     m = datasketch.MinHash(num_perm=stories_mod.NUM_PERM, seed=stories_mod.SEED, scheme=stories_mod.SCHEME)
     m.update_batch(list(stories_mod.shingles(text)))
     sig = stories_mod.signature(text)
-    assert int(np.max(m.hashvalues)) < 2 ** 32
-    assert np.array_equal(np.asarray(m.hashvalues, dtype=np.uint64), sig.astype(np.uint64))
+    assert sig.dtype == np.uint8 and len(sig) == stories_mod.NUM_PERM
+    assert [int(v) % 256 for v in m.hashvalues] == sig.tolist()
     assert np.array_equal(stories_mod._from_blob(stories_mod.to_blob(sig)), sig)
+    # A signature stored whole (32-bit values) by an earlier version reads as its low bytes.
+    whole = np.asarray(m.hashvalues, dtype=np.uint32).tobytes()
+    assert np.array_equal(stories_mod._from_blob(whole), sig)
+
+
+def test_low_bytes_keep_the_estimate_of_copies_and_strangers():
+    """The share of equal low bytes is the share of equal 32-bit values (datasketch's own estimate)
+    plus the few unequal values whose low bytes agree by chance (one in 256: under 0.04 here), for
+    copies and for unrelated texts."""
+    import datasketch
+    rng = random.Random(2)
+    articles = syndicated.bbc_articles(12)
+    texts = ["\n\n".join(p) for _, _, p in articles]
+    texts += ["\n\n".join(syndicated.variant(t, p, rng, 1)[1]) for _, t, p in articles]
+    whole = []
+    for text in texts:
+        m = datasketch.MinHash(num_perm=stories_mod.NUM_PERM, seed=stories_mod.SEED, scheme=stories_mod.SCHEME)
+        m.update_batch(list(stories_mod.shingles(text)))
+        whole.append(np.asarray(m.hashvalues))
+    low = [stories_mod.signature(t) for t in texts]
+    for i in range(len(texts)):
+        for j in range(i):
+            exact = float(np.mean(whole[i] == whole[j]))
+            assert exact <= stories_mod.similarity(low[i], low[j]) < exact + 0.04, (i, j)
 
 
 def _near_duplicates() -> list[tuple[str, np.ndarray | None]]:
@@ -243,7 +267,7 @@ def _crowded(n: int) -> list[tuple[str, np.ndarray]]:
     """Synthetic signatures over three values: many candidates, many similarities tied at the
     threshold, so the tie rule decides often."""
     rng = np.random.default_rng(3)
-    return [(f"s{i:05d}", rng.integers(0, 3, stories_mod.NUM_PERM).astype(np.uint32)) for i in range(n)]
+    return [(f"s{i:05d}", rng.integers(0, 3, stories_mod.NUM_PERM).astype(np.uint8)) for i in range(n)]
 
 
 def _same_as_reference(items, pending: int, min_rows: int, monkeypatch) -> None:
@@ -294,10 +318,10 @@ def test_assignment_matches_datasketch_when_candidates_crowd(pending, min_rows, 
 
 
 def test_memory_per_document_is_small():
-    """5,000 signatures cost well under 2 KB each (one per-document datasketch object and its
-    LSH entries cost about 10 KB)."""
+    """5,000 signatures cost under 1 KB each, their ids included (one per-document datasketch
+    object and its LSH entries cost about 10 KB)."""
     rng = np.random.default_rng(11)
-    sigs = rng.integers(0, 2 ** 32, (5000, stories_mod.NUM_PERM), dtype=np.uint64).astype(np.uint32)
+    sigs = rng.integers(0, 256, (5000, stories_mod.NUM_PERM), dtype=np.uint8)
     ids = [f"collection/folder/document-{i:05d}.txt" for i in range(len(sigs))]
     tracemalloc.start()
     try:
@@ -309,4 +333,4 @@ def test_memory_per_document_is_small():
     finally:
         tracemalloc.stop()
     assert len(mem) == len(sigs)
-    assert per_doc < 2048, per_doc
+    assert per_doc < 1024, per_doc

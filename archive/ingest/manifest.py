@@ -21,7 +21,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
     id TEXT PRIMARY KEY, collection TEXT NOT NULL, relpath TEXT NOT NULL, size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL, content_hash TEXT NOT NULL, raw_hash TEXT NOT NULL, pipeline TEXT NOT NULL
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 _COLUMNS = "id, collection, relpath, size, mtime_ns, content_hash, raw_hash, pipeline"
