@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
 from scan import Phrase, Word, counts
 
 from archive.archive import Archive
@@ -17,7 +18,7 @@ from archive.config import Settings, writer_limit_mb
 from archive.documents import SearchResult
 from archive.ingest import IngestReport, collections_for, ingest
 from archive.ingest.extract import extract_documents
-from archive.ingest.walk import walk_relative
+from archive.ingest.walk import WalkedFiles, walk_relative
 
 WORDS = ("oil prices rose fell market trade bank rates said company shares the of a to state art "
          "harbour tonnes wheat exports").split()
@@ -85,3 +86,23 @@ def test_a_full_build_writes_its_manifest_as_it_goes(tmp_path: Path) -> None:
         sink.finish("stamp-1")
         assert manifest.counts() == (n, n) and manifest.stamp() == "stamp-1"
         assert manifest.ids() == {f"c/{i}" for i in range(n)} and sink.count == n
+
+
+def test_walked_files_give_what_the_walk_gives(tmp_path: Path) -> None:
+    """The compact file list (relpaths only, paths made when asked) answers as the walk's own list,
+    across collections, with a named file and a linked folder inside a collection."""
+    wire, wire2 = tmp_path / "wire", tmp_path / "other" / "wire"
+    _corpus(wire, 30)
+    _corpus(wire2, 12)
+    (wire / "linked").symlink_to(wire / "grain")
+    named = next(iter(sorted((wire2 / "crude").iterdir())))
+    settings = Settings(index=tmp_path / "ix")
+    colls = collections_for([str(wire), str(wire2), str(named)], settings)
+    want = [(c, p, r) for c in colls for p, r in walk_relative(c, settings, IngestReport())]
+    got = WalkedFiles(colls, settings, IngestReport())
+    assert len(got) == len(want) == 30 + 12 + 1  # the linked folder was walked already, as `grain`
+    assert list(got) == want
+    assert [got[k] for k in range(len(want))] == want
+    assert got[len(want) - 1] == (colls[-1], str(named), want[-1][2])
+    with pytest.raises(IndexError):
+        got[len(want)]

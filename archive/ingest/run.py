@@ -35,7 +35,7 @@ from archive.ingest.reading import Reading, Readings, read_file
 from archive.ingest.report import IngestReport
 from archive.ingest.sinks import BuildSink, CommitSink, DrySink, Sink
 from archive.ingest.storage import storage_errors
-from archive.ingest.walk import Collection, Problem, collections_for, os_reason, walk_relative
+from archive.ingest.walk import Collection, Problem, WalkedFiles, collections_for, os_reason
 from archive.related import StoryIndex, open_stories
 from archive.research.runs import RunLog
 from archive.stories import preload
@@ -238,24 +238,27 @@ class _Pass:
         # Files unchanged themselves that hold a line newly learnt for their folder: cleaned again.
         self.relearn: set[tuple[str, str]] = set()
         self.previous_files = _by_file(previous)
-        self.files: list[tuple[Collection, str, str]] = []
+        self.files = WalkedFiles([], settings, report)
         self.sign_ahead = False  # set in the ingest process only when workers clean
         self.indexers = 0  # indexing processes besides this one (a full build's), sharing the cores
 
     def run(self, collections: list[Collection], progress: Progress | None) -> None:
         """Visit every file, then delete documents whose files are gone, then flush."""
-        self.files = files = [(c, p, r) for c in collections for p, r in walk_relative(c, self.settings, self.report)]
+        self.files = files = WalkedFiles(collections, self.settings, self.report)
         self.report.files = len(files)
         if self.strict and self.report.failed:
             p = self.report.failed[0]
             raise ArchiveError(f"{p.path}: {p.reason} (--strict: the run stops at the first failure)")
         todo = [k for k, (c, p, r) in enumerate(files) if self._may_change(c, p, r)]
-        changing = set(todo)
+        changing = bytearray(len(files))  # a byte a file, not a set of a million numbers
+        for k in todo:
+            changing[k] = 1
         grown = self.learnt.learn(((files[k][0].name, files[k][1], files[k][2]) for k in todo),
-                                  ((c.name, p, r) for k, (c, p, r) in enumerate(files) if k not in changing))
+                                  ((c.name, p, r) for k, (c, p, r) in enumerate(files) if not changing[k]))
+        del changing
         if grown:
             todo = sorted(set(todo) | self._holding(grown, set(todo)))
-        reads = self._reads(todo)
+        reads = self._reads(todo, len({c.name for c in collections}) < len(collections))
         try:
             for done, (coll, path, relpath) in enumerate(files, 1):
                 self.visit(coll, path, relpath, reads.get(done - 1))
@@ -283,13 +286,18 @@ class _Pass:
             logger.info("%d unchanged files hold newly learnt boilerplate lines: cleaning them again", len(out))
         return out
 
-    def _reads(self, todo: list[int]) -> Readings:
-        """Return where `visit` gets each file's reading: cleaning workers for many files, else this process."""
+    def _reads(self, todo: list[int], repeats: bool = True) -> Readings:
+        """Return where `visit` gets each file's reading: cleaning workers for many files, else this process.
+
+        `repeats`: a file may be named twice (two collections of one name); then it is read once,
+        as `visit` does. A walk gives each file of a collection once.
+        """
         procs = clean_procs(self.settings, self.indexers)
-        firsts: dict[str, int] = {}
-        for k in todo:  # a file named twice is read once, as `visit` does
-            firsts.setdefault(document_id(self.files[k][0].name, self.files[k][2]), k)
-        todo = sorted(firsts.values())
+        if repeats:
+            firsts: dict[str, int] = {}
+            for k in todo:
+                firsts.setdefault(document_id(self.files[k][0].name, self.files[k][2]), k)
+            todo = sorted(firsts.values())
         if procs <= 1 or len(todo) < MIN_POOL_FILES:
             return Readings(self._read, None)
         if self.stories is not None:

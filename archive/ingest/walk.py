@@ -10,6 +10,7 @@ import fnmatch
 import os
 import re
 import stat
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,49 @@ def collections_for(paths: list[str], settings: Settings) -> list[Collection]:
         else:
             out.append(Collection(configured.get(path.parent, path.parent.name), path.parent, only=path))
     return out
+
+
+class WalkedFiles:
+    """The files of a walk of collections, as (collection, path, relpath), holding each relpath only.
+
+    A file's path is its collection's folder joined with its relpath, as the walk makes it, so it
+    is made again when asked for; only a path made otherwise (a named file's) is kept. At a
+    million files a list of the three took 324 MB; the relpaths alone take about a third.
+    """
+
+    def __init__(self, collections: list[Collection], settings: Settings, report: Reporter):
+        self._colls: list[Collection] = []
+        self._roots: list[str] = []
+        self._ends: list[int] = []  # one past each collection's last file
+        self._rels: list[str] = []
+        self._paths: dict[int, str] = {}  # the paths that are not folder + relpath
+        for coll in collections:
+            root, join, rels, paths = str(coll.root), os.path.join, self._rels, self._paths
+            for path, rel in walk_relative(coll, settings, report):
+                if path != join(root, rel):
+                    paths[len(rels)] = path
+                rels.append(rel)
+            self._colls.append(coll)
+            self._roots.append(root)
+            self._ends.append(len(rels))
+
+    def __len__(self) -> int:
+        return len(self._rels)
+
+    def __getitem__(self, k: int) -> tuple[Collection, str, str]:
+        if not 0 <= k < len(self._rels):
+            raise IndexError(k)
+        c = bisect_right(self._ends, k)
+        rel = self._rels[k]
+        return self._colls[c], self._paths.get(k) or os.path.join(self._roots[c], rel), rel
+
+    def __iter__(self) -> Iterator[tuple[Collection, str, str]]:
+        start = 0
+        for coll, root, end in zip(self._colls, self._roots, self._ends):
+            for k in range(start, end):
+                rel = self._rels[k]
+                yield coll, self._paths.get(k) or os.path.join(root, rel), rel
+            start = end
 
 
 def walk(coll: Collection, settings: Settings, report: Reporter) -> Iterator[Path]:
