@@ -1,10 +1,12 @@
 """Ingest at scale: a full build's time and memory, where its time goes, what its index costs on disk.
 
     python bench/ingest_scale.py build  --src /path/to/checkout CORPUS INDEX [--memory-mb N] [--procs N]
+                                        [--clean-procs N]
     python bench/ingest_scale.py stages CORPUS [--limit N]        # cProfile, grouped by stage
     python bench/ingest_scale.py sizes INDEX                      # bytes per file type and per field
     python bench/ingest_scale.py compare INDEX_A INDEX_B          # totals and top 10 of every query
     python bench/ingest_scale.py learn CORPUS [--max-files N]     # learning boilerplate lines: time, memory
+    python bench/ingest_scale.py walk CORPUS                      # memory of the walked file list, two ways
 
 `build` runs `archive ingest --full` of the checkout `--src` (its own `.venv`) in a child
 process and samples, every 0.2 s, the resident memory of the whole process tree (the ingest
@@ -109,10 +111,12 @@ def folder_bytes(folder: Path) -> int:
 
 
 def build(src: Path, corpus: Path, index: Path, memory_mb: int | None, procs: int | None,
-          timeline: Path | None = None, log: Path | None = None) -> dict:
+          timeline: Path | None = None, log: Path | None = None, clean_procs: int | None = None) -> dict:
     """Run one full build of `corpus` into `index` with the checkout `src`; return its facts."""
     config = Path(tempfile.mkstemp(prefix="scale-", suffix=".toml")[1])
     lines = [f"full_procs = {procs}"] if procs else []
+    if clean_procs is not None:
+        lines.append(f"clean_procs = {clean_procs}")
     if memory_mb:
         lines.append(f"ingest_memory_mb = {memory_mb}")
     config.write_text("\n".join(lines) + "\n")
@@ -319,6 +323,31 @@ def learn(corpus: Path, max_files: int | None) -> dict:
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
+def walk(corpus: Path, kind: str | None = None) -> dict:
+    """Return the resident memory (MB) the list of a corpus's walked files takes: as the ingest keeps
+    it (`WalkedFiles`) and as a list of (collection, path, relpath) tuples, each in a process of its own."""
+    if kind is None:
+        return {k: json.loads(subprocess.run([sys.executable, __file__, "walk", str(corpus), "--as", k],
+                                             check=True, capture_output=True, text=True).stdout)
+                for k in ("WalkedFiles", "tuples")}
+    sys.path.insert(0, str(BENCH.parent))
+    from archive.config import Settings
+    from archive.ingest import IngestReport
+    from archive.ingest.walk import WalkedFiles, collections_for, walk_relative
+
+    def rss() -> float:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
+
+    settings = Settings(index=Path(tempfile.gettempdir()) / "nowhere")
+    colls = collections_for([str(corpus)], settings)
+    before = rss()
+    start = time.process_time()
+    files = (WalkedFiles(colls, settings, IngestReport()) if kind == "WalkedFiles" else
+             [(c, p, r) for c in colls for p, r in walk_relative(c, settings, IngestReport())])
+    return {"files": len(files), "mb": round(rss() - before, 1), "cpu_s": round(time.process_time() - start, 1)}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="what", required=True)
@@ -328,6 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--src", type=Path, default=BENCH.parent)
     b.add_argument("--memory-mb", type=int)
     b.add_argument("--procs", type=int)
+    b.add_argument("--clean-procs", type=int, help="the setting clean_procs (default: the checkout's)")
     b.add_argument("--timeline", type=Path, help="write every sample's memory (total and by process) here")
     b.add_argument("--log", type=Path, help="write the ingest's log (-v: progress, commits, meaning model) here")
     s = sub.add_parser("stages")
@@ -340,15 +370,20 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("compare")
     c.add_argument("a", type=Path)
     c.add_argument("b", type=Path)
+    w = sub.add_parser("walk")
+    w.add_argument("corpus", type=Path)
+    w.add_argument("--as", dest="kind", choices=["WalkedFiles", "tuples"], help="one way only, in this process")
     g = sub.add_parser("learn")
     g.add_argument("corpus", type=Path)
     g.add_argument("--max-files", type=int, help="files read per folder (default: the archive's own cap)")
     args = p.parse_args(argv)
-    if args.what == "learn":
+    if args.what == "walk":
+        print(json.dumps(walk(args.corpus.resolve(), args.kind)))
+    elif args.what == "learn":
         print(json.dumps(learn(args.corpus.resolve(), args.max_files)))
     elif args.what == "build":
         print(json.dumps(build(args.src.resolve(), args.corpus.resolve(), args.index.resolve(), args.memory_mb,
-                               args.procs, args.timeline, args.log)))
+                               args.procs, args.timeline, args.log, args.clean_procs)))
     elif args.what == "stages":
         facts, prof = stages(args.corpus, args.limit, args.procs)
         print(json.dumps(facts, indent=1))
