@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import random
 import time
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from archive.documents import Document
@@ -137,3 +139,24 @@ def test_a_search_out_of_time_says_so_or_is_exact(engine):
     full = engine.search(parse("oil OR bank").tree, limit=10)
     res = engine.search(parse("oil OR bank").tree, limit=10, time_budget=0)
     assert (res.total_exact and res.total == full.total) or (res.partial and res.total < full.total)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_top_of_a_long_list_is_the_whole_sorts_top(seed):
+    """The page taken from the best-scored documents alone is the page a whole sort gives: checked
+    against a plain Python sort, with many tied scores and many copies of one text."""
+    rng = np.random.default_rng(seed)
+    n = 20_000
+    docs = np.sort(rng.choice(200_000, n, replace=False))
+    # Few distinct scores (ties everywhere); one text's copies crowd the top in some seeds.
+    values = rng.integers(0, [3, 50, 1000, 8, 2, 400][seed], n).astype(float)
+    t = SimpleNamespace(hash=rng.integers(0, [5, 300, 20_000, 40, 3, 1000][seed], 200_000))
+    if seed == 1:
+        t.hash[docs[values == values.max()]] = 7
+    for limit in (0, 1, 10, 50, 2_000):
+        seen, want = set(), []
+        for d, v in sorted(zip(docs.tolist(), values.tolist()), key=lambda dv: (-dv[1], dv[0])):
+            if t.hash[d] not in seen:
+                seen.add(t.hash[d])
+                want.append((d, v))
+        assert scores.top(t, (docs, values), limit) == want[:limit], limit
