@@ -102,6 +102,23 @@ def test_bulk_scores_equal_whooshs_scores(engine, text):
             assert v == pytest.approx(want[int(d)], rel=1e-9, abs=1e-12)
 
 
+@pytest.mark.parametrize("text", QUERIES)
+def test_scores_of_counted_documents_are_the_scores_of_the_whole_query(engine, text):
+    """Scoring at the documents just counted (an And's parts there only, an AndNot's left side only)
+    gives the documents and the very scores that scoring the query whole gives."""
+    with engine.searcher() as s:
+        comp = _compiled(s, text)
+        t = accel.table(s)
+        memo: dict = {}
+        known = accel.matching(s, comp.query, time.monotonic() + 60, memo)
+        whole = scores.score(s, t, comp.query, dict(memo))
+        got = scores.score(s, t, comp.query, memo, known)
+        assert (got is None) == (whole is None), text
+        if whole is not None and got is not None:
+            assert got[0].tolist() == whole[0].tolist(), text
+            assert got[1].tolist() == whole[1].tolist(), text  # equal floats, not approximately
+
+
 @pytest.mark.parametrize("text", [q for q in QUERIES if "*" not in q])
 def test_top_hits_equal_whooshs_collapsed_ranking(engine, text):
     with engine.searcher() as s:

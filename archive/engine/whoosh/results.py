@@ -154,18 +154,20 @@ def ranked(s: Searcher, comp: Compiled, limit: int | None, sort: str, deadline: 
 
 
 def best(s: Searcher, comp: Compiled, limit: int | None, sort: str, deadline: float,
-         memo: dict | None = None, first: np.ndarray | None = None) -> tuple[list[tuple[int, float]], bool]:
+         memo: dict | None = None, first: np.ndarray | None = None,
+         known: np.ndarray | None = None) -> tuple[list[tuple[int, float]], bool]:
     """Return (docnum, score) of the top `limit` distinct texts (all when None), and whether complete.
 
     By relevance, the whole query is scored with numpy when every part of it can be
     (`scores.py`); otherwise, and for date order, Whoosh ranks it (`ranked`). `first` (sorted
     document numbers: those holding the query as written, before aliases) rank above the
     other matches by relevance, each group in score order: `김정은` lists the text that holds
-    김정은 before those that only say "Kim Jong Un", however the scores compare.
+    김정은 before those that only say "Kim Jong Un", however the scores compare. `known`: the
+    query's matching documents, when just counted in bulk (`Counted.docs`).
     """
     if sort == "relevance":
         t = accel.table(s)
-        scored = scores.score(s, t, comp.query, memo)
+        scored = scores.score(s, t, comp.query, memo, known)
         if scored is not None:
             return scores.top(t, scored, limit, first), True
         if first is not None and len(first):

@@ -32,19 +32,51 @@ class Unsupported(Exception):
     """The query has a part only Whoosh can score."""
 
 
-def score(s: Searcher, t: Table, q: wq.Query, memo: dict | None = None) -> Scored | None:
+def score(s: Searcher, t: Table, q: wq.Query, memo: dict | None = None,
+          known: np.ndarray | None = None) -> Scored | None:
     """Return the live matching documents and their scores, or None when Whoosh must score.
 
-    `memo` holds phrases' documents already found by `accel.matching` (by query id).
+    `memo` holds phrases' documents already found by `accel.matching` (by query id). `known`:
+    the query's live matching documents (sorted), when they were just counted. Then an `And`
+    scores its parts at those documents only, and an excluded part or a date range gives them 1
+    without being matched again: "bank NOT japan" no longer makes the million documents
+    without "japan" a second time. The scores are the same, added in the same order.
     """
     if not t.size:  # an empty index: nothing to score (and Whoosh's idf divides by zero)
         return _EMPTY
+    memo = {} if memo is None else memo
+    if known is not None:
+        try:
+            return known, _score_at(s, t, q, memo, known)
+        except Unsupported:
+            pass  # scored whole below (or by Whoosh)
     try:
-        docs, scores = _score(s, t, q, {} if memo is None else memo)
+        docs, scores = _score(s, t, q, memo)
     except Unsupported:
         return None
     keep = t.live[docs]
     return docs[keep], scores[keep]
+
+
+def _score_at(s: Searcher, t: Table, q: wq.Query, memo: dict, known: np.ndarray) -> np.ndarray:
+    """Return the scores `_score` gives the sorted documents `known`, each of which matches `q`."""
+    if getattr(q, "boost", 1) != 1:
+        raise Unsupported
+    if isinstance(q, wq.Term):
+        return _term(s, t, q.fieldname, q.text, memo, only=known)[1]
+    if isinstance(q, wq.And):  # every part matches every known document
+        parts = [_score_at(s, t, c, memo, known) for c in q.subqueries]
+        total = parts[0]
+        for v in parts[1:]:
+            total = total + v
+        return total
+    if isinstance(q, wq.Not) or (isinstance(q, wq.Every) and not q.fieldname) or _constant_range(t, q):
+        return np.ones(len(known))  # as `_score`: Whoosh scores each of these matches 1
+    docs, scores = _score(s, t, q, memo)
+    at = np.searchsorted(docs, known)
+    if len(known) and (at[-1] >= len(docs) or not np.array_equal(docs[at], known)):
+        raise Unsupported  # not expected: score the query whole
+    return scores[at]
 
 
 def top(t: Table, scored: Scored, limit: int | None, first: np.ndarray | None = None) -> list[tuple[int, float]]:
@@ -120,10 +152,16 @@ def _score(s: Searcher, t: Table, q: wq.Query, memo: dict) -> Scored:  # noqa: P
         return docs, np.ones(len(docs))  # Whoosh's inverse matcher scores 1 (an And adds it)
     if isinstance(q, wq.Every) and not q.fieldname:
         return t.all_live, np.ones(len(t.all_live))  # Whoosh scores every document 1
-    if isinstance(q, wq.TermRange) and q.constantscore and q.fieldname in t.fields and not (q.startexcl or q.endexcl):
+    if _constant_range(t, q):
         docs = accel.date_range(t.fields[q.fieldname], q.start, q.end)
         return docs, np.ones(len(docs))  # a constant-score range adds 1 to each match's score
     raise Unsupported
+
+
+def _constant_range(t: Table, q: wq.Query) -> bool:
+    """Return True for a range over a column of the table whose every match scores 1."""
+    return (isinstance(q, wq.TermRange) and q.constantscore and q.fieldname in t.fields
+            and not (q.startexcl or q.endexcl))
 
 
 def _and(parts: list[Scored]) -> Scored:
