@@ -314,13 +314,14 @@ class _Spool:
                 if self.high <= np.iinfo(small).max:
                     dtype = np.dtype(small)
                     break
-        out = npy_format.open_memmap(tmp, mode="w+", dtype=dtype, shape=(self.count,))
-        with open(self.path, "rb") as f:
+        # Written through the file, not a memory map: a map's written pages count as the process's
+        # own memory until it is closed (447 MB of ids a segment at 1M, at the end of its write).
+        with open(tmp, "wb") as out, open(self.path, "rb") as f:
+            npy_format.write_array_header_1_0(out, {"descr": npy_format.dtype_to_descr(dtype),
+                                                    "fortran_order": False, "shape": (self.count,)})
             for a in range(0, self.count, _SPOOL_CHUNK):
                 part = np.fromfile(f, dtype=self.dtype, count=min(_SPOOL_CHUNK, self.count - a))
-                out[a:a + len(part)] = part
-        out.flush()
-        del out
+                out.write(part.astype(dtype, copy=False).tobytes())
         os.replace(tmp, target)
 
     def discard(self) -> None:
