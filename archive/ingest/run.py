@@ -184,7 +184,6 @@ def _build(engine: Engine, build: Path, collections: list[Collection], settings:
             with engine.bulk(procs=settings.full_procs, limitmb=writer_limit_mb(settings, settings.full_procs)) as add:
                 sink = BuildSink(add, old, manifest, stories)
                 run = _Pass(settings, report, {}, previous, sink, strict, old=old, stories=stories)
-                run.indexers = settings.full_procs if settings.full_procs > 1 else 0
                 run.run(collections, progress)
                 run.learnt.save(build)
             count = engine.count()
@@ -240,7 +239,6 @@ class _Pass:
         self.previous_files = _by_file(previous)
         self.files = WalkedFiles([], settings, report)
         self.sign_ahead = False  # set in the ingest process only when workers clean
-        self.indexers = 0  # indexing processes besides this one (a full build's), sharing the cores
 
     def run(self, collections: list[Collection], progress: Progress | None) -> None:
         """Visit every file, then delete documents whose files are gone, then flush."""
@@ -292,7 +290,7 @@ class _Pass:
         `repeats`: a file may be named twice (two collections of one name); then it is read once,
         as `visit` does. A walk gives each file of a collection once.
         """
-        procs = clean_procs(self.settings, self.indexers)
+        procs = clean_procs(self.settings)
         if repeats:
             firsts: dict[str, int] = {}
             for k in todo:
