@@ -207,8 +207,7 @@ class WhooshEngine:
                 digest = accel.texts_digest(accel.table(s), counted.docs)
             if limit and counted.total:
                 first = _literal_docs(s, literal, deadline) if sort == "relevance" else None
-                top, complete = best(s, comp, offset + limit, sort, deadline, counted.memo, first,
-                                     counted.docs if counted.complete else None)
+                top, complete = best(s, comp, offset + limit, sort, deadline, counted.memo, first, counted.docs)
                 complete = complete and counted.complete
                 hits = list(make_hits(s, comp, top[offset:], snippet_count, deadline, late))
             suggestion = None

@@ -45,7 +45,7 @@ class Counted:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     complete: bool = True
     duplicates: int = 0  # matched documents beyond one per distinct text
-    docs: np.ndarray | None = None  # the matched document numbers, when counted in bulk
+    docs: np.ndarray | None = None  # the matched document numbers, when counted in bulk (then complete)
     memo: dict = field(default_factory=dict)  # phrases' documents, by query id, for scoring
 
 

@@ -73,10 +73,15 @@ def _score_at(s: Searcher, t: Table, q: wq.Query, memo: dict, known: np.ndarray)
     if isinstance(q, wq.Not) or (isinstance(q, wq.Every) and not q.fieldname) or _constant_range(t, q):
         return np.ones(len(known))  # as `_score`: Whoosh scores each of these matches 1
     docs, scores = _score(s, t, q, memo)
-    at = np.searchsorted(docs, known)
-    if len(known) and (at[-1] >= len(docs) or not np.array_equal(docs[at], known)):
-        raise Unsupported  # not expected: score the query whole
-    return scores[at]
+    return scores[_rows(docs, known)]
+
+
+def _rows(docs: np.ndarray, only: np.ndarray) -> np.ndarray:
+    """Return where each of the sorted documents `only` stands in the sorted `docs`, which hold them all."""
+    at = np.searchsorted(docs, only)
+    if len(only) and (at[-1] >= len(docs) or not np.array_equal(docs[at], only)):
+        raise Unsupported  # not expected: the query is scored whole (or by Whoosh)
+    return at
 
 
 def top(t: Table, scored: Scored, limit: int | None, first: np.ndarray | None = None) -> list[tuple[int, float]]:
@@ -190,10 +195,7 @@ def _term(s: Searcher, t: Table, fieldname: str, text: str, memo: dict, only: np
     if tf is None:
         raise Unsupported
     if only is not None:
-        at = np.searchsorted(docs, only)
-        if len(only) and (at[-1] >= len(docs) or not np.array_equal(docs[at], only)):
-            raise Unsupported  # not expected: let Whoosh rank the query
-        docs, tf = only, tf[at]
+        docs, tf = only, tf[_rows(docs, only)]
     field = s.schema[fieldname]
     if not field.scorable:
         return docs, tf  # Whoosh's WeightScorer: the posting's weight

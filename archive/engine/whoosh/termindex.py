@@ -12,7 +12,6 @@ reads it unchanged.
 from __future__ import annotations
 
 import struct
-import sys
 from array import array
 from hashlib import md5
 
@@ -46,7 +45,7 @@ class TermIndexWriter(OrderedHashWriter):
         self.buckets: list[list[tuple[int, int]]] = []  # Whoosh's lists of tuples: unused
         self._hashes = [array("I") for _ in range(256)]
         self._poses = [array("q") for _ in range(256)]
-        self._md5 = self.hashfn is md5_hash and sys.version_info >= (3, 9)
+        self._md5 = self.hashfn is md5_hash
 
     def add(self, key: bytes, value: bytes) -> None:
         """Write a key and its value (keys in increasing order), remembering its hash and position."""
