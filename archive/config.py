@@ -87,6 +87,14 @@ def clean_procs(settings: Settings) -> int:
 # What an ingest holds besides the postings its writers keep: the ingest process (file list,
 # manifest entries, story signatures, a batch of documents) and each indexing process's own.
 INGEST_BASE_MB = 200
+# A story signature in memory with its band keys, id and label, in bytes (tests/test_stories.py).
+STORY_ROW_BYTES = 800
+
+
+def story_rows(settings: Settings) -> int:
+    """Return how many story signatures a full build holds in memory before it moves them to a
+    scratch file (archive/stories.py): an eighth of `ingest_memory_mb`, 83,886 by default."""
+    return max(1000, settings.ingest_memory_mb * 2**20 // 8 // STORY_ROW_BYTES)
 
 
 def writer_limit_mb(settings: Settings, procs: int) -> int:

@@ -186,20 +186,23 @@ class StoryAssigner:
             sig = signature(text)
         if not isinstance(sig, np.ndarray):
             return doc_id
-        best, best_sim = None, THRESHOLD
         keys = _band_keys(sig[None, :])[0]
+        best, _ = self.closest(sig, keys)
+        story = self.story[best] if best is not None else doc_id
+        self.add(doc_id, story, sig, keys)
+        return story
+
+    def closest(self, sig: Signature, keys: np.ndarray, best: str | None = None,
+                best_sim: float = THRESHOLD) -> tuple[str | None, float]:
+        """Return the remembered document most similar to a signature (of these band keys) and
+        its similarity, if it beats `best` at `best_sim` (ties go to the smaller id)."""
         rows = self._candidates(keys)
         counts = np.count_nonzero(self._sigs[rows] == sig, axis=1).tolist()
         for row, count in zip(rows.tolist(), counts):
             other = self._docs[row]
             assert other is not None
-            sim = float(count) / float(NUM_PERM)
-            # Ties go to the smaller id, so the choice does not depend on the candidates' order.
-            if sim > best_sim or (sim == best_sim and (best is None or other < best)):
-                best, best_sim = other, sim
-        story = self.story[best] if best is not None else doc_id
-        self.add(doc_id, story, sig, keys)
-        return story
+            best, best_sim = _closer(other, float(count) / float(NUM_PERM), best, best_sim)
+        return best, best_sim
 
     def remove(self, doc_id: str) -> None:
         """Forget a document's signature; the labels of the others stay as they are."""
@@ -252,6 +255,14 @@ class StoryAssigner:
         self._pending_rows = 0
 
 
+def _closer(other: str, sim: float, best: str | None, best_sim: float) -> tuple[str | None, float]:
+    """Return the better of a candidate and the best so far: the more similar, on a tie the smaller
+    id, so the choice does not depend on the candidates' order."""
+    if sim > best_sim or (sim == best_sim and (best is None or other < best)):
+        return other, sim
+    return best, best_sim
+
+
 def _band_keys(sigs: np.ndarray) -> np.ndarray:
     """Return a 64-bit key for each band of each signature (rows, BANDS): the band's number above
     its ROWS bytes, so that equal values in different bands do not meet."""
@@ -262,18 +273,104 @@ def _band_keys(sigs: np.ndarray) -> np.ndarray:
 _BAND_NUMBERS = np.arange(BANDS, dtype=np.uint64) << np.uint64(8 * ROWS)
 
 
+class _Spill:
+    """Signatures moved out of memory during one run: a scratch SQLite file beside the index.
+
+    A row keeps a document's id, story and signature under a running number; its BANDS band keys
+    point at that number in a table ordered by key, so a signature's candidates are one query
+    away. The file is deleted when the run ends: what lasts is the `signatures` table, written at
+    each commit. A document removed after it was moved here is marked dead (by id, up to the
+    number it had then), not looked for.
+    """
+
+    NAME = "stories-spill.sqlite"
+
+    def __init__(self, folder: Path):
+        self.path = folder / self.NAME
+        self.path.unlink(missing_ok=True)  # a run killed outright leaves its scratch file
+        self._db = sqlite3.connect(self.path, isolation_level=None)
+        # Scratch data: nothing to recover after a crash, and its pages come from the OS's cache.
+        self._db.executescript("""
+            PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE;
+            PRAGMA cache_size = -8192;
+            CREATE TABLE docs (n INTEGER PRIMARY KEY, id TEXT NOT NULL, story TEXT NOT NULL, sig BLOB NOT NULL);
+            CREATE TABLE bands (key INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (key, n)) WITHOUT ROWID;
+        """)
+        self.rows = 0  # numbers given so far: rows 1..rows exist
+        self._dead: dict[str, int] = {}  # id -> the last number it had when it was removed
+
+    def add(self, items: list[tuple[str, str, Signature]]) -> None:
+        """Move these (id, story, signature) here, in one transaction."""
+        first = self.rows + 1
+        sigs = np.stack([sig for _, _, sig in items])
+        keys = _band_keys(sigs).ravel()
+        order = np.argsort(keys, kind="stable")  # in key order, each insert lands beside the last
+        numbers = (order // BANDS + first).tolist()
+        self._db.execute("BEGIN")
+        self._db.executemany("INSERT INTO docs (n, id, story, sig) VALUES (?,?,?,?)",
+                             ((first + k, i, story, _to_blob(sig)) for k, (i, story, sig) in enumerate(items)))
+        self._db.executemany("INSERT INTO bands (key, n) VALUES (?,?)", zip(keys[order].tolist(), numbers))
+        self._db.execute("COMMIT")
+        self.rows += len(items)
+
+    def remove(self, doc_id: str) -> None:
+        """Mark every row of a document moved here so far as dead."""
+        if self.rows:
+            self._dead[doc_id] = self.rows
+
+    def closest(self, sig: Signature, keys: np.ndarray, best: str | None,
+                best_sim: float) -> tuple[str | None, str | None, float]:
+        """Return the live document here most similar to a signature (of these band keys) if it beats
+        `best` at `best_sim`, with its story and similarity."""
+        story = None
+        if not self.rows:
+            return best, story, best_sim
+        found = self._db.execute(
+            f"SELECT n, id, story, sig FROM docs WHERE n IN (SELECT n FROM bands WHERE key IN ({_MARKS}))",
+            keys.tolist()).fetchall()
+        for n, other, other_story, blob in found:
+            if n <= self._dead.get(other, 0):
+                continue
+            sim = similarity(np.frombuffer(blob, dtype=np.uint8), sig)
+            closer, best_sim = _closer(other, sim, best, best_sim)
+            if closer != best:
+                best, story = closer, other_story
+        return best, story, best_sim
+
+    def rows_after(self, done: int) -> Iterable[tuple[str, str, bytes]]:
+        """Yield the live (id, story, signature blob) of the rows numbered after `done`."""
+        for n, doc_id, story, blob in self._db.execute("SELECT n, id, story, sig FROM docs WHERE n > ? ORDER BY n",
+                                                       (done,)):
+            if n > self._dead.get(doc_id, 0):
+                yield doc_id, story, blob
+
+    def close(self) -> None:
+        self._db.close()
+        self.path.unlink(missing_ok=True)
+
+
+_MARKS = ",".join("?" * BANDS)
+
+
 class StoryIndex:
     """The signatures of one index folder, persisted in SQLite; assigns story labels at ingest.
 
     Changes are kept in memory until `commit(stamp)`, which writes them in one transaction after
     the index commit they belong to.
+
+    With `memory_rows` (a full build), the signatures held in memory are bounded: when they reach
+    that many, they move to a scratch file (`_Spill`) where later documents still find them, and
+    the commit copies them from there. A document's story is the same either way.
     """
 
-    def __init__(self, index_dir: Path):
+    def __init__(self, index_dir: Path, memory_rows: int | None = None):
         self.path = Path(index_dir) / FILENAME
         self._db = sqlite3.connect(self.path, isolation_level=None)
         self._db.executescript(_SCHEMA)
         self._mem: StoryAssigner | None = None
+        self.memory_rows = memory_rows
+        self._spill: _Spill | None = None
+        self._spill_written = 0  # the scratch rows the signatures table holds already
         self._upsert: dict[str, str] = {}
         self._delete: set[str] = set()
         self._ready: dict[str, tuple[str, bytes | None]] = {}  # signatures computed ahead, by document id
@@ -300,18 +397,38 @@ class StoryIndex:
         mem = self._load()
         self.remove(doc_id)
         ready = self._ready.pop(doc_id, None)
-        if ready is not None and ready[0] == text:
-            story = mem.assign(doc_id, text, None if ready[1] is None else _from_blob(ready[1]))
-        else:
-            story = mem.assign(doc_id, text)
-        if doc_id in mem:
-            self._upsert[doc_id] = story
-            self._delete.discard(doc_id)
+        sig = (None if ready[1] is None else _from_blob(ready[1])) if ready is not None and ready[0] == text \
+            else signature(text)
+        if sig is None:
+            return doc_id
+        keys = _band_keys(sig[None, :])[0]
+        best, sim = mem.closest(sig, keys)
+        story = mem.story[best] if best is not None else doc_id
+        if self._spill is not None:
+            best, moved, sim = self._spill.closest(sig, keys, best, sim)
+            story = moved if moved is not None else story
+        mem.add(doc_id, story, sig, keys)
+        self._upsert[doc_id] = story
+        self._delete.discard(doc_id)
+        if self.memory_rows is not None and len(mem) >= self.memory_rows:
+            self._move_out(mem)
         return story
+
+    def _move_out(self, mem: StoryAssigner) -> None:
+        """Move every signature held in memory to the scratch file."""
+        if self._spill is None:
+            self._spill = _Spill(self.path.parent)
+        self._spill.add([(doc_id, story, mem.values(doc_id)) for doc_id, story in mem.story.items()])
+        for doc_id in mem.story:
+            self._upsert.pop(doc_id, None)  # the commit copies it from the scratch file
+        logger.debug("%d story signatures moved to %s", len(mem), self._spill.path)
+        self._mem = StoryAssigner()
 
     def remove(self, doc_id: str) -> None:
         """Forget a deleted (or changed) document's signature; other labels stay as they are."""
         self._load().remove(doc_id)
+        if self._spill is not None:
+            self._spill.remove(doc_id)
         self._upsert.pop(doc_id, None)
         self._delete.add(doc_id)
 
@@ -323,6 +440,10 @@ class StoryIndex:
             self._db.executemany("DELETE FROM signatures WHERE id = ?", ((i,) for i in self._delete))
             self._db.executemany("INSERT OR REPLACE INTO signatures (id, story, sig) VALUES (?,?,?)",
                                  ((i, "" if s == i else s, _to_blob(mem.values(i))) for i, s in self._upsert.items()))
+            if self._spill is not None:
+                self._db.executemany("INSERT OR REPLACE INTO signatures (id, story, sig) VALUES (?,?,?)",
+                                     ((i, "" if s == i else s, blob)
+                                      for i, s, blob in self._spill.rows_after(self._spill_written)))
             if stamp is not None:
                 self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('stamp', ?)", (stamp,))
         except BaseException:
@@ -330,6 +451,8 @@ class StoryIndex:
             raise
         self._db.execute("COMMIT")
         self._upsert, self._delete = {}, set()
+        if self._spill is not None:
+            self._spill_written = self._spill.rows
 
     def rebuild(self, docs: Iterable[tuple[str, str, str]], stamp: str) -> None:
         """Replace every signature with those of the index's documents: (id, story, text) each."""
@@ -344,8 +467,10 @@ class StoryIndex:
         logger.info("story signatures rebuilt from the index: %d documents", len(self._mem))
 
     def close(self) -> None:
-        """Close the database."""
+        """Close the database (and delete the scratch file)."""
         self._db.close()
+        if self._spill is not None:
+            self._spill.close()
 
     def __enter__(self) -> StoryIndex:
         return self

@@ -334,3 +334,59 @@ def test_memory_per_document_is_small():
         tracemalloc.stop()
     assert len(mem) == len(sigs)
     assert per_doc < 1024, per_doc
+
+
+@pytest.mark.parametrize("kind", ["near-duplicates", "crowded"])
+def test_signatures_moved_out_of_memory_give_the_same_stories(kind, tmp_path):
+    """A full build holds a bounded number of signatures in memory and moves the rest to a scratch
+    file: every label still agrees with datasketch's, through removals and documents changed in
+    place, and the commit stores every signature (the scratch file is gone once closed)."""
+    items = _near_duplicates() if kind == "near-duplicates" else _crowded(700)
+    rng = random.Random(21)
+    ref = DatasketchAssigner()
+    folder = tmp_path / "index"
+    folder.mkdir()
+
+    def both(doc_id, sig):
+        stories.prepare(doc_id, "", stories_mod.to_blob(sig))
+        assert stories.assign(doc_id, "") == ref.assign(doc_id, sig), doc_id
+
+    with stories_mod.StoryIndex(folder, memory_rows=9) as stories:
+        for k, (doc_id, sig) in enumerate(items):
+            both(doc_id, sig)
+            if k == len(items) // 3:
+                stories.commit("first")  # a commit in the middle: the moved rows are written once
+        assert (folder / "stories-spill.sqlite").exists()
+        gone = rng.sample([d for d, _ in items], k=len(items) // 3)
+        for doc_id in gone:
+            stories.remove(doc_id)
+            ref.remove(doc_id)
+        by_id = dict(items)
+        for doc_id in gone[: len(gone) // 2]:
+            both(doc_id + "-again", by_id[doc_id])
+        for doc_id, _ in rng.sample(items, k=len(items) // 4):
+            both(doc_id, by_id[rng.choice(gone)])
+        stories.commit("second")
+    assert not (folder / "stories-spill.sqlite").exists()
+    with stories_mod.StoryIndex(folder) as stored:
+        rows = stored._db.execute("SELECT id, story, sig FROM signatures").fetchall()
+    assert {i: s or i for i, s, _ in rows} == ref.story
+    assert all(np.array_equal(stories_mod._from_blob(b), ref.sigs[i].hashvalues) for i, _, b in rows)
+    assert len(set(ref.story.values())) < len(ref.story)  # stories do form: the labels are not all trivial
+
+
+def test_a_removed_document_moved_out_of_memory_is_not_found(tmp_path):
+    """Two documents moved to the scratch file: a copy of the second finds it there, and once it
+    is removed, another copy starts a story of its own."""
+    a, b = np.random.default_rng(4).integers(0, 256, (2, stories_mod.NUM_PERM), dtype=np.uint8)
+
+    def assign(doc_id, sig):
+        stories.prepare(doc_id, "", stories_mod.to_blob(sig))
+        return stories.assign(doc_id, "")
+
+    with stories_mod.StoryIndex(tmp_path, memory_rows=2) as stories:
+        assert (assign("a", a), assign("b", b)) == ("a", "b")
+        assert assign("b-copy", b) == "b"
+        stories.remove("b")
+        stories.remove("b-copy")
+        assert assign("c", b) == "c"

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from archive.clean import PIPELINE_VERSION
-from archive.config import Settings, clean_procs, writer_limit_mb
+from archive.config import Settings, clean_procs, story_rows, writer_limit_mb
 from archive.documents import Document, document_id
 from archive.engine.base import Engine, Rebuild
 from archive.engine.choice import engine_exists, full_rebuild, open_engine
@@ -178,7 +178,7 @@ def _write_failed(report: IngestReport, doc_id: str, entry: Entry | None, reason
 def _build(engine: Engine, build: Path, collections: list[Collection], settings: Settings, report: IngestReport,
            strict: bool, progress: Progress | None, previous: dict[str, Entry], old: Engine | None) -> None:
     """Write every document into the new engine at `build` (closed at the end), with its manifest and stories."""
-    stories = StoryIndex(build)
+    stories = StoryIndex(build, memory_rows=story_rows(settings))
     try:
         with Manifest(build) as manifest:
             with engine.bulk(procs=settings.full_procs, limitmb=writer_limit_mb(settings, settings.full_procs)) as add:
@@ -230,7 +230,10 @@ class _Pass:
         self.stories = stories  # the sink assigns stories; workers compute the signatures ahead for it
         self.known = known  # entries that let a file be skipped as unchanged
         self.previous = previous  # what the index held before the run (added vs updated, deletions)
+        # Ids the index held before the run that this run has seen (the rest are deleted at the end):
+        # a full build into an empty folder keeps none, not a set of a million ids.
         self.seen: set[str] = set()
+        self.named: set[str] | None = None  # files visited, when two collections share a name
         # A file's entries (one per document it gave), for the unchanged check and for failures.
         self.known_files = _by_file(known)
         self.learnt = LearntLines(settings.index)
@@ -256,7 +259,9 @@ class _Pass:
         del changing
         if grown:
             todo = sorted(set(todo) | self._holding(grown, set(todo)))
-        reads = self._reads(todo, len({c.name for c in collections}) < len(collections))
+        repeats = len({c.name for c in collections}) < len(collections)
+        self.named = set() if repeats else None
+        reads = self._reads(todo, repeats)
         try:
             for done, (coll, path, relpath) in enumerate(files, 1):
                 self.visit(coll, path, relpath, reads.get(done - 1))
@@ -322,9 +327,11 @@ class _Pass:
         file's reading when a worker made it; without it the file is read here.
         """
         file_id = document_id(coll.name, relpath)
-        if file_id in self.seen:  # the same file named twice
-            return
-        self.seen.add(file_id)
+        if self.named is not None:
+            if file_id in self.named:  # the same file named twice
+                return
+            self.named.add(file_id)
+        self._saw(file_id)
         prevs = self.known_files.get((coll.name, relpath), [])
         olds = self.previous_files.get((coll.name, relpath), [])
         try:
@@ -357,7 +364,7 @@ class _Pass:
         if docs is None:
             return
         for n, doc in enumerate(docs):
-            self.seen.add(doc.id)
+            self._saw(doc.id)
             doc.run_id = self.run_of(doc)
             updated = doc.id in self.previous
             self.report.updated += updated
@@ -367,6 +374,10 @@ class _Pass:
                 self.stories.prepare(doc.id, doc.text, got.sigs[n])
             self.sink.add(doc, Entry(doc.id, coll.name, relpath, doc.size, doc.mtime_ns, doc.content_hash,
                                      raw_hash, doc.pipeline))
+
+    def _saw(self, doc_id: str) -> None:
+        if doc_id in self.previous:
+            self.seen.add(doc_id)
 
     def _read(self, k: int) -> Reading | Lost:
         """Read file number k of the pass (the work a cleaning worker does)."""
