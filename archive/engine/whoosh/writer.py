@@ -17,7 +17,7 @@ import os
 import struct
 import zlib
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,7 +33,7 @@ from whoosh.writing import SegmentWriter
 from archive.engine.whoosh import arrays
 from archive.engine.whoosh.columns import perdoc_length_bytes
 from archive.engine.whoosh.fields import Postings, WordsField
-from archive.engine.whoosh.pool import TermPool
+from archive.engine.whoosh.pool import Part, TermPool
 from archive.engine.whoosh.termindex import TermIndexWriter
 
 _LENGTH = [0] + [byte_to_length(b) for b in range(1, 256)]
@@ -111,7 +111,7 @@ class LengthsWriter(SegmentWriter):
         if folder is not None:  # not an index in memory: the segment gets its posting arrays
             self._kept = arrays.SegmentArraysWriter(os.path.join(folder, self.newsegment.segment_id()))
         try:
-            write_terms(self.fieldwriter, self.schema, pdr, self.pool.iter_terms(), self._kept)
+            write_terms(self.fieldwriter, self.schema, pdr, self.pool.iter_term_parts(), self._kept)
         except BaseException:
             self._discard_arrays()
             raise
@@ -171,21 +171,22 @@ COMPRESS_FROM = 128
 _TERMINFO = struct.Struct("!BfIBBfIIqi")  # W3TermInfo's fields, then the postings' offset and length
 
 
-def write_terms(fw: W3FieldWriter, schema: Schema, pdr: Any, terms: Iterable[tuple],
+def write_terms(fw: W3FieldWriter, schema: Schema, pdr: Any, terms: Iterable[tuple[str, bytes, Iterable[Part]]],
                 kept: arrays.SegmentArraysWriter | None = None) -> None:
     """Write terms' postings, block statistics and term infos in Whoosh's W3 format, a term at a time.
 
     What `FieldWriter.add_postings` writes, posting for posting, except that small blocks are left
     uncompressed (every block says whether it is). Whoosh goes a posting at a time through a
     postings writer, a term info object and a block object; here each term's blocks and term info
-    are made in one pass over its lists and written with one call. With `kept`, frequent terms'
-    postings also go to the segment's posting arrays (arrays.py) as they are written, instead
-    of being read back after the commit.
+    are made in one pass over its postings, which come as parts (the pool's runs, in document
+    order) and are cut into blocks as they come, so a frequent term's postings are not held
+    whole. With `kept`, frequent terms' postings also go to the segment's posting arrays
+    (arrays.py) as they are written, instead of being read back after the commit.
     """
     postfile, tindex = fw._postfile, fw._tindex
     lastfn = None
     lengths: list[int] | None = None
-    for fieldname, text, docs, weights, values in terms:
+    for fieldname, text, parts in terms:
         if fieldname != lastfn:
             if lastfn is not None:
                 fw.finish_field()
@@ -203,20 +204,22 @@ def write_terms(fw: W3FieldWriter, schema: Schema, pdr: Any, terms: Iterable[tup
             offset = postfile.tell()
             keeps = kept is not None and fieldname in arrays.FIELDS
             with_positions = keeps and arrays.SegmentArraysWriter.with_positions(schema, fieldname)
-        if docs and docs[0] < 0:  # Whoosh's spelling marks (document -1) are not postings
-            keep = [k for k, d in enumerate(docs) if d >= 0]
-            docs, weights, values = [docs[k] for k in keep], [weights[k] for k in keep], [values[k] for k in keep]
-            if not docs:
-                continue
+        blocks = _blocks(parts, blocklimit)
+        block = next(blocks, None)
+        if block is None:  # only Whoosh's spelling marks (document -1), which are not postings
+            continue
         chunks = [WHOOSH3_HEADER_MAGIC]
         total: float = 0
         topweight: float = 0
         minlength: int | None = None
         maxlength = 0
-        n = len(docs)
-        for a in range(0, n, blocklimit):
-            ids = docs[a:a + blocklimit] if n > blocklimit else docs
-            raw = weights[a:a + blocklimit] if n > blocklimit else weights
+        n = 0
+        first = block[0][0]
+        keep = _Keep(with_positions) if keeps else None
+        while block is not None:
+            ids, raw, values = block
+            block = next(blocks, None)
+            n += len(ids)
             ws = array("f", raw)  # Whoosh keeps a block's weights as 32-bit floats
             total += sum(ws)
             top = max(raw)
@@ -234,9 +237,9 @@ def write_terms(fw: W3FieldWriter, schema: Schema, pdr: Any, terms: Iterable[tup
                 minlength = low
             if high > maxlength:
                 maxlength = high
-            vs = [v for v in (values[a:a + blocklimit] if n > blocklimit else values) if v]
-            first = ws[0]
-            miniweights = (None if all(w == 1.0 for w in ws) else first if all(w == first for w in ws)
+            vs = [v for v in values if v]
+            w0 = ws[0]
+            miniweights = (None if all(w == 1.0 for w in ws) else w0 if all(w == w0 for w in ws)
                            else tuple(ws))
             minivalues = (tuple(vs) if fixed is None or fixed < 0 else None if fixed == 0
                           else b"".join(vs))
@@ -251,17 +254,87 @@ def write_terms(fw: W3FieldWriter, schema: Schema, pdr: Any, terms: Iterable[tup
                     comp = 0
             infobytes = dumps((len(ids), ids[-1], blockweight, comp, length_to_byte(low), length_to_byte(high)), 2)
             size = len(infobytes) + len(databytes)
-            chunks += (pack_int(-size if a + blocklimit >= n else size), infobytes, databytes)
+            chunks += (pack_int(size if block is not None else -size), infobytes, databytes)
+            if keep is not None:
+                keep.add(ids, ws, values, n >= kept.min_df if kept is not None else False)
+            last = ids[-1]
         data = b"".join(chunks)
         postfile.write(data)
         tindex.add(prefix + text, _TERMINFO.pack(0, total, n, length_to_byte(minlength), length_to_byte(maxlength),
-                                                 topweight, docs[0], docs[-1], offset, len(data)))
+                                                 topweight, first, last, offset, len(data)))
         offset += len(data)
-        if keeps and kept is not None and n >= kept.min_df:
-            kept.add(fieldname, text.decode("utf-8"), np.asarray(docs, dtype=np.int32),
-                     np.asarray(weights, dtype=np.float32), *(arrays.positions_of(values) if with_positions else ()))
+        if keep is not None and kept is not None and n >= kept.min_df:
+            kept.add(fieldname, text.decode("utf-8"), *keep.arrays())
     if lastfn is not None:
         fw.finish_field()
+
+
+def _blocks(parts: Iterable[Part], size: int) -> Iterator[Part]:
+    """Yield a term's postings in blocks of `size` (the last one shorter), across its parts, without
+    Whoosh's spelling marks (document -1, at the start)."""
+    held: tuple[list[int], list[float], list[Any]] | None = None
+    for docs, weights, values in parts:
+        if docs and docs[0] < 0:
+            keep = [k for k, d in enumerate(docs) if d >= 0]
+            docs, weights, values = [docs[k] for k in keep], [weights[k] for k in keep], [values[k] for k in keep]
+        k, n = 0, len(docs)
+        if held is not None:  # complete the block begun by the last part
+            take = size - len(held[0])
+            held[0].extend(docs[:take])
+            held[1].extend(weights[:take])
+            held[2].extend(values[:take])
+            k = take
+            if len(held[0]) < size:
+                continue
+            yield held
+            held = None
+        if k == 0 and n <= size:
+            if n == size:
+                yield docs, weights, values
+            elif n:
+                held = (list(docs), list(weights), list(values))
+            continue
+        while n - k >= size:
+            yield docs[k:k + size], weights[k:k + size], values[k:k + size]
+            k += size
+        if k < n:
+            held = (list(docs[k:]), list(weights[k:]), list(values[k:]))
+    if held is not None:
+        yield held
+
+
+class _Keep:
+    """A frequent term's postings as arrays, for the segment's posting arrays: gathered block by
+    block once the term is known to be frequent, its blocks' values held until then."""
+
+    def __init__(self, with_positions: bool) -> None:
+        self.with_positions = with_positions
+        self.ids: list[np.ndarray] = []
+        self.weights: list[np.ndarray] = []
+        self.counts: list[np.ndarray] = []
+        self.positions: list[np.ndarray] = []
+        self.waiting: list[Sequence[Any]] = []  # values of the blocks before the term proved frequent
+
+    def add(self, ids: Sequence[int], weights: array, values: Sequence[Any], frequent: bool) -> None:
+        self.ids.append(np.asarray(ids, dtype=np.int32))
+        self.weights.append(np.frombuffer(weights, dtype=np.float32).copy())
+        if not self.with_positions:
+            return
+        self.waiting.append(values)
+        if frequent:
+            for vs in self.waiting:
+                starts, positions = arrays.positions_of(list(vs))
+                self.counts.append(np.diff(starts))
+                self.positions.append(positions)
+            self.waiting = []
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        ids, weights = np.concatenate(self.ids), np.concatenate(self.weights)
+        if not self.with_positions:
+            return ids, weights
+        starts = np.zeros(len(ids) + 1, dtype=np.int64)
+        np.cumsum(np.concatenate(self.counts), out=starts[1:])
+        return ids, weights, starts, np.concatenate(self.positions)
 
 
 class _LengthsTask(multiproc.SubWriterTask):
