@@ -302,14 +302,16 @@ class _Spill:
     def add(self, items: list[tuple[str, str, Signature]]) -> None:
         """Move these (id, story, signature) here, in one transaction."""
         first = self.rows + 1
-        sigs = np.stack([sig for _, _, sig in items])
-        keys = _band_keys(sigs).ravel()
+        keys = _band_keys(np.stack([sig for _, _, sig in items])).ravel()
         order = np.argsort(keys, kind="stable")  # in key order, each insert lands beside the last
-        numbers = (order // BANDS + first).tolist()
         self._db.execute("BEGIN")
         self._db.executemany("INSERT INTO docs (n, id, story, sig) VALUES (?,?,?,?)",
                              ((first + k, i, story, _to_blob(sig)) for k, (i, story, sig) in enumerate(items)))
-        self._db.executemany("INSERT INTO bands (key, n) VALUES (?,?)", zip(keys[order].tolist(), numbers))
+        # A slice at a time: Python lists of every key would cost 70 bytes a key for a moment.
+        for a in range(0, len(order), _SPILL_SLICE):
+            part = order[a:a + _SPILL_SLICE]
+            self._db.executemany("INSERT INTO bands (key, n) VALUES (?,?)",
+                                 zip(keys[part].tolist(), (part // BANDS + first).tolist()))
         self._db.execute("COMMIT")
         self.rows += len(items)
 
@@ -350,6 +352,7 @@ class _Spill:
 
 
 _MARKS = ",".join("?" * BANDS)
+_SPILL_SLICE = 1 << 16
 
 
 class StoryIndex:
