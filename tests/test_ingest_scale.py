@@ -7,6 +7,7 @@ them term by term; the totals must still be the scan's (tests/scan.py reads the 
 
 from __future__ import annotations
 
+import os
 import random
 from pathlib import Path
 
@@ -95,12 +96,17 @@ def test_walked_files_give_what_the_walk_gives(tmp_path: Path) -> None:
     _corpus(wire, 30)
     _corpus(wire2, 12)
     (wire / "linked").symlink_to(wire / "grain")
+    # Names that are not ASCII, and one that is not UTF-8 (its byte comes back as Python's surrogate escape).
+    (wire / "grain" / "café déjà.txt").write_text("Wheat and barley.\n")
+    with open(os.path.join(os.fsencode(wire / "grain"), b"bad-\xff.txt"), "w") as f:
+        f.write("Maize.\n")
     named = next(iter(sorted((wire2 / "crude").iterdir())))
     settings = Settings(index=tmp_path / "ix")
     colls = collections_for([str(wire), str(wire2), str(named)], settings)
     want = [(c, p, r) for c in colls for p, r in walk_relative(c, settings, IngestReport())]
     got = WalkedFiles(colls, settings, IngestReport())
-    assert len(got) == len(want) == 30 + 12 + 1  # the linked folder was walked already, as `grain`
+    assert len(got) == len(want) == 30 + 2 + 12 + 1  # the linked folder was walked already, as `grain`
+    assert {"grain/café déjà.txt", os.fsdecode(b"grain/bad-\xff.txt")} <= {r for _, _, r in got}
     assert list(got) == want
     assert [got[k] for k in range(len(want))] == want
     assert got[len(want) - 1] == (colls[-1], str(named), want[-1][2])
