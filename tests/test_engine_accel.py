@@ -177,3 +177,23 @@ def test_top_of_a_long_list_is_the_whole_sorts_top(seed):
                 seen.add(t.hash[d])
                 want.append((d, v))
         assert scores.top(t, (docs, values), limit) == want[:limit], limit
+
+
+def test_sorted_intersection_and_distinct_values_equal_numpys() -> None:
+    """The searchsorted intersection and the one-pass distinct values used by phrases and AND give
+    what np.intersect1d and np.unique give, dtype included, at every length."""
+    from archive.engine.whoosh import phrases
+    from archive.engine.whoosh.accel import sorted_or_unique
+
+    rng = np.random.default_rng(2)
+    for n, m in [(0, 0), (0, 5), (1, 1), (3, 1000), (1000, 3), (5000, 7000), (20000, 20000)]:
+        a = np.unique(rng.integers(0, 30000, n)).astype(np.int32)
+        b = np.unique(rng.integers(0, 30000, m)).astype(np.int64)
+        for x, y in ((a, b), (b, a), (a, a)):
+            got, want = phrases.intersect_sorted(x, y), np.intersect1d(x, y, assume_unique=True)
+            assert got.tolist() == want.tolist() and got.dtype == want.dtype
+        repeated = np.sort(rng.integers(0, 50, n))
+        assert phrases._distinct_sorted(repeated).tolist() == np.unique(repeated).tolist()
+        shuffled = rng.permutation(repeated)
+        assert sorted_or_unique(shuffled).tolist() == np.unique(shuffled).tolist()
+        assert sorted_or_unique(a) is a or len(a) < 2

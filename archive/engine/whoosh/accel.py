@@ -149,12 +149,11 @@ def _docs(s: Searcher, t: Table, q: wq.Query, deadline: float, memo: dict) -> np
     if isinstance(q, wq.And):
         return _intersect([_docs(s, t, c, deadline, memo) for c in q.subqueries])
     if isinstance(q, wq.Or):
-        parts = [_docs(s, t, c, deadline, memo) for c in q.subqueries]
-        return unique(np.concatenate(parts)) if parts else _EMPTY
+        return union(t.size, [_docs(s, t, c, deadline, memo) for c in q.subqueries])
     if isinstance(q, wq.AndNot):
-        return np.setdiff1d(_docs(s, t, q.a, deadline, memo), _docs(s, t, q.b, deadline, memo), assume_unique=True)
+        return without(t.size, _docs(s, t, q.a, deadline, memo), _docs(s, t, q.b, deadline, memo))
     if isinstance(q, wq.Not):
-        return np.setdiff1d(t.all_live, _docs(s, t, q.query, deadline, memo), assume_unique=True)
+        return without(t.size, t.all_live, _docs(s, t, q.query, deadline, memo))
     if isinstance(q, wq.Every):
         return t.all_live
     if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
@@ -183,7 +182,8 @@ def proximity(s: Searcher, q: near.NearQuery, deadline: float) -> np.ndarray:
 def phrase(s: Searcher, q: wq.Phrase, deadline: float) -> np.ndarray:
     """Return the sorted documents holding a phrase (positions checked on candidates only)."""
     try:
-        return np.unique(phrases.phrase_docs(s, q, deadline))
+        # Each segment's documents are sorted and distinct, and segments follow each other.
+        return sorted_or_unique(phrases.phrase_docs(s, q, deadline))
     except phrases.OutOfTime as exc:
         raise OutOfTime from exc
     except phrases.Unsupported:
@@ -198,7 +198,7 @@ def _intersect(parts: list[np.ndarray]) -> np.ndarray:
     for p in parts[1:]:
         if not len(out):
             break
-        out = np.intersect1d(out, p, assume_unique=True)
+        out = phrases.intersect_sorted(out, p)
     return out
 
 
@@ -297,6 +297,47 @@ def texts_digest(t: Table, docs: np.ndarray) -> tuple[str, int]:
     if lines is None:  # content hashes of different lengths (not written by this version): the plain way
         return reference(t.hash_values[i] for i in picked), len(picked)
     return hashlib.sha256(lines[picked].tobytes()).hexdigest(), len(picked)
+
+
+def sorted_or_unique(a: np.ndarray) -> np.ndarray:
+    """Return an integer array's sorted distinct values: the array itself when it already is (one pass)."""
+    if len(a) < 2 or bool(np.all(a[1:] > a[:-1])):
+        return a
+    return unique(a)
+
+
+def union(size: int, parts: list[np.ndarray]) -> np.ndarray:
+    """Return the sorted distinct documents (numbers below `size`) of several arrays.
+
+    Many documents are marked in an array of flags, one per document, instead of being sorted
+    (a prefix that expands to hundreds of words at a million documents); a few are sorted.
+    """
+    if not parts:
+        return _EMPTY
+    if sum(len(p) for p in parts) * _MARK_RATIO < size:
+        return unique(np.concatenate(parts))
+    marked = np.zeros(size, dtype=bool)
+    for p in parts:
+        marked[p] = True
+    return np.flatnonzero(marked)
+
+
+def without(size: int, docs: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Return the sorted documents `docs` (numbers below `size`, distinct) that are not in `out`."""
+    return docs[absent(size, docs, out)] if len(docs) and len(out) else docs
+
+
+def absent(size: int, docs: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Return, for each of the distinct documents `docs` (numbers below `size`), whether `out` lacks it."""
+    if (len(docs) + len(out)) * _MARK_RATIO < size:
+        return ~np.isin(docs, out, assume_unique=True)
+    marked = np.zeros(size, dtype=bool)
+    marked[out] = True
+    return ~marked[docs]
+
+
+# Below one document in this many, sorting the documents costs less than a flag for every document.
+_MARK_RATIO = 16
 
 
 def unique(a: np.ndarray) -> np.ndarray:

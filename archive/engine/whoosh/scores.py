@@ -129,7 +129,7 @@ def _score(s: Searcher, t: Table, q: wq.Query, memo: dict) -> Scored:  # noqa: P
         return _or([_score(s, t, c, memo) for c in q.subqueries])
     if isinstance(q, wq.AndNot):
         (docs, scores), (out, _) = _score(s, t, q.a, memo), _score(s, t, q.b, memo)
-        keep = ~np.isin(docs, out, assume_unique=True)
+        keep = accel.absent(t.size, docs, out)
         return docs[keep], scores[keep]
     if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
         return _EMPTY
@@ -153,7 +153,7 @@ def _score(s: Searcher, t: Table, q: wq.Query, memo: dict) -> Scored:  # noqa: P
         scored = _or([_term(s, t, q.fieldname(), w, memo) for w in words])
         return _and([(found, np.zeros(len(found))), scored])
     if isinstance(q, wq.Not):
-        docs = np.setdiff1d(t.all_live, accel.docs_of(s, t, q.query, memo), assume_unique=True)
+        docs = accel.without(t.size, t.all_live, accel.docs_of(s, t, q.query, memo))
         return docs, np.ones(len(docs))  # Whoosh's inverse matcher scores 1 (an And adds it)
     if isinstance(q, wq.Every) and not q.fieldname:
         return t.all_live, np.ones(len(t.all_live))  # Whoosh scores every document 1
