@@ -66,10 +66,12 @@ def test_matches_equal_the_reference_on_the_samples(samples_dir):
     plan = Plan()
     for label, kind, words in (("oil", "stem", ("oil",)), ("said", "stem", ("said",)), ("the", "word", ("the",)),
                                ("of the", "phrase", ("of", "the")), ("kim", "word", ("kim",)),
-                               ("prices", "stem", ("price",)), ("closes", "stem", ("close",))):
+                               ("prices", "stem", ("price",)), ("closes", "stem", ("close",)),
+                               ("oil price", "phrase", ("oil", "price"))):
         plan.add(label, kind, words)
     text = "Prices rose, pricing closed; the price closes. Oil's price."
     assert sorted(find_matches(text, plan)) == _reference_matches(text, plan)
+    assert [(s, e) for label, s, e in find_matches(text, plan) if label == "oil price"] == [(47, 58)]  # the possessive
     assert [label for label, _, _ in find_matches(text, plan)].count("prices") == 4  # Prices, pricing, price, price
     for path in sorted(samples_dir.rglob("*"))[:40]:
         if path.is_file():

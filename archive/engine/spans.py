@@ -17,7 +17,7 @@ from archive.documents import Document, Hit
 from archive.engine.plan import Pattern, Plan
 from archive.engine.whoosh.analysis import fold, porter_stem
 from archive.highlight import MAX_MARKS, MAX_SNIPPET_SPANS, merge_spans, snippets
-from archive.query.words import _CJK, FAST_TOKEN, plain
+from archive.query.words import _CJK, FAST_TOKEN, POSSESSIVE, plain
 from archive.spans import Marks
 
 _HAS_CJK = re.compile(f"[{_CJK}]")
@@ -173,12 +173,15 @@ def phrase_spans(tokens: list[Token], words: tuple[str, ...], slop: int) -> list
     Each match runs from an occurrence of the first word to the earliest position where the
     whole phrase is complete.
     """
-    where: dict[str, list[int]] = {}
-    for i, (term, _, _) in enumerate(tokens):
-        for t in (term, plain(term)):  # a possessive also stands as its plain word
-            if t in words:
-                where.setdefault(t, []).append(i)
-    if any(w not in where for w in words):
+    terms = [term for term, _, _ in tokens]
+    where = {w: [i for i, t in enumerate(terms) if t == w] for w in set(words)}
+    # A possessive also stands as its plain word where that word is wanted.
+    owned = [i for i, t in enumerate(terms) if t.endswith(POSSESSIVE) and len(t) > 2 and t[:-2] in where]
+    for i in owned:
+        where[terms[i][:-2]].append(i)
+    if owned:
+        where = {w: sorted(at) for w, at in where.items()}
+    if not all(where.values()):
         return []
     out = []
     for start in where[words[0]]:
