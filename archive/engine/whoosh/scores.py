@@ -78,6 +78,8 @@ def _score_at(s: Searcher, t: Table, q: wq.Query, memo: dict, known: np.ndarray)
 
 def _rows(docs: np.ndarray, only: np.ndarray) -> np.ndarray:
     """Return where each of the sorted documents `only` stands in the sorted `docs`, which hold them all."""
+    if len(only) == len(docs) and np.array_equal(docs, only):  # a one-word search: its own documents
+        return np.arange(len(docs))
     at = np.searchsorted(docs, only)
     if len(only) and (at[-1] >= len(docs) or not np.array_equal(docs[at], only)):
         raise Unsupported  # not expected: the query is scored whole (or by Whoosh)
