@@ -344,3 +344,44 @@ def test_field_lengths_read_at_once_equal_whooshs_lookups(tmp_path: Path) -> Non
                     assert length_bytes(r, f).tolist() == want and any(want)
     finally:
         eng.close()
+
+
+@pytest.mark.parametrize("cls", [LengthsWriter, SegmentWriter])
+def test_postings_read_whole_equal_whooshs_matcher(tmp_path: Path, cls: type) -> None:
+    """Every term's postings read straight from the segment's file equal what Whoosh's matcher
+    reads, in segments written by this project's writer and by Whoosh's own, deletions included."""
+    eng = WhooshEngine.create(tmp_path / "index")
+    ix = open_index(eng.path)
+    try:
+        docs = _docs(500)
+        for part in (docs[:150], docs[150:]):  # two segments; blocks of 128 postings: common words have several
+            writer = cls(ix)
+            for doc in part:
+                writer.add_document(**to_fields(doc))
+            writer.commit(merge=False)
+        writer = cls(ix)
+        writer.delete_by_term("id", docs[3].id)
+        writer.commit(merge=False)
+        read = several = 0
+        with ix.reader() as r:
+            for sub, _ in r.leaf_readers():
+                absent = arrays.raw_postings(sub, "body", "nosuchword")
+                assert absent is not None and absent[0].tolist() == []
+                for name in sub.indexed_field_names():
+                    if name in ("size", "mtime_ns"):
+                        continue
+                    for btext, info in sub.iter_field(name):
+                        text = btext.decode()
+                        raw = arrays.raw_postings(sub, name, text)
+                        matched = arrays.read_postings(sub.postings(name, text))
+                        assert raw is not None and matched is not None
+                        # Deleted documents may stay in either: the search removes them (`Table.live`).
+                        got, want = ([(d, w) for d, w in zip(*pair) if not sub.is_deleted(d)] for pair in (raw, matched))
+                        assert got == want, (name, text)
+                        assert raw[0].dtype == matched[0].dtype and raw[1].dtype == matched[1].dtype
+                        read += 1
+                        several += info.doc_frequency() > 128
+        assert read > 1000 and several > 5
+    finally:
+        ix.close()
+        eng.close()

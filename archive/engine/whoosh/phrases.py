@@ -243,6 +243,8 @@ def _ids(s: Searcher, reader: IndexReader, fieldname: str, text: str) -> np.ndar
     kept = arrays.for_reader(arrays.folder_of(s), reader)
     got = kept.get(fieldname, text) if kept is not None else None
     if got is None:
+        got = arrays.raw_postings(reader, fieldname, text)
+    if got is None:
         got = arrays.read_postings(reader.postings(fieldname, text))
     if got is None:
         raise Unsupported
