@@ -376,7 +376,7 @@ def test_postings_read_whole_equal_whooshs_matcher(tmp_path: Path, cls: type) ->
                         matched = arrays.read_postings(sub.postings(name, text))
                         assert raw is not None and matched is not None
                         # Deleted documents may stay in either: the search removes them (`Table.live`).
-                        got, want = ([(d, w) for d, w in zip(*pair) if not sub.is_deleted(d)] for pair in (raw, matched))
+                        got, want = ([(d, w) for d, w in zip(*p) if not sub.is_deleted(d)] for p in (raw, matched))
                         assert got == want, (name, text)
                         assert raw[0].dtype == matched[0].dtype and raw[1].dtype == matched[1].dtype
                         read += 1

@@ -21,9 +21,9 @@ byte where a start needed four. Version 1 files are still read.
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
-import io
 import pickle
 import struct
 import threading
