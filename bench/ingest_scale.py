@@ -6,7 +6,7 @@
     python bench/ingest_scale.py sizes INDEX                      # bytes per file type and per field
     python bench/ingest_scale.py compare INDEX_A INDEX_B          # totals and top 10 of every query
     python bench/ingest_scale.py learn CORPUS [--max-files N]     # learning boilerplate lines: time, memory
-    python bench/ingest_scale.py walk CORPUS                      # memory of the walked file list, two ways
+    python bench/ingest_scale.py walk CORPUS                      # memory of the walked file list, three ways
 
 `build` runs `archive ingest --full` of the checkout `--src` (its own `.venv`) in a child
 process and samples, every 0.2 s, the resident memory of the whole process tree (the ingest
@@ -33,6 +33,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
@@ -323,29 +324,55 @@ def learn(corpus: Path, max_files: int | None) -> dict:
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
+WALK_KINDS = ("WalkedFiles", "relpath strings", "tuples")
+
+
 def walk(corpus: Path, kind: str | None = None) -> dict:
-    """Return the resident memory (MB) the list of a corpus's walked files takes: as the ingest keeps
-    it (`WalkedFiles`) and as a list of (collection, path, relpath) tuples, each in a process of its own."""
+    """Return the resident memory (MB) the list of a corpus's walked files takes, each way in a
+    process of its own: as the ingest keeps it (`WalkedFiles`), as a list of relpath strings (how
+    `WalkedFiles` kept them before), and as a list of (collection, path, relpath) tuples. Then a
+    forked process reads every file of the list, as the cleaning processes forked after the walk
+    do, and reports how many MB of the list's pages it had to copy (`copied_mb`)."""
     if kind is None:
         return {k: json.loads(subprocess.run([sys.executable, __file__, "walk", str(corpus), "--as", k],
                                              check=True, capture_output=True, text=True).stdout)
-                for k in ("WalkedFiles", "tuples")}
+                for k in WALK_KINDS}
     sys.path.insert(0, str(BENCH.parent))
     from archive.config import Settings
     from archive.ingest import IngestReport
     from archive.ingest.walk import WalkedFiles, collections_for, walk_relative
 
-    def rss() -> float:
-        with open("/proc/self/status") as f:
-            return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
+    def status(field: str, name: str = "/proc/self/status") -> float:
+        with open(name) as f:
+            return next(int(line.split()[1]) for line in f if line.startswith(field + ":")) / 1024
 
     settings = Settings(index=Path(tempfile.gettempdir()) / "nowhere")
     colls = collections_for([str(corpus)], settings)
-    before = rss()
+    before = status("VmRSS")
     start = time.process_time()
-    files = (WalkedFiles(colls, settings, IngestReport()) if kind == "WalkedFiles" else
-             [(c, p, r) for c in colls for p, r in walk_relative(c, settings, IngestReport())])
-    return {"files": len(files), "mb": round(rss() - before, 1), "cpu_s": round(time.process_time() - start, 1)}
+    files: Any
+    if kind == "WalkedFiles":
+        files = WalkedFiles(colls, settings, IngestReport())
+    elif kind == "relpath strings":
+        files = [r for c in colls for _, r in walk_relative(c, settings, IngestReport())]
+    else:
+        files = [(c, p, r) for c in colls for p, r in walk_relative(c, settings, IngestReport())]
+    out = {"files": len(files), "mb": round(status("VmRSS") - before, 1),
+           "cpu_s": round(time.process_time() - start, 1)}
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the reader: every entry once, as workers read the files they clean
+        os.close(read)
+        dirty = status("Private_Dirty", "/proc/self/smaps_rollup")
+        for k in range(len(files)):
+            files[k]
+        os.write(write, str(status("Private_Dirty", "/proc/self/smaps_rollup") - dirty).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as f:
+        out["copied_mb"] = round(float(f.read()), 1)
+    os.waitpid(child, 0)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -372,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("b", type=Path)
     w = sub.add_parser("walk")
     w.add_argument("corpus", type=Path)
-    w.add_argument("--as", dest="kind", choices=["WalkedFiles", "tuples"], help="one way only, in this process")
+    w.add_argument("--as", dest="kind", choices=WALK_KINDS, help="one way only, in this process")
     g = sub.add_parser("learn")
     g.add_argument("corpus", type=Path)
     g.add_argument("--max-files", type=int, help="files read per folder (default: the archive's own cap)")
