@@ -263,9 +263,12 @@ def _closer(other: str, sim: float, best: str | None, best_sim: float) -> tuple[
     return best, best_sim
 
 
-def _band_keys(sigs: np.ndarray) -> np.ndarray:
-    """Return a 64-bit key for each band of each signature (rows, BANDS): the band's number above
-    its ROWS bytes, so that equal values in different bands do not meet."""
+def _band_keys(sigs: np.ndarray, band: int | None = None) -> np.ndarray:
+    """Return a 64-bit key for each band of each signature (rows, BANDS), or for one band (rows):
+    the band's number above its ROWS bytes, so that equal values in different bands do not meet."""
+    if band is not None:
+        values = np.ascontiguousarray(sigs[:, band * ROWS:(band + 1) * ROWS]).view(">u4")[:, 0].astype(np.uint64)
+        return values | _BAND_NUMBERS[band]
     bands = np.ascontiguousarray(sigs[:, :BANDS * ROWS]).view(">u4").astype(np.uint64)
     return bands | _BAND_NUMBERS
 
@@ -302,16 +305,19 @@ class _Spill:
     def add(self, items: list[tuple[str, str, Signature]]) -> None:
         """Move these (id, story, signature) here, in one transaction."""
         first = self.rows + 1
-        keys = _band_keys(np.stack([sig for _, _, sig in items])).ravel()
-        order = np.argsort(keys, kind="stable")  # in key order, each insert lands beside the last
+        sigs = np.stack([sig for _, _, sig in items])
+        numbers = np.arange(first, first + len(items))
         self._db.execute("BEGIN")
         self._db.executemany("INSERT INTO docs (n, id, story, sig) VALUES (?,?,?,?)",
                              ((first + k, i, story, _to_blob(sig)) for k, (i, story, sig) in enumerate(items)))
-        # A slice at a time: Python lists of every key would cost 70 bytes a key for a moment.
-        for a in range(0, len(order), _SPILL_SLICE):
-            part = order[a:a + _SPILL_SLICE]
+        # A band at a time, each in key order (a band's keys all sort before the next band's), so
+        # each insert lands beside the last one, and only one band's keys are Python numbers at
+        # once: all of them took 300 MB for a moment.
+        for band in range(BANDS):
+            keys = _band_keys(sigs, band)
+            order = np.argsort(keys, kind="stable")
             self._db.executemany("INSERT INTO bands (key, n) VALUES (?,?)",
-                                 zip(keys[part].tolist(), (part // BANDS + first).tolist()))
+                                 zip(keys[order].tolist(), numbers[order].tolist()))
         self._db.execute("COMMIT")
         self.rows += len(items)
 
@@ -352,7 +358,6 @@ class _Spill:
 
 
 _MARKS = ",".join("?" * BANDS)
-_SPILL_SLICE = 1 << 16
 
 
 class StoryIndex:
