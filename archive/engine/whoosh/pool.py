@@ -207,35 +207,12 @@ class TermPool:
                 self._remove(name)
             self.spans = {}
 
-    def iter_terms(self) -> Iterator[Term]:
-        """Yield (field, term, documents, weights, values) per term, in term order, each sorted as Whoosh sorts."""
-        if not self.runs:
-            for held, docs, weights, values, ordered in self._held():
-                yield _term(held, [(docs, weights, values, ordered)])
-            return
-        self.save()
-        runs, self.runs = self.runs, []
-        try:
-            merged = heapq.merge(*(self._read_run(name, n) for n, name in enumerate(runs)))
-            key: tuple[str, bytes] | None = None
-            parts: list[tuple[list[int], list[float], list[Any], bool]] = []
-            for got_key, _, docs, weights, values, ordered in merged:
-                if got_key != key and key is not None:
-                    yield _term(key, parts)
-                    parts = []
-                key = got_key
-                parts.append((docs, weights, values, ordered))
-            if key is not None:
-                yield _term(key, parts)
-        finally:
-            for name in runs:
-                self._remove(name)
-
     def iter_postings(self) -> Iterator[Posting]:
         """Yield every posting sorted by (field, term, document, weight, value), as Whoosh's pool does."""
-        for fieldname, text, docs, weights, values in self.iter_terms():
-            for d, w, v in zip(docs, weights, values):
-                yield fieldname, text, d, w, v
+        for fieldname, text, parts in self.iter_term_parts():
+            for docs, weights, values in parts:
+                for d, w, v in zip(docs, weights, values):
+                    yield fieldname, text, d, w, v
 
     def _read_run(self, name: str, n: int) -> Iterator[tuple]:
         with self.tempstore.open_file(name).raw_file() as f:
