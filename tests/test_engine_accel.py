@@ -193,7 +193,7 @@ def test_sorted_intersection_and_distinct_values_equal_numpys() -> None:
             got, want = phrases.intersect_sorted(x, y), np.intersect1d(x, y, assume_unique=True)
             assert got.tolist() == want.tolist() and got.dtype == want.dtype
         repeated = np.sort(rng.integers(0, 50, n))
-        assert phrases._distinct_sorted(repeated).tolist() == np.unique(repeated).tolist()
+        assert phrases.distinct_sorted(repeated).tolist() == np.unique(repeated).tolist()
         shuffled = rng.permutation(repeated)
         assert sorted_or_unique(shuffled).tolist() == np.unique(shuffled).tolist()
         assert sorted_or_unique(a) is a or len(a) < 2

@@ -344,10 +344,7 @@ _MARK_RATIO = 16
 
 def unique(a: np.ndarray) -> np.ndarray:
     """Return the sorted distinct values of an integer array (sorting beats np.unique's hashing here)."""
-    if len(a) < 2:
-        return a
-    a = np.sort(a)
-    return a[np.concatenate(([True], a[1:] != a[:-1]))]
+    return phrases.distinct_sorted(np.sort(a)) if len(a) > 1 else a
 
 
 def facet_values(t: Table, docs: np.ndarray, name: str) -> dict[str, int]:

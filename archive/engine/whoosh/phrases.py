@@ -108,7 +108,7 @@ def _segment_items(s: Searcher, reader: IndexReader, terms: list[Item], deadline
         starts = here if starts is None else intersect_sorted(starts, here)
         if not len(starts):
             return _EMPTY
-        candidates = _distinct_sorted(starts >> _SHIFT)
+        candidates = distinct_sorted(starts >> _SHIFT)
     return candidates
 
 
@@ -199,7 +199,7 @@ def _segment(s: Searcher, reader: IndexReader, fieldname: str, words: list[str],
         ends = keys[w] if i == 0 else _following(ends, keys[w], slop)
         if not len(ends):
             return _EMPTY
-    return _distinct_sorted(ends >> _SHIFT)
+    return distinct_sorted(ends >> _SHIFT)
 
 
 def _following(ends: np.ndarray, later: np.ndarray, slop: int) -> np.ndarray:
@@ -231,7 +231,7 @@ def intersect_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a[b[at] == a].astype(dtype, copy=False)
 
 
-def _distinct_sorted(a: np.ndarray) -> np.ndarray:
+def distinct_sorted(a: np.ndarray) -> np.ndarray:
     """Return the distinct values of a sorted array (np.unique would sort it again)."""
     if len(a) < 2:
         return a
