@@ -57,6 +57,15 @@ def stop(server) -> None:  # type: ignore[no-untyped-def]
     from waitress import wasyncore
 
     def close_all() -> None:
+        # A connection's `handle_close` also closes its output buffers; `close_all` alone closes only
+        # the socket, and a buffer that had spilled to a temporary file (a response over 1 MB) was
+        # left for the collector, reported as a ResourceWarning in whichever test ran then.
+        for channel in list(server._map.values()):
+            if hasattr(channel, "outbufs"):
+                try:
+                    channel.handle_close()
+                except OSError:
+                    pass
         wasyncore.close_all(server._map, ignore_all=True)
 
     thread = getattr(server, "loop_thread", None)
