@@ -228,12 +228,9 @@ def postings(s: Searcher, fieldname: str, text: str, memo: dict | None = None) -
     folder = arrays.folder_of(s)
     for sub, offset in s.leaf_searchers():
         reader = sub.reader()
-        kept = arrays.for_reader(folder, reader)
-        got: tuple[np.ndarray, np.ndarray | None] | None = kept.get(fieldname, text) if kept is not None else None
-        if got is None:
-            got = arrays.raw_postings(reader, fieldname, text)
-            if got is None and (fieldname, text) in reader:
-                got = _read(reader.postings(fieldname, text))
+        got: tuple[np.ndarray, np.ndarray | None] | None = arrays.segment_postings(folder, reader, fieldname, text)
+        if got is None and (fieldname, text) in reader:
+            got = _read(reader.postings(fieldname, text))
         if got is not None:
             i, w = got
             ids.append(i + offset if offset else i)

@@ -414,6 +414,17 @@ def raw_postings(reader: IndexReader, fieldname: str, text: str) -> Slice | None
     return np.concatenate(ids_parts), np.concatenate(weight_parts).astype(np.float64)
 
 
+def segment_postings(folder: str | None, reader: IndexReader, fieldname: str, text: str) -> Slice | None:
+    """Return a term's (docnums, weights) in one segment, without Whoosh's matcher, or None.
+
+    From the segment's posting arrays when it keeps the term there, else read straight from its
+    postings (`raw_postings`). None when neither can: the caller then reads Whoosh's matcher.
+    """
+    kept = for_reader(folder, reader)
+    got = kept.get(fieldname, text) if kept is not None else None
+    return got if got is not None else raw_postings(reader, fieldname, text)
+
+
 _BLOCK_SIZE = struct.Struct("!i")  # Whoosh's signed block length before each block (negative: the last)
 
 

@@ -240,10 +240,7 @@ def distinct_sorted(a: np.ndarray) -> np.ndarray:
 
 def _ids(s: Searcher, reader: IndexReader, fieldname: str, text: str) -> np.ndarray:
     """Return a term's segment-local documents, from the segment's arrays when it has them."""
-    kept = arrays.for_reader(arrays.folder_of(s), reader)
-    got = kept.get(fieldname, text) if kept is not None else None
-    if got is None:
-        got = arrays.raw_postings(reader, fieldname, text)
+    got = arrays.segment_postings(arrays.folder_of(s), reader, fieldname, text)
     if got is None:
         got = arrays.read_postings(reader.postings(fieldname, text))
     if got is None:
