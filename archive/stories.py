@@ -297,6 +297,7 @@ class _Spill:
             PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE;
             PRAGMA cache_size = -8192;
             CREATE TABLE docs (n INTEGER PRIMARY KEY, id TEXT NOT NULL, story TEXT NOT NULL, sig BLOB NOT NULL);
+            CREATE INDEX docs_id ON docs (id);
             CREATE TABLE bands (key INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (key, n)) WITHOUT ROWID;
         """)
         self.rows = 0  # numbers given so far: rows 1..rows exist
@@ -322,8 +323,12 @@ class _Spill:
         self.rows += len(items)
 
     def remove(self, doc_id: str) -> None:
-        """Mark every row of a document moved here so far as dead."""
-        if self.rows:
+        """Mark every row of a document moved here so far as dead.
+
+        Only a document that has rows here is marked: every new document of a build is removed
+        before it is added, and marking each of them held a mark per document for the whole run.
+        """
+        if self.rows and self._db.execute("SELECT 1 FROM docs WHERE id = ? LIMIT 1", (doc_id,)).fetchone():
             self._dead[doc_id] = self.rows
 
     def closest(self, sig: Signature, keys: np.ndarray, best: str | None,
