@@ -143,10 +143,14 @@ def test_posting_arrays_hold_the_same_postings(tmp_path: Path) -> None:
 
 
 # 0.03 MB: the postings go to many runs, and each term's blocks are cut from its runs as they are read.
-@pytest.mark.parametrize("procs, limitmb", [(1, 128), (2, 128), (1, 0.03), (2, 0.03)])
-def test_posting_arrays_written_with_the_segment_equal_those_read_back(tmp_path: Path, procs: int,
-                                                                       limitmb: float) -> None:
+# A threshold of 300 documents, over two blocks of 128: a term's first blocks wait until it proves frequent.
+@pytest.mark.parametrize("procs, limitmb, min_df", [(1, 128, arrays.MIN_DF), (2, 128, arrays.MIN_DF),
+                                                    (1, 0.03, arrays.MIN_DF), (2, 0.03, arrays.MIN_DF),
+                                                    (1, 128, 300), (1, 0.03, 300)])
+def test_posting_arrays_written_with_the_segment_equal_those_read_back(tmp_path: Path, procs: int, limitmb: float,
+                                                                       min_df: int, monkeypatch) -> None:
     """The writer keeps frequent terms' postings as it writes them; reading the segment back gives the same files."""
+    monkeypatch.setattr(arrays, "MIN_DF", min_df)
     eng = WhooshEngine.create(tmp_path / "index")
     ix = open_index(eng.path)
     try:
@@ -164,7 +168,7 @@ def test_posting_arrays_written_with_the_segment_equal_those_read_back(tmp_path:
             fields: set[str] = set()
             for reader in segments:
                 written = arrays.SegmentArrays(str(Path(folder, reader.segment().segment_id())))
-                arrays._write_segment(reader, str(tmp_path / "again"), arrays.MIN_DF)
+                arrays._write_segment(reader, str(tmp_path / "again"), min_df)
                 again = arrays.SegmentArrays(str(tmp_path / "again"))
                 assert written.keys.keys() == again.keys.keys() and written.pkeys.keys() == again.pkeys.keys()
                 assert len(again.keys) > 20 and len(again.pkeys) > 10
