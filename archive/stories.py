@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -111,6 +111,11 @@ def similarity(a: Signature, b: Signature) -> float:
     return float(np.count_nonzero(a == b)) / float(NUM_PERM)
 
 
+# Where else to look for a signature's closest document: (signature, band keys, best so far,
+# its similarity) -> (the better document, its story or None when the best so far stayed, similarity).
+Elsewhere = Callable[[Signature, np.ndarray, str | None, float], tuple[str | None, str | None, float]]
+
+
 class StoryAssigner:
     """Signatures in memory, the LSH over them, and each document's story: the assignment rule.
 
@@ -176,10 +181,15 @@ class StoryAssigner:
         self.story[doc_id] = story
         return row
 
-    def assign(self, doc_id: str, text: str, sig: Signature | None | object = _UNKNOWN) -> str:
+    def assign(self, doc_id: str, text: str, sig: Signature | None | object = _UNKNOWN,
+               elsewhere: Elsewhere | None = None) -> str:
         """Return the story of a new document (its most similar one's, or its own id), and remember it.
 
         :param sig: the text's signature when it was computed ahead (None: a text without words).
+        :param elsewhere: also looks among signatures kept outside this assigner (a build's
+            scratch file): given the signature, its band keys, the best match here and its
+            similarity, it returns the better of that and its own best, with its story (None: its
+            own best was not better).
         """
         self.remove(doc_id)
         if sig is _UNKNOWN:
@@ -187,8 +197,11 @@ class StoryAssigner:
         if not isinstance(sig, np.ndarray):
             return doc_id
         keys = _band_keys(sig[None, :])[0]
-        best, _ = self.closest(sig, keys)
+        best, sim = self.closest(sig, keys)
         story = self.story[best] if best is not None else doc_id
+        if elsewhere is not None:
+            best, moved, sim = elsewhere(sig, keys, best, sim)
+            story = moved if moved is not None else story
         self.add(doc_id, story, sig, keys)
         return story
 
@@ -412,15 +425,9 @@ class StoryIndex:
         ready = self._ready.pop(doc_id, None)
         sig = (None if ready[1] is None else _from_blob(ready[1])) if ready is not None and ready[0] == text \
             else signature(text)
+        story = mem.assign(doc_id, text, sig, self._spill.closest if self._spill is not None else None)
         if sig is None:
-            return doc_id
-        keys = _band_keys(sig[None, :])[0]
-        best, sim = mem.closest(sig, keys)
-        story = mem.story[best] if best is not None else doc_id
-        if self._spill is not None:
-            best, moved, sim = self._spill.closest(sig, keys, best, sim)
-            story = moved if moved is not None else story
-        mem.add(doc_id, story, sig, keys)
+            return story
         self._upsert[doc_id] = story
         self._delete.discard(doc_id)
         if self.memory_rows is not None and len(mem) >= self.memory_rows:
