@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archive.engine.plan import Plan
-from archive.engine.spans import _tokens, find_matches, phrase_spans
+from archive.engine.spans import _raw_tokens, _token_matches, _tokens, find_matches, phrase_spans
 from archive.engine.whoosh.analysis import token_spans
 
 # Letters, digits, marks, CJK and Hangul, apostrophes, `+`, `#`, `_` and spaces: the characters
@@ -77,3 +77,45 @@ def test_matches_equal_the_reference_on_the_samples(samples_dir):
         if path.is_file():
             text = path.read_text(encoding="utf-8", errors="replace")
             assert sorted(find_matches(text, plan)) == _reference_matches(text, plan)
+
+
+# Without CJK, "+" and "#": texts whose words and stems are matched without placing every token.
+PLAIN = st.sampled_from(list("aZé9_ 'ʼ‘’ʻ＇-.\n") + ["\u0301", "Ⅻ", "ﬁ", "٣", "ß", "İ"])
+
+
+def _words_only(text: str, stems: list[str], words: list[str]) -> Plan:
+    plan = Plan()
+    for k, stem in enumerate(stems):
+        plan.add(f"s{k % 2}", "stem", (stem,))
+    for k, word in enumerate(words):
+        plan.add(f"w{k % 2}", "word", (word,))
+    return plan
+
+
+def _check_words_only(text: str, plan: Plan) -> None:
+    """The matches are those of every token, in the same order, and those of the analysers."""
+    got = find_matches(text, plan)
+    stems = [p for p in plan.patterns if p.kind == "stem"]
+    words = [p for p in plan.patterns if p.kind == "word"]
+    assert got == _token_matches(_raw_tokens(text), stems, words)
+    assert sorted(got) == _reference_matches(text, plan)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(PLAIN, max_size=80), st.data())
+def test_words_and_stems_alone_match_as_every_token_does(text, data):
+    exact = [t for t, _, _ in token_spans(text)] or ["a"]
+    stems = [t for t, _, _ in token_spans(text, stemmed=True)] or ["a"]
+    pick = st.lists(st.sampled_from(exact + ["a", "z"]), max_size=3)
+    plan = _words_only(text, data.draw(st.lists(st.sampled_from(stems), max_size=3)), data.draw(pick))
+    _check_words_only(text, plan)
+
+
+def test_words_and_stems_alone_match_as_every_token_does_on_the_samples(samples_dir):
+    plan = _words_only("", ["oil", "said", "price", "close"], ["the", "kim", "oil's", "don't", "prices"])
+    for text in ("Prices rose, pricing closed; the price closes. Oil's price; don't, don’t, isn't-it's",
+                 "said_said said'said 'said said' unsaid SAID Said."):
+        _check_words_only(text, plan)
+    for path in sorted(samples_dir.rglob("*"))[:40]:
+        if path.is_file():
+            _check_words_only(path.read_text(encoding="utf-8", errors="replace"), plan)
