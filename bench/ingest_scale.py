@@ -1,6 +1,6 @@
 """Ingest at scale: a full build's time and memory, where its time goes, what its index costs on disk.
 
-    python bench/ingest_scale.py build  --src /path/to/checkout CORPUS INDEX [--memory-mb N] [--procs N]
+    python bench/ingest_scale.py build  --src /path/to/checkout CORPUS INDEX [--memory-mb N] [--procs N] [--incremental]
                                         [--clean-procs N]
     python bench/ingest_scale.py stages CORPUS [--limit N]        # cProfile, grouped by stage
     python bench/ingest_scale.py sizes INDEX                      # bytes per file type and per field
@@ -8,10 +8,11 @@
     python bench/ingest_scale.py learn CORPUS [--max-files N]     # learning boilerplate lines: time, memory
     python bench/ingest_scale.py walk CORPUS                      # memory of the walked file list, three ways
 
-`build` runs `archive ingest --full` of the checkout `--src` (its own `.venv`) in a child
-process and samples, every 0.2 s, the resident memory of the whole process tree (the ingest
-process and every process it started): the sum of RSS and the sum of PSS (shared pages counted
-once). Comparing two checkouts means running `build` for each, alternately, in the same session.
+`build` runs `archive ingest --full` (or, with `--incremental`, a nightly run into the index as
+it is) of the checkout `--src` (its own `.venv`) in a child process and samples, every 0.2 s, the
+resident memory of the whole process tree (the ingest process and every process it started): the
+sum of RSS and the sum of PSS (shared pages counted once). Comparing two checkouts means running
+`build` for each, alternately, in the same session.
 
 `compare` answers every query of `bench/queries.txt` from both indexes (with this checkout's
 search code) and prints each query whose total or top 10 differ; it exits 1 when one does.
@@ -112,8 +113,10 @@ def folder_bytes(folder: Path) -> int:
 
 
 def build(src: Path, corpus: Path, index: Path, memory_mb: int | None, procs: int | None,
-          timeline: Path | None = None, log: Path | None = None, clean_procs: int | None = None) -> dict:
-    """Run one full build of `corpus` into `index` with the checkout `src`; return its facts."""
+          timeline: Path | None = None, log: Path | None = None, clean_procs: int | None = None,
+          full: bool = True) -> dict:
+    """Run one full build of `corpus` into `index` with the checkout `src` (an incremental run into
+    the existing index with `full=False`: a nightly run); return its facts."""
     config = Path(tempfile.mkstemp(prefix="scale-", suffix=".toml")[1])
     lines = [f"full_procs = {procs}"] if procs else []
     if clean_procs is not None:
@@ -122,8 +125,8 @@ def build(src: Path, corpus: Path, index: Path, memory_mb: int | None, procs: in
         lines.append(f"ingest_memory_mb = {memory_mb}")
     config.write_text("\n".join(lines) + "\n")
     env = dict(os.environ, PYTHONPATH=str(src), ARCHIVE_CONFIG=str(config))
-    cmd = [str(src / ".venv/bin/python"), "-m", "archive.cli", "ingest", "--full", "--index", str(index),
-           "--json", str(corpus)] + (["-v"] if log else [])
+    cmd = [str(src / ".venv/bin/python"), "-m", "archive.cli", "ingest", "--index", str(index), "--json",
+           str(corpus)] + (["--full"] if full else []) + (["-v"] if log else [])
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     logfile = log.open("w") if log else None  # -v: a line per 500 documents indexed and per commit
@@ -387,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--clean-procs", type=int, help="the setting clean_procs (default: the checkout's)")
     b.add_argument("--timeline", type=Path, help="write every sample's memory (total and by process) here")
     b.add_argument("--log", type=Path, help="write the ingest's log (-v: progress, commits, meaning model) here")
+    b.add_argument("--incremental", action="store_true", help="an incremental run into the existing index, not --full")
     s = sub.add_parser("stages")
     s.add_argument("corpus", type=Path)
     s.add_argument("--limit", type=int, default=10_000)
@@ -410,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(learn(args.corpus.resolve(), args.max_files)))
     elif args.what == "build":
         print(json.dumps(build(args.src.resolve(), args.corpus.resolve(), args.index.resolve(), args.memory_mb,
-                               args.procs, args.timeline, args.log, args.clean_procs)))
+                               args.procs, args.timeline, args.log, args.clean_procs, not args.incremental)))
     elif args.what == "stages":
         facts, prof = stages(args.corpus, args.limit, args.procs)
         print(json.dumps(facts, indent=1))
