@@ -89,6 +89,21 @@ def test_a_full_build_writes_its_manifest_as_it_goes(tmp_path: Path) -> None:
         assert manifest.ids() == {f"c/{i}" for i in range(n)} and sink.count == n
 
 
+def test_manifest_entries_share_their_collection_and_pipeline(tmp_path: Path) -> None:
+    """A nightly run reads every entry: thousands of entries of one collection hold one copy of its
+    name and of the pipeline version, and read back equal to what was written."""
+    from archive.ingest.manifest import Entry, Manifest
+
+    written = [Entry(f"c/{i}", "c" + "ollection", f"{i}.txt", 10, 1, f"{i:064x}", "", "pipe" + "line-9")
+               for i in range(5000)]
+    with Manifest(tmp_path) as manifest:
+        manifest.apply(written, (), "stamp")
+        got = manifest.entries()
+    assert got == {e.id: e for e in written}
+    assert len({id(e.collection) for e in got.values()}) == 1
+    assert len({id(e.pipeline) for e in got.values()}) == 1
+
+
 def test_walked_files_give_what_the_walk_gives(tmp_path: Path) -> None:
     """The compact file list (relpaths only, paths made when asked) answers as the walk's own list,
     across collections, with a named file and a linked folder inside a collection."""

@@ -239,7 +239,8 @@ class _Pass:
         self.learnt = LearntLines(settings.index)
         # Files unchanged themselves that hold a line newly learnt for their folder: cleaned again.
         self.relearn: set[tuple[str, str]] = set()
-        self.previous_files = _by_file(previous)
+        # An incremental run knows what the index held: one grouping by file serves both.
+        self.previous_files = self.known_files if previous is known else _by_file(previous)
         self.files = WalkedFiles([], settings, report)
         self.sign_ahead = False  # set in the ingest process only when workers clean
 
