@@ -29,8 +29,9 @@ def locked(ser_corpus, index_dir) -> Iterator[str]:
 
 
 @pytest.fixture
-def logged_in(browser):  # type: ignore[no-untyped-def]
-    """A browser tab that sends the login."""
+def logged_in(browser, locked):  # type: ignore[no-untyped-def]
+    """A browser tab that sends the login, closed before its server stops: a request the page still
+    made after the server stopped was refused, and reported as a console error of the test."""
     context = browser.new_context(http_credentials={"username": "ana", "password": SECRET})
     page = context.new_page()
     errors: list[str] = []
