@@ -57,7 +57,8 @@ def test_concordance_view_aligns_hits_and_links_to_them(page, live_server, shots
     assert int(page.inner_text("#hitcount")) >= 1 and "#hit-" in page.url
 
 
-def test_saved_search_shows_new_document_after_ingest_and_in_its_feed(page, changing):
+# The server comes first: fixtures are torn down in reverse, so the tab closes before its server stops.
+def test_saved_search_shows_new_document_after_ingest_and_in_its_feed(changing, page):
     base, corpus, index = changing
     assert invoke("saved", "add", "--index", str(index), "hyesan", "Hyesan").exit_code == 0
     page.goto(f"{base}/saved/hyesan")  # first visit: remembered in a cookie
@@ -77,7 +78,7 @@ def test_saved_search_shows_new_document_after_ingest_and_in_its_feed(page, chan
     assert "0 since your last visit" in page.locator('li[data-name="hyesan"]').inner_text()
 
 
-def test_permalink_reports_a_changed_result_set(page, changing):
+def test_permalink_reports_a_changed_result_set(changing, page):
     base, corpus, index = changing
     page.goto(f"{base}/search?q=Hyesan&sort=newest")
     page.click("#cite-link")
