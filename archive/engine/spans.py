@@ -26,6 +26,8 @@ _HAS_CJK = re.compile(f"[{_CJK}]")
 _WORD_TOKEN = re.compile(FAST_TOKEN.pattern[FAST_TOKEN.pattern.index("(?P<word>") + len("(?P<word>"):-1])
 _APOSTROPHES = "'‘’ʼʻ＇"  # those that join two runs of letters into one token
 assert f"[{_APOSTROPHES}]" in _WORD_TOKEN.pattern, "the token pattern changed: update _APOSTROPHES"
+# The rest of a token from any place inside it: letters and digits, and apostrophes between them.
+_TOKEN_REST = re.compile(f"(?:[^\\W_]|[{_APOSTROPHES}](?=[^\\W_]))*")
 
 SCAN_CHARS = 100_000  # a long text is matched in pieces of about this size when the matches are capped
 Span = tuple[int, int]
@@ -140,9 +142,13 @@ def _token_starts(text: str, word: str) -> list[int]:
     out, n = [], len(word)
     i = text.find(word)
     while i >= 0:
-        if not _joined(text, i - 1, -1) and not _joined(text, i + n, 1):
+        end = i + n
+        if not _joined(text, i - 1, -1) and not _joined(text, end, 1):
             out.append(i)
-        i = text.find(word, i + 1)
+        else:  # part of a longer token, in which no other token starts: look on after it
+            rest = _TOKEN_REST.match(text, i)  # it matches at least the word itself
+            end = rest.end() if rest is not None else end
+        i = text.find(word, end)
     return out
 
 
