@@ -194,8 +194,12 @@ class WhooshEngine:
         `count="stories"` then counts story clusters (near-duplicates once) in the total and
         facets, in a second, unscored pass with a time budget of its own.
         """
-        deadline = time.monotonic() + time_budget
         with self.searcher() as s:
+            # The column table is read once per index generation (14 s at a million documents):
+            # not this query's time, or the first search of a process (every command-line search)
+            # ran out of time before it began and gave a partial total.
+            accel.table(s)
+            deadline = time.monotonic() + time_budget
             comp = Compiler(s.reader()).compile(tree)
             fields = FACET_FIELDS if facets else ()
             hits: list[Hit] = []
