@@ -142,22 +142,22 @@ def _token_starts(text: str, word: str) -> list[int]:
     out, n = [], len(word)
     i = text.find(word)
     while i >= 0:
-        end = i + n
-        if not _joined(text, i - 1, -1) and not _joined(text, end, 1):
+        # Where the token holding this occurrence ends: past the word itself when it goes on, and
+        # no other token starts before that end, so the search goes on from there either way.
+        rest = _TOKEN_REST.match(text, i)
+        end = rest.end() if rest is not None else i + n  # it matches at least the word itself
+        if end == i + n and not _follows_a_token(text, i):
             out.append(i)
-        else:  # part of a longer token, in which no other token starts: look on after it
-            rest = _TOKEN_REST.match(text, i)  # it matches at least the word itself
-            end = rest.end() if rest is not None else end
         i = text.find(word, end)
     return out
 
 
-def _joined(text: str, k: int, step: int) -> bool:
-    """Return True when the character at k (beside a word, on the side `step` points to) joins it to more letters."""
-    if not 0 <= k < len(text):
+def _follows_a_token(text: str, i: int) -> bool:
+    """Return True when position i continues a token: after a letter or digit, or an apostrophe after one."""
+    if i == 0:
         return False
-    c = text[k]
-    return c.isalnum() or (c in _APOSTROPHES and 0 <= k + step < len(text) and text[k + step].isalnum())
+    c = text[i - 1]
+    return c.isalnum() or (c in _APOSTROPHES and i > 1 and text[i - 2].isalnum())
 
 
 def near_spans(tokens: list[Token], p: Pattern) -> list[Span]:
