@@ -217,8 +217,9 @@ class SegmentArraysWriter:
     writes the postings (`writer.write_terms`); `write_all` reads older segments back.
     """
 
-    def __init__(self, base: str, min_df: int = MIN_DF):
-        self.base, self.min_df = base, min_df
+    def __init__(self, base: str, min_df: int | None = None):
+        self.base = base
+        self.min_df = MIN_DF if min_df is None else min_df  # the module's threshold when made, by default
         self.keys: dict[tuple[str, str], tuple[int, int]] = {}
         self.pkeys: dict[tuple[str, str], tuple[int, int]] = {}
         # Not named "<segment>.*": Whoosh folds every such file into the segment's compound file.

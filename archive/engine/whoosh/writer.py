@@ -109,7 +109,7 @@ class LengthsWriter(SegmentWriter):
         pdr = self.per_document_reader() if self.codec.length_stats else None
         folder = getattr(self.storage, "folder", None)
         if folder is not None:  # not an index in memory: the segment gets its posting arrays
-            self._kept = arrays.SegmentArraysWriter(os.path.join(folder, self.newsegment.segment_id()), arrays.MIN_DF)
+            self._kept = arrays.SegmentArraysWriter(os.path.join(folder, self.newsegment.segment_id()))
         try:
             write_terms(self.fieldwriter, self.schema, pdr, self.pool.iter_term_parts(), self._kept)
         except BaseException:
