@@ -89,19 +89,132 @@ def test_a_full_build_writes_its_manifest_as_it_goes(tmp_path: Path) -> None:
         assert manifest.ids() == {f"c/{i}" for i in range(n)} and sink.count == n
 
 
-def test_manifest_entries_share_their_collection_and_pipeline(tmp_path: Path) -> None:
-    """A nightly run reads every entry: thousands of entries of one collection hold one copy of its
-    name and of the pipeline version, and read back equal to what was written."""
+def _state(size: int, mtime_ns: int) -> os.stat_result:
+    """A stat result with this size and mtime (the only fields the unchanged check reads)."""
+    return os.stat_result((0o100644, 0, 0, 1, 0, 0, size, 0, 0, 0, 0.0, 0.0, 0.0, 0, mtime_ns, 0))
+
+
+def test_known_files_answer_as_their_entries_do(tmp_path: Path) -> None:
+    """The one-stat check, the entries of a file and the documents whose files are gone, from a
+    manifest of single- and many-document files, each checked against the entries themselves."""
+    from archive.clean import PIPELINE_VERSION
+    from archive.ingest.known import Known, file_keys
+    from archive.ingest.manifest import Entry, Manifest
+    from archive.ingest.walk import Collection
+
+    rng = random.Random(5)
+    entries: list[Entry] = []
+    for n in range(3000):
+        coll, rel = rng.choice(["wire", "mail"]), f"d{n % 17}/f{n}.txt"
+        parts = 1 if rng.random() < 0.8 else rng.randint(2, 4)
+        size, mtime = rng.randint(1, 10**6), rng.randint(1, 10**18)
+        for part in range(parts):
+            odd = parts > 1 and part == 1 and rng.random() < 0.3  # one part disagrees: never unchanged
+            pipeline = PIPELINE_VERSION if rng.random() < 0.9 else "0-old"
+            entries.append(Entry(f"{coll}-{n}-{part}", coll, rel, size + odd, mtime, f"{n:040x}", "r", pipeline))
+    by_file: dict[tuple[str, str], list[Entry]] = {}
+    for e in entries:
+        by_file.setdefault((e.collection, e.relpath), []).append(e)
+    with Manifest(tmp_path) as manifest:
+        manifest.apply(entries, (), "stamp")
+        known = Known(manifest)
+        assert len(known) == len(by_file)
+        for (coll, rel), es in by_file.items():
+            size, mtime = es[0].size, es[0].mtime_ns
+            want = all((e.size, e.mtime_ns, e.pipeline) == (size, mtime, PIPELINE_VERSION) for e in es)
+            assert known.unchanged(coll, rel, _state(size, mtime)) == want
+            assert not known.unchanged(coll, rel, _state(size, mtime + 1))
+            assert known.file(coll, rel) == sorted(es)
+        assert not known.unchanged("wire", "new.txt", _state(1, 1)) and known.file("wire", "new.txt") == []
+        assert known.get(entries[7].id) == entries[7] and entries[7].id in known and "nope" not in known
+        walked = [(Collection(c, tmp_path), "", r) for (c, r) in by_file if rng.random() < 0.7]
+        left = {(c.name, r) for c, _, r in walked}
+        want_gone = sorted((e.id, e.collection, e.relpath) for e in entries
+                           if e.collection == "wire" and (e.collection, e.relpath) not in left)
+        assert sorted(known.gone(["wire"], file_keys(walked))) == want_gone
+        assert known.gone(["elsewhere"], file_keys(walked)) == []
+        assert len(known.gone(["wire", "mail"], file_keys([]))) == len(entries)
+
+
+def test_known_files_hold_numbers_not_entries(tmp_path: Path) -> None:
+    """What a nightly run holds of a manifest of 20,000 files: three numbers a file, not the entries
+    (which took about 900 bytes each)."""
+    import tracemalloc
+
+    from archive.ingest.known import Known
     from archive.ingest.manifest import Entry, Manifest
 
-    written = [Entry(f"c/{i}", "c" + "ollection", f"{i}.txt", 10, 1, f"{i:064x}", "", "pipe" + "line-9")
-               for i in range(5000)]
+    n = 20_000
     with Manifest(tmp_path) as manifest:
-        manifest.apply(written, (), "stamp")
-        got = manifest.entries()
-    assert got == {e.id: e for e in written}
-    assert len({id(e.collection) for e in got.values()}) == 1
-    assert len({id(e.pipeline) for e in got.values()}) == 1
+        manifest.apply((Entry(f"{i:016x}", "collection", f"folder/{i}.txt", 10, i, f"{i:040x}", f"{i:040x}", "3")
+                        for i in range(n)), (), "stamp")
+        tracemalloc.start()
+        try:
+            known = Known(manifest)
+            held, _ = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert len(known) == n
+    assert held / n < 40, held / n
+
+
+def test_a_nightly_run_leaves_what_a_scan_of_the_folders_finds(tmp_path: Path) -> None:
+    """Files added, changed, touched, deleted, and a mailbox losing a message, over two collections
+    and one named file: after each run the index holds exactly the documents the folders give."""
+    from fixtures.formats import make
+
+    from archive.engine.whoosh.engine import WhooshEngine
+
+    wire, mail = tmp_path / "wire", tmp_path / "mail"
+    _corpus(wire, 60)
+    (wire / "loose.txt").write_text("Loose note\n\nA note about the quay, filed at the top of the folder.\n")
+    mail.mkdir()
+    messages = [make.make_message(f"Note {i}", f"Message {i} about the harbour cranes.", day=1 + i) for i in range(3)]
+    make.make_mbox(mail / "inbox.mbox", messages)
+    settings = Settings(index=tmp_path / "ix", clean_procs=2)
+
+    def scan() -> set[str]:
+        ids = set()
+        for coll in collections_for([str(wire), str(mail)], settings):
+            for path, _ in walk_relative(coll, settings, IngestReport()):
+                found, _ = extract_documents(Path(path), collection=coll.name, root=coll.root,
+                                             max_bytes=settings.max_bytes)
+                ids |= {d.id for d in found}
+        return ids
+
+    def indexed() -> set[str]:
+        engine = WhooshEngine(settings.index)
+        try:
+            return set(engine.states())
+        finally:
+            engine.close()
+
+    first = ingest([str(wire), str(mail)], settings)
+    assert first.added == len(scan()) == len(indexed()) and indexed() == scan()
+    files = sorted(wire.rglob("*.txt"))
+    for gone in files[:5]:
+        gone.unlink()
+    files[5].write_text(files[5].read_text() + "\nA new closing sentence about wheat.\n")
+    os.utime(files[6], ns=(files[6].stat().st_atime_ns, files[6].stat().st_mtime_ns + 10**9))
+    (wire / "grain" / "1987-04-01-99999.txt").write_text("Added later\n\nA new report about barley tonnes.\n")
+    (mail / "inbox.mbox").unlink()  # written afresh: the mailbox writer adds to a file
+    make.make_mbox(mail / "inbox.mbox", messages[:2])
+    second = ingest([str(wire), str(mail)], settings)
+    assert indexed() == scan()
+    assert (second.added, second.updated, second.deleted, second.rehashed) == (1, 3, 6, 1), second.summary()
+    files[7].unlink()
+    (wire / "loose.txt").write_text("Loose note\n\nThe note was rewritten.\n")
+    third = ingest([str(wire / "loose.txt")], settings)  # one named file: the rest of its folder is not looked at
+    assert (third.updated, third.deleted) == (1, 0) and files[7].name in {Path(r).name for r in _relpaths(settings)}
+    assert ingest([str(wire), str(mail)], settings).deleted == 1 and indexed() == scan()
+    assert (lambda r: (r.added, r.updated, r.deleted))(ingest([str(wire), str(mail)], settings)) == (0, 0, 0)
+
+
+def _relpaths(settings: Settings) -> list[str]:
+    from archive.ingest.manifest import Manifest
+
+    with Manifest(settings.index, readonly=True) as manifest:
+        return [e.relpath for e in manifest.entries().values()]
 
 
 def test_walked_files_give_what_the_walk_gives(tmp_path: Path) -> None:

@@ -9,8 +9,10 @@ So it can never claim a file that the index does not hold, or miss one that it d
 from __future__ import annotations
 
 import logging
+import shutil
 import sqlite3
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -23,6 +25,7 @@ CREATE TABLE IF NOT EXISTS files (
     mtime_ns INTEGER NOT NULL, content_hash TEXT NOT NULL, raw_hash TEXT NOT NULL, pipeline TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS files_by_file ON files (collection, relpath);
 """
 _COLUMNS = "id, collection, relpath, size, mtime_ns, content_hash, raw_hash, pipeline"
 
@@ -45,6 +48,7 @@ class Manifest:
 
     def __init__(self, index_dir: Path, readonly: bool = False):
         self.path = Path(index_dir) / FILENAME
+        self._scratch = False
         if readonly:
             self._db = self._open_readonly()
         else:
@@ -114,12 +118,40 @@ class Manifest:
 
     def entries(self) -> dict[str, Entry]:
         """Return every entry, by document id."""
-        rows = self._db.execute(f"SELECT {_COLUMNS} FROM files")
-        # A tuple is cheap: 100,000 rows in a no-change run. The few collection names and pipeline
-        # versions are one string each, not a copy per entry (a nightly run reads every entry).
-        shared: dict[str, str] = {}
-        return {r[0]: Entry(r[0], shared.setdefault(r[1], r[1]), r[2], r[3], r[4], r[5], r[6],
-                            shared.setdefault(r[7], r[7])) for r in rows}
+        return {r[0]: Entry(*r) for r in self._db.execute(f"SELECT {_COLUMNS} FROM files")}
+
+    def entry(self, doc_id: str) -> Entry | None:
+        """Return the entry of one document, or None."""
+        row = self._db.execute(f"SELECT {_COLUMNS} FROM files WHERE id = ?", (doc_id,)).fetchone()
+        return None if row is None else Entry(*row)
+
+    def file_entries(self, collection: str, relpath: str) -> list[Entry]:
+        """Return the entries of one file (one a document it gave), by id."""
+        rows = self._db.execute(f"SELECT {_COLUMNS} FROM files WHERE collection = ? AND relpath = ? ORDER BY id",
+                                (collection, relpath))
+        return [Entry(*row) for row in rows]
+
+    def file_states(self, chunk: int) -> Iterator[list[tuple[str, str, int, int, str]]]:
+        """Yield (collection, relpath, size, mtime_ns, pipeline) of every entry, `chunk` rows at a time."""
+        cursor = self._db.execute("SELECT collection, relpath, size, mtime_ns, pipeline FROM files")
+        while rows := cursor.fetchmany(chunk):
+            yield rows
+
+    def files_of(self, collections: Iterable[str], chunk: int) -> Iterator[list[tuple[str, str, str]]]:
+        """Yield (id, collection, relpath) of the entries of these collections, `chunk` rows at a time."""
+        for name in sorted(set(collections)):
+            cursor = self._db.execute("SELECT id, collection, relpath FROM files WHERE collection = ?", (name,))
+            while rows := cursor.fetchmany(chunk):
+                yield rows
+
+    def missing_from(self, other: Manifest) -> list[str]:
+        """Return the ids of this manifest's entries that another manifest does not hold, sorted."""
+        self._db.execute("ATTACH DATABASE ? AS other", (str(other.path),))
+        try:
+            return [row[0] for row in self._db.execute(
+                "SELECT id FROM main.files WHERE id NOT IN (SELECT id FROM other.files) ORDER BY id")]
+        finally:
+            self._db.execute("DETACH DATABASE other")
 
     def apply(self, upsert: Iterable[Entry], delete: Iterable[str], stamp: str | None, *, clear: bool = False) -> None:
         """Record a commit: add or replace entries, drop deleted ids and move the stamp, atomically."""
@@ -145,9 +177,20 @@ class Manifest:
         """Replace every entry with what the index holds, stamped with its commit."""
         self.apply(entries, (), stamp, clear=True)
 
+    @classmethod
+    def scratch(cls, entries: Iterable[Entry], stamp: str) -> Manifest:
+        """Return a manifest of these entries in a temporary folder, removed when it is closed (a dry
+        run that must not rewrite the index's own manifest)."""
+        manifest = cls(Path(tempfile.mkdtemp(prefix="archive-manifest-")))
+        manifest._scratch = True
+        manifest.rebuild(entries, stamp)
+        return manifest
+
     def close(self) -> None:
-        """Close the database."""
+        """Close the database (and remove a scratch manifest's folder)."""
         self._db.close()
+        if self._scratch:
+            shutil.rmtree(self.path.parent, ignore_errors=True)
 
     def __enter__(self) -> Manifest:
         return self

@@ -16,7 +16,8 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from archive.clean import PIPELINE_VERSION
@@ -27,6 +28,7 @@ from archive.engine.choice import engine_exists, full_rebuild, open_engine
 from archive.errors import ArchiveError, IndexDamaged
 from archive.health import damage_message
 from archive.ingest.interrupt import shielded
+from archive.ingest.known import Known, file_keys
 from archive.ingest.learnt import LearntLines, holds_any
 from archive.ingest.lock import ingest_lock
 from archive.ingest.manifest import Entry, Manifest
@@ -88,7 +90,7 @@ def _incremental(collections: list[Collection], settings: Settings, report: Inge
     """Index what changed; with `reread`, read every file again (a cluster's full rebuild, in place)."""
     target = Path(settings.index)
     if report.dry_run and not engine_exists(settings):
-        _Pass(settings, report, {}, {}, DrySink(report), strict).run(collections, progress)
+        _Pass(settings, report, Known(), Known(), DrySink(report), strict).run(collections, progress)
         return
     engine = open_engine(settings, create=True)
     verdict = engine.verify()
@@ -97,13 +99,14 @@ def _incremental(collections: list[Collection], settings: Settings, report: Inge
         raise IndexDamaged(damage_message(target, verdict.damage or [], [str(c.root) for c in collections]))
     stories = None if report.dry_run else open_stories(engine)  # None too when the engine keeps no stories
     try:
-        with Manifest(target, readonly=report.dry_run) as manifest:
-            known = _load_known(engine, manifest, report.dry_run)
+        with Manifest(target, readonly=report.dry_run) as manifest, \
+                _known_of(engine, manifest, report.dry_run) as known:
             sink = DrySink(report) if report.dry_run else CommitSink(
                 engine, manifest, settings.batch_size, lambda ids: _bury(target, engine, ids, report.run_id), stories,
                 on_commit=lambda n: setattr(report, "committed", report.committed + n),
                 on_fail=lambda doc_id, entry, reason: _write_failed(report, doc_id, entry, reason, doc_id in known))
-            run = _Pass(settings, report, {} if reread else known, known, sink, strict, old=engine, stories=stories)
+            run = _Pass(settings, report, Known() if reread else known, known, sink, strict, old=engine,
+                        stories=stories)
             run.run(collections, progress)
             if not report.dry_run:
                 _count_documents(manifest, report)
@@ -126,19 +129,20 @@ def _full(rebuild: Rebuild, collections: list[Collection], settings: Settings, r
         old.close()
         old = None
     try:
-        previous: dict[str, Entry] = {}
-        if old is not None:
-            with Manifest(target, readonly=report.dry_run) as manifest:
-                previous = _load_known(old, manifest, report.dry_run)
-        if report.dry_run:
-            _Pass(settings, report, {}, previous, DrySink(report), strict).run(collections, progress)
-            return
-        build = rebuild.folder()
-        try:
-            _build(rebuild.create(build), build, collections, settings, report, strict, progress, previous, old)
-        except BaseException:
-            shutil.rmtree(build, ignore_errors=True)
-            raise
+        with ExitStack() as stack:
+            previous = Known()
+            if old is not None:  # read through the run: a million entries are not held (archive/ingest/known.py)
+                manifest = stack.enter_context(Manifest(target, readonly=report.dry_run))
+                previous = stack.enter_context(_known_of(old, manifest, report.dry_run))
+            if report.dry_run:
+                _Pass(settings, report, Known(), previous, DrySink(report), strict).run(collections, progress)
+                return
+            build = rebuild.folder()
+            try:
+                _build(rebuild.create(build), build, collections, settings, report, strict, progress, previous, old)
+            except BaseException:
+                shutil.rmtree(build, ignore_errors=True)
+                raise
     finally:
         if old is not None:
             old.close()
@@ -176,14 +180,14 @@ def _write_failed(report: IngestReport, doc_id: str, entry: Entry | None, reason
 
 
 def _build(engine: Engine, build: Path, collections: list[Collection], settings: Settings, report: IngestReport,
-           strict: bool, progress: Progress | None, previous: dict[str, Entry], old: Engine | None) -> None:
+           strict: bool, progress: Progress | None, previous: Known, old: Engine | None) -> None:
     """Write every document into the new engine at `build` (closed at the end), with its manifest and stories."""
     stories = StoryIndex(build, memory_rows=story_rows(settings))
     try:
         with Manifest(build) as manifest:
             with engine.bulk(procs=settings.full_procs, limitmb=writer_limit_mb(settings, settings.full_procs)) as add:
                 sink = BuildSink(add, old, manifest, stories)
-                run = _Pass(settings, report, {}, previous, sink, strict, old=old, stories=stories)
+                run = _Pass(settings, report, Known(), previous, sink, strict, old=old, stories=stories)
                 run.run(collections, progress)
                 run.learnt.save(build)
             count = engine.count()
@@ -193,7 +197,7 @@ def _build(engine: Engine, build: Path, collections: list[Collection], settings:
             sink.finish(engine.stamp())
             _count_documents(manifest, report)
             # Documents of collections this rebuild did not walk are gone from the new index.
-            gone = sorted(set(previous) - manifest.ids()) if previous else []
+            gone = previous.missing_from(manifest)
         stories.commit(engine.stamp())
         report.deleted = len(gone)
         if old is not None:
@@ -204,43 +208,47 @@ def _build(engine: Engine, build: Path, collections: list[Collection], settings:
         engine.close()
 
 
-def _load_known(engine: Engine, manifest: Manifest, dry_run: bool) -> dict[str, Entry]:
-    """Return the manifest's entries, rebuilt from the index when they describe another commit."""
+@contextmanager
+def _known_of(engine: Engine, manifest: Manifest, dry_run: bool) -> Iterator[Known]:
+    """Give what the manifest knows, rebuilt from the index first when it describes another commit
+    (a dry run rebuilds a scratch copy, not the index's manifest)."""
     stamp = engine.stamp()
     if manifest.stamp() == stamp:
-        return manifest.entries()
+        yield Known(manifest)
+        return
     if manifest.stamp() is not None:
         logger.warning("The manifest does not describe the index's last commit (an interrupted run?): "
                        "rebuilding it from the index")
-    entries = [Entry(s.id, s.collection, s.relpath, s.size, s.mtime_ns, s.content_hash, "", s.pipeline)
-               for s in engine.states().values()]
+    entries = (Entry(s.id, s.collection, s.relpath, s.size, s.mtime_ns, s.content_hash, "", s.pipeline)
+               for s in engine.states().values())
     if not dry_run:
         manifest.rebuild(entries, stamp)
-    return {e.id: e for e in entries}
+        yield Known(manifest)
+        return
+    with Manifest.scratch(entries, stamp) as scratch:
+        yield Known(scratch)
 
 
 class _Pass:
     """One pass over the files: decide what changed and hand documents to a sink."""
 
-    def __init__(self, settings: Settings, report: IngestReport, known: dict[str, Entry],
-                 previous: dict[str, Entry], sink: Sink, strict: bool, old: Engine | None = None,
-                 stories: StoryIndex | None = None):
+    def __init__(self, settings: Settings, report: IngestReport, known: Known, previous: Known, sink: Sink,
+                 strict: bool, old: Engine | None = None, stories: StoryIndex | None = None):
         self.settings, self.report, self.sink, self.strict = settings, report, sink, strict
         self.old = old  # the index before the run: a document whose text did not change keeps its run id
         self.stories = stories  # the sink assigns stories; workers compute the signatures ahead for it
-        self.known = known  # entries that let a file be skipped as unchanged
+        self.known = known  # what lets a file be skipped as unchanged (nothing, when every file is read)
         self.previous = previous  # what the index held before the run (added vs updated, deletions)
-        # Ids the index held before the run that this run has seen (the rest are deleted at the end):
-        # a full build into an empty folder keeps none, not a set of a million ids.
-        self.seen: set[str] = set()
+        # Documents of files read again that the files no longer give (deleted at the end): the
+        # documents of files not walked are found in the manifest then, not marked one by one.
+        self.dropped: list[Entry] = []
         self.named: set[str] | None = None  # files visited, when two collections share a name
-        # A file's entries (one per document it gave), for the unchanged check and for failures.
-        self.known_files = _by_file(known)
+        # The entries of the files to read whose bytes may be unchanged, looked up before the
+        # cleaning workers start (they share no database connection with this process).
+        self.shortcuts: dict[int, list[Entry]] = {}
         self.learnt = LearntLines(settings.index)
         # Files unchanged themselves that hold a line newly learnt for their folder: cleaned again.
         self.relearn: set[tuple[str, str]] = set()
-        # An incremental run knows what the index held: one grouping by file serves both.
-        self.previous_files = self.known_files if previous is known else _by_file(previous)
         self.files = WalkedFiles([], settings, report)
         self.sign_ahead = False  # set in the ingest process only when workers clean
 
@@ -271,12 +279,13 @@ class _Pass:
         finally:
             reads.close()
         whole = {c.name for c in collections if c.only is None}
-        gone = [i for i, e in self.previous.items() if e.collection in whole and i not in self.seen]
+        gone = {e.id: (e.collection, e.relpath) for e in self.dropped}
+        gone.update((i, (c, r)) for i, c, r in self.previous.gone(whole, file_keys(files)))
         self.report.deleted = len(gone)
         roots = {c.name: c.root for c in collections}
-        for i in gone:
-            self.sink.note("delete", os.path.join(roots[self.previous[i].collection], self.previous[i].relpath))
-        self.sink.flush(gone, final=True)
+        for collection, relpath in gone.values():
+            self.sink.note("delete", os.path.join(roots[collection], relpath))
+        self.sink.flush(sorted(gone), final=True)
 
     def _holding(self, grown: dict[str, frozenset[str]], todo: set[int]) -> set[int]:
         """Return the files not already to be read that hold a line newly learnt for their folder."""
@@ -302,6 +311,11 @@ class _Pass:
             for k in todo:
                 firsts.setdefault(document_id(self.files[k][0].name, self.files[k][2]), k)
             todo = sorted(firsts.values())
+        for k in todo:
+            coll, _, relpath = self.files[k]
+            if (coll.name, relpath) not in self.relearn and (prevs := self.known.file(coll.name, relpath)) \
+                    and all(p.pipeline == PIPELINE_VERSION for p in prevs):
+                self.shortcuts[k] = prevs
         if procs <= 1 or len(todo) < MIN_POOL_FILES:
             return Readings(self._read, None)
         if self.stories is not None:
@@ -312,12 +326,11 @@ class _Pass:
 
     def _may_change(self, coll: Collection, path: str, relpath: str) -> bool:
         """Return True unless the file's size and mtime say it is unchanged (one stat)."""
-        prevs = self.known_files.get((coll.name, relpath))
         try:
             st = os.stat(path)
         except OSError:
             return False
-        return not _unchanged(prevs or [], st)
+        return not self.known.unchanged(coll.name, relpath, st)
 
     def visit(self, coll: Collection, path: str, relpath: str,
               read: Callable[[], Reading | Lost] | None = None) -> None:
@@ -327,26 +340,24 @@ class _Pass:
         its relative path, and all of them are kept, replaced or deleted together. `read` gives the
         file's reading when a worker made it; without it the file is read here.
         """
-        file_id = document_id(coll.name, relpath)
         if self.named is not None:
+            file_id = document_id(coll.name, relpath)
             if file_id in self.named:  # the same file named twice
                 return
             self.named.add(file_id)
-        self._saw(file_id)
-        prevs = self.known_files.get((coll.name, relpath), [])
-        olds = self.previous_files.get((coll.name, relpath), [])
         try:
             st = os.stat(path)
         except OSError as exc:
-            return self.fail(path, os_reason(exc), olds)
+            return self.fail(path, os_reason(exc), self.previous.file(coll.name, relpath))
         relearnt = (coll.name, relpath) in self.relearn
-        if not relearnt and _unchanged(prevs, st):
+        if not relearnt and self.known.unchanged(coll.name, relpath, st):
             self.report.unchanged += 1
-            self.seen.update(p.id for p in prevs)
             return
+        olds = self.previous.file(coll.name, relpath)
         if st.st_size > self.settings.max_bytes:
             return self.fail(path, f"too large ({st.st_size:,} bytes; the limit is {self.settings.max_bytes:,})", olds)
-        got = read() if read is not None else self._read_file(coll, path, relpath)
+        prevs = [] if relearnt else olds if self.known is self.previous else self.known.file(coll.name, relpath)
+        got = read() if read is not None else self._read_file(coll, path, relpath, prevs)
         if isinstance(got, Lost):
             return self.fail(path, got.reason, olds)
         if got.trace:
@@ -357,17 +368,18 @@ class _Pass:
         if got.same:
             self.report.unchanged += 1
             self.report.rehashed += 1
-            self.seen.update(p.id for p in prevs)
             for p in prevs:
                 self.sink.touch(p._replace(size=st.st_size, mtime_ns=st.st_mtime_ns))
             return
         docs = self.extracted(path, got, olds)
         if docs is None:
             return
+        before = {p.id: p for p in olds}
+        given = {doc.id for doc in docs}
+        self.dropped += [p for p in olds if p.id not in given]
         for n, doc in enumerate(docs):
-            self._saw(doc.id)
-            doc.run_id = self.run_of(doc)
-            updated = doc.id in self.previous
+            doc.run_id = self.run_of(doc, before.get(doc.id))
+            updated = doc.id in before
             self.report.updated += updated
             self.report.added += not updated
             self.sink.note("update" if updated else "add", doc.path + doc.relpath[len(relpath):])
@@ -376,24 +388,18 @@ class _Pass:
             self.sink.add(doc, Entry(doc.id, coll.name, relpath, doc.size, doc.mtime_ns, doc.content_hash,
                                      raw_hash, doc.pipeline))
 
-    def _saw(self, doc_id: str) -> None:
-        if doc_id in self.previous:
-            self.seen.add(doc_id)
-
     def _read(self, k: int) -> Reading | Lost:
         """Read file number k of the pass (the work a cleaning worker does)."""
-        return self._read_file(*self.files[k])
+        return self._read_file(*self.files[k], self.shortcuts.get(k, []))
 
-    def _read_file(self, coll: Collection, path: str, relpath: str) -> Reading:
-        """Hash a file, and clean it unless its bytes are the manifest's, with its folder's learnt lines."""
-        # A file cleaned again for newly learnt lines has bytes the manifest knows: no shortcut.
-        prevs = [] if (coll.name, relpath) in self.relearn else self.known_files.get((coll.name, relpath), [])
+    def _read_file(self, coll: Collection, path: str, relpath: str, prevs: list[Entry]) -> Reading:
+        """Hash a file, and clean it unless its bytes are those of `prevs`, with its folder's learnt lines."""
         learnt = self.learnt.for_file(coll.name, os.path.relpath(path, coll.root))
         return read_file(coll, path, prevs, self.settings, learnt, sign=self.sign_ahead)
 
-    def run_of(self, doc: Document) -> str:
-        """Return the run a document belongs to: this one, unless its cleaned text is unchanged."""
-        prev = self.previous.get(doc.id)
+    def run_of(self, doc: Document, prev: Entry | None) -> str:
+        """Return the run a document belongs to: this one, unless its cleaned text is unchanged
+        since `prev`, its entry before the run."""
         if prev is not None and prev.content_hash == doc.content_hash and self.old is not None:
             old = self.old.get(doc.id)
             if old is not None:
@@ -420,24 +426,9 @@ class _Pass:
     def fail(self, path: str, reason: str, prevs: Sequence[Entry] = ()) -> None:
         """Report a failed file; its previous documents, if any, stay in the index."""
         kept = bool(prevs) and all([self.sink.keep(p) for p in prevs])
-        self.seen.update(p.id for p in prevs)
         self.report.failed.append(Problem(str(path), reason, kept_previous=kept))
         if self.strict:
             raise ArchiveError(f"{path}: {reason} (--strict: the run stops at the first failure)")
-
-
-def _unchanged(prevs: list[Entry], st: os.stat_result) -> bool:
-    """Return True when a file's manifest entries have its size and mtime and the current cleaning pipeline."""
-    now = (st.st_size, st.st_mtime_ns, PIPELINE_VERSION)
-    return bool(prevs) and all((p.size, p.mtime_ns, p.pipeline) == now for p in prevs)
-
-
-def _by_file(entries: dict[str, Entry]) -> dict[tuple[str, str], list[Entry]]:
-    """Group manifest entries by the file they came from."""
-    out: dict[tuple[str, str], list[Entry]] = {}
-    for entry in entries.values():
-        out.setdefault((entry.collection, entry.relpath), []).append(entry)
-    return out
 
 
 def _bury(index_dir: Path, engine: Engine, ids: list[str], run_id: str) -> None:
