@@ -98,7 +98,7 @@ def test_known_files_answer_as_their_entries_do(tmp_path: Path) -> None:
     """The one-stat check, the entries of a file and the documents whose files are gone, from a
     manifest of single- and many-document files, each checked against the entries themselves."""
     from archive.clean import PIPELINE_VERSION
-    from archive.ingest.known import Known, file_keys
+    from archive.ingest.known import Known, file_key, file_keys
     from archive.ingest.manifest import Entry, Manifest
     from archive.ingest.walk import Collection
 
@@ -122,10 +122,10 @@ def test_known_files_answer_as_their_entries_do(tmp_path: Path) -> None:
         for (coll, rel), es in by_file.items():
             size, mtime = es[0].size, es[0].mtime_ns
             want = all((e.size, e.mtime_ns, e.pipeline) == (size, mtime, PIPELINE_VERSION) for e in es)
-            assert known.unchanged(coll, rel, _state(size, mtime)) == want
-            assert not known.unchanged(coll, rel, _state(size, mtime + 1))
+            assert known.unchanged(file_key(coll, rel), _state(size, mtime)) == want
+            assert not known.unchanged(file_key(coll, rel), _state(size, mtime + 1))
             assert known.file(coll, rel) == sorted(es)
-        assert not known.unchanged("wire", "new.txt", _state(1, 1)) and known.file("wire", "new.txt") == []
+        assert not known.unchanged(file_key("wire", "new.txt"), _state(1, 1)) and known.file("wire", "new.txt") == []
         assert known.get(entries[7].id) == entries[7] and entries[7].id in known and "nope" not in known
         walked = [(Collection(c, tmp_path), "", r) for (c, r) in by_file if rng.random() < 0.7]
         left = {(c.name, r) for c, _, r in walked}

@@ -36,9 +36,9 @@ def file_key(collection: str, relpath: str) -> int:
 
 
 def file_keys(files: Iterable[tuple[Collection, str, str]]) -> np.ndarray:
-    """Return the sorted keys of walked files, given as (collection, path, relpath)."""
+    """Return the keys of walked files, given as (collection, path, relpath), in their order."""
     keys = array("Q", (file_key(coll.name, relpath) for coll, _, relpath in files))
-    return np.sort(np.frombuffer(keys, dtype=np.uint64)) if keys else np.zeros(0, dtype=np.uint64)
+    return np.frombuffer(keys, dtype=np.uint64) if keys else np.zeros(0, dtype=np.uint64)
 
 
 class Known:
@@ -65,20 +65,20 @@ class Known:
         """Return the number of files known."""
         return len(self._keys)
 
-    def _at(self, collection: str, relpath: str) -> int:
+    def _at(self, key: int) -> int:
         """Return where a file's key is in the arrays, or -1."""
-        key = np.uint64(file_key(collection, relpath))
-        i = int(np.searchsorted(self._keys, key))
-        return i if i < len(self._keys) and self._keys[i] == key else -1
+        i = int(np.searchsorted(self._keys, np.uint64(key)))
+        return i if i < len(self._keys) and int(self._keys[i]) == key else -1
 
-    def unchanged(self, collection: str, relpath: str, st: os.stat_result) -> bool:
-        """Return True when the manifest has the file at this size and mtime, cleaned by the current pipeline."""
-        i = self._at(collection, relpath)
+    def unchanged(self, key: int, st: os.stat_result) -> bool:
+        """Return True when the manifest has the file of this key (`file_key`) at this size and mtime,
+        cleaned by the current pipeline."""
+        i = self._at(key)
         return i >= 0 and int(self._sizes[i]) == st.st_size and int(self._mtimes[i]) == st.st_mtime_ns
 
     def file(self, collection: str, relpath: str) -> list[Entry]:
         """Return a file's entries (one a document it gave); [] for a file the manifest does not have."""
-        if self.manifest is None or self._at(collection, relpath) < 0:
+        if self.manifest is None or self._at(file_key(collection, relpath)) < 0:
             return []
         return self.manifest.file_entries(collection, relpath)
 
@@ -91,9 +91,10 @@ class Known:
 
     def gone(self, collections: Iterable[str], walked: np.ndarray) -> list[tuple[str, str, str]]:
         """Return (id, collection, relpath) of these collections' documents whose files' keys are not
-        among the walked keys (sorted)."""
+        among the walked keys."""
         if self.manifest is None:
             return []
+        walked = np.sort(walked)
         out: list[tuple[str, str, str]] = []
         for rows in self.manifest.files_of(collections, CHUNK):
             keys = np.fromiter((file_key(c, r) for _, c, r in rows), dtype=np.uint64, count=len(rows))

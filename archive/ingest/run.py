@@ -22,7 +22,7 @@ from pathlib import Path
 
 from archive.clean import PIPELINE_VERSION
 from archive.config import Settings, clean_procs, story_rows, writer_limit_mb
-from archive.documents import Document, document_id
+from archive.documents import Document
 from archive.engine.base import Engine, Rebuild
 from archive.engine.choice import engine_exists, full_rebuild, open_engine
 from archive.errors import ArchiveError, IndexDamaged
@@ -242,7 +242,7 @@ class _Pass:
         # Documents of files read again that the files no longer give (deleted at the end): the
         # documents of files not walked are found in the manifest then, not marked one by one.
         self.dropped: list[Entry] = []
-        self.named: set[str] | None = None  # files visited, when two collections share a name
+        self.named: set[int] | None = None  # keys of the files visited, when two collections share a name
         # The entries of the files to read whose bytes may be unchanged, looked up before the
         # cleaning workers start (they share no database connection with this process).
         self.shortcuts: dict[int, list[Entry]] = {}
@@ -250,6 +250,7 @@ class _Pass:
         # Files unchanged themselves that hold a line newly learnt for their folder: cleaned again.
         self.relearn: set[tuple[str, str]] = set()
         self.files = WalkedFiles([], settings, report)
+        self.keys = file_keys(self.files)  # each walked file's `file_key`, in walk order
         self.sign_ahead = False  # set in the ingest process only when workers clean
 
     def run(self, collections: list[Collection], progress: Progress | None) -> None:
@@ -259,7 +260,8 @@ class _Pass:
         if self.strict and self.report.failed:
             p = self.report.failed[0]
             raise ArchiveError(f"{p.path}: {p.reason} (--strict: the run stops at the first failure)")
-        todo = [k for k, (c, p, r) in enumerate(files) if self._may_change(c, p, r)]
+        self.keys = keys = file_keys(files)
+        todo = [k for k, (c, p, r) in enumerate(files) if self._may_change(int(keys[k]), p)]
         changing = bytearray(len(files))  # a byte a file, not a set of a million numbers
         for k in todo:
             changing[k] = 1
@@ -273,14 +275,14 @@ class _Pass:
         reads = self._reads(todo, repeats)
         try:
             for done, (coll, path, relpath) in enumerate(files, 1):
-                self.visit(coll, path, relpath, reads.get(done - 1))
+                self.visit(coll, path, relpath, int(keys[done - 1]), reads.get(done - 1))
                 if progress is not None:
                     progress(done, len(files))
         finally:
             reads.close()
         whole = {c.name for c in collections if c.only is None}
         gone = {e.id: (e.collection, e.relpath) for e in self.dropped}
-        gone.update((i, (c, r)) for i, c, r in self.previous.gone(whole, file_keys(files)))
+        gone.update((i, (c, r)) for i, c, r in self.previous.gone(whole, keys))
         self.report.deleted = len(gone)
         roots = {c.name: c.root for c in collections}
         for collection, relpath in gone.values():
@@ -307,9 +309,9 @@ class _Pass:
         """
         procs = clean_procs(self.settings)
         if repeats:
-            firsts: dict[str, int] = {}
+            firsts: dict[int, int] = {}
             for k in todo:
-                firsts.setdefault(document_id(self.files[k][0].name, self.files[k][2]), k)
+                firsts.setdefault(int(self.keys[k]), k)
             todo = sorted(firsts.values())
         for k in todo:
             coll, _, relpath = self.files[k]
@@ -324,33 +326,32 @@ class _Pass:
         logger.info("cleaning %d files in %d processes", len(todo), procs)
         return Readings(self._read, ordered_map(self._read, todo, procs))
 
-    def _may_change(self, coll: Collection, path: str, relpath: str) -> bool:
+    def _may_change(self, key: int, path: str) -> bool:
         """Return True unless the file's size and mtime say it is unchanged (one stat)."""
         try:
             st = os.stat(path)
         except OSError:
             return False
-        return not self.known.unchanged(coll.name, relpath, st)
+        return not self.known.unchanged(key, st)
 
-    def visit(self, coll: Collection, path: str, relpath: str,
+    def visit(self, coll: Collection, path: str, relpath: str, key: int,
               read: Callable[[], Reading | Lost] | None = None) -> None:
-        """Decide what one file needs, and do it.
+        """Decide what one file (of this `file_key`) needs, and do it.
 
         A file may hold several documents (messages, archive members): its manifest entries share
         its relative path, and all of them are kept, replaced or deleted together. `read` gives the
         file's reading when a worker made it; without it the file is read here.
         """
         if self.named is not None:
-            file_id = document_id(coll.name, relpath)
-            if file_id in self.named:  # the same file named twice
+            if key in self.named:  # the same file named twice
                 return
-            self.named.add(file_id)
+            self.named.add(key)
         try:
             st = os.stat(path)
         except OSError as exc:
             return self.fail(path, os_reason(exc), self.previous.file(coll.name, relpath))
         relearnt = (coll.name, relpath) in self.relearn
-        if not relearnt and self.known.unchanged(coll.name, relpath, st):
+        if not relearnt and self.known.unchanged(key, st):
             self.report.unchanged += 1
             return
         olds = self.previous.file(coll.name, relpath)
