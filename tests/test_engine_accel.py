@@ -11,6 +11,7 @@ import pytest
 
 from archive.documents import Document
 from archive.engine.whoosh import accel, scores
+from archive.engine.whoosh.columns import column_bytes
 from archive.engine.whoosh.compile import Compiler
 from archive.engine.whoosh.engine import WhooshEngine
 from archive.engine.whoosh.results import ranked
@@ -214,3 +215,30 @@ def test_sorted_intersection_and_distinct_values_equal_numpys() -> None:
         shuffled = rng.permutation(repeated)
         assert sorted_or_unique(shuffled).tolist() == np.unique(shuffled).tolist()
         assert sorted_or_unique(a) is a or len(a) < 2
+
+
+def test_column_codes_are_those_of_whooshs_own_column_values(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The column table codes each value from the segment's bytes; Whoosh's column reader, value by
+    value, and a sort of the distinct strings give the same codes: over several segments, deleted
+    documents, empty values, values of many lengths and text beyond ASCII (UTF-8 sorts as it does)."""
+    rng = random.Random(3)
+    sources = ("Wire", "", "Süddeutsche", "日本経済新聞", "a", "Zeitung", "zeitung", "Ærø Avis", "Wire service")
+    eng = WhooshEngine.create(tmp_path / "index")
+    try:
+        for batch in range(3):
+            eng.write(add=[Document(id=f"d{batch}-{i}", collection="c", path=f"/c/{batch}-{i}.txt",
+                                    relpath=f"{batch}-{i}.txt", title="t", text=f"text {i}",
+                                    source=rng.choice(sources), date=rng.choice(["", "2020-01-02", "1999-12-31"]),
+                                    language=rng.choice(["en", "de", ""]), content_hash=f"{rng.getrandbits(30):x}")
+                           for i in range(rng.randint(5, 60))])
+        eng.write(delete=["d0-1", "d1-2"])
+        with eng.searcher() as s:
+            for name in ("content_hash",) + accel.TABLE_FIELDS:
+                values = [v for sub, _ in s.leaf_searchers() for v in sub.reader().column_reader(name)]
+                distinct = sorted(set(values) - {""})
+                want = [distinct.index(v) if v else -1 for v in values]
+                assert column_bytes(s, name) is not None  # the segments' bytes, not the fallback
+                got = accel._column_codes(s, name)
+                assert got.codes.tolist() == want and got.values == distinct, name
+    finally:
+        eng.close()

@@ -31,7 +31,7 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from archive.engine.whoosh import arrays, near, phrases
-from archive.engine.whoosh.columns import column
+from archive.engine.whoosh.columns import column, column_bytes
 
 CHECK_EVERY = 256  # matches between two looks at the clock when Whoosh walks a query
 _EMPTY = np.zeros(0, dtype=np.int64)
@@ -60,13 +60,13 @@ class Table:
             if dead:
                 self.live[np.fromiter(dead, dtype=np.int64) + offset] = False
         self.all_live = np.flatnonzero(self.live)
-        hashes = _codes(column(s, "content_hash"))
+        hashes = _column_codes(s, "content_hash")
         self.hash, self.hash_values = hashes.codes, hashes.values  # values sorted: code order is text order
         self._hash_lines: np.ndarray | None = None
         self.groups = int(self.hash.max()) + 1 if self.size else 0
         # Copies per text among live documents: a text with one copy needs no lookup of its paths.
         self.copies = np.bincount(self.hash[self.live], minlength=self.groups) if self.size else _EMPTY
-        self.fields = {name: _codes(column(s, name)) for name in fields}
+        self.fields = {name: _column_codes(s, name) for name in fields}
         self.lengths: dict[str, np.ndarray] = {}  # field lengths for scoring, read when first needed
         self.labels: dict[str, str] = {}  # source keys -> their stored spelling, looked up when first shown
 
@@ -111,13 +111,21 @@ def _segment_key(reader: IndexReader) -> tuple[str, int]:
     return (segment.segment_id(), segment.deleted_count()) if segment is not None else ("", 0)
 
 
-def _codes(values: list) -> Codes:
-    """Return codes for a column's values: equal values share a code; empty values get -1."""
-    if not values:
+def _column_codes(s: Searcher, name: str) -> Codes:
+    """Return codes for a column's values over the searcher's documents (see `_codes`)."""
+    fixed = column_bytes(s, name)
+    return _codes(column(s, name) if fixed is None else fixed)
+
+
+def _codes(values: list | np.ndarray) -> Codes:
+    """Return codes for a column's values (strings, or UTF-8 byte strings from `column_bytes`):
+    equal values share a code, codes follow the values' order, empty values get -1."""
+    if not len(values):
         return Codes(_EMPTY.copy(), [])
-    uniq, inverse = np.unique(np.asarray(values, dtype=object), return_inverse=True)
-    labels = [str(v) for v in uniq]
-    codes = inverse.astype(np.int64)
+    uniq, inverse = np.unique(np.asarray(values, dtype=object) if isinstance(values, list) else values,
+                              return_inverse=True)
+    labels = [v.decode() if isinstance(v, bytes) else str(v) for v in uniq.tolist()]
+    codes = inverse.astype(np.int64).ravel()
     if labels and labels[0] == "":
         codes -= 1  # "" sorts first: it becomes -1 and the others shift down
         labels = labels[1:]

@@ -15,7 +15,7 @@ from collections import OrderedDict
 import numpy as np
 from whoosh.codec.base import PerDocumentReader
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-from whoosh.columns import NumericColumn
+from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.reading import SegmentReader
 from whoosh.searching import Searcher
 
@@ -58,6 +58,56 @@ def _segment_column(sub: Searcher, name: str) -> list:
         while len(_segments) > MAX_SEGMENT_COLUMNS:
             _segments.popitem(last=False)
     return values
+
+
+def column_bytes(s: Searcher, name: str) -> np.ndarray | None:
+    """Return a text column's values for every document number as fixed-width UTF-8 byte strings
+    (numpy "S", as wide as the longest value; "" for none), or None when a segment keeps the
+    column in another form than Whoosh's variable-length bytes.
+
+    Each segment's values are one run of bytes in its file with a length a document: read at
+    once and laid out in a matrix a byte a cell, not decoded into a million strings. UTF-8 sorts
+    as the text does, so codes made from these sort as the strings do. At a million documents,
+    the six columns a new process's first search needs took 14 s as strings.
+    """
+    parts = []
+    for sub, _ in s.leaf_searchers():
+        reader = sub.reader()
+        if reader.segment() is None:  # an empty index: no documents, no column
+            continue
+        part = _segment_bytes(reader, name)
+        if part is None:
+            return None
+        parts.append(part)
+    width = max((p.shape[1] for p in parts), default=0)
+    out = np.zeros((sum(len(p) for p in parts), max(width, 1)), dtype=np.uint8)
+    at = 0
+    for part in parts:
+        out[at:at + len(part), :part.shape[1]] = part
+        at += len(part)
+    return out.view(f"S{max(width, 1)}").ravel()
+
+
+def _segment_bytes(reader: SegmentReader, name: str) -> np.ndarray | None:
+    """Return one segment's column values as a matrix of bytes (a row a document, zero-padded)."""
+    raw = reader.column_reader(name, translate=False)
+    if type(raw) is not VarBytesColumn.Reader:
+        return None
+    count = reader.doc_count_all()
+    lengths = np.asarray(raw._lengths, dtype=np.int64)[:count]
+    offsets = np.asarray(raw._offsets, dtype=np.int64)[:count]
+    width = int(lengths.max()) if count else 0
+    out = np.zeros((count, width), dtype=np.uint8)
+    if not width:
+        return out
+    total = int(offsets[-1] + lengths[-1])
+    data = np.frombuffer(raw._dbfile.get(raw._basepos, total), dtype=np.uint8)
+    if total == width * count:  # every value of one length: the run is the matrix
+        return data.reshape(count, width).copy()
+    for length in np.unique(lengths[lengths > 0]).tolist():
+        rows = np.flatnonzero(lengths == length)
+        out[rows, :length] = np.lib.stride_tricks.sliding_window_view(data, length)[offsets[rows]]
+    return out
 
 
 def length_bytes(reader: SegmentReader, fieldname: str) -> np.ndarray:
