@@ -141,6 +141,28 @@ def test_dry_run_touches_nothing_and_lists_changes(tmp_path):
     assert fresh.exit_code == 0 and not (tmp_path / "none").exists()
 
 
+def test_dry_run_over_a_stale_manifest_reads_the_index_and_touches_nothing(tmp_path):
+    """A manifest that does not describe the index's commit (a run killed between the two) is
+    rebuilt from the index for a dry run too, in a scratch copy removed afterwards."""
+    import tempfile
+
+    src = make_corpus(tmp_path / "src", 3)
+    settings = Settings(index=tmp_path / "ix")
+    ingest([str(src)], settings)
+    with Manifest(settings.index) as m:
+        m.apply((), (), "a-commit-the-index-never-made")
+    before = {p.name: p.stat().st_mtime_ns for p in settings.index.iterdir()}
+    scratch = set(Path(tempfile.gettempdir()).glob("archive-manifest-*"))
+    (src / "a005.txt").write_text(article(5))
+    (src / "a001.txt").unlink()
+    report = ingest([str(src)], settings, dry_run=True)
+    assert {(c["action"], Path(c["path"]).name) for c in report.changes} == {("add", "a005.txt"),
+                                                                             ("delete", "a001.txt")}
+    assert (report.unchanged, report.added, report.deleted) == (2, 1, 1)
+    assert {p.name: p.stat().st_mtime_ns for p in settings.index.iterdir()} == before
+    assert set(Path(tempfile.gettempdir()).glob("archive-manifest-*")) == scratch
+
+
 def test_report_file_and_plain_log_lines_under_cron(tmp_path):
     src = make_corpus(tmp_path / "src", 2)
     report_file = tmp_path / "report.json"
