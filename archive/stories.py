@@ -276,6 +276,18 @@ def _closer(other: str, sim: float, best: str | None, best_sim: float) -> tuple[
     return best, best_sim
 
 
+def _best_of(found: Iterable[tuple[str, str, Signature]], sig: Signature, best: str | None,
+             best_sim: float) -> tuple[str | None, str | None, float]:
+    """Return the best of these (id, story, signature) candidates and the best so far (`_closer`),
+    with the candidate's story (None: the best so far stayed) and its similarity to `sig`."""
+    story = None
+    for other, other_story, values in found:
+        closer, best_sim = _closer(other, similarity(values, sig), best, best_sim)
+        if closer != best:
+            best, story = closer, other_story
+    return best, story, best_sim
+
+
 def _band_keys(sigs: np.ndarray, band: int | None = None) -> np.ndarray:
     """Return a 64-bit key for each band of each signature (rows, BANDS), or for one band (rows):
     the band's number above its ROWS bytes, so that equal values in different bands do not meet."""
@@ -348,20 +360,14 @@ class _Spill:
                 best_sim: float) -> tuple[str | None, str | None, float]:
         """Return the live document here most similar to a signature (of these band keys) if it beats
         `best` at `best_sim`, with its story and similarity."""
-        story = None
         if not self.rows:
-            return best, story, best_sim
+            return best, None, best_sim
         found = self._db.execute(
             f"SELECT n, id, story, sig FROM docs WHERE n IN (SELECT n FROM bands WHERE key IN ({_MARKS}))",
             keys.tolist()).fetchall()
-        for n, other, other_story, blob in found:
-            if n <= self._dead.get(other, 0):
-                continue
-            sim = similarity(np.frombuffer(blob, dtype=np.uint8), sig)
-            closer, best_sim = _closer(other, sim, best, best_sim)
-            if closer != best:
-                best, story = closer, other_story
-        return best, story, best_sim
+        live = ((other, other_story, np.frombuffer(blob, dtype=np.uint8)) for n, other, other_story, blob in found
+                if n > self._dead.get(other, 0))
+        return _best_of(live, sig, best, best_sim)
 
     def rows_after(self, done: int) -> Iterable[tuple[str, str, bytes]]:
         """Yield the live (id, story, signature blob) of the rows numbered after `done`."""
