@@ -495,7 +495,11 @@ class _Stored:
                 best_sim: float) -> tuple[str | None, str | None, float]:
         """Return the stored document most similar to a signature (of these band keys) if it beats
         `best` at `best_sim`, with its story and similarity (`_Spill.closest`'s answer)."""
-        found = (self._read(row) for row in self._candidates(keys))
+        records = self._records(self._candidates(keys))
+        # Only a candidate at least as similar as the best so far can take its place (`_closer`):
+        # the ids of the others are not read.
+        near = records[np.count_nonzero(records["sig"] == sig, axis=1) / float(NUM_PERM) >= best_sim]
+        found = ((record["id"].decode(), record["story"].decode(), record["sig"]) for record in near)
         live = ((other, story or other, values) for other, story, values in found if other not in self._removed)
         return _best_of(live, sig, best, best_sim)
 
@@ -513,18 +517,19 @@ class _Stored:
             if end <= start:
                 continue
             block = np.frombuffer(os.pread(self._files["keys"], 8 * (end - start), 8 * start), dtype=np.uint64)
-            lo = start + int(np.searchsorted(block, key, "left"))
-            hi = start + int(np.searchsorted(block, key, "right"))
-            if hi > lo:
-                found = os.pread(self._files["rows"], 4 * (hi - lo), 4 * lo)
-                rows.update(np.frombuffer(found, dtype=np.int32).tolist())
+            lo = int(np.searchsorted(block, key, "left"))
+            if lo == len(block) or block[lo] != key:  # most bands: no stored document shares it
+                continue
+            hi = int(np.searchsorted(block, key, "right"))
+            found = os.pread(self._files["rows"], 4 * (hi - lo), 4 * (start + lo))
+            rows.update(np.frombuffer(found, dtype=np.int32).tolist())
         return sorted(rows)
 
-    def _read(self, row: int) -> tuple[str, str, Signature]:
-        """Return the (id, story, signature) of a row; the story is '' for the document's own id."""
+    def _records(self, rows: list[int]) -> np.ndarray:
+        """Return the records (signature, id, story: '' for the document's own id) of these rows."""
         size = self._record.itemsize
-        record = np.frombuffer(os.pread(self._files["records"], size, size * row), dtype=self._record)[0]
-        return record["id"].decode(), record["story"].decode(), record["sig"]
+        return np.frombuffer(b"".join(os.pread(self._files["records"], size, size * row) for row in rows),
+                             dtype=self._record)
 
     def close(self) -> None:
         for fd in self._files.values():
