@@ -539,8 +539,8 @@ def test_stored_signatures_read_from_scratch_files_give_the_stories_of_a_brute_f
 
 
 def test_a_run_without_changes_or_without_stored_signatures_writes_no_scratch_files(tmp_path):
-    """A commit with nothing changed reads nothing; an empty table gives no scratch folder; one left
-    by a killed run is replaced."""
+    """A commit with nothing changed reads nothing; an empty table gives no scratch folder, nor does
+    a rebuild (which holds every signature); one left by a killed run is replaced."""
     scratch = tmp_path / stories_mod._Stored.NAME
     sig = np.arange(stories_mod.NUM_PERM, dtype=np.uint8)
     with stories_mod.StoryIndex(tmp_path) as stories:
@@ -558,6 +558,11 @@ def test_a_run_without_changes_or_without_stored_signatures_writes_no_scratch_fi
         assert stories.assign("1" * 16, "") == "0" * 16
         assert scratch.exists()
     assert not scratch.exists()
+    with stories_mod.StoryIndex(tmp_path) as stories:
+        stories.rebuild([("2" * 16, "", "the words of a text"), ("3" * 16, "2" * 16, "the words of a text")], "4")
+        stories.prepare("4" * 16, "", stories_mod.to_blob(stories_mod.signature("the words of a text")))
+        assert stories.assign("4" * 16, "") == "2" * 16
+        assert not scratch.exists()
 
 
 def test_an_incremental_run_does_not_hold_the_stored_signatures_in_memory(tmp_path):
