@@ -27,8 +27,8 @@ the index's stored texts and labels.
 A run that changes an index holds in memory only the signatures of its own documents. The ones
 stored before it are written once, at its first change, to scratch files beside the index (the
 signatures, and every band key in sorted order: `_Stored`), where each new document's candidates
-are read. At a million documents writing them takes 4 to 6 s and 544 MB of disk (672 MB while
-written), where loading them took 13 s, and the run's memory grows by 40 MB where loading them
+are read. At a million documents writing them takes 3 to 6 s and 544 MB of disk (672 MB while
+written), where loading them took 13 to 18 s, and the run's memory grows by 40 MB where loading them
 added 1.7 GB. A full build bounds its memory too, moving its own signatures to a scratch SQLite
 file as they come (`_Spill`).
 """
