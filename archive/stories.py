@@ -23,15 +23,26 @@ The labels live in the index (the `story` field, the source of truth). Signature
 in `stories.sqlite`, stamped with the index commit they describe, like the manifest: when the
 stamp does not match (a run killed between the two commits), the signatures are recomputed from
 the index's stored texts and labels.
+
+A run that changes an index holds in memory only the signatures of its own documents. The ones
+stored before it are written once, at its first change, to scratch files beside the index (the
+signatures, and every band key in sorted order: `_Stored`), where each new document's candidates
+are read. At a million documents writing them takes 3 to 6 s and 544 MB of disk (672 MB while
+written), where loading them took 13 to 18 s, and the run's memory grows by 40 MB where loading them
+added 1.7 GB. A full build bounds its memory too, moving its own signatures to a scratch SQLite
+file as they come (`_Spill`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
+import shutil
 import sqlite3
+import time
 from collections.abc import Callable, Iterable
-from functools import cache
+from functools import cache, reduce
 from pathlib import Path
 from typing import Any
 
@@ -276,6 +287,18 @@ def _closer(other: str, sim: float, best: str | None, best_sim: float) -> tuple[
     return best, best_sim
 
 
+def _best_of(found: Iterable[tuple[str, str, Signature]], sig: Signature, best: str | None,
+             best_sim: float) -> tuple[str | None, str | None, float]:
+    """Return the best of these (id, story, signature) candidates and the best so far (`_closer`),
+    with the candidate's story (None: the best so far stayed) and its similarity to `sig`."""
+    story = None
+    for other, other_story, values in found:
+        closer, best_sim = _closer(other, similarity(values, sig), best, best_sim)
+        if closer != best:
+            best, story = closer, other_story
+    return best, story, best_sim
+
+
 def _band_keys(sigs: np.ndarray, band: int | None = None) -> np.ndarray:
     """Return a 64-bit key for each band of each signature (rows, BANDS), or for one band (rows):
     the band's number above its ROWS bytes, so that equal values in different bands do not meet."""
@@ -348,20 +371,14 @@ class _Spill:
                 best_sim: float) -> tuple[str | None, str | None, float]:
         """Return the live document here most similar to a signature (of these band keys) if it beats
         `best` at `best_sim`, with its story and similarity."""
-        story = None
         if not self.rows:
-            return best, story, best_sim
+            return best, None, best_sim
         found = self._db.execute(
             f"SELECT n, id, story, sig FROM docs WHERE n IN (SELECT n FROM bands WHERE key IN ({_MARKS}))",
             keys.tolist()).fetchall()
-        for n, other, other_story, blob in found:
-            if n <= self._dead.get(other, 0):
-                continue
-            sim = similarity(np.frombuffer(blob, dtype=np.uint8), sig)
-            closer, best_sim = _closer(other, sim, best, best_sim)
-            if closer != best:
-                best, story = closer, other_story
-        return best, story, best_sim
+        live = ((other, other_story, np.frombuffer(blob, dtype=np.uint8)) for n, other, other_story, blob in found
+                if n > self._dead.get(other, 0))
+        return _best_of(live, sig, best, best_sim)
 
     def rows_after(self, done: int) -> Iterable[tuple[str, str, bytes]]:
         """Yield the live (id, story, signature blob) of the rows numbered after `done`."""
@@ -378,6 +395,156 @@ class _Spill:
 _MARKS = ",".join("?" * BANDS)
 
 
+class _Stored:
+    """The signatures stored before this run, read from scratch files instead of held in memory.
+
+    An incremental run at a million documents held every stored signature in a `StoryAssigner`
+    (about 560 MB: signatures, band keys, rows, ids and stories), and loading them into a
+    `_Spill` meant 32 million band rows in SQLite (about 40 s). Here one pass over the
+    `signatures` table writes, into a scratch folder beside the index:
+
+    - `records`: each document's signature, id and story (fixed width, one read a candidate);
+    - `keys` and `rows`: every band key (`_band_keys`: the band's number above its four bytes)
+      in sorted order, with the row each came from; the bands are sorted one at a time (about
+      20 bytes a document for a moment: 20 MB at a million) and written one after another,
+      which is one sorted array since the band's number is the high part of its key.
+
+    Memory then holds one key of every block of `_BLOCK` keys (about 0.5 MB at a million
+    documents): a band key's candidates are one block read away. The files are read with
+    `os.pread`, not mapped: a mapped page of the page cache counts as the process's memory once
+    touched, and touching a few thousand scattered keys mapped the whole key file (over 500 MB).
+
+    Removals during the run are kept as a set of ids (only of documents stored here); a
+    document changed during the run is removed here and held in memory again. The scratch
+    folder is deleted at `close`; one left by a killed run is deleted when the next one builds.
+    """
+
+    NAME = "stories-stored"
+    _CHUNK = 16384  # rows read from the signatures table at a time
+    _BLOCK = 512  # keys per 4 KB block: the in-memory fence holds the first key of each
+
+    def __init__(self, folder: Path, db: sqlite3.Connection, count: int, width: int):
+        self.folder, self._db, self.count = folder, db, count
+        self._record = np.dtype([("sig", np.uint8, (NUM_PERM,)), ("id", f"S{width}"), ("story", f"S{width}")])
+        self._removed: set[str] = set()
+        self._fence = np.zeros(0, dtype=np.uint64)
+        self._files: dict[str, int] = {}
+
+    @classmethod
+    def build(cls, folder: Path, db: sqlite3.Connection) -> _Stored | None:
+        """Write the scratch files of the signatures table (None when it is empty: nothing to write)."""
+        scratch = folder / cls.NAME
+        shutil.rmtree(scratch, ignore_errors=True)  # a run killed outright leaves its scratch folder
+        count, width = db.execute("SELECT count(*), max(max(length(CAST(id AS BLOB))), "
+                                  "max(length(CAST(story AS BLOB)))) FROM signatures").fetchone()
+        if not count:
+            return None
+        scratch.mkdir()
+        stored = cls(scratch, db, count, width)
+        stored._write_records()
+        stored._sort_bands()
+        stored._files = {name: os.open(scratch / name, os.O_RDONLY) for name in ("records", "keys", "rows")}
+        return stored
+
+    def _write_records(self) -> None:
+        """One pass over the table: the records in table order, and each band's values (the low
+        32 bits of its keys) band-major in `values`, a band's `count` values after another's."""
+        rows = self._db.execute("SELECT id, story, sig FROM signatures")
+        done = 0
+        with open(self.folder / "records", "wb") as records, open(self.folder / "values", "wb") as values:
+            while chunk := rows.fetchmany(self._CHUNK):
+                batch = np.zeros(len(chunk), dtype=self._record)
+                batch["id"] = [doc_id.encode() for doc_id, _, _ in chunk]
+                batch["story"] = [story.encode() for _, story, _ in chunk]
+                batch["sig"] = _sig_rows([blob for _, _, blob in chunk])
+                records.write(batch.tobytes())
+                low = (_band_keys(batch["sig"]) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+                for band in range(BANDS):
+                    values.seek(4 * (band * self.count + done))
+                    values.write(np.ascontiguousarray(low[:, band]).tobytes())
+                done += len(chunk)
+
+    def _sort_bands(self) -> None:
+        """Write `keys` and `rows` a band at a time from `values` (then deleted), and keep the fence."""
+        n = self.count
+        fence = []
+        with open(self.folder / "keys", "wb") as keys, open(self.folder / "rows", "wb") as rows:
+            for band in range(BANDS):
+                # A band's values above their row numbers: sorting orders the keys, rows ascending
+                # among equal keys (the order of a stable sort).
+                packed = np.fromfile(self.folder / "values", dtype=np.uint32, count=n, offset=4 * band * n)
+                packed = packed.astype(np.uint64) << np.uint64(32)
+                packed |= np.arange(n, dtype=np.uint64)
+                packed.sort()
+                rows.write((packed & np.uint64(0xFFFFFFFF)).astype(np.int32).tobytes())
+                packed >>= np.uint64(32)
+                packed |= _BAND_NUMBERS[band]
+                keys.write(packed.tobytes())
+                fence.append(packed[(-band * n) % self._BLOCK::self._BLOCK].copy())  # every _BLOCK-th key overall
+        (self.folder / "values").unlink()
+        self._fence = np.concatenate(fence)
+
+    def remove(self, doc_id: str) -> None:
+        """Leave a document out of later lookups, if it is stored (every new document of a run is
+        removed before it is added: marking those held a mark for each)."""
+        if doc_id not in self._removed and self._db.execute(
+                "SELECT 1 FROM signatures WHERE id = ?", (doc_id,)).fetchone():
+            self._removed.add(doc_id)
+
+    def closest(self, sig: Signature, keys: np.ndarray, best: str | None,
+                best_sim: float) -> tuple[str | None, str | None, float]:
+        """Return the stored document most similar to a signature (of these band keys) if it beats
+        `best` at `best_sim`, with its story and similarity (`_Spill.closest`'s answer)."""
+        records = self._records(self._candidates(keys))
+        # Only a candidate at least as similar as the best so far can take its place (`_closer`):
+        # the ids of the others are not read.
+        near = records[np.count_nonzero(records["sig"] == sig, axis=1) / float(NUM_PERM) >= best_sim]
+        found = ((record["id"].decode(), record["story"].decode(), record["sig"]) for record in near)
+        live = ((other, story or other, values) for other, story, values in found if other not in self._removed)
+        return _best_of(live, sig, best, best_sim)
+
+    def _candidates(self, keys: np.ndarray) -> list[int]:
+        """Return the rows that share at least one whole band with a signature (of these band keys).
+
+        The fence gives the blocks a key's equal keys lie in: from the block before the first
+        fence key not below it to the block ending at the first fence key above it.
+        """
+        total = BANDS * self.count
+        first = np.maximum(np.searchsorted(self._fence, keys, "left") - 1, 0) * self._BLOCK
+        last = np.minimum(np.searchsorted(self._fence, keys, "right") * self._BLOCK, total)
+        rows: set[int] = set()
+        for key, start, end in zip(keys.tolist(), first.tolist(), last.tolist()):
+            if end <= start:
+                continue
+            block = np.frombuffer(os.pread(self._files["keys"], 8 * (end - start), 8 * start), dtype=np.uint64)
+            lo = int(np.searchsorted(block, key, "left"))
+            if lo == len(block) or block[lo] != key:  # most bands: no stored document shares it
+                continue
+            hi = int(np.searchsorted(block, key, "right"))
+            found = os.pread(self._files["rows"], 4 * (hi - lo), 4 * (start + lo))
+            rows.update(np.frombuffer(found, dtype=np.int32).tolist())
+        return sorted(rows)
+
+    def _records(self, rows: list[int]) -> np.ndarray:
+        """Return the records (signature, id, story: '' for the document's own id) of these rows."""
+        size = self._record.itemsize
+        return np.frombuffer(b"".join(os.pread(self._files["records"], size, size * row) for row in rows),
+                             dtype=self._record)
+
+    def close(self) -> None:
+        for fd in self._files.values():
+            os.close(fd)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _sig_rows(blobs: list[bytes]) -> np.ndarray:
+    """Return stored signature blobs as rows of one array (`_from_blob` for blobs of another size)."""
+    joined = b"".join(blobs)
+    if len(joined) == NUM_PERM * len(blobs):  # every blob is one signature of NUM_PERM bytes
+        return np.frombuffer(joined, dtype=np.uint8).reshape(len(blobs), NUM_PERM)
+    return np.stack([_from_blob(blob) for blob in blobs])
+
+
 class StoryIndex:
     """The signatures of one index folder, persisted in SQLite; assigns story labels at ingest.
 
@@ -386,14 +553,18 @@ class StoryIndex:
 
     With `memory_rows` (a full build), the signatures held in memory are bounded: when they reach
     that many, they move to a scratch file (`_Spill`) where later documents still find them, and
-    the commit copies them from there. A document's story is the same either way.
+    the commit copies them from there. The signatures stored before the run are not loaded into
+    memory either: the first `assign` or `remove` writes them to scratch files (`_Stored`) where
+    they are looked up, and memory holds only the signatures of this run's documents. A
+    document's story is the same either way.
     """
 
     def __init__(self, index_dir: Path, memory_rows: int | None = None):
         self.path = Path(index_dir) / FILENAME
         self._db = sqlite3.connect(self.path, isolation_level=None)
         self._db.executescript(_SCHEMA)
-        self._mem: StoryAssigner | None = None
+        self._mem: StoryAssigner | None = None  # this run's signatures (None: no change made yet)
+        self._stored: _Stored | None = None  # the signatures stored before the run (None: there are none)
         self.memory_rows = memory_rows
         self._spill: _Spill | None = None
         self._spill_written = 0  # the scratch rows the signatures table holds already
@@ -407,12 +578,21 @@ class StoryIndex:
         return row[0] if row else None
 
     def _load(self) -> StoryAssigner:
+        """Return the assigner of this run's signatures; at the first change, write the stored ones
+        to the scratch files they are looked up in."""
         if self._mem is None:
             self._mem = StoryAssigner()
-            rows = self._db.execute("SELECT id, story, sig FROM signatures")
-            # An empty story is the document's own id (most documents start their own story).
-            self._mem.load((doc_id, story or doc_id, _from_blob(blob)) for doc_id, story, blob in rows)
+            started = time.perf_counter()
+            self._stored = _Stored.build(self.path.parent, self._db)
+            if self._stored is not None:
+                logger.debug("%d stored story signatures written to %s in %.1f s", self._stored.count,
+                             self._stored.folder, time.perf_counter() - started)
         return self._mem
+
+    def _elsewhere(self) -> Elsewhere | None:
+        """Return where signatures outside memory are looked up: the stored ones, the moved ones, both."""
+        hooks: list[Elsewhere] = [place.closest for place in (self._stored, self._spill) if place is not None]
+        return reduce(_both, hooks) if hooks else None
 
     def prepare(self, doc_id: str, text: str, blob: bytes | None) -> None:
         """Hold the signature of a text (from `to_blob`, computed in a cleaning worker) for its `assign`."""
@@ -425,7 +605,7 @@ class StoryIndex:
         ready = self._ready.pop(doc_id, None)
         sig = (None if ready[1] is None else _from_blob(ready[1])) if ready is not None and ready[0] == text \
             else signature(text)
-        story = mem.assign(doc_id, text, sig, self._spill.closest if self._spill is not None else None)
+        story = mem.assign(doc_id, text, sig, self._elsewhere())
         if sig is None:
             return story
         self._upsert[doc_id] = story
@@ -447,6 +627,8 @@ class StoryIndex:
     def remove(self, doc_id: str) -> None:
         """Forget a deleted (or changed) document's signature; other labels stay as they are."""
         self._load().remove(doc_id)
+        if self._stored is not None:
+            self._stored.remove(doc_id)
         if self._spill is not None:
             self._spill.remove(doc_id)
         self._upsert.pop(doc_id, None)
@@ -454,7 +636,7 @@ class StoryIndex:
 
     def commit(self, stamp: str | None) -> None:
         """Write the pending changes, stamped with the index commit they follow."""
-        mem = self._load()
+        mem = self._mem if self._mem is not None else StoryAssigner()  # None: no document changed
         self._db.execute("BEGIN IMMEDIATE")
         try:
             self._db.executemany("DELETE FROM signatures WHERE id = ?", ((i,) for i in self._delete))
@@ -478,6 +660,9 @@ class StoryIndex:
         """Replace every signature with those of the index's documents: (id, story, text) each."""
         self._db.execute("DELETE FROM signatures")
         self._mem, self._upsert, self._delete = StoryAssigner(), {}, set()
+        if self._stored is not None:
+            self._stored.close()
+            self._stored = None
         for doc_id, story, text in docs:
             sig = signature(text)
             if sig is not None:
@@ -487,16 +672,28 @@ class StoryIndex:
         logger.info("story signatures rebuilt from the index: %d documents", len(self._mem))
 
     def close(self) -> None:
-        """Close the database (and delete the scratch file)."""
+        """Close the database (and delete the scratch files)."""
         self._db.close()
         if self._spill is not None:
             self._spill.close()
+        if self._stored is not None:
+            self._stored.close()
 
     def __enter__(self) -> StoryIndex:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _both(first: Elsewhere, second: Elsewhere) -> Elsewhere:
+    """Return a lookup in two places: the best of both (`_closer` decides the same in any order)."""
+    def closest(sig: Signature, keys: np.ndarray, best: str | None,
+                best_sim: float) -> tuple[str | None, str | None, float]:
+        best, story, best_sim = first(sig, keys, best, best_sim)
+        best, other, best_sim = second(sig, keys, best, best_sim)
+        return best, other if other is not None else story, best_sim
+    return closest
 
 
 def assign_stories(texts: Iterable[tuple[str, str]]) -> dict[str, str]:

@@ -411,3 +411,184 @@ def test_documents_past_the_memory_bound_leave_nothing_behind_in_memory(tmp_path
     finally:
         tracemalloc.stop()
     assert per_doc < 20, per_doc
+
+
+# -- stored signatures read from scratch files, against a brute-force search ----------------------
+
+class BruteForce:
+    """The assignment rule written plainly: a new signature is compared with every remembered one;
+    a candidate shares all ROWS values of one of the BANDS bands, and the most similar candidate at
+    or above the threshold gives its story (ties: the smaller id)."""
+
+    def __init__(self) -> None:
+        self.sigs: dict[str, np.ndarray] = {}
+        self.story: dict[str, str] = {}
+
+    def assign(self, doc_id: str, sig) -> str:
+        self.remove(doc_id)
+        if sig is None:
+            return doc_id
+        best, best_count = None, -1
+        bands = sig.reshape(stories_mod.BANDS, stories_mod.ROWS)
+        for other in sorted(self.sigs):
+            values = self.sigs[other]
+            if not (values.reshape(stories_mod.BANDS, stories_mod.ROWS) == bands).all(axis=1).any():
+                continue
+            count = int((values == sig).sum())
+            if count / stories_mod.NUM_PERM >= stories_mod.THRESHOLD and count > best_count:
+                best, best_count = other, count  # in id order: a later tie does not replace it
+        self.sigs[doc_id] = sig
+        self.story[doc_id] = self.story[best] if best is not None else doc_id
+        return self.story[doc_id]
+
+    def remove(self, doc_id: str) -> None:
+        self.sigs.pop(doc_id, None)
+        self.story.pop(doc_id, None)
+
+
+def _signature_pool(rng: random.Random) -> list[np.ndarray | None]:
+    """Signatures of real texts and their copies (and one text without words), and crafted ones:
+    copies of a few signatures with some values changed (similarities either side of the threshold,
+    with and without a whole band in common, exact copies tied at 1.0), and signatures over three
+    values (many candidates, many ties)."""
+    pool = [sig for _, sig in _near_duplicates()]
+    gen = np.random.default_rng(rng.getrandbits(32))
+    for base in gen.integers(0, 256, (20, stories_mod.NUM_PERM), dtype=np.uint8):
+        for changed in (0, 0, 30, 60, 70, 74, 76, 78, 90):
+            pool.append(_changed(base, changed, gen))
+    pool += list(gen.integers(0, 3, (150, stories_mod.NUM_PERM)).astype(np.uint8))
+    rng.shuffle(pool)
+    return pool
+
+
+def _changed(sig: np.ndarray, count: int, gen: np.random.Generator) -> np.ndarray:
+    """Return a copy of a signature with `count` values (at random places) changed."""
+    copy = sig.copy()
+    at = gen.choice(stories_mod.NUM_PERM, count, replace=False)
+    copy[at] = (copy[at].astype(np.int64) + gen.integers(1, 256, count)) % 256
+    return copy
+
+
+def _table(folder: Path) -> dict[str, tuple[str, list[int]]]:
+    """Return the stored signatures table: id -> (story, signature values)."""
+    with stories_mod.StoryIndex(folder) as stored:
+        rows = stored._db.execute("SELECT id, story, sig FROM signatures").fetchall()
+    return {i: (s or i, stories_mod._from_blob(b).tolist()) for i, s, b in rows}
+
+
+@pytest.mark.parametrize("block", [512, 4])
+def test_stored_signatures_read_from_scratch_files_give_the_stories_of_a_brute_force_search(block, tmp_path,
+                                                                                             monkeypatch):
+    """Runs of random changes over the signatures stored by earlier runs: each run reads them from
+    its scratch files (never from memory), and every story agrees with a brute-force search, through
+    documents added, changed, removed and added again, several commits a run, a run that also
+    moves its own signatures out of memory, and signatures stored whole by an earlier version.
+    With blocks of 4 keys, equal keys run over several blocks of the fence."""
+    monkeypatch.setattr(stories_mod._Stored, "_BLOCK", block)
+    rng = random.Random(31)
+    gen = np.random.default_rng(32)
+    pool = _signature_pool(rng)
+    ref = BruteForce()
+    folder = tmp_path / "index"
+    folder.mkdir()
+    scratch = folder / stories_mod._Stored.NAME
+
+    def assign(doc_id, sig):
+        stories.prepare(doc_id, "", stories_mod.to_blob(sig))
+        assert stories.assign(doc_id, "") == ref.assign(doc_id, sig), doc_id
+
+    def new_id():
+        return f"{rng.getrandbits(64):016x}"
+
+    with stories_mod.StoryIndex(folder) as stories:  # the first run: nothing stored, nothing written
+        for sig in pool[:300]:
+            assign(new_id(), sig)
+        assert not scratch.exists()
+        stories.commit("0")
+    with stories_mod.StoryIndex(folder) as stories:  # some signatures stored whole (32-bit values)
+        for doc_id in rng.sample(sorted(ref.sigs), 10):
+            whole = ref.sigs[doc_id].astype(np.uint32) | (gen.integers(1, 1 << 24, stories_mod.NUM_PERM,
+                                                                        dtype=np.uint32) << np.uint32(8))
+            stories._db.execute("UPDATE signatures SET sig = ? WHERE id = ?", (whole.tobytes(), doc_id))
+    removed: list[str] = []
+    for run in range(1, 5):
+        with stories_mod.StoryIndex(folder, memory_rows=7 if run == 3 else None) as stories:
+            for _ in range(250):
+                live, step = sorted(ref.story), rng.random()
+                if step < 0.35:  # a new document: from the pool, or a near copy of a stored one
+                    sig = rng.choice(pool) if step < 0.15 else _changed(
+                        ref.sigs[rng.choice(live)], rng.choice([0, 20, 60, 74, 76, 80]), gen)
+                    assign(new_id(), sig)
+                elif step < 0.55:  # a document changed in place
+                    assign(rng.choice(live), rng.choice(pool))
+                elif step < 0.8:  # a document deleted
+                    removed.append(rng.choice(live))
+                    stories.remove(removed[-1])
+                    ref.remove(removed[-1])
+                elif step < 0.95 and removed:  # a deleted document back
+                    doc_id = rng.choice(removed)
+                    assign(doc_id, _changed(pool[len(doc_id) % len(pool)], 10, gen))
+                else:
+                    stories.commit(f"{run}")
+            assert scratch.exists()
+            stories.commit(f"{run}")
+        assert not scratch.exists()
+        assert _table(folder) == {i: (ref.story[i], ref.sigs[i].tolist()) for i in ref.story}
+    joined = Counter(ref.story.values())
+    assert len(joined) < len(ref.story) and max(joined.values()) > 5  # stories do form
+
+
+def test_a_run_without_changes_or_without_stored_signatures_writes_no_scratch_files(tmp_path):
+    """A commit with nothing changed reads nothing; an empty table gives no scratch folder, nor does
+    a rebuild (which holds every signature); one left by a killed run is replaced."""
+    scratch = tmp_path / stories_mod._Stored.NAME
+    sig = np.arange(stories_mod.NUM_PERM, dtype=np.uint8)
+    with stories_mod.StoryIndex(tmp_path) as stories:
+        stories.prepare("0" * 16, "", stories_mod.to_blob(sig))
+        assert stories.assign("0" * 16, "") == "0" * 16
+        assert not scratch.exists()
+        stories.commit("1")
+    with stories_mod.StoryIndex(tmp_path) as stories:
+        stories.commit("2")
+        assert not scratch.exists()
+    scratch.mkdir()
+    (scratch / "keys").write_bytes(b"left by a killed run")
+    with stories_mod.StoryIndex(tmp_path) as stories:
+        stories.prepare("1" * 16, "", stories_mod.to_blob(sig))
+        assert stories.assign("1" * 16, "") == "0" * 16
+        assert scratch.exists()
+    assert not scratch.exists()
+    with stories_mod.StoryIndex(tmp_path) as stories:
+        stories.rebuild([("2" * 16, "", "the words of a text"), ("3" * 16, "2" * 16, "the words of a text")], "4")
+        stories.prepare("4" * 16, "", stories_mod.to_blob(stories_mod.signature("the words of a text")))
+        assert stories.assign("4" * 16, "") == "2" * 16
+        assert not scratch.exists()
+
+
+def test_an_incremental_run_does_not_hold_the_stored_signatures_in_memory(tmp_path):
+    """Assigning one document against 20,000 stored signatures holds 1.3 MB (1.2 MB of it the empty
+    arrays of the assigner of the run's own documents); loading them into memory holds 11.7 MB."""
+    rng = np.random.default_rng(12)
+    sigs = rng.integers(0, 256, (20000, stories_mod.NUM_PERM), dtype=np.uint8)
+    ids = [f"{k:016x}" for k in rng.permutation(len(sigs)).tolist()]
+    with stories_mod.StoryIndex(tmp_path) as stories:
+        for doc_id, sig in zip(ids, sigs):
+            stories.prepare(doc_id, "", stories_mod.to_blob(sig))
+            stories.assign(doc_id, "")
+        stories.commit("built")
+    copy = sigs[123].copy()
+    copy[:40] += 1
+    tracemalloc.start()
+    try:
+        with stories_mod.StoryIndex(tmp_path) as stories:
+            before = tracemalloc.get_traced_memory()[0]
+            stories.prepare("f" * 16, "", stories_mod.to_blob(copy))
+            assert stories.assign("f" * 16, "") == ids[123]
+            held = tracemalloc.get_traced_memory()[0] - before
+        loaded = stories_mod.StoryAssigner()
+        before = tracemalloc.get_traced_memory()[0]
+        loaded.load(zip(ids, ids, sigs))
+        loading = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert held < 2_000_000 and loading > 10_000_000, (held, loading)
