@@ -97,7 +97,8 @@ def _incremental(collections: list[Collection], settings: Settings, report: Inge
     if not verdict.ok:  # an "unchanged" report over a damaged index would hide it
         engine.close()
         raise IndexDamaged(damage_message(target, verdict.damage or [], [str(c.root) for c in collections]))
-    stories = None if report.dry_run else open_stories(engine)  # None too when the engine keeps no stories
+    # None too when the engine keeps no stories; a run's new signatures are held as a build holds them.
+    stories = None if report.dry_run else open_stories(engine, story_rows(settings))
     try:
         with Manifest(target, readonly=report.dry_run) as manifest, \
                 _known_of(engine, manifest, report.dry_run) as known:
