@@ -301,15 +301,13 @@ class _Folded:
         model, it = self.model, iter(docs)
         while chunk := list(islice(it, CHUNK)):
             out = np.zeros((len(chunk), model.vectors.shape[1]), dtype=np.float32)
-            pending = []
-            for i, doc in enumerate(chunk):
+            for doc in chunk:
                 self.built.add(doc)
-                old = model.rows.find(doc.id)
-                if old is not None and model.rows.hash_of(old) == doc.content_hash:
-                    out[i] = model.vectors[old]
-                else:
-                    pending.append(i)
-            if pending:
+            old = model.rows.unchanged(chunk)
+            kept, pending = np.flatnonzero(old >= 0), np.flatnonzero(old < 0)
+            if len(kept):
+                out[kept] = model.vectors[old[kept]]
+            if len(pending):
                 out[pending] = model.embed(text_of(chunk[i]) for i in pending)
             self.count += len(chunk)
             yield out

@@ -69,11 +69,26 @@ class Rows:
 
     def find(self, doc_id: str) -> int | None:
         """Return the row of a document, or None when the model has none."""
-        key = doc_id.encode()
-        at = int(np.searchsorted(self.ids, key, sorter=self._by_id))
-        if at < len(self.ids) and self.ids[self._by_id[at]] == key:
-            return int(self._by_id[at])
-        return None
+        at = int(self.find_all([doc_id])[0])
+        return at if at >= 0 else None
+
+    def find_all(self, doc_ids: list[str]) -> np.ndarray:
+        """Return the row of each document (-1 where the model has none), found together in one search."""
+        keys = np.asarray([d.encode() for d in doc_ids], dtype=bytes)
+        if not len(self.ids) or not len(keys):
+            return np.full(len(keys), -1, dtype=np.int64)
+        # Searched for cut to the ids' width (no copy of the ids at another width); an id cut short
+        # finds a row whose id differs from it, so it counts as absent.
+        at = np.searchsorted(self.ids, keys.astype(self.ids.dtype), sorter=self._by_id)
+        rows = self._by_id[np.minimum(at, len(self.ids) - 1)]
+        return np.where(self.ids[rows] == keys, rows, -1)
+
+    def unchanged(self, docs: list[Document]) -> np.ndarray:
+        """Return each document's row when the model holds it with the same text (content hash), else -1."""
+        at = self.find_all([d.id for d in docs])
+        hashes = np.asarray([d.content_hash.encode() for d in docs], dtype=bytes)
+        same = (at >= 0) & (self.hashes[np.maximum(at, 0)] == hashes) if len(self) else at >= 0
+        return np.where(same, at, -1)
 
     @cached_property
     def _copies(self) -> tuple[np.ndarray, np.ndarray]:
