@@ -8,7 +8,6 @@ object each with a dict by id took over 500.
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -142,13 +141,17 @@ def _bytes(strings: Iterable[str]) -> np.ndarray:
 
 
 class RowsBuilder:
-    """Rows gathered one document at a time, made compact arrays every `BLOCK` documents."""
+    """Rows gathered one document at a time, made compact arrays every `BLOCK` documents.
+
+    Each column is kept as a list of blocks; `rows()` joins a column's blocks into one array that
+    takes their place, so no column is ever held twice and a join needs room for one column only.
+    """
 
     def __init__(self) -> None:
         self._ids: list[bytes] = []
         self._hashes: list[bytes] = []
-        self._done: list[tuple[np.ndarray, np.ndarray]] = []
-        self._codes = {name: array("i") for name in CODED}
+        self._codes: dict[str, list[int]] = {name: [] for name in CODED}
+        self._blocks: dict[str, list[np.ndarray]] = {name: [] for name in ("id", "hash", *CODED)}
         self._values: dict[str, dict[str, int]] = {name: {} for name in CODED}
 
     def add(self, doc: Document) -> None:
@@ -166,14 +169,26 @@ class RowsBuilder:
             self._flush()
 
     def _flush(self) -> None:
-        if self._ids:
-            self._done.append((np.asarray(self._ids), np.asarray(self._hashes)))
-            self._ids, self._hashes = [], []
+        if not self._ids:
+            return
+        pending: list[tuple[str, list[Any], type]] = [("id", self._ids, bytes), ("hash", self._hashes, bytes)]
+        pending += [(name, self._codes[name], np.int32) for name in CODED]
+        for name, values, dtype in pending:
+            self._blocks[name].append(np.asarray(values, dtype=dtype))
+            values.clear()
 
     def rows(self) -> Rows:
         """Return the rows added."""
         self._flush()
-        ids = np.concatenate([d[0] for d in self._done]) if self._done else np.zeros(0, dtype="S1")
-        hashes = np.concatenate([d[1] for d in self._done]) if self._done else np.zeros(0, dtype="S1")
-        return Rows(ids, hashes, {n: np.frombuffer(self._codes[n], dtype=np.int32).copy() for n in CODED},
-                    {n: list(self._values[n]) for n in CODED})
+        return Rows(_joined(self._blocks["id"], "S1"), _joined(self._blocks["hash"], "S1"),
+                    {n: _joined(self._blocks[n], np.int32) for n in CODED}, {n: list(self._values[n]) for n in CODED})
+
+
+def _joined(blocks: list[np.ndarray], empty: Any) -> np.ndarray:
+    """Return a column's blocks as one array (of dtype `empty` when there are none), which takes their
+    place in the list: the blocks are freed before the next column is joined."""
+    if not blocks:
+        return np.zeros(0, dtype=empty)
+    if len(blocks) > 1:
+        blocks[:] = [np.concatenate(blocks)]
+    return blocks[0]
