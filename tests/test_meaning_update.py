@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 from indexes import build_index
@@ -11,6 +12,9 @@ from test_meaning import _corpus
 
 from archive.archive import Archive
 from archive.config import Settings
+from archive.engine.choice import open_engine
+from archive.meaning import model as mm
+from archive.meaning.model import text_of
 
 
 def test_incremental_runs_update_or_retrain_the_model(tmp_path):
@@ -55,3 +59,57 @@ def test_a_full_rebuild_trains_the_model_in_the_new_index(tmp_path):
     report = build_index([root], index, full=True)
     assert report.meaning.startswith("meaning model trained on 15 texts") and "too few" in report.meaning
     assert (index / "meaning" / "vectors.npy").is_file()
+
+
+def test_update_copies_kept_vectors_from_the_file_and_projects_the_rest(tmp_path, monkeypatch):
+    """The vectors update() writes are the old file's rows for documents whose text is unchanged and
+    the projection of the others, in the order the documents come; the old vectors are read from
+    their file, not through the loaded model's mapping (whose pages would count in the process)."""
+    root = _corpus(tmp_path / "news", count=20)
+    index = tmp_path / "index"
+    build_index([root], index)
+    before = tmp_path / "before"
+    shutil.copytree(index / "meaning", before)
+    _corpus(tmp_path / "news", skip=20, count=1)  # 5 new articles
+    (root / "sport" / "003.txt").unlink()
+    with (root / "tech" / "002.txt").open("a") as f:
+        f.write("\nA paragraph added later about mobile phones and software.\n")
+    build_index([root], index)  # its own model is put back to the first one's below
+    shutil.rmtree(index / "meaning")
+    shutil.copytree(before, index / "meaning")
+
+    old = mm.load(index)
+    assert old is not None and isinstance(old.vectors, np.memmap)
+    engine = open_engine(Settings(index=index))
+    try:
+        docs = list(engine.documents())[::-1]  # an order other than the old rows': kept rows come in many runs
+    finally:
+        engine.close()
+    old_vectors = np.load(before / "vectors.npy")
+    with np.load(before / "rows.npz") as cols:
+        old_row = {(i.decode(), h.decode()): r for r, (i, h) in enumerate(zip(cols["id"], cols["hash"]))}
+    kept = [old_row.get((d.id, d.content_hash)) for d in docs]
+    assert kept.count(None) == 6  # 5 new, 1 changed
+    expected = np.stack([old_vectors[r] if r is not None else old.embed([text_of(d)])[0]
+                         for d, r in zip(docs, kept)])
+
+    mapped = (index / "meaning" / "vectors.npy").stat().st_ino
+    monkeypatch.setattr(mm, "CHUNK", 7)  # several chunks, the last one short
+    mm.update(old, docs, 7, index)
+    assert _resident_kb(mapped) == 0  # no page of the old model's mapping was touched
+    assert np.array_equal(np.load(index / "meaning" / "vectors.npy"), expected)
+    with np.load(index / "meaning" / "rows.npz") as cols:
+        assert [i.decode() for i in cols["id"]] == [d.id for d in docs]
+
+
+def _resident_kb(inode: int) -> int:
+    """Return the kB of this process's mappings of a file (by inode: it may be deleted by now) that are
+    resident in its memory, from /proc/self/smaps."""
+    total, inside = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        head = line.split(maxsplit=5)
+        if len(head) == 6 and "-" in head[0]:  # a mapping's first line: addresses, mode, offset, device, inode, name
+            inside = head[4] == str(inode)
+        elif inside and head and head[0] == "Rss:":
+            total += int(head[1])
+    return total

@@ -17,6 +17,7 @@ closeness is a dot product. The model is a folder `meaning/` in the index folder
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -24,7 +25,9 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any
@@ -299,20 +302,19 @@ class _Folded:
     def vector_chunks(self, docs: Iterable[Document]) -> Iterator[np.ndarray]:
         """Yield the vectors of the documents given, `CHUNK` at a time: kept, or projected when new or changed."""
         model, it = self.model, iter(docs)
-        while chunk := list(islice(it, CHUNK)):
-            out = np.zeros((len(chunk), model.vectors.shape[1]), dtype=np.float32)
-            pending = []
-            for i, doc in enumerate(chunk):
-                self.built.add(doc)
-                old = model.rows.find(doc.id)
-                if old is not None and model.rows.hash_of(old) == doc.content_hash:
-                    out[i] = model.vectors[old]
-                else:
-                    pending.append(i)
-            if pending:
-                out[pending] = model.embed(text_of(chunk[i]) for i in pending)
-            self.count += len(chunk)
-            yield out
+        with _row_reader(model.vectors) as take:
+            while chunk := list(islice(it, CHUNK)):
+                out = np.zeros((len(chunk), model.vectors.shape[1]), dtype=np.float32)
+                for doc in chunk:
+                    self.built.add(doc)
+                old = model.rows.unchanged(chunk)
+                kept, pending = np.flatnonzero(old >= 0), np.flatnonzero(old < 0)
+                if len(kept):
+                    out[kept] = take(old[kept])
+                if len(pending):
+                    out[pending] = model.embed(text_of(chunk[i]) for i in pending)
+                self.count += len(chunk)
+                yield out
 
     def rows(self) -> Rows:
         """Return the rows of the documents given (once their vectors are made)."""
@@ -324,6 +326,51 @@ class _Folded:
                        "changed_since": self.model.info.changed_since + self.changed,
                        "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                        "seconds": round(time.monotonic() - self.started, 2)})
+
+
+@contextmanager
+def _row_reader(vectors: np.ndarray) -> Iterator[Callable[[np.ndarray], np.ndarray]]:
+    """Give a function returning chosen rows of a model's vectors, for the block.
+
+    The vectors of a loaded model are mapped from vectors.npy; every page of the mapping that is
+    touched counts in the process's memory until the mapping goes (800 MB when an update copies
+    every kept vector at a million documents). So the rows are read from the file instead, into
+    buffers the size of what is asked for. Vectors in memory (a model just trained) are indexed.
+    The file is the one mapped: the model folder is replaced only under the ingest lock, which the
+    update holds from its load on.
+    """
+    mapped = _mapped_file(vectors)
+    if mapped is None:
+        yield lambda rows: np.asarray(vectors[rows])
+        return
+    name, offset = mapped
+    with open(name, "rb") as f:
+        yield partial(_read_rows, f, offset, vectors.shape[1])
+
+
+def _mapped_file(vectors: np.ndarray) -> tuple[str, int] | None:
+    """Return the file vectors are mapped from and where in it they start, when they are float32 rows
+    to its end (None for vectors in memory)."""
+    if not isinstance(vectors, np.memmap) or vectors.filename is None:
+        return None
+    whole = (vectors.dtype == np.dtype(np.float32) and vectors.ndim == 2 and vectors.flags.c_contiguous
+             and os.path.getsize(vectors.filename) == vectors.offset + vectors.nbytes)
+    return (vectors.filename, vectors.offset) if whole else None
+
+
+def _read_rows(f: io.BufferedReader, offset: int, dims: int, rows: np.ndarray) -> np.ndarray:
+    """Return the float32 vectors of rows (any order, repeats allowed) of the array stored from `offset`
+    in a file: the distinct rows in order, each run of consecutive rows with one read."""
+    distinct, back = np.unique(rows, return_inverse=True)
+    out = np.empty((len(distinct), dims), dtype=np.float32)
+    starts = np.flatnonzero(np.diff(distinct, prepend=-2) != 1)
+    ends = np.append(starts[1:], len(distinct))
+    for start, end in zip(starts.tolist(), ends.tolist()):
+        f.seek(offset + int(distinct[start]) * out.itemsize * dims)
+        view = out[start:end].data.cast("B")
+        if f.readinto(view) != len(view):
+            raise ArchiveChanged("the meaning model's vectors file is shorter than its rows")
+    return out[back.reshape(-1)]
 
 
 def _write(index: Path, terms: list[str], idf: np.ndarray, projection: np.ndarray, rows: Rows | Callable[[], Rows],

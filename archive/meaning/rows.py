@@ -8,7 +8,6 @@ object each with a dict by id took over 500.
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -69,11 +68,26 @@ class Rows:
 
     def find(self, doc_id: str) -> int | None:
         """Return the row of a document, or None when the model has none."""
-        key = doc_id.encode()
-        at = int(np.searchsorted(self.ids, key, sorter=self._by_id))
-        if at < len(self.ids) and self.ids[self._by_id[at]] == key:
-            return int(self._by_id[at])
-        return None
+        at = int(self.find_all([doc_id])[0])
+        return at if at >= 0 else None
+
+    def find_all(self, doc_ids: list[str]) -> np.ndarray:
+        """Return the row of each document (-1 where the model has none), found together in one search."""
+        keys = np.asarray([d.encode() for d in doc_ids], dtype=bytes)
+        if not len(self.ids) or not len(keys):
+            return np.full(len(keys), -1, dtype=np.int64)
+        # Searched for cut to the ids' width (no copy of the ids at another width); an id cut short
+        # finds a row whose id differs from it, so it counts as absent.
+        at = np.searchsorted(self.ids, keys.astype(self.ids.dtype), sorter=self._by_id)
+        rows = self._by_id[np.minimum(at, len(self.ids) - 1)]
+        return np.where(self.ids[rows] == keys, rows, -1)
+
+    def unchanged(self, docs: list[Document]) -> np.ndarray:
+        """Return each document's row when the model holds it with the same text (content hash), else -1."""
+        at = self.find_all([d.id for d in docs])
+        hashes = np.asarray([d.content_hash.encode() for d in docs], dtype=bytes)
+        same = (at >= 0) & (self.hashes[np.maximum(at, 0)] == hashes) if len(self) else at >= 0
+        return np.where(same, at, -1)
 
     @cached_property
     def _copies(self) -> tuple[np.ndarray, np.ndarray]:
@@ -127,13 +141,17 @@ def _bytes(strings: Iterable[str]) -> np.ndarray:
 
 
 class RowsBuilder:
-    """Rows gathered one document at a time, made compact arrays every `BLOCK` documents."""
+    """Rows gathered one document at a time, made compact arrays every `BLOCK` documents.
+
+    Each column is kept as a list of blocks; `rows()` joins a column's blocks into one array that
+    takes their place, so no column is ever held twice and a join needs room for one column only.
+    """
 
     def __init__(self) -> None:
         self._ids: list[bytes] = []
         self._hashes: list[bytes] = []
-        self._done: list[tuple[np.ndarray, np.ndarray]] = []
-        self._codes = {name: array("i") for name in CODED}
+        self._codes: dict[str, list[int]] = {name: [] for name in CODED}
+        self._blocks: dict[str, list[np.ndarray]] = {name: [] for name in ("id", "hash", *CODED)}
         self._values: dict[str, dict[str, int]] = {name: {} for name in CODED}
 
     def add(self, doc: Document) -> None:
@@ -151,14 +169,26 @@ class RowsBuilder:
             self._flush()
 
     def _flush(self) -> None:
-        if self._ids:
-            self._done.append((np.asarray(self._ids), np.asarray(self._hashes)))
-            self._ids, self._hashes = [], []
+        if not self._ids:
+            return
+        pending: list[tuple[str, list[Any], type]] = [("id", self._ids, bytes), ("hash", self._hashes, bytes)]
+        pending += [(name, self._codes[name], np.int32) for name in CODED]
+        for name, values, dtype in pending:
+            self._blocks[name].append(np.asarray(values, dtype=dtype))
+            values.clear()
 
     def rows(self) -> Rows:
         """Return the rows added."""
         self._flush()
-        ids = np.concatenate([d[0] for d in self._done]) if self._done else np.zeros(0, dtype="S1")
-        hashes = np.concatenate([d[1] for d in self._done]) if self._done else np.zeros(0, dtype="S1")
-        return Rows(ids, hashes, {n: np.frombuffer(self._codes[n], dtype=np.int32).copy() for n in CODED},
-                    {n: list(self._values[n]) for n in CODED})
+        return Rows(_joined(self._blocks["id"], "S1"), _joined(self._blocks["hash"], "S1"),
+                    {n: _joined(self._blocks[n], np.int32) for n in CODED}, {n: list(self._values[n]) for n in CODED})
+
+
+def _joined(blocks: list[np.ndarray], empty: Any) -> np.ndarray:
+    """Return a column's blocks as one array (of dtype `empty` when there are none), which takes their
+    place in the list: the blocks are freed before the next column is joined."""
+    if not blocks:
+        return np.zeros(0, dtype=empty)
+    if len(blocks) > 1:
+        blocks[:] = [np.concatenate(blocks)]
+    return blocks[0]
