@@ -11,7 +11,7 @@ import pytest
 
 from archive.documents import Document
 from archive.engine.whoosh import accel, scores
-from archive.engine.whoosh.columns import column_bytes
+from archive.engine.whoosh.columns import column, column_bytes
 from archive.engine.whoosh.compile import Compiler
 from archive.engine.whoosh.engine import WhooshEngine
 from archive.engine.whoosh.results import ranked
@@ -233,12 +233,13 @@ def test_column_codes_are_those_of_whooshs_own_column_values(tmp_path) -> None: 
                            for i in range(rng.randint(5, 60))])
         eng.write(delete=["d0-1", "d1-2"])
         with eng.searcher() as s:
-            for name in ("content_hash",) + accel.TABLE_FIELDS:
+            for name in ("content_hash", "story", "run_id") + accel.TABLE_FIELDS:
                 values = [v for sub, _ in s.leaf_searchers() for v in sub.reader().column_reader(name)]
                 distinct = sorted(set(values) - {""})
                 want = [distinct.index(v) if v else -1 for v in values]
                 assert column_bytes(s, name) is not None  # the segments' bytes, not the fallback
                 got = accel._column_codes(s, name)
                 assert got.codes.tolist() == want and got.values == distinct, name
+                assert column(s, name) == values, name  # the strings, decoded once per distinct value
     finally:
         eng.close()

@@ -51,8 +51,7 @@ def _segment_column(sub: Searcher, name: str) -> list:
         if values is not None:
             _segments.move_to_end(key)
             return values
-    shared: dict = {}
-    values = [shared.setdefault(v, v) for v in reader.column_reader(name)]
+    values = _segment_strings(reader, name)
     with _lock:
         _segments[key] = values
         while len(_segments) > MAX_SEGMENT_COLUMNS:
@@ -86,6 +85,23 @@ def column_bytes(s: Searcher, name: str) -> np.ndarray | None:
         out[at:at + len(part), :part.shape[1]] = part
         at += len(part)
     return out.view(f"S{max(width, 1)}").ravel()
+
+
+def _segment_strings(reader: SegmentReader, name: str) -> list:
+    """Return one segment's column values as strings, equal values sharing one string.
+
+    A text column is decoded once per distinct value from its bytes (`_segment_bytes`); another
+    column type is read through Whoosh's column reader, a value at a time.
+    """
+    fixed = _segment_bytes(reader, name)
+    if fixed is None:
+        shared: dict = {}
+        return [shared.setdefault(v, v) for v in reader.column_reader(name)]
+    if not fixed.shape[1]:  # no document has a value
+        return [""] * len(fixed)
+    distinct, codes = np.unique(fixed.view(f"S{fixed.shape[1]}").ravel(), return_inverse=True)
+    strings = np.array([v.decode() for v in distinct.tolist()], dtype=object)
+    return list(strings[codes.ravel()].tolist())
 
 
 def _segment_bytes(reader: SegmentReader, name: str) -> np.ndarray | None:
