@@ -38,7 +38,7 @@ def file_key(collection: str, relpath: str) -> int:
 def file_keys(files: Iterable[tuple[Collection, str, str]]) -> np.ndarray:
     """Return the keys of walked files, given as (collection, path, relpath), in their order."""
     keys = array("Q", (file_key(coll.name, relpath) for coll, _, relpath in files))
-    return np.frombuffer(keys, dtype=np.uint64) if keys else np.zeros(0, dtype=np.uint64)
+    return np.frombuffer(keys, dtype=np.uint64)
 
 
 class Known:
@@ -56,10 +56,9 @@ class Known:
                 keys.append(file_key(collection, relpath))
                 sizes.append(size if pipeline == PIPELINE_VERSION else _NEVER)
                 mtimes.append(mtime_ns)
-        self._keys, self._sizes, self._mtimes = _by_file(np.frombuffer(keys, dtype=np.uint64) if keys else
-                                                         np.zeros(0, dtype=np.uint64),
-                                                         np.asarray(sizes, dtype=np.int64),
-                                                         np.asarray(mtimes, dtype=np.int64))
+        self._keys, self._sizes, self._mtimes = _by_file(np.frombuffer(keys, dtype=np.uint64),
+                                                         np.frombuffer(sizes, dtype=np.int64),
+                                                         np.frombuffer(mtimes, dtype=np.int64))
 
     def __len__(self) -> int:
         """Return the number of files known."""

@@ -244,8 +244,9 @@ class _Pass:
         # documents of files not walked are found in the manifest then, not marked one by one.
         self.dropped: list[Entry] = []
         self.named: set[int] | None = None  # keys of the files visited, when two collections share a name
-        # The entries of the files to read whose bytes may be unchanged, looked up before the
-        # cleaning workers start (they share no database connection with this process).
+        # The entries of the files to read whose bytes may be unchanged, by walk number, looked up
+        # before the cleaning workers start (they share no database connection with this
+        # process); `visit` takes each back.
         self.shortcuts: dict[int, list[Entry]] = {}
         self.learnt = LearntLines(settings.index)
         # Files unchanged themselves that hold a line newly learnt for their folder: cleaned again.
@@ -276,7 +277,7 @@ class _Pass:
         reads = self._reads(todo, repeats)
         try:
             for done, (coll, path, relpath) in enumerate(files, 1):
-                self.visit(coll, path, relpath, int(keys[done - 1]), reads.get(done - 1))
+                self.visit(done - 1, coll, path, relpath, reads.get(done - 1))
                 if progress is not None:
                     progress(done, len(files))
         finally:
@@ -335,14 +336,14 @@ class _Pass:
             return False
         return not self.known.unchanged(key, st)
 
-    def visit(self, coll: Collection, path: str, relpath: str, key: int,
-              read: Callable[[], Reading | Lost] | None = None) -> None:
-        """Decide what one file (of this `file_key`) needs, and do it.
+    def visit(self, k: int, coll: Collection, path: str, relpath: str, read: Callable[[], Reading | Lost]) -> None:
+        """Decide what file number k of the walk needs, and do it.
 
         A file may hold several documents (messages, archive members): its manifest entries share
         its relative path, and all of them are kept, replaced or deleted together. `read` gives the
-        file's reading when a worker made it; without it the file is read here.
+        file's reading (`Readings.get`: a worker's, or made here).
         """
+        key = int(self.keys[k])
         if self.named is not None:
             if key in self.named:  # the same file named twice
                 return
@@ -358,8 +359,10 @@ class _Pass:
         olds = self.previous.file(coll.name, relpath)
         if st.st_size > self.settings.max_bytes:
             return self.fail(path, f"too large ({st.st_size:,} bytes; the limit is {self.settings.max_bytes:,})", olds)
-        prevs = [] if relearnt else olds if self.known is self.previous else self.known.file(coll.name, relpath)
-        got = read() if read is not None else self._read_file(coll, path, relpath, prevs)
+        got = read()
+        # The entries the reading compared the file's bytes with (`_reads`): those a file whose
+        # bytes did not change keeps, under its new size and mtime.
+        prevs = self.shortcuts.pop(k, [])
         if isinstance(got, Lost):
             return self.fail(path, got.reason, olds)
         if got.trace:
@@ -392,10 +395,9 @@ class _Pass:
 
     def _read(self, k: int) -> Reading | Lost:
         """Read file number k of the pass (the work a cleaning worker does)."""
-        return self._read_file(*self.files[k], self.shortcuts.get(k, []))
-
-    def _read_file(self, coll: Collection, path: str, relpath: str, prevs: list[Entry]) -> Reading:
-        """Hash a file, and clean it unless its bytes are those of `prevs`, with its folder's learnt lines."""
+        coll, path, relpath = self.files[k]
+        # Its bytes are compared with the manifest's entries of it when `_reads` found them.
+        prevs = self.shortcuts.get(k, [])
         learnt = self.learnt.for_file(coll.name, os.path.relpath(path, coll.root))
         return read_file(coll, path, prevs, self.settings, learnt, sign=self.sign_ahead)
 
