@@ -93,7 +93,7 @@ def test_update_copies_kept_vectors_from_the_file_and_projects_the_rest(tmp_path
     expected = np.stack([old_vectors[r] if r is not None else old.embed([text_of(d)])[0]
                          for d, r in zip(docs, kept)])
 
-    mapped = (index / "meaning" / "vectors.npy").stat().st_ino
+    mapped = old.vectors.ctypes.data  # an address inside the old model's mapping
     monkeypatch.setattr(mm, "CHUNK", 7)  # several chunks, the last one short
     mm.update(old, docs, 7, index)
     assert _resident_kb(mapped) == 0  # no page of the old model's mapping was touched
@@ -102,14 +102,17 @@ def test_update_copies_kept_vectors_from_the_file_and_projects_the_rest(tmp_path
         assert [i.decode() for i in cols["id"]] == [d.id for d in docs]
 
 
-def _resident_kb(inode: int) -> int:
-    """Return the kB of this process's mappings of a file (by inode: it may be deleted by now) that are
-    resident in its memory, from /proc/self/smaps."""
-    total, inside = 0, False
+def _resident_kb(address: int) -> int:
+    """Return the kB resident in this process's memory of the mapping that holds an address, from
+    /proc/self/smaps. (The mapping is found by address, not by the file's inode: an inode number says
+    nothing across devices, and other tests' models may still be mapped.)"""
+    inside, found = False, None
     for line in Path("/proc/self/smaps").read_text().splitlines():
         head = line.split(maxsplit=5)
-        if len(head) == 6 and "-" in head[0]:  # a mapping's first line: addresses, mode, offset, device, inode, name
-            inside = head[4] == str(inode)
+        if len(head) >= 5 and "-" in head[0] and ":" in head[3]:  # a mapping's first line: addresses, mode, ...
+            low, high = (int(a, 16) for a in head[0].split("-"))
+            inside = low <= address < high
         elif inside and head and head[0] == "Rss:":
-            total += int(head[1])
-    return total
+            found = int(head[1])
+    assert found is not None, "no mapping holds the address"
+    return found
