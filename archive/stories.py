@@ -68,7 +68,10 @@ BITS = 8  # the low bits of each hash value a signature keeps
 # A band's ROWS values of BITS bits are 32 bits: its key holds them whole (`_band_keys`).
 BANDS, ROWS = 32, 4
 _MIN_ROWS = 1024
-_PENDING_ROWS = 4096  # rows added before their band keys are merged into the sorted arrays
+# Band keys are found in three tiers: the last few rows' keys compared one by one, then sorted
+# arrays of the rows added since the last merge, then sorted arrays of all earlier rows.
+_PENDING_ROWS = 64  # rows added before their band keys go into the recent sorted arrays
+_RECENT_ROWS = 4096  # rows in the recent arrays before they are merged into the older ones
 Signature = npt.NDArray[np.uint8]
 _WORD = re.compile(r"\w+")
 _UNKNOWN = object()  # a signature not computed yet
@@ -133,8 +136,9 @@ class StoryAssigner:
     The candidates of a new document are the documents that share all ROWS values of at least
     one of the BANDS bands with it (datasketch's MinHashLSH with the same bands finds the same
     set). Memory stays small per document: the signatures are rows of one uint8 array, and each
-    band is found through one sorted array of 64-bit band keys with the row each came from, plus
-    a small array of the keys of the rows added since the last merge. A key is the band's number
+    band is found through sorted arrays of 64-bit band keys with the row each came from: one for
+    the earlier rows, a smaller one for the rows added since they were last merged into it, and a
+    small array of the last rows' keys compared one by one. A key is the band's number
     and its four bytes, so equal keys are equal bands. Removed rows are marked dead and dropped
     when they outnumber the live ones.
     """
@@ -144,9 +148,9 @@ class StoryAssigner:
         self._docs: list[str | None] = []  # document id of each row (None: removed)
         self._rows: dict[str, int] = {}
         self._dead = 0
-        self._keys = np.zeros(0, dtype=np.uint64)  # sorted band keys of the merged rows
-        self._key_rows = np.zeros(0, dtype=np.int32)  # the row of each key
-        # Band keys of the rows added since the last merge (the last rows), one line each.
+        self._merged = _KeyRows()  # the band keys of the earlier rows
+        self._recent = _KeyRows()  # the band keys of up to _RECENT_ROWS later rows
+        # Band keys of the last rows (the ones added since the last move into `_recent`), one line each.
         self._pending = np.zeros((_PENDING_ROWS, BANDS), dtype=np.uint64)
         self._pending_rows = 0
         self.story: dict[str, str] = {}
@@ -170,7 +174,7 @@ class StoryAssigner:
         self._pending[self._pending_rows] = _band_keys(self._sigs[row:row + 1])[0] if keys is None else keys
         self._pending_rows += 1
         if self._pending_rows == len(self._pending):
-            self._merge()
+            self._move_pending()
 
     def load(self, items: Iterable[tuple[str, str, Signature]]) -> None:
         """Remember many (id, story, signature) at once: the band keys are sorted once at the end."""
@@ -241,11 +245,7 @@ class StoryAssigner:
 
     def _candidates(self, keys: np.ndarray) -> np.ndarray:
         """Return the live rows that share at least one whole band with a signature (of these band keys)."""
-        lo = np.searchsorted(self._keys, keys, "left")
-        hi = np.searchsorted(self._keys, keys, "right")
-        rows: list[int] = []
-        for band in np.flatnonzero(hi > lo).tolist():
-            rows += self._key_rows[lo[band]:hi[band]].tolist()
+        rows = self._merged.rows_of(keys) + self._recent.rows_of(keys)
         first = len(self._docs) - self._pending_rows
         rows += (np.nonzero(self._pending[:self._pending_rows] == keys)[0] + first).tolist()
         if not rows:
@@ -253,15 +253,16 @@ class StoryAssigner:
         r = np.unique(np.asarray(rows))
         return r[[self._docs[row] is not None for row in r.tolist()]]
 
-    def _merge(self) -> None:
-        """Move the pending band keys into the sorted arrays."""
+    def _move_pending(self) -> None:
+        """Move the pending band keys into the recent sorted arrays, and those into the older ones
+        when they hold _RECENT_ROWS rows."""
         keys = self._pending[:self._pending_rows].ravel()
-        order = np.argsort(keys, kind="stable")
-        rows = (order // BANDS + (len(self._docs) - self._pending_rows)).astype(np.int32)
-        at = np.searchsorted(self._keys, keys[order])
-        self._keys = np.insert(self._keys, at, keys[order])
-        self._key_rows = np.insert(self._key_rows, at, rows)
+        rows = np.arange(len(self._docs) - self._pending_rows, len(self._docs), dtype=np.int32).repeat(BANDS)
+        self._recent.insert(keys, rows)
         self._pending_rows = 0
+        if len(self._recent) >= _RECENT_ROWS * BANDS:
+            self._merged.insert(self._recent.keys, self._recent.rows)
+            self._recent = _KeyRows()
 
     def _compact(self) -> None:
         """Drop the rows of removed documents and rebuild the band keys of the others."""
@@ -272,11 +273,37 @@ class StoryAssigner:
         self._docs = [self._docs[row] for row in live]
         self._rows = {doc: row for row, doc in enumerate(self._docs) if doc is not None}
         self._dead = 0
-        keys = _band_keys(sigs).ravel()
-        order = np.argsort(keys, kind="stable")
-        self._keys = keys[order]
-        self._key_rows = (order // BANDS).astype(np.int32)
+        self._merged = _KeyRows()
+        self._merged.insert(_band_keys(sigs).ravel(), np.arange(len(live), dtype=np.int32).repeat(BANDS))
+        self._recent = _KeyRows()
         self._pending_rows = 0
+
+
+class _KeyRows:
+    """Band keys in sorted order, with the row each came from."""
+
+    def __init__(self) -> None:
+        self.keys = np.zeros(0, dtype=np.uint64)
+        self.rows = np.zeros(0, dtype=np.int32)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def insert(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        """Add keys (in any order) and their rows."""
+        order = np.argsort(keys, kind="stable")
+        at = np.searchsorted(self.keys, keys[order])
+        self.keys = np.insert(self.keys, at, keys[order])
+        self.rows = np.insert(self.rows, at, rows[order])
+
+    def rows_of(self, keys: np.ndarray) -> list[int]:
+        """Return the rows of every key equal to one of `keys` (a row once for each key it has)."""
+        lo = np.searchsorted(self.keys, keys, "left")
+        hi = np.searchsorted(self.keys, keys, "right")
+        out: list[int] = []
+        for i in np.flatnonzero(hi > lo).tolist():
+            out += self.rows[lo[i]:hi[i]].tolist()
+        return out
 
 
 def _closer(other: str, sim: float, best: str | None, best_sim: float) -> tuple[str | None, float]:

@@ -270,9 +270,11 @@ def _crowded(n: int) -> list[tuple[str, np.ndarray]]:
     return [(f"s{i:05d}", rng.integers(0, 3, stories_mod.NUM_PERM).astype(np.uint8)) for i in range(n)]
 
 
-def _same_as_reference(items, pending: int, min_rows: int, monkeypatch) -> None:
-    """Assign, remove and reassign the same signatures with both assigners; every label agrees."""
+def _same_as_reference(items, pending: int, recent: int, min_rows: int, monkeypatch) -> None:
+    """Assign, remove and reassign the same signatures with both assigners; every label agrees
+    (with every tier of band keys in use: pending, recent and merged)."""
     monkeypatch.setattr(stories_mod, "_PENDING_ROWS", pending)
+    monkeypatch.setattr(stories_mod, "_RECENT_ROWS", recent)
     monkeypatch.setattr(stories_mod, "_MIN_ROWS", min_rows)
     new, ref = stories_mod.StoryAssigner(), DatasketchAssigner()
     rng = random.Random(8)
@@ -303,18 +305,18 @@ def _same_as_reference(items, pending: int, min_rows: int, monkeypatch) -> None:
     assert all(np.array_equal(new.values(d), ref.sigs[d].hashvalues) for d in new.story)
 
 
-@pytest.mark.parametrize("pending, min_rows", [(4096, 1024), (7, 5)])
-def test_assignment_matches_datasketch_on_near_duplicates(pending, min_rows, monkeypatch):
+@pytest.mark.parametrize("pending, recent, min_rows", [(64, 4096, 1024), (7, 20, 5)])
+def test_assignment_matches_datasketch_on_near_duplicates(pending, recent, min_rows, monkeypatch):
     items = _near_duplicates()
-    _same_as_reference(items, pending, min_rows, monkeypatch)
+    _same_as_reference(items, pending, recent, min_rows, monkeypatch)
     labels = stories_mod.StoryAssigner()
     story = {d: labels.assign(d, "", s) for d, s in items}
     assert story["a000-v0"] == story["a000"]  # copies do join: the test compares real stories
 
 
-@pytest.mark.parametrize("pending, min_rows", [(4096, 1024), (13, 9)])
-def test_assignment_matches_datasketch_when_candidates_crowd(pending, min_rows, monkeypatch):
-    _same_as_reference(_crowded(1500), pending, min_rows, monkeypatch)
+@pytest.mark.parametrize("pending, recent, min_rows", [(64, 4096, 1024), (13, 30, 9)])
+def test_assignment_matches_datasketch_when_candidates_crowd(pending, recent, min_rows, monkeypatch):
+    _same_as_reference(_crowded(1500), pending, recent, min_rows, monkeypatch)
 
 
 def test_memory_per_document_is_small():
