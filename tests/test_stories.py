@@ -209,12 +209,18 @@ def test_bands_are_the_ones_datasketch_picks():
 
 def test_signature_keeps_the_low_byte_of_datasketchs_values_and_round_trips_as_blobs():
     import datasketch
-    text = "\n\n".join(syndicated.bbc_articles(1)[0][2])
+    articles = ["\n\n".join(p) for _, _, p in syndicated.bbc_articles(6)]
+    texts = articles + ["two words", "one", "서울 시장은 오늘 새 예산안을 발표했다", " ".join(articles) * 3]
+    for text in texts:  # computed without a MinHash object: each value is the one datasketch gives
+        m = datasketch.MinHash(num_perm=stories_mod.NUM_PERM, seed=stories_mod.SEED, scheme=stories_mod.SCHEME)
+        m.update_batch(list(stories_mod.shingles(text)))
+        got = stories_mod.signature(text)
+        assert got is not None and got.dtype == np.uint8 and len(got) == stories_mod.NUM_PERM
+        assert [int(v) % 256 for v in m.hashvalues] == got.tolist(), text[:40]
+    text = articles[0]
     m = datasketch.MinHash(num_perm=stories_mod.NUM_PERM, seed=stories_mod.SEED, scheme=stories_mod.SCHEME)
     m.update_batch(list(stories_mod.shingles(text)))
     sig = stories_mod.signature(text)
-    assert sig.dtype == np.uint8 and len(sig) == stories_mod.NUM_PERM
-    assert [int(v) % 256 for v in m.hashvalues] == sig.tolist()
     assert np.array_equal(stories_mod._from_blob(stories_mod.to_blob(sig)), sig)
     # A signature stored whole (32-bit values) by an earlier version reads as its low bytes.
     whole = np.asarray(m.hashvalues, dtype=np.uint32).tobytes()
