@@ -83,6 +83,26 @@ def test_line_tokens_name_words_shape_and_rules():
     assert "w=0" in toks  # digits are folded
 
 
+def test_marks_are_those_every_pattern_finds():
+    """A line's marks (url, date, cjk, ...) are searched only where the line holds what a pattern
+    needs (a digit, "@", ...): the names are those of a search with every pattern."""
+    import random
+
+    from archive.clean import features
+
+    rng = random.Random(4)
+    alphabet = "aZk0 9_@#.:/-\u0661\uff12\u5e74\uc11c\u00e9\u212a\u017f"  # Arabic-Indic and fullwidth digits, Kelvin sign
+    lines = ["IMG_2041 photo", "call at 10:30 am", "5 March 2020", "mail a@b.com", "#tag @handle", "www.x.com",
+             "\u0663 \u0645\u0627\u0631\u0633 \u0662\u0660\u0662\u0660", "\uff12\uff10\uff12\uff10\u5e74", "x_y"]
+    lines += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30))) for _ in range(5000)]
+    found = set()
+    for line in lines:
+        every = [name for name, rx, _ in features._MARKS if rx.search(line)]
+        assert [t for t in line_tokens(line) if t in dict.fromkeys(n for n, _, _ in features._MARKS)] == every, line
+        found.update(every)
+    assert found == {name for name, _, _ in features._MARKS}
+
+
 def test_context_vectors_have_the_models_width():
     probs = np.full((4, len(KINDS)), 1 / len(KINDS))
     assert context_features(probs, ["a", "b c", "d e f", "g"]).shape == (4, context_width(len(KINDS)))

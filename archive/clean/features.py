@@ -47,9 +47,11 @@ _FUNCTION = frozenset(
     which said says der die das und ist le la les et des est el los las de que y en un una o os""".split()
 )
 _URL_ANY_CASE = re.compile(_URL.pattern, re.IGNORECASE)
-# What a line holds, each a feature of its own ("mixed_word": file names and codes, "IMG_2041").
-_MARKS = (("url", _URL_ANY_CASE), ("email", _EMAIL), ("handle", _HANDLE), ("date", _DATE), ("time", _TIME),
-          ("year", _YEAR), ("cjk", _CJK), ("mixed_word", _MIXED))
+# What a line holds, each a feature of its own ("mixed_word": file names and codes, "IMG_2041"),
+# with what a line must hold for the pattern to match at all: a digit, an "@" or "#", a character
+# outside ASCII, an underscore. Most lines hold none of these, and the test costs less than the search.
+_MARKS = (("url", _URL_ANY_CASE, ""), ("email", _EMAIL, "@"), ("handle", _HANDLE, "@#"), ("date", _DATE, "0"),
+          ("time", _TIME, "0"), ("year", _YEAR, "0"), ("cjk", _CJK, "^"), ("mixed_word", _MIXED, "0_"))
 _BINS_WORDS = (0, 1, 2, 3, 4, 6, 9, 14, 24, 39)
 _BINS_SHARE = (0.0, 0.001, 0.3, 0.6, 0.9, 1.0)
 
@@ -119,11 +121,17 @@ def line_tokens(text: str, rule_kinds: tuple[str, ...] = ()) -> list[str]:
     seps = len(_SEPARATORS.findall(text))
     if seps:
         toks.append(f"seps={min(seps, 4)}")
-    toks += [name for name, rx in _MARKS if rx.search(text)]
+    toks += _marks(text, digits > 0)
     if any(len(w) > 18 for w in raw_words):
         toks.append("long_word")
     toks += [f"rule={k}" for k in rule_kinds]
     return toks
+
+
+def _marks(text: str, digit: bool) -> list[str]:
+    """Return the names of the marks a line holds (`_MARKS`), searching only where one may match."""
+    held = {"0": digit, "^": not text.isascii(), "@": "@" in text, "#": "#" in text, "_": "_" in text}
+    return [name for name, rx, needs in _MARKS if (not needs or any(held[c] for c in needs)) and rx.search(text)]
 
 
 # ---- context --------------------------------------------------------------------------------
