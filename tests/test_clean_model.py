@@ -91,7 +91,8 @@ def test_marks_are_those_every_pattern_finds():
     from archive.clean import features
 
     rng = random.Random(4)
-    alphabet = "aZk0 9_@#.:/-\u0661\uff12\u5e74\uc11c\u00e9\u212a\u017f"  # Arabic-Indic and fullwidth digits, Kelvin sign
+    # Arabic-Indic and fullwidth digits, Han, Hangul, the Kelvin sign and the long s (which fold to k and s)
+    alphabet = "aZk0 9_@#.:/-\u0661\uff12\u5e74\uc11c\u00e9\u212a\u017f"
     lines = ["IMG_2041 photo", "call at 10:30 am", "5 March 2020", "mail a@b.com", "#tag @handle", "www.x.com",
              "\u0663 \u0645\u0627\u0631\u0633 \u0662\u0660\u0662\u0660", "\uff12\uff10\uff12\uff10\u5e74", "x_y"]
     lines += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30))) for _ in range(5000)]
