@@ -22,6 +22,9 @@ HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
 SUPPORTED_SUFFIXES = HTML_SUFFIXES | TEXT_SUFFIXES
 _HTML_SNIFF = re.compile(rb"^\s*(<!doctype html|<html|<head|<meta|<!--)", re.IGNORECASE)
+# A file's stat and all its bytes, when the caller has read them already (to hash them): the file
+# is then not read again, and what is cleaned is what was hashed.
+Content = tuple[os.stat_result, bytes]
 
 
 def extract_file(
@@ -31,9 +34,10 @@ def extract_file(
     root: Path,
     learnt: frozenset[str] = frozenset(),
     max_bytes: int = DEFAULT_MAX_BYTES,
+    content: Content | None = None,
 ) -> Document:
     """Read and clean one file; raise `SourceUnreadable` with a plain reason when it cannot be."""
-    st, data = _read(path, max_bytes)
+    st, data = _read(path, max_bytes, content=content)
     if not data.strip():
         raise SourceUnreadable("empty file")
     if looks_binary(data):
@@ -80,8 +84,13 @@ def _complete(doc: Document, raw: str, path: Path, root: Path, collection: str,
     doc.file_id = doc.file_id or doc.id
 
 
-def _read(path: Path, max_bytes: int, limit: int = -1) -> tuple[os.stat_result, bytes]:
+def _read(path: Path, max_bytes: int, limit: int = -1, content: Content | None = None) -> Content:
     """Return the file's stat and its bytes (the first `limit` of them), or raise with a reason."""
+    if content is not None:
+        st, data = content
+        if st.st_size > max_bytes:
+            raise SourceUnreadable(f"too large ({st.st_size:,} bytes; the limit is {max_bytes:,})")
+        return st, data if limit < 0 else data[:limit]
     try:
         st = path.stat()
         if st.st_size > max_bytes:
@@ -153,6 +162,7 @@ def extract_documents(
     max_bytes: int = DEFAULT_MAX_BYTES,
     ocr: str = "",
     exclude: Sequence[str] = (),
+    content: Content | None = None,
 ) -> tuple[list[Document], list[PartProblem]]:
     """Read one source file of any supported format into its documents.
 
@@ -163,10 +173,11 @@ def extract_documents(
     Members of archives with a folder or file name matching `exclude` (the walker's patterns)
     are passed over, as the walker passes over such files.
     """
-    st, head = _read(path, max_bytes, HEAD_BYTES)
+    st, head = _read(path, max_bytes, HEAD_BYTES, content)
     kind = detect(path, head)
     if kind in ("text", "html"):
-        return [extract_file(path, collection=collection, root=root, learnt=learnt, max_bytes=max_bytes)], []
+        return [extract_file(path, collection=collection, root=root, learnt=learnt, max_bytes=max_bytes,
+                             content=content)], []
     if kind.startswith("unsupported"):
         if path.suffix.lower() in SUPPORTED_SUFFIXES - {""}:
             # It calls itself text or HTML but is not: a damaged or misnamed file, a failure.

@@ -8,6 +8,7 @@ a `Reading`, is plain data the ingest process turns into index changes and repor
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import traceback
 from collections.abc import Callable, Generator, Iterator
@@ -18,7 +19,7 @@ from archive.clean import PIPELINE_VERSION
 from archive.config import Settings
 from archive.documents import Document
 from archive.errors import SourceUnreadable
-from archive.ingest.extract import extract_documents
+from archive.ingest.extract import Content, extract_documents
 from archive.ingest.manifest import Entry
 from archive.ingest.pool import Lost
 from archive.ingest.walk import Collection, os_reason
@@ -48,24 +49,26 @@ def read_file(coll: Collection, path: str, prevs: list[Entry], settings: Setting
     """Hash a file and, unless its bytes are those of `prevs`, clean it (with story signatures if `sign`)."""
     try:
         with open(path, "rb") as f:
-            raw_hash = hashlib.sha1(f.read()).hexdigest()
+            content = os.fstat(f.fileno()), f.read()
     except OSError as exc:
         return Reading(error=os_reason(exc))
+    raw_hash = hashlib.sha1(content[1]).hexdigest()
     if prevs and all((p.raw_hash, p.pipeline) == (raw_hash, PIPELINE_VERSION) for p in prevs):
         return Reading(raw_hash, same=True)
-    got = extract(coll, path, settings, learnt)
+    got = extract(coll, path, settings, learnt, content)
     got.raw_hash = raw_hash
     if sign:
         got.sigs = [to_blob(signature(doc.text)) for doc in got.docs]
     return got
 
 
-def extract(coll: Collection, path: str, settings: Settings, learnt: frozenset[str]) -> Reading:
-    """Return the cleaned documents of a file, or why it could not be read."""
+def extract(coll: Collection, path: str, settings: Settings, learnt: frozenset[str],
+            content: Content | None = None) -> Reading:
+    """Return the cleaned documents of a file (of these bytes when given), or why it could not be read."""
     try:
         docs, problems = extract_documents(Path(path), collection=coll.name, root=coll.root,
                                            max_bytes=settings.max_bytes, ocr=settings.ocr, learnt=learnt,
-                                           exclude=settings.exclude)
+                                           exclude=settings.exclude, content=content)
         for doc in docs:
             garbled = _garbled_share(doc.title + doc.text)
             if garbled > MAX_GARBLED:
