@@ -1,0 +1,61 @@
+"""The rule screen answers as trying every boilerplate rule on the line would."""
+
+from __future__ import annotations
+
+import random
+import re
+
+from needs import SAMPLES, SEEDS
+
+from archive.clean.rules import LineRule, RuleScreen, _top_branches, generic_rules
+
+# Pieces of lines that rules look for, to mix with article text.
+_PIECES = ["Photo: Jo Baker/PA", "/ Reuters photo", "(Getty Images)", "Download our app for alerts",
+           "All rights reserved", "Share on Facebook", "Read more:", "Sign up for our newsletter today",
+           "(Photo courtesy of the council)", "Tags: oil, markets", "By Anna Lee", "Advertisement",
+           "Home | News | Sport", "사진=연합뉴스", "/ 사진 = 뉴스", "© 2024 The Paper", "Related: a b c",
+           "the image: a cat", "Officials said on Monday.", "photo", "download the app", "Credit: AP"]
+
+
+def _lines() -> list[str]:
+    """The lines of the sample and seed pages, and lines made of their words and rule pieces."""
+    lines: list[str] = []
+    for folder in (SAMPLES, SEEDS):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and path.suffix in (".txt", ".html", ".htm", ".md"):
+                lines += [x.strip() for x in path.read_text(encoding="utf-8", errors="replace").splitlines()]
+    rng = random.Random(5)
+    words = [w for line in lines[:2000] for w in line.split()][:20000]
+    for _ in range(20000):
+        parts = [rng.choice(_PIECES) if rng.random() < 0.4 else " ".join(rng.sample(words, rng.randint(1, 12)))
+                 for _ in range(rng.randint(1, 4))]
+        lines.append(rng.choice([" ", " / ", ". ", "\n", " | "]).join(parts))
+    return [x for x in lines if x]
+
+
+def test_the_screen_says_what_every_rule_says():
+    rules = generic_rules()
+    screen = RuleScreen(rules)
+    assert screen.anywhere  # some rules are searched for what follows their ".*"
+    lines = _lines()
+    matched = 0
+    for line in lines:
+        every = any(r.matches(line) for r in rules)
+        assert screen(line) == every, line
+        matched += every
+    assert matched > 1000 and sum("\n" in x for x in lines) > 1000  # both answers, lines with breaks too
+
+
+def test_patterns_are_taken_apart_at_their_top_level_branches_only():
+    def screen(*patterns: str) -> RuleScreen:
+        return RuleScreen(tuple(LineRule(re.compile(p, re.IGNORECASE), "r", "promo") for p in patterns))
+
+    alternation = screen(".*x|y")  # "y" only at the start, "x" anywhere
+    assert alternation.anywhere and not alternation("zzy") and alternation("y") and alternation("zzx")
+    assert not screen("^(a|b)c")("zzbc") and screen("^(a|b)c")("bc")
+    assert screen(r"(a)\1")("aa") and not screen(r"(a)\1|b")("ab") and screen(r"(a)\1|b")("b")
+    assert screen(".*")("anything") and screen("^")("x") and screen("a|")("zzz")
+    assert not screen()("any line")
+    assert _top_branches("a|b") == ["a", "b"] and _top_branches("(a)|b") == ["(a)", "b"]
+    for whole in ("(a|b)c", "[|]a", r"\|a", "[]|]x", "[^]|]x", r"[\]|]x", "a(?:b|c)"):
+        assert _top_branches(whole) == [whole]
