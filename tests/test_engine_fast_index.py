@@ -50,6 +50,24 @@ def test_pairs_field_indexes_adjacent_words() -> None:
     assert pairs(["one"]) == [] and pairs([]) == []
 
 
+def test_pairs_with_possessives_are_every_pair_of_their_variants() -> None:
+    """A pair at a position is each pairing of the two words' variants (a possessive is also its
+    plain word) that holds a common word; None when none does, the pair alone when one does."""
+    from archive.query.words import variants
+
+    field = build_schema()["body_pairs"]
+    assert isinstance(field, PairsField)
+    rng = random.Random(9)
+    vocabulary = WORDS + ["company's", "bank's", "the's", "it's", "don't", "o'neil's"]
+    for _ in range(300):
+        words = [rng.choice(vocabulary) for _ in range(rng.randint(0, 30))]
+        want: list = []
+        for a, b in zip(words, words[1:]):
+            got = [f"{x} {y}" for x in variants(a) for y in variants(b) if x in field.common or y in field.common]
+            want.append(None if not got else got[0] if len(got) == 1 else tuple(got))
+        assert pairs(words, field.common, both=True) == want, words
+
+
 def _docs(n: int) -> list[Document]:
     rng = random.Random(5)
     out = []

@@ -119,7 +119,7 @@ def token_spans(text: str, stemmed: bool = False) -> list[tuple[str, int, int]]:
     runs over every shown hit's whole text, so it must be cheap (a test keeps the two equal).
     """
     if stemmed:
-        return [(_stem(_plain(fold(t))), s, e) for t, s, e in pieces(text)]
+        return [(stem_of(fold(t)), s, e) for t, s, e in pieces(text)]
     return [(fold(t), s, e) for t, s, e in pieces(text)]
 
 
@@ -128,9 +128,13 @@ def _stem(word: str) -> str:
     return porter_stem(word)
 
 
-def _plain(word: str) -> str:
-    """Return the plain word of a possessive, or the word."""
-    return plain(word) or word
+@lru_cache(maxsize=100_000)
+def stem_of(word: str) -> str:
+    """Return the stemmed term of a folded word: the stem of its plain word (a possessive's without "'s").
+
+    One cached call a word: indexing calls it for every word of every text.
+    """
+    return porter_stem(plain(word) or word)
 
 
 def readable(text: str, stems: list[str]) -> list[str]:

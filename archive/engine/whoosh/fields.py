@@ -19,7 +19,7 @@ from whoosh.fields import TEXT
 from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_uint
 
-from archive.engine.whoosh.analysis import _plain, _stem
+from archive.engine.whoosh.analysis import stem_of
 from archive.query.words import _CJK, FAST_TOKEN, fold, pieces, variants
 
 _HAS_CJK = re.compile(f"[{_CJK}]")
@@ -53,7 +53,7 @@ class WordsField(TEXT):
         """Return the field's terms of a text, in order: a tuple where a possessive also stands as its plain word."""
         words = folded_words(value)
         if self.stemmed:
-            return [_stem(_plain(w)) for w in words]
+            return list(map(stem_of, words))
         return [variants(w) if "'" in w else w for w in words]
 
     def index(self, value: object, **kwargs: object) -> Iterator[tuple[bytes, int, float, bytes]]:
@@ -161,6 +161,9 @@ def pairs(words: list[str], common: frozenset[str] | None = None, both: bool = F
         return [f"{a} {b}" if a in common or b in common else None for a, b in zip(words, words[1:])]
     out: list = []
     for a, b in zip(words, words[1:]):
+        if "'" not in a and "'" not in b:  # neither is a possessive: each is its only variant
+            out.append(f"{a} {b}" if a in common or b in common else None)
+            continue
         got = tuple(f"{x} {y}" for x in variants(a) for y in variants(b) if x in common or y in common)
         out.append(None if not got else got[0] if len(got) == 1 else got)
     return out
