@@ -297,7 +297,8 @@ def _same_as_reference(items, pending: int, recent: int, min_rows: int, monkeypa
     for doc_id in gone:
         new.remove(doc_id)
         ref.remove(doc_id)
-    # A later run loads the stored signatures at once, as StoryIndex does, and goes on from there.
+    # Another assigner takes the remaining signatures at once (`load`: their band keys sorted in
+    # one go, the merged tier only) and goes on from there.
     stored = new
     new = stories_mod.StoryAssigner()
     new.load((d, stored.story[d], stored.values(d).copy()) for d in stored.story)

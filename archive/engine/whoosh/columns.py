@@ -113,13 +113,13 @@ def _segment_bytes(reader: SegmentReader, name: str) -> np.ndarray | None:
     lengths = np.asarray(raw._lengths, dtype=np.int64)[:count]
     offsets = np.asarray(raw._offsets, dtype=np.int64)[:count]
     width = int(lengths.max()) if count else 0
-    out = np.zeros((count, width), dtype=np.uint8)
     if not width:
-        return out
+        return np.zeros((count, 0), dtype=np.uint8)
     total = int(offsets[-1] + lengths[-1])
     data = np.frombuffer(raw._dbfile.get(raw._basepos, total), dtype=np.uint8)
-    if total == width * count:  # every value of one length: the run is the matrix
+    if total == width * count:  # every value of one length (content hashes): the run is the matrix
         return data.reshape(count, width).copy()
+    out = np.zeros((count, width), dtype=np.uint8)
     for length in np.unique(lengths[lengths > 0]).tolist():
         rows = np.flatnonzero(lengths == length)
         out[rows, :length] = np.lib.stride_tricks.sliding_window_view(data, length)[offsets[rows]]
