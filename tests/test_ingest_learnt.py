@@ -126,3 +126,49 @@ def test_a_large_folder_is_learnt_from_a_bounded_sample_with_the_same_template(t
     chosen = sample([f[1] for f in files], 25)
     assert len(chosen) == 25 and chosen == sample([f[1] for f in reversed(files)], 25)
     assert set(chosen) <= {f[1] for f in files}
+
+
+def test_folders_learnt_in_worker_processes_learn_what_each_folder_learns_alone(tmp_path, monkeypatch, caplog):
+    """Learning spread over forked processes gives every folder the lines it gives when learnt by
+    itself in this process (the reference: `learn_repeated_lines` and the template check, one
+    folder at a time); a folder whose worker dies is reported and learns nothing, the others still do."""
+    import logging
+    import os
+
+    from archive.ingest import learnt
+    from archive.ingest.learnt import LearntLines
+
+    monkeypatch.setattr(learnt, "MIN_POOL_FILES", 1)
+    files = []
+    for f in range(6):
+        folder = tmp_path / "src" / f"site{f}"
+        folder.mkdir(parents=True)
+        line = f"Site {f} sends these stories to readers in every ward each week"
+        for i in range(8 + f):
+            text = _article(i, f"ward {i}").replace(TEMPLATE, line)
+            (folder / f"a{i}.txt").write_text(text)
+            files.append(("news", str(folder / f"a{i}.txt"), f"site{f}/a{i}.txt"))
+    alone = {}
+    for f in range(6):
+        own = LearntLines(tmp_path / f"ix-alone{f}")
+        own.learn([x for x in files if x[2].startswith(f"site{f}/")])
+        alone[f] = own.for_file("news", f"site{f}/a0.txt")
+        assert f"Site {f} sends these stories to readers in every ward each week" in alone[f]
+    spread = LearntLines(tmp_path / "ix-spread")
+    grown = spread.learn(files, procs=2)
+    assert sorted(grown) == [f"news/site{f}" for f in range(6)]
+    assert all(spread.for_file("news", f"site{f}/a0.txt") == alone[f] for f in range(6))
+
+    def dies_in_site3(paths):
+        if any("site3" in p for p in paths) and os.getpid() != parent:
+            os._exit(9)
+        yield from original(paths)
+
+    parent, original = os.getpid(), learnt._texts
+    monkeypatch.setattr(learnt, "_texts", dies_in_site3)
+    crashed = LearntLines(tmp_path / "ix-crash")
+    with caplog.at_level(logging.WARNING, logger="archive.ingest.learnt"):
+        grown = crashed.learn(files, procs=2)
+    assert sorted(grown) == [f"news/site{f}" for f in range(6) if f != 3]
+    assert crashed.for_file("news", "site3/a0.txt") == frozenset()
+    assert "no boilerplate learnt from news/site3" in caplog.text

@@ -16,13 +16,14 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from archive.clean import decode_bytes, looks_binary
 from archive.clean.blocks import page_blocks, parse_html
 from archive.clean.learn import MIN_DOCS, learn_repeated_lines, normalise_line
 from archive.ingest.extract import HTML_SUFFIXES, TEXT_SUFFIXES
+from archive.ingest.pool import Lost, ordered_map
 
 logger = logging.getLogger(__name__)
 FILENAME = "learnt.json"
@@ -54,13 +55,14 @@ class LearntLines:
         return f"{collection}/{os.path.dirname(relpath)}"
 
     def learn(self, changed: Iterable[tuple[str, str, str]],
-              unchanged: Iterable[tuple[str, str, str]] = ()) -> dict[str, frozenset[str]]:
+              unchanged: Iterable[tuple[str, str, str]] = (), procs: int = 1) -> dict[str, frozenset[str]]:
         """Learn from (collection, path, relpath) of the text and HTML files about to be cleaned.
 
         A folder with changed files is learnt from them and from up to `SAMPLE_UNCHANGED` of its
         unchanged files, so that a few new files added to a known folder are judged with the rest;
-        of a larger folder, from `max_files` of them (the same ones on every run).
-        Return, per folder key whose learnt set grew, the lines that are new.
+        of a larger folder, from `max_files` of them (the same ones on every run). With `procs`
+        above 1, folders are learnt in that many forked processes at once (what each learns is
+        the same). Return, per folder key whose learnt set grew, the lines that are new.
         """
         groups: dict[str, list[str]] = {}
         for collection, path, relpath in changed:
@@ -72,13 +74,13 @@ class LearntLines:
             if key in groups and len(extra.setdefault(key, [])) < SAMPLE_UNCHANGED and \
                     os.path.splitext(path)[1].lower() in LEARNABLE:
                 extra[key].append(path)
+        folders = [(key, paths) for key, changed_paths in groups.items()
+                   if len(paths := sample(changed_paths + extra.get(key, []), self.max_files)) >= MIN_DOCS]
         grown: dict[str, frozenset[str]] = {}
-        for key, changed_paths in groups.items():
-            paths = sample(changed_paths + extra.get(key, []), self.max_files)
-            if len(paths) < MIN_DOCS:
+        for (key, paths), found in zip(folders, _found_in(folders, procs)):
+            if isinstance(found, Lost):
+                logger.warning("no boilerplate learnt from %s: %s", key, found.reason)
                 continue
-            texts = list(dict.fromkeys(_texts(paths)))  # identical copies are one document of evidence
-            found = _template_lines(texts, learn_repeated_lines(texts))
             new = found - self.lines.get(key, frozenset())
             if new:
                 logger.info("learnt %d new boilerplate lines from %d files of %s", len(new), len(paths), key)
@@ -107,6 +109,24 @@ def sample(paths: list[str], limit: int) -> list[str]:
         return hashlib.blake2b(path.encode("utf-8", "surrogateescape"), digest_size=8).digest()
 
     return sorted(paths, key=spread)[:limit]
+
+
+# Files read in all before learning is spread over processes: below this, forking costs more.
+MIN_POOL_FILES = 1000
+
+
+def _found_in(folders: list[tuple[str, list[str]]], procs: int) -> Iterator[frozenset[str] | Lost]:
+    """Yield the template lines of each (key, paths) folder, in order, learnt in `procs` processes."""
+    def found(i: int) -> frozenset[str]:
+        texts = list(dict.fromkeys(_texts(folders[i][1])))  # identical copies are one document of evidence
+        return _template_lines(texts, learn_repeated_lines(texts))
+
+    items = list(range(len(folders)))
+    if procs <= 1 or len(folders) < 2 or sum(len(paths) for _, paths in folders) < MIN_POOL_FILES:
+        yield from map(found, items)
+    else:
+        for _, got in ordered_map(found, items, procs, chunk=1):
+            yield got
 
 
 def _template_lines(texts: list[str], found: frozenset[str]) -> frozenset[str]:

@@ -268,7 +268,8 @@ class _Pass:
         for k in todo:
             changing[k] = 1
         grown = self.learnt.learn(((files[k][0].name, files[k][1], files[k][2]) for k in todo),
-                                  ((c.name, p, r) for k, (c, p, r) in enumerate(files) if not changing[k]))
+                                  ((c.name, p, r) for k, (c, p, r) in enumerate(files) if not changing[k]),
+                                  procs=clean_procs(self.settings))
         del changing
         if grown:
             todo = sorted(set(todo) | self._holding(grown, set(todo)))
