@@ -257,3 +257,45 @@ def _read(fd: int) -> bytes:
         return os.read(fd, 4096)
     except OSError:  # EIO: the child closed the terminal
         return b""
+
+
+def test_an_index_made_with_size_and_mtime_indexed_takes_a_nightly_run(tmp_path, monkeypatch):
+    """Indexes made before `size` and `mtime_ns` became stored-only keep them as NUMERIC fields. A
+    nightly run over such an index keeps, changes and adds documents as over a new one; each
+    document's size and mtime are its file's (the reference: os.stat), and search finds the new text."""
+    from whoosh.fields import NUMERIC
+
+    import archive.engine.whoosh.engine as whoosh_engine
+
+    made_now = whoosh_engine.build_schema
+
+    def made_before():
+        schema = made_now()
+        for name, field in (("size", NUMERIC(stored=True)), ("mtime_ns", NUMERIC(bits=64, stored=True))):
+            schema.remove(name)
+            schema.add(name, field)
+        return schema
+
+    src = make_corpus(tmp_path / "src", 6)
+    settings = Settings(index=tmp_path / "ix")
+    monkeypatch.setattr(whoosh_engine, "build_schema", made_before)
+    assert ingest([str(src)], settings).added == 6
+    monkeypatch.setattr(whoosh_engine, "build_schema", made_now)
+    changed = sorted(src.rglob("*.txt"))[2]
+    changed.write_text(article(2, "The quay crane tipped over in the gale."))
+    (src / "new.txt").write_text(article(7, "A lighthouse keeper retired after forty winters."))
+    report = ingest([str(src)], settings)
+    assert (report.added, report.updated, report.unchanged) == (1, 1, 5)
+    engine = WhooshEngine(settings.index)
+    try:
+        with engine.searcher() as s:
+            assert type(s.schema["mtime_ns"]) is NUMERIC  # still the index's own schema
+        assert engine.count() == 7
+        for doc in engine.documents():
+            st = os.stat(doc.path)
+            assert (doc.size, doc.mtime_ns) == (st.st_size, st.st_mtime_ns)
+    finally:
+        engine.close()
+    with Archive(settings) as archive:
+        assert archive.search("lighthouse keeper").total == 1
+        assert archive.search('"crane tipped"').total == 1
