@@ -143,3 +143,43 @@ def test_installed_package_ships_the_rules_and_the_model(tmp_path):
                          check=True, capture_output=True, text=True).stdout.split("\n")
     assert out[0].startswith(str(lib))
     assert out[1] == "True True"
+
+
+def _reference_words(text: str) -> list[str]:
+    """A line's words as the features name them: lower-cased, each word's digit runs folded to "0"."""
+    import re
+
+    return [re.sub(r"\d+", "0", w) for w in re.findall(r"[^\W_]+", text.lower())]
+
+
+def test_feature_columns_are_those_of_the_named_features():
+    """`FeatureIndex.columns` finds a line's words and word pairs without naming them: its columns,
+    in order, are those of `line_tokens`' names looked up in the vocabulary (the shipped model's,
+    and one holding every feature of the lines), on the corpora's lines and on generated ones with
+    digits of other scripts, underscores and marks. The words are those of a word-by-word fold."""
+    import random
+
+    from archive.clean.features import FeatureIndex
+
+    lines = []
+    for folder in ("seeds", "bbc-news", "html-sample"):
+        for path in sorted((ROOT.parent / "shared" / "corpora" / folder).rglob("*"))[:300]:
+            if path.is_file() and path.stat().st_size < 200_000:
+                lines += [x for x in path.read_text(errors="replace").splitlines() if x.strip()][:200]
+    rng = random.Random(9)
+    alphabet = "aZk0 9_@#.:/-\u0661\uff12\u5e74\uc11c\u00e9\u212a\u017f\u00b2"
+    lines += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) for _ in range(3000)]
+    lines += ["IMG_2041 photo 3x4", "Call 0800-123 456 now", "\u0663\u0664 items in 2024a"]
+    assert len(lines) > 5000
+    every: dict[str, int] = {}
+    for line in lines:
+        for t in line_tokens(line, ("promo",)):
+            every.setdefault(t, len(every))
+    for vocab in (default_model().vocab, every):
+        index = FeatureIndex(vocab)
+        for line in lines:
+            for rules in ((), ("promo", "share")):
+                named = line_tokens(line, rules)
+                assert index.columns(line, rules) == [vocab[t] for t in named if t in vocab], line
+    for line in lines:
+        assert {t for t in line_tokens(line) if t.startswith("w=")} == {f"w={w}" for w in _reference_words(line)}

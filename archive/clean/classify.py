@@ -19,12 +19,12 @@ import io
 import json
 import logging
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 import numpy as np
 
-from archive.clean.features import SENTENCE_END, context_features, context_width, line_tokens
+from archive.clean.features import SENTENCE_END, FeatureIndex, context_features, context_width
 from archive.clean.kinds import CONTENT, KINDS
 
 logger = logging.getLogger(__name__)
@@ -98,6 +98,11 @@ class LineModel:
     rule_p: float = Cutoffs.rule_p
     rule_own_p: float = Cutoffs.rule_own_p
 
+    @cached_property
+    def features(self) -> FeatureIndex:
+        """Return the vocabulary as a `FeatureIndex` (made on first use)."""
+        return FeatureIndex(self.vocab)
+
     @property
     def cutoffs(self) -> Cutoffs:
         """Return where this model's judgement removes a line."""
@@ -112,7 +117,7 @@ class LineModel:
         out = np.empty((len(texts), len(self.kinds)))
         todo: list[int] = []
         rows: list[list[int]] = []
-        vocab = self.vocab
+        columns = self.features.columns
         for i, text in enumerate(texts):
             if cache is not None and text in cache:
                 out[i] = cache[text]
@@ -121,7 +126,7 @@ class LineModel:
             else:
                 rules = rule_kinds[i] if rule_kinds else ()
                 todo.append(i)
-                rows.append([j for j in map(vocab.get, line_tokens(text, rules)) if j is not None])
+                rows.append(columns(text, rules))
         if todo:
             z = np.stack([self.w1[ids].sum(axis=0) for ids in rows]) + self.b1
             out[todo] = softmax(z)

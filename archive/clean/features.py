@@ -85,10 +85,46 @@ def line_tokens(text: str, rule_kinds: tuple[str, ...] = ()) -> list[str]:
     :param rule_kinds: the kinds of boilerplate rule (archive/rules/generic.toml) the line matches:
         a rule is evidence the classifier weighs, as it learnt to from the training corpus.
     """
-    low = text.lower()
-    words = [_DIGITS.sub("0", w) for w in _WORD.findall(low)]
+    words = _words(text)
     toks = [f"w={w}" for w in set(words)]
     toks += [f"b={a}_{b}" for a, b in set(zip(words, words[1:]))]
+    return toks + _shape_tokens(text, words, rule_kinds)
+
+
+class FeatureIndex:
+    """A first stage's vocabulary (feature name -> column), with a line's columns found in the
+    order of `line_tokens` without naming each word and word pair: a line's words and pairs are
+    most of its features, and making a string of each cost more than looking it up."""
+
+    def __init__(self, vocab: dict[str, int]):
+        self.vocab = vocab
+        self.words = {name[2:]: i for name, i in vocab.items() if name.startswith("w=")}
+        # A pair's name joins two words (which hold no "_") with "_".
+        self.pairs = {tuple(name[2:].split("_")): i for name, i in vocab.items()
+                      if name.startswith("b=") and name.count("_") == 1}
+
+    def columns(self, text: str, rule_kinds: tuple[str, ...] = ()) -> list[int]:
+        """Return the columns of the line's features the vocabulary holds, in `line_tokens` order:
+        `[vocab[t] for t in line_tokens(text, rule_kinds) if t in vocab]`."""
+        words = _words(text)
+        out = [j for j in map(self.words.get, set(words)) if j is not None]
+        out += [j for j in map(self.pairs.get, set(zip(words, words[1:]))) if j is not None]
+        out += [j for j in map(self.vocab.get, _shape_tokens(text, words, rule_kinds)) if j is not None]
+        return out
+
+
+def _words(text: str) -> list[str]:
+    """Return a line's words, lower-cased, each run of digits folded to one "0"."""
+    low = text.lower()
+    # A run of digits never spans two words (digits are word characters): folding the line's runs
+    # folds each word's.
+    return _WORD.findall(_DIGITS.sub("0", low) if _DIGIT.search(low) else low)
+
+
+def _shape_tokens(text: str, words: list[str], rule_kinds: tuple[str, ...]) -> list[str]:
+    """Return the features of a line besides its words and pairs: ends, length, case, punctuation,
+    digits, marks, the kinds of rule it matches."""
+    toks = []
     if words:
         toks.append(f"f={words[0]}")
         toks.append(f"l={words[-1]}")
