@@ -162,9 +162,10 @@ def test_posting_arrays_hold_the_same_postings(tmp_path: Path) -> None:
 
 # 0.03 MB: the postings go to many runs, and each term's blocks are cut from its runs as they are read.
 # A threshold of 300 documents, over two blocks of 128: a term's first blocks wait until it proves frequent.
+# A threshold of 40, within one block: a term of one block is kept when it reaches it.
 @pytest.mark.parametrize("procs, limitmb, min_df", [(1, 128, arrays.MIN_DF), (2, 128, arrays.MIN_DF),
                                                     (1, 0.03, arrays.MIN_DF), (2, 0.03, arrays.MIN_DF),
-                                                    (1, 128, 300), (1, 0.03, 300)])
+                                                    (1, 128, 300), (1, 0.03, 300), (1, 128, 40)])
 def test_posting_arrays_written_with_the_segment_equal_those_read_back(tmp_path: Path, procs: int, limitmb: float,
                                                                        min_df: int, monkeypatch) -> None:
     """The writer keeps frequent terms' postings as it writes them; reading the segment back gives the same files."""

@@ -208,6 +208,7 @@ def write_terms(fw: W3FieldWriter, schema: Schema, pdr: Any, terms: Iterable[tup
         block = next(blocks, None)
         if block is None:  # only Whoosh's spelling marks (document -1), which are not postings
             continue
+        upcoming = next(blocks, None)
         chunks = [WHOOSH3_HEADER_MAGIC]
         total: float = 0
         topweight: float = 0
@@ -215,10 +216,12 @@ def write_terms(fw: W3FieldWriter, schema: Schema, pdr: Any, terms: Iterable[tup
         maxlength = 0
         n = 0
         first = block[0][0]
-        keep = _Keep(with_positions) if keeps else None
+        # A term of one block below the arrays' threshold (most terms) is never kept: not gathered.
+        keep = (_Keep(with_positions) if keeps and kept is not None and (
+            upcoming is not None or len(block[0]) >= kept.min_df) else None)
         while block is not None:
             ids, raw, values = block
-            block = next(blocks, None)
+            block, upcoming = upcoming, (next(blocks, None) if upcoming is not None else None)
             n += len(ids)
             ws = array("f", raw)  # Whoosh keeps a block's weights as 32-bit floats
             total += sum(ws)
