@@ -408,3 +408,23 @@ def test_postings_read_whole_equal_whooshs_matcher(tmp_path: Path, cls: type) ->
     finally:
         ix.close()
         eng.close()
+
+
+def test_folded_words_are_each_token_folded() -> None:
+    """An ASCII text's words come from its lower-cased text at once, another's ASCII words by
+    lower-casing; they are the tokens of the text each folded (the reference: `fold` of every token
+    the word pattern finds), apostrophes of each kind, possessives, code tokens ("C++", "C#"),
+    underscores, digits, accents and letters whose case changes length included."""
+    from archive.engine.whoosh import fields
+    from archive.query.words import FAST_TOKEN, fold
+
+    rng = random.Random(11)
+    alphabet = "aBcSsZ09 '_+#.-,"
+    texts = [t for t in _texts() if not fields._HAS_CJK.search(t)]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(20000)]
+    wider = alphabet + "\u00e9\u00c9\u2019\u02bc\uff07\u212a\u0130\u00df\u0301\u0663"  # é É ’ ʼ ＇ K İ ß, a combining acute, ٣
+    texts += ["".join(rng.choice(wider) for _ in range(rng.randint(0, 60))) for _ in range(20000)]
+    texts += ["O'Neil's C++ and C# X++y C#s don't ABC_def 'quoted' it's IT'S"]
+    for text in texts:
+        fields._last = ("", [])
+        assert fields.folded_words(text) == [fold(m.group()) for m in FAST_TOKEN.finditer(text)], text

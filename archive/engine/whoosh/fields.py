@@ -23,6 +23,8 @@ from archive.engine.whoosh.analysis import stem_of
 from archive.query.words import _CJK, FAST_TOKEN, fold, pieces, variants
 
 _HAS_CJK = re.compile(f"[{_CJK}]")
+# FAST_TOKEN without its named groups: `findall` gives the tokens themselves.
+_PLAIN_TOKEN = re.compile(re.sub(r"\(\?P<\w+>", "(?:", FAST_TOKEN.pattern))
 # The last text and its folded words, as one tuple (threads swap it whole): the exact field of
 # a text reuses the words its stemmed field just found.
 _last: tuple[str, list[str]] = ("", [])
@@ -34,10 +36,16 @@ def folded_words(text: str) -> list[str]:
     last = _last
     if last[0] is text or last[0] == text:
         return last[1]
-    if _HAS_CJK.search(text):  # CJK runs become bigrams: the general tokenizer
+    if text.isascii():
+        # Tokens of the lower-cased text are the lower-cased tokens (no ASCII letter changes length
+        # or class), and lower-casing is all folding does to an ASCII word without an apostrophe.
+        words = _PLAIN_TOKEN.findall(text.lower())
+        if "'" in text:
+            words = [fold(w) if "'" in w else w for w in words]
+    elif _HAS_CJK.search(text):  # CJK runs become bigrams: the general tokenizer
         words = [fold(t) for t, _, _ in pieces(text)]
-    else:
-        words = [fold(m.group()) for m in FAST_TOKEN.finditer(text)]
+    else:  # an ASCII word without an apostrophe folds to its lower case; the rest are folded in full
+        words = [w.lower() if w.isascii() and "'" not in w else fold(w) for w in _PLAIN_TOKEN.findall(text)]
     _last = (text, words)
     return words
 
