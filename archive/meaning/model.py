@@ -266,12 +266,16 @@ def _sample(hashes: np.ndarray, sample: int) -> tuple[np.ndarray, np.ndarray, in
     learnt from), and the number of distinct texts.
 
     Each distinct text is learnt from once (at its first row): all of them up to `sample`, else
-    `sample` of them chosen evenly at random with a fixed seed.
+    `sample` of them chosen evenly at random with a fixed seed. The texts are drawn in the order
+    of their content hashes, not of the rows: the same archive gives the same sample (and so the
+    same model) whatever order a build numbered its documents in (two indexing processes number
+    them in the order they took their batches, which differs from build to build).
     """
-    _, first, text_of_row = np.unique(hashes, return_index=True, return_inverse=True)
-    chosen = np.sort(first)
-    if len(chosen) > sample:
-        chosen = np.sort(np.random.default_rng(SEED).choice(chosen, size=sample, replace=False))
+    _, first, text_of_row = np.unique(hashes, return_index=True, return_inverse=True)  # first: in hash order
+    if len(first) > sample:
+        chosen = np.sort(first[np.random.default_rng(SEED).choice(len(first), size=sample, replace=False)])
+    else:
+        chosen = np.sort(first)
     picked = np.zeros(len(hashes), dtype=bool)
     picked[chosen] = True
     at = np.cumsum(picked, dtype=np.int64) - 1  # a picked row's row in the matrix
