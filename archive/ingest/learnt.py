@@ -35,6 +35,8 @@ SAMPLE_UNCHANGED = 30
 # of them: learning reads at most this many files of a folder, chosen by a hash of their paths,
 # and its time and memory stay the same for a folder of ten thousand files or a million.
 MAX_LEARN_FILES = 4000
+# Files read in all before learning is spread over processes: below this, forking costs more.
+MIN_POOL_FILES = 1000
 
 
 class LearntLines:
@@ -109,10 +111,6 @@ def sample(paths: list[str], limit: int) -> list[str]:
         return hashlib.blake2b(path.encode("utf-8", "surrogateescape"), digest_size=8).digest()
 
     return sorted(paths, key=spread)[:limit]
-
-
-# Files read in all before learning is spread over processes: below this, forking costs more.
-MIN_POOL_FILES = 1000
 
 
 def _found_in(folders: list[tuple[str, list[str]]], procs: int) -> Iterator[frozenset[str] | Lost]:
