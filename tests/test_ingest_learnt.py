@@ -171,4 +171,4 @@ def test_folders_learnt_in_worker_processes_learn_what_each_folder_learns_alone(
         grown = crashed.learn(files, procs=2)
     assert sorted(grown) == [f"news/site{f}" for f in range(6) if f != 3]
     assert crashed.for_file("news", "site3/a0.txt") == frozenset()
-    assert "no boilerplate learnt from news/site3" in caplog.text
+    assert "no boilerplate learnt from news/site3: the learning process died on this folder" in caplog.text

@@ -123,7 +123,7 @@ def _found_in(folders: list[tuple[str, list[str]]], procs: int) -> Iterator[froz
     if procs <= 1 or len(folders) < 2 or sum(len(paths) for _, paths in folders) < MIN_POOL_FILES:
         yield from map(found, items)
     else:
-        for _, got in ordered_map(found, items, procs, chunk=1):
+        for _, got in ordered_map(found, items, procs, chunk=1, work=("learning", "folder")):
             yield got
 
 

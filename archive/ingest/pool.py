@@ -45,13 +45,15 @@ class _Worker:
 
 
 def ordered_map(fn: Callable[[int], Any], items: list[int], procs: int, *, chunk: int = CHUNK,
-                timeout: float = ITEM_TIMEOUT) -> Iterator[tuple[int, Any]]:
+                timeout: float = ITEM_TIMEOUT,
+                work: tuple[str, str] = ("cleaning", "file")) -> Iterator[tuple[int, Any]]:
     """Yield (item, fn(item)) for every item, in the order given, computed by `procs` forked workers.
 
     `fn` should catch its own errors; one that escapes is answered as a `Lost`, like a crash.
-    Closing the iterator early stops the workers.
+    Closing the iterator early stops the workers. `work` names what a worker does and what an
+    item is, for the reasons a `Lost` gives.
     """
-    pool = _Pool(fn, procs, chunk, timeout)
+    pool = _Pool(fn, procs, chunk, timeout, work)
     try:
         yield from pool.run(items)
     finally:
@@ -59,8 +61,10 @@ def ordered_map(fn: Callable[[int], Any], items: list[int], procs: int, *, chunk
 
 
 class _Pool:
-    def __init__(self, fn: Callable[[int], Any], procs: int, chunk: int, timeout: float):
+    def __init__(self, fn: Callable[[int], Any], procs: int, chunk: int, timeout: float,
+                 work: tuple[str, str] = ("cleaning", "file")):
         self.fn, self.procs, self.chunk, self.timeout = fn, max(1, procs), max(1, chunk), timeout
+        self.doing, self.item = work
         self.ctx = multiprocessing.get_context("fork")
         self.workers: list[_Worker] = []
         self.results: dict[int, Any] = {}
@@ -107,7 +111,7 @@ class _Pool:
                 self._read(w)
             elif w.pending and time.monotonic() - w.since >= self.timeout:
                 w.process.kill()
-                self._replace(w, f"cleaning took longer than {self.timeout:.0f} s; the process was stopped")
+                self._replace(w, f"{self.doing} took longer than {self.timeout:.0f} s; the process was stopped")
 
     def _read(self, w: _Worker) -> None:
         try:
@@ -122,7 +126,7 @@ class _Pool:
             w.process.join()
             code = w.process.exitcode
             how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-            self._replace(w, f"the cleaning process died on this file ({how})")
+            self._replace(w, f"the {self.doing} process died on this {self.item} ({how})")
 
     def _replace(self, w: _Worker, reason: str) -> None:
         """Answer the item a dead worker was on with `Lost`, re-queue the rest, start another worker."""
