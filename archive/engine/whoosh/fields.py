@@ -13,6 +13,7 @@ paths term by term.
 from __future__ import annotations
 
 import re
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 
 from whoosh.fields import TEXT
@@ -85,10 +86,13 @@ class WordsField(TEXT):
         boost = float(fmt.field_boost)
         if type(fmt) is Positions:
             return _positions(words, fmt, boost)
-        counts: dict[str, int] = {}
-        for w in words:
-            for term in w if isinstance(w, tuple) else (w,):
-                counts[term] = counts.get(term, 0) + 1
+        if self.stemmed:  # stems are plain strings: counted at C speed, in order of first occurrence
+            counts: dict[str, int] = Counter(words)
+        else:
+            counts = {}
+            for w in words:
+                for term in w if isinstance(w, tuple) else (w,):  # a possessive and its plain word
+                    counts[term] = counts.get(term, 0) + 1
         freqs = list(counts.values())
         return ([w.encode("utf-8") for w in counts], freqs, [n * boost for n in freqs],
                 [_COUNTS[n] if n < len(_COUNTS) else pack_uint(n) for n in freqs])
@@ -104,16 +108,13 @@ _ONE_POSITION: dict[int, bytes] = {}
 
 
 def _positions(words: list, fmt: Positions, boost: float) -> Postings:
-    poses: dict[str, list[int]] = {}
+    poses: dict[str, list[int]] = defaultdict(list)
     for i, w in enumerate(words):
-        if w is None:  # a pair that is not indexed keeps its position
-            continue
-        for term in w if isinstance(w, tuple) else (w,):  # a possessive and its plain word share one
-            p = poses.get(term)
-            if p is None:
-                poses[term] = [i]
-            else:
-                p.append(i)
+        if type(w) is str:
+            poses[w].append(i)
+        elif w is not None:  # a possessive and its plain word share one position (None: a pair not indexed)
+            for term in w:
+                poses[term].append(i)
     encode, cache = fmt.encode, _ONE_POSITION
     values = []
     for p in poses.values():
