@@ -115,10 +115,9 @@ class FeatureIndex:
 
 def _words(text: str) -> list[str]:
     """Return a line's words, lower-cased, each run of digits folded to one "0"."""
-    low = text.lower()
     # A run of digits never spans two words (digits are word characters): folding the line's runs
     # folds each word's.
-    return _WORD.findall(_DIGITS.sub("0", low) if _DIGIT.search(low) else low)
+    return _WORD.findall(_DIGITS.sub("0", text.lower()))
 
 
 def _shape_tokens(text: str, words: list[str], rule_kinds: tuple[str, ...]) -> list[str]:

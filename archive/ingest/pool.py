@@ -61,8 +61,7 @@ def ordered_map(fn: Callable[[int], Any], items: list[int], procs: int, *, chunk
 
 
 class _Pool:
-    def __init__(self, fn: Callable[[int], Any], procs: int, chunk: int, timeout: float,
-                 work: tuple[str, str] = ("cleaning", "file")):
+    def __init__(self, fn: Callable[[int], Any], procs: int, chunk: int, timeout: float, work: tuple[str, str]):
         self.fn, self.procs, self.chunk, self.timeout = fn, max(1, procs), max(1, chunk), timeout
         self.doing, self.item = work
         self.ctx = multiprocessing.get_context("fork")

@@ -124,11 +124,6 @@ def token_spans(text: str, stemmed: bool = False) -> list[tuple[str, int, int]]:
 
 
 @lru_cache(maxsize=100_000)
-def _stem(word: str) -> str:
-    return porter_stem(word)
-
-
-@lru_cache(maxsize=100_000)
 def stem_of(word: str) -> str:
     """Return the stemmed term of a folded word: the stem of its plain word (a possessive's without "'s").
 
