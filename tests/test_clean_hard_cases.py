@@ -174,3 +174,35 @@ def test_a_glued_line_loses_the_boilerplate_and_keeps_the_sentence(glued, piece,
     assert piece not in cleaned.text
     assert [r.text for r in cleaned.removed] == [piece]
     assert "glued" in cleaned.removed[0].reason
+
+
+def test_the_cue_words_of_a_glued_piece_are_found_as_the_case_blind_search_finds_them():
+    """`_has_cue` tells an ASCII text by its words; it must agree with a case-insensitive search for
+    the cue words between word boundaries (the pattern as first written) on every text: cue words
+    inside longer words, joined by underscores or digits, in capitals, with endings, and texts
+    with characters whose case folds outside ASCII (the Kelvin sign, the long s, the dotted I)."""
+    import random
+    import re
+
+    from archive.clean.glued import _has_cue
+
+    reference = re.compile(
+        r"\b(photos?|images?|pictures?|credit|getty|reuters|afp|subscri\w*|newsletters?|share|read|"
+        r"follow|sign|download|apps?|advert\w*|copyright|related|comments?)\b|©", re.IGNORECASE)
+    words = ["photo", "Photos", "IMAGE", "pictured", "credit", "Getty", "REUTERS", "afp", "Subscribers", "subscri",
+             "newsletter", "shares", "share", "reading", "read", "follow", "signed", "Sign", "download", "app", "apps",
+             "apply", "advertisement", "Advert", "copyright", "related", "Comments", "comment", "sha", "the", "said"]
+    joins = [" ", "", "_", "-", "2", ". ", ", ", "\n", "'s "]
+    odd = ["\u212a", "\u017f", "\u0130", "\u00e9", "\u00a9", "\u0131"]
+    rng = random.Random(4)
+    texts = ["", "Officials said on Monday", "Read more: the report", "(Getty Images)", "Share this", "shares rose"]
+    for _ in range(20_000):
+        parts = [rng.choice(words) for _ in range(rng.randint(1, 6))]
+        if rng.random() < 0.2:
+            parts.insert(rng.randrange(len(parts) + 1), rng.choice(odd))
+        text = parts[0]
+        for part in parts[1:]:
+            text += rng.choice(joins) + part
+        texts.append(text)
+    for text in texts:
+        assert _has_cue(text) == bool(reference.search(text)), text
