@@ -59,3 +59,39 @@ def test_patterns_are_taken_apart_at_their_top_level_branches_only():
     assert _top_branches("a|b") == ["a", "b"] and _top_branches("(a)|b") == ["(a)", "b"]
     for whole in ("(a|b)c", "[|]a", r"\|a", "[]|]x", "[^]|]x", r"[\]|]x", "a(?:b|c)"):
         assert _top_branches(whole) == [whole]
+
+
+def test_a_line_is_tried_with_every_rule_its_first_character_may_begin():
+    """The screen tries a line's start only with the branches its first character may begin (read
+    from their parse trees); it must still answer as every rule does, whatever the line begins
+    with: each ASCII character, capitals, digits, and characters whose case folds into ASCII (the
+    Kelvin sign, the long s, the dotted and dotless I)."""
+    rules = generic_rules()
+    screen = RuleScreen(rules)
+    starts = [chr(i) for i in range(32, 127)] + ["\u212a", "\u017f", "\u0130", "\u0131", "\u00a9", "\uc0ac", "\t"]
+    lines = []
+    for piece in _PIECES + ["korean version", "1 comment", "12 min read", "Mon, 3 March 2024", "Related: x",
+                            "Newsletters", "this post contains affiliate links", "Skip to content"]:
+        for variant in (piece, piece.upper(), piece.lower(), piece[1:]):
+            lines += [variant] + [start + variant for start in starts] + [start + " " + variant for start in starts]
+        lines.append("\u212aorean version")  # K as the Kelvin sign, which folds to "k"
+        lines.append("\u017fign up for our newsletter")  # s as the long s
+    matched = 0
+    for line in lines:
+        every = any(r.matches(line) for r in rules)
+        assert screen(line) == every, line
+        matched += every
+    assert matched > 500
+
+
+def test_the_first_characters_of_a_pattern_are_those_it_can_begin_with():
+    from archive.clean.rules import first_chars
+
+    assert first_chars("abc") == frozenset("aA")
+    assert first_chars(r"(\d+|no) comments") == frozenset("0123456789nN")
+    assert first_chars("(?:please )?(support|donate)") == frozenset("pPsSdD")
+    assert first_chars(r"\bby\b") == frozenset("bB")
+    assert first_chars(r"(?-i:[A-Z])x") == frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+    assert first_chars("k") >= {"k", "K"}
+    for anything in (".x", "a?", "(a|)", "", r"(a)?\1", "[^a]b", r"\W{0,3}x?"):
+        assert first_chars(anything) is None, anything
