@@ -159,8 +159,12 @@ def _is_label(text: str) -> bool:
 
 def _left_out_blocks(blocks: list[Block], kept: str) -> list[Removed]:
     """Return the page's visible blocks that are not in the kept text, with a reason for each."""
-    kept_lines = {_norm(x) for x in kept.split("\n")}
-    kept_norm = f" {' '.join(kept_lines)} "
+    in_order = [_norm(x) for x in kept.split("\n")]
+    kept_lines = set(in_order)
+    # The kept lines in their order: a block the extractor split over two lines is found across
+    # them (joined in the set's order, which follows string hashing, a block was found or not
+    # from one process to the next).
+    kept_norm = f" {' '.join(in_order)} "
     out, seen = [], set()
     for block in blocks:
         if block.text in seen:
