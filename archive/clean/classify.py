@@ -21,6 +21,7 @@ import logging
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
+from itertools import chain
 
 import numpy as np
 
@@ -128,12 +129,26 @@ class LineModel:
                 todo.append(i)
                 rows.append(columns(text, rules))
         if todo:
-            z = np.stack([self.w1[ids].sum(axis=0) for ids in rows]) + self.b1
-            out[todo] = softmax(z)
+            out[todo] = softmax(self._scores(rows))
             if cache is not None:
                 for i in todo:
                     cache[texts[i]] = out[i]
         return out
+
+    def _scores(self, rows: list[list[int]]) -> np.ndarray:
+        """Return the first stage's scores of lines given by their feature columns: each row's
+        weights summed (in its columns' order), all rows in one gather and one sum."""
+        starts, at = [], 0
+        for ids in rows:
+            starts.append(at)
+            at += len(ids)
+        if all(rows):
+            return np.add.reduceat(self.w1[list(chain.from_iterable(rows))], starts, axis=0) + self.b1
+        z = np.zeros((len(rows), self.w1.shape[1]))
+        filled = [i for i, ids in enumerate(rows) if ids]
+        if filled:
+            z[filled] = np.add.reduceat(self.w1[list(chain.from_iterable(rows))], [starts[i] for i in filled], axis=0)
+        return z + self.b1
 
     def probabilities(self, texts: list[str], rule_kinds: list[tuple[str, ...]] | None = None,
                       cache: dict[str, np.ndarray] | None = None) -> np.ndarray:

@@ -39,6 +39,7 @@ _DATE = re.compile(
 _TIME = re.compile(r"\b\d{1,2}[:.]\d\d\s*(am|pm|a\.m\.|p\.m\.)?|\b\d{1,2}\s*(am|pm)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 _SEPARATORS = re.compile(r"\s[|•·»›/]\s|\s[|•·]|[|•·]\s")
+_SEPARATOR_CHARS = "|•·»›/"  # one of which every separator holds
 SENTENCE_END = re.compile(r"[.!?…。！？][\"”’»)\]]*\s*$")  # a line that ends like a sentence
 _FUNCTION = frozenset(
     """a an the and or but of in on at to for from by with as is are was were be been has have had it
@@ -47,10 +48,12 @@ _FUNCTION = frozenset(
     which said says der die das und ist le la les et des est el los las de que y en un una o os""".split()
 )
 _URL_ANY_CASE = re.compile(_URL.pattern, re.IGNORECASE)
+_URL_PIECES = ("http", "www.", ".com", ".org", ".net", ".co.uk", ".io")  # what each branch of _URL needs
 # What a line holds, each a feature of its own ("mixed_word": file names and codes, "IMG_2041"),
 # with what a line must hold for the pattern to match at all: a digit, an "@" or "#", a character
-# outside ASCII, an underscore. Most lines hold none of these, and the test costs less than the search.
-_MARKS = (("url", _URL_ANY_CASE, ""), ("email", _EMAIL, "@"), ("handle", _HANDLE, "@#"), ("date", _DATE, "0"),
+# outside ASCII, an underscore, a piece of a web address ("w"). Most lines hold none of these, and the
+# test costs less than the search.
+_MARKS = (("url", _URL_ANY_CASE, "w"), ("email", _EMAIL, "@"), ("handle", _HANDLE, "@#"), ("date", _DATE, "0"),
           ("time", _TIME, "0"), ("year", _YEAR, "0"), ("cjk", _CJK, "^"), ("mixed_word", _MIXED, "0_"))
 _BINS_WORDS = (0, 1, 2, 3, 4, 6, 9, 14, 24, 39)
 _BINS_SHARE = (0.0, 0.001, 0.3, 0.6, 0.9, 1.0)
@@ -86,8 +89,11 @@ def line_tokens(text: str, rule_kinds: tuple[str, ...] = ()) -> list[str]:
         a rule is evidence the classifier weighs, as it learnt to from the training corpus.
     """
     words = _words(text)
-    toks = [f"w={w}" for w in set(words)]
-    toks += [f"b={a}_{b}" for a, b in set(zip(words, words[1:]))]
+    # Each distinct word, pair and mark once, in the order of the line: the first stage sums their
+    # weights in this order, and an order that followed string hashing gave sums that differed in
+    # their last bits from one process to the next (a line at the threshold went either way).
+    toks = [f"w={w}" for w in dict.fromkeys(words)]
+    toks += [f"b={a}_{b}" for a, b in dict.fromkeys(zip(words, words[1:]))]
     return toks + _shape_tokens(text, words, rule_kinds)
 
 
@@ -107,8 +113,8 @@ class FeatureIndex:
         """Return the columns of the line's features the vocabulary holds, in `line_tokens` order:
         `[vocab[t] for t in line_tokens(text, rule_kinds) if t in vocab]`."""
         words = _words(text)
-        out = [j for j in map(self.words.get, set(words)) if j is not None]
-        out += [j for j in map(self.pairs.get, set(zip(words, words[1:]))) if j is not None]
+        out = [j for j in map(self.words.get, dict.fromkeys(words)) if j is not None]
+        out += [j for j in map(self.pairs.get, dict.fromkeys(zip(words, words[1:]))) if j is not None]
         out += [j for j in map(self.vocab.get, _shape_tokens(text, words, rule_kinds)) if j is not None]
         return out
 
@@ -152,8 +158,8 @@ def _shape_tokens(text: str, words: list[str], rule_kinds: tuple[str, ...]) -> l
     digits = len(_DIGIT.findall(text))
     if digits:
         toks.append(f"digits={_bin(digits / max(1, len(text)), (0.0, 0.05, 0.15, 0.3))}")
-    toks += [f"p={ch}" for ch in set(_PUNCT.findall(stripped))]
-    seps = len(_SEPARATORS.findall(text))
+    toks += [f"p={ch}" for ch in dict.fromkeys(_PUNCT.findall(stripped))]
+    seps = len(_SEPARATORS.findall(text)) if any(c in text for c in _SEPARATOR_CHARS) else 0
     if seps:
         toks.append(f"seps={min(seps, 4)}")
     toks += _marks(text, digits > 0)
@@ -165,7 +171,10 @@ def _shape_tokens(text: str, words: list[str], rule_kinds: tuple[str, ...]) -> l
 
 def _marks(text: str, digit: bool) -> list[str]:
     """Return the names of the marks a line holds (`_MARKS`), searching only where one may match."""
-    held = {"0": digit, "^": not text.isascii(), "@": "@" in text, "#": "#" in text, "_": "_" in text}
+    other = not text.isascii()
+    # In an ASCII line, case-blind is lower-cased: an address holds one of these pieces.
+    web = other or any(piece in text.lower() for piece in _URL_PIECES)
+    held = {"0": digit, "^": other, "@": "@" in text, "#": "#" in text, "_": "_" in text, "w": web}
     return [name for name, rx, needs in _MARKS if (not needs or any(held[c] for c in needs)) and rx.search(text)]
 
 
