@@ -183,3 +183,39 @@ def test_feature_columns_are_those_of_the_named_features():
                 assert index.columns(line, rules) == [vocab[t] for t in named if t in vocab], line
     for line in lines:
         assert {t for t in line_tokens(line) if t.startswith("w=")} == {f"w={w}" for w in _reference_words(line)}
+
+
+def test_the_marks_patterns_match_the_lines_their_first_forms_matched():
+    """The date, time and mixed-word marks test first what a match needs where it starts; each must
+    find a match in exactly the lines its first form did (corpus lines and generated ones with
+    dates, times, codes, digits of other scripts and letters whose case folds into ASCII)."""
+    import random
+    import re
+
+    from archive.clean import features
+
+    first_forms = {
+        "date": re.compile(
+            r"\b(19|20)\d\d[-./](0?[1-9]|1[0-2])[-./]\d{1,2}\b|"
+            r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b|"
+            r"\b\d{1,2} (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE),
+        "time": re.compile(r"\b\d{1,2}[:.]\d\d\s*(am|pm|a\.m\.|p\.m\.)?|\b\d{1,2}\s*(am|pm)\b", re.IGNORECASE),
+        "mixed_word": re.compile(r"\b(?=\w*[a-z])(?=\w*\d)\w{4,}\b|\w_\w", re.IGNORECASE),
+    }
+    lines = []
+    for folder in ("seeds", "bbc-news", "html-sample"):
+        for path in sorted((ROOT.parent / "shared" / "corpora" / folder).rglob("*"))[:300]:
+            if path.is_file() and path.stat().st_size < 200_000:
+                lines += [x for x in path.read_text(errors="replace").splitlines() if x.strip()][:200]
+    pieces = ["2024-01-05", "1999/12/31", "Sept. 3", "3 Sep", "12 December", "\u017fep 4", "10:30 p.m.", "9 am",
+              "7.45pm", "IMG_2041", "abc1", "A1B2", "x_y", "_a", "12345", "\u0663\u0664 items", "\u212a9\u212a9",
+              "Mon", "on", "at", "-", "/", ".", " ", "19", "20", "2", "pm"]
+    pieces += "Jan feb Mar apr MAY jun Jul aug Sep oct Nov dec October".split()
+    rng = random.Random(8)
+    lines += ["".join(rng.choice(pieces) + rng.choice(["", " ", "-"]) for _ in range(rng.randint(1, 8)))
+              for _ in range(20_000)]
+    patterns = {name: rx for name, rx, _ in features._MARKS}
+    for name, first in first_forms.items():
+        assert sum(bool(first.search(line)) for line in lines) > 1000
+        for line in lines:
+            assert bool(patterns[name].search(line)) == bool(first.search(line)), (name, line)

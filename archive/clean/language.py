@@ -35,10 +35,14 @@ def detect_language(text: str) -> str:
             return "ja"
         if counts["han"] / letters > 0.3:
             return "zh"
-    words = _WORD.findall(sample)
+    if sample.isascii():  # lower-casing changes no ASCII letter's class: the words of the lower-cased text
+        words = _WORD.findall(sample.lower())
+        seen = Counter(words)
+    else:
+        words = _WORD.findall(sample)
+        seen = Counter(w.lower() for w in words)  # each distinct word looked up once per language
     if len(words) < 5:
         return ""
-    seen = Counter(w.lower() for w in words)  # each distinct word looked up once per language
     scores = {lang: sum(seen[w] for w in sw if w in seen) for lang, sw in _STOP_SETS.items()}
     best = max(scores, key=lambda k: scores[k])
     return best if scores[best] >= max(2, len(words) // 50) else ""
