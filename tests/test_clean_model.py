@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from archive.clean import clean_text
+from archive.clean import clean_text, features
 from archive.clean.classify import PROSE_WORDS, LineModel, default_model
 from archive.clean.features import context_features, context_width, line_tokens
 from archive.clean.kinds import CONTENT, KINDS, REASONS
@@ -88,7 +89,6 @@ def test_marks_are_those_every_pattern_finds():
     needs (a digit, "@", ...): the names are those of a search with every pattern."""
     import random
 
-    from archive.clean import features
 
     rng = random.Random(4)
     # Arabic-Indic and fullwidth digits, Han, Hangul, the Kelvin sign and the long s (which fold to k and s)
@@ -192,7 +192,6 @@ def test_the_marks_patterns_match_the_lines_their_first_forms_matched():
     import random
     import re
 
-    from archive.clean import features
 
     first_forms = {
         "date": re.compile(
@@ -219,3 +218,126 @@ def test_the_marks_patterns_match_the_lines_their_first_forms_matched():
         assert sum(bool(first.search(line)) for line in lines) > 1000
         for line in lines:
             assert bool(patterns[name].search(line)) == bool(first.search(line)), (name, line)
+
+
+
+def _columnwise_context(probs: np.ndarray, texts: list[str]) -> np.ndarray:
+    """The context vectors computed a numpy operation per column (as first written): the reference.
+
+    :param probs: the first stage's kind probabilities, one row per line (column 0 is content).
+    :param texts: the lines.
+    """
+    n, k = probs.shape
+    nw = np.array([len(t.split()) for t in texts], dtype=np.float64)
+    sent = np.array([1.0 if features.SENTENCE_END.search(t.strip()) else 0.0 for t in texts])
+    content = probs[:, 0]
+    mass = content * nw  # likely article words per line
+    total = max(1.0, float(mass.sum()))
+    after = (np.cumsum(mass[::-1])[::-1] - mass) / total
+    before = (np.cumsum(mass) - mass) / total
+    # Is there a real paragraph (likely content, 15+ words) after / before this line?
+    para = (content > 0.5) & (nw >= 15)
+    para_after = np.concatenate([np.cumsum(para[::-1])[::-1][1:], [0]]) > 0
+    para_before = np.concatenate([[0], np.cumsum(para)[:-1]]) > 0
+    short = nw <= 8
+    run = _ref_run_lengths(short)
+    same_text = _ref_repeats(texts)
+    cols = [probs]
+    for d in features._OFFSETS:
+        shifted = np.zeros_like(probs)
+        missing = np.zeros(n)
+        if d < 0:
+            shifted[-d:] = probs[:d]
+            missing[: min(n, -d)] = 1.0
+        else:
+            shifted[:-d] = probs[d:]
+            missing[max(0, n - d):] = 1.0
+        cols.append(shifted)
+        cols.append(missing[:, None])
+    pos = np.arange(n, dtype=np.float64)
+    last = max(1, n - 1)
+    prev_nw = np.concatenate([[0.0], nw[:-1]])
+    next_nw = np.concatenate([nw[1:], [0.0]])
+    prev_sent = np.concatenate([[1.0], sent[:-1]])
+    next_sent = np.concatenate([sent[1:], [1.0]])
+    window = _ref_window_mean(content, 5)
+    dense = np.stack([
+        np.log1p(nw), sent, pos / last, (pos == 0).astype(float), (pos == n - 1).astype(float),
+        (pos >= n - 3).astype(float), np.full(n, math.log1p(n)), after, before,
+        para_after.astype(float), para_before.astype(float), np.log1p(run) * short,
+        np.log1p(prev_nw), np.log1p(next_nw), prev_sent, next_sent, same_text, window,
+        np.log1p(_ref_distance(para, forward=True)), np.log1p(_ref_distance(para, forward=False)),
+        np.full(n, float(content.mean())), np.full(n, float(para.sum() > 0)),
+    ], axis=1)
+    cols.append(dense)
+    return np.concatenate(cols, axis=1)
+
+
+def _ref_window_mean(values: np.ndarray, k: int) -> np.ndarray:
+    """Return the mean of values over the k lines before and after each line (itself included)."""
+    c = np.concatenate([[0.0], np.cumsum(values)])
+    idx = np.arange(len(values))
+    lo, hi = np.maximum(0, idx - k), np.minimum(len(values), idx + k + 1)
+    return (c[hi] - c[lo]) / (hi - lo)
+
+
+def _ref_distance(flags: np.ndarray, forward: bool) -> np.ndarray:
+    """Return, per line, how many lines away the nearest flagged line is (after it, or before it)."""
+    n = len(flags)
+    out = np.full(n, float(n))
+    last = None
+    order = range(n - 1, -1, -1) if forward else range(n)
+    for i in order:
+        if last is not None:
+            out[i] = abs(last - i)
+        if flags[i]:
+            last = i
+    return out
+
+
+def _ref_run_lengths(flags: np.ndarray) -> np.ndarray:
+    """Return, per position, the length of the run of True values it belongs to (0 when False)."""
+    out = np.zeros(len(flags))
+    i = 0
+    while i < len(flags):
+        if not flags[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(flags) and flags[j]:
+            j += 1
+        out[i:j] = j - i
+        i = j
+    return out
+
+
+def _ref_repeats(texts: list[str]) -> np.ndarray:
+    counts: dict[str, int] = {}
+    for t in texts:
+        counts[t] = counts.get(t, 0) + 1
+    return np.array([1.0 if counts[t] > 1 else 0.0 for t in texts])
+
+
+def test_context_vectors_are_those_computed_column_by_column():
+    """`context_features` works out a document's few lines in Python; every value must be bit for bit
+    the one a numpy operation per column gives, on the corpora's documents scored by the shipped
+    model and on generated ones (one line to hundreds, repeated lines, lines of every length)."""
+    from archive.clean.text import split_lines
+
+    model = default_model()
+    cases = []
+    for folder in ("seeds", "bbc-news", "html-sample"):
+        for path in sorted((ROOT.parent / "shared" / "corpora" / folder).rglob("*"))[:120]:
+            if path.is_file() and path.stat().st_size < 200_000:
+                texts = [line.text for line in split_lines(path.read_text(errors="replace"))][:400]
+                if texts:
+                    cases.append((model.own_probabilities(texts), texts))
+    rng = np.random.default_rng(1)
+    for n in [*range(1, 40), 100, 500]:
+        texts = [" ".join(["w"] * int(rng.integers(0, 40))) + str(rng.choice(["", ".", "?"])) for _ in range(n)]
+        if n > 3:
+            texts[1] = texts[2]
+        cases.append((rng.dirichlet(np.ones(len(KINDS)), size=n), texts))
+    assert len(cases) > 100
+    for probs, texts in cases:
+        assert np.array_equal(context_features(probs, texts), _columnwise_context(probs, texts))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+from itertools import accumulate
 
 import numpy as np
 
@@ -200,78 +201,93 @@ def context_features(probs: np.ndarray, texts: list[str]) -> np.ndarray:
 
     :param probs: the first stage's kind probabilities, one row per line (column 0 is content).
     :param texts: the lines.
+
+    A document has a handful of lines, so each line's values are worked out in Python (a numpy
+    call on six numbers costs more than the arithmetic) with the same operations in the same
+    order; sums, means and logarithms stay numpy's, so every value is bit for bit what it was
+    with a numpy operation per column.
     """
     n, k = probs.shape
-    nw = np.array([len(t.split()) for t in texts], dtype=np.float64)
-    sent = np.array([1.0 if SENTENCE_END.search(t.strip()) else 0.0 for t in texts])
+    words = [len(t.split()) for t in texts]
+    sent = [1.0 if SENTENCE_END.search(t.strip()) else 0.0 for t in texts]
+    nw = np.array(words, dtype=np.float64)
     content = probs[:, 0]
-    mass = content * nw  # likely article words per line
-    total = max(1.0, float(mass.sum()))
-    after = (np.cumsum(mass[::-1])[::-1] - mass) / total
-    before = (np.cumsum(mass) - mass) / total
+    masses = content * nw  # likely article words per line
+    total = max(1.0, float(masses.sum()))
+    mass = masses.tolist()
+    ahead = list(accumulate(reversed(mass)))[::-1]  # from each line to the last, added from the last
+    upto = list(accumulate(mass))
+    share = content.tolist()
     # Is there a real paragraph (likely content, 15+ words) after / before this line?
-    para = (content > 0.5) & (nw >= 15)
-    para_after = np.concatenate([np.cumsum(para[::-1])[::-1][1:], [0]]) > 0
-    para_before = np.concatenate([[0], np.cumsum(para)[:-1]]) > 0
-    short = nw <= 8
-    run = _run_lengths(short)
-    same_text = _repeats(texts)
+    para = [c > 0.5 and w >= 15 for c, w in zip(share, words)]
+    para_after = [False] * n
+    for i in range(n - 2, -1, -1):
+        para_after[i] = para_after[i + 1] or para[i + 1]
+    short = [w <= 8 for w in words]
+    log_nw = np.log1p(nw).tolist()
+    log_run = np.log1p(np.array(_run_lengths(short), dtype=np.float64)).tolist()
+    log_next_para = np.log1p(np.array(_distance(para, forward=True))).tolist()
+    log_last_para = np.log1p(np.array(_distance(para, forward=False))).tolist()
+    counts: dict[str, int] = {}
+    for t in texts:
+        counts[t] = counts.get(t, 0) + 1
+    window = _window_mean(share, 5)
+    last = max(1, n - 1)
+    log_n, mean, any_para = math.log1p(n), float(content.mean()), float(any(para))
+    dense = []
+    para_before = False
+    for i in range(n):
+        dense.append([
+            log_nw[i], sent[i], i / last, float(i == 0), float(i == n - 1), float(i >= n - 3), log_n,
+            (ahead[i] - mass[i]) / total, (upto[i] - mass[i]) / total, float(para_after[i]), float(para_before),
+            log_run[i] * short[i], log_nw[i - 1] if i else 0.0, log_nw[i + 1] if i < n - 1 else 0.0,
+            sent[i - 1] if i else 1.0, sent[i + 1] if i < n - 1 else 1.0, 1.0 if counts[texts[i]] > 1 else 0.0,
+            window[i], log_next_para[i], log_last_para[i], mean, any_para,
+        ])
+        para_before = para_before or para[i]
+    # The lines two before to two after each line: one padded copy read at four offsets, with a
+    # column saying the neighbour is missing (beyond the first or last line).
+    reach = max(abs(d) for d in _OFFSETS)
+    padded = np.zeros((n + 2 * reach, k))
+    padded[reach:reach + n] = probs
+    beyond = np.ones((n + 2 * reach, 1))
+    beyond[reach:reach + n] = 0.0
     cols = [probs]
     for d in _OFFSETS:
-        shifted = np.zeros_like(probs)
-        missing = np.zeros(n)
-        if d < 0:
-            shifted[-d:] = probs[:d]
-            missing[: min(n, -d)] = 1.0
-        else:
-            shifted[:-d] = probs[d:]
-            missing[max(0, n - d):] = 1.0
-        cols.append(shifted)
-        cols.append(missing[:, None])
-    pos = np.arange(n, dtype=np.float64)
-    last = max(1, n - 1)
-    prev_nw = np.concatenate([[0.0], nw[:-1]])
-    next_nw = np.concatenate([nw[1:], [0.0]])
-    prev_sent = np.concatenate([[1.0], sent[:-1]])
-    next_sent = np.concatenate([sent[1:], [1.0]])
-    window = _window_mean(content, 5)
-    dense = np.stack([
-        np.log1p(nw), sent, pos / last, (pos == 0).astype(float), (pos == n - 1).astype(float),
-        (pos >= n - 3).astype(float), np.full(n, math.log1p(n)), after, before,
-        para_after.astype(float), para_before.astype(float), np.log1p(run) * short,
-        np.log1p(prev_nw), np.log1p(next_nw), prev_sent, next_sent, same_text, window,
-        np.log1p(_distance(para, forward=True)), np.log1p(_distance(para, forward=False)),
-        np.full(n, float(content.mean())), np.full(n, float(para.sum() > 0)),
-    ], axis=1)
-    cols.append(dense)
+        cols.append(padded[reach + d:reach + d + n])
+        cols.append(beyond[reach + d:reach + d + n])
+    cols.append(np.array(dense, dtype=np.float64).reshape(n, _DENSE))
     return np.concatenate(cols, axis=1)
 
 
-def _window_mean(values: np.ndarray, k: int) -> np.ndarray:
+def _window_mean(values: list[float], k: int) -> list[float]:
     """Return the mean of values over the k lines before and after each line (itself included)."""
-    c = np.concatenate([[0.0], np.cumsum(values)])
-    idx = np.arange(len(values))
-    lo, hi = np.maximum(0, idx - k), np.minimum(len(values), idx + k + 1)
-    return (c[hi] - c[lo]) / (hi - lo)
+    c = [0.0, *accumulate(values)]
+    n = len(values)
+    out = []
+    for i in range(n):
+        lo, hi = max(0, i - k), min(n, i + k + 1)
+        out.append((c[hi] - c[lo]) / (hi - lo))
+    return out
 
 
-def _distance(flags: np.ndarray, forward: bool) -> np.ndarray:
+def _distance(flags: list[bool], forward: bool) -> list[float]:
     """Return, per line, how many lines away the nearest flagged line is (after it, or before it)."""
     n = len(flags)
-    out = np.full(n, float(n))
+    out = [float(n)] * n
     last = None
     order = range(n - 1, -1, -1) if forward else range(n)
     for i in order:
         if last is not None:
-            out[i] = abs(last - i)
+            out[i] = float(abs(last - i))
         if flags[i]:
             last = i
     return out
 
 
-def _run_lengths(flags: np.ndarray) -> np.ndarray:
+def _run_lengths(flags: list[bool]) -> list[int]:
     """Return, per position, the length of the run of True values it belongs to (0 when False)."""
-    out = np.zeros(len(flags))
+    out = [0] * len(flags)
     i = 0
     while i < len(flags):
         if not flags[i]:
@@ -280,13 +296,6 @@ def _run_lengths(flags: np.ndarray) -> np.ndarray:
         j = i
         while j < len(flags) and flags[j]:
             j += 1
-        out[i:j] = j - i
+        out[i:j] = [j - i] * (j - i)
         i = j
     return out
-
-
-def _repeats(texts: list[str]) -> np.ndarray:
-    counts: dict[str, int] = {}
-    for t in texts:
-        counts[t] = counts.get(t, 0) + 1
-    return np.array([1.0 if counts[t] > 1 else 0.0 for t in texts])
