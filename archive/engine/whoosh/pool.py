@@ -56,9 +56,9 @@ class _Field:
     def grouped(self) -> Iterator[tuple[bytes, list[int], list[float], list[Any], bool]]:
         """Yield (term, documents, weights, values, ordered) per term, in term order, and forget the postings.
 
-        Postings are reordered by term in numpy arrays and in the values list itself (a chunk at a
-        time), so the grouping holds little more than the postings: no Python list of every
-        document number or weight of the field at once.
+        Postings are reordered by term in numpy arrays (the values in an array of their objects),
+        so the grouping holds little more than the postings: no Python list of every document
+        number or weight of the field at once.
         """
         numbers = self.numbers
         if not numbers:
@@ -72,19 +72,18 @@ class _Field:
         self.docs = array("i")
         weights = np.frombuffer(self.weights, dtype=np.float64)[order]
         self.weights = array("d")
-        values, self.values = self.values, []
-        byterm: list[Any] = []
-        for a in range(0, len(order), _CHUNK):
-            byterm += [values[i] for i in order[a:a + _CHUNK].tolist()]
+        values = np.empty(len(order), dtype=object)  # the same objects: a shared value stays shared
+        values[:] = self.values
+        self.values = []
+        byterm = values[order]
         del values, order
         ordered = self.ordered
         for text in sorted(numbers):
             n = numbers[text]
             a, b = (ends[n - 1] if n else 0), ends[n]
-            yield text, docs[a:b].tolist(), weights[a:b].tolist(), byterm[a:b], ordered
+            yield text, docs[a:b].tolist(), weights[a:b].tolist(), byterm[a:b].tolist(), ordered
 
 
-_CHUNK = 1 << 16
 # A run file's values are pickled in groups of whole terms of at least this many postings: one
 # pickle per group keeps a term's shared value objects shared when read back (as one pickle per
 # term did), with a call per group instead of per term.
