@@ -85,3 +85,51 @@ def test_term_pool_sorts_postings_that_arrive_out_of_order(tmp_path: Path) -> No
         assert list(pool.iter_postings()) == sorted(items, key=lambda t: (t[0], t[1], t[2], t[3]))
         pool.cleanup()
         assert not list(tmp_path.iterdir())  # no run file left
+
+
+@pytest.mark.parametrize("group, merge", [(3, 7), (1, 1), (50, 1 << 18)])
+def test_term_pool_merges_many_runs_into_the_sorted_postings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            group: int, merge: int) -> None:
+    """Runs of a few postings each, read back a few groups at a time, give every posting once, sorted."""
+    from whoosh.filedb.filestore import FileStorage
+
+    from archive.engine.whoosh import pool as pool_module
+
+    monkeypatch.setattr(pool_module, "GROUP_POSTINGS", group)
+    monkeypatch.setattr(pool_module, "MERGE_POSTINGS", merge)
+    rng = random.Random(5)
+    # Terms that sort apart only by their last byte or by length, and one in every document.
+    vocab = [b"a", b"a\x00", b"ab", b"abc", b"b", b"\xe6\x9d\xb1", b"z" * 40, *(f"t{i}".encode() for i in range(60))]
+    shared = [bytes([1, i]) for i in range(4)]  # value objects many postings share, as fields.py's cached ones
+    pool = TermPool(FileStorage(str(tmp_path)), limitmb=0.004)  # about 100 postings a run
+    expected = []
+    saves = 0
+    save = pool.save
+
+    def counting_save() -> None:
+        nonlocal saves
+        saves += 1
+        save()
+
+    monkeypatch.setattr(pool, "save", counting_save)
+    for doc in range(300):
+        for fieldname in ("body", "title"):
+            texts = [b"the", *rng.sample(vocab, rng.randint(0, 8))] if fieldname == "body" else rng.sample(vocab, 2)
+            weights = [float(rng.randint(1, 3)) for _ in texts]
+            values = [shared[rng.randrange(4)] if rng.random() < 0.7 else bytes([2, doc % 256, k])
+                      for k in range(len(texts))]
+            pool.add_field(fieldname, doc, texts, weights, values)
+            expected += [(fieldname, t, doc, w, v) for t, w, v in zip(texts, weights, values)]
+    assert saves >= 20
+    got = []
+    for fieldname, text, parts in pool.iter_term_parts():
+        last = -1
+        for docs, weights, values in parts:
+            assert docs and docs[0] > last  # a run's postings of the term, after the run before's
+            last = docs[-1]
+            for v in values:  # a value object shared in memory is shared in what a run gives back
+                if v[0] == 1:
+                    assert v is next(u for u in values if u == v)
+            got += [(fieldname, text, d, w, v) for d, w, v in zip(docs, weights, values)]
+    assert got == sorted(expected, key=lambda p: (p[0], p[1], p[2]))
+    assert not list(tmp_path.iterdir())  # the runs are removed once merged
