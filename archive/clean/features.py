@@ -180,7 +180,32 @@ def _marks(text: str, digit: bool) -> list[str]:
     # In an ASCII line, case-blind is lower-cased: an address holds one of these pieces.
     web = other or any(piece in text.lower() for piece in _URL_PIECES)
     held = {"0": digit, "^": other, "@": "@" in text, "#": "#" in text, "_": "_" in text, "w": web}
-    return [name for name, rx, needs in _MARKS if (not needs or any(held[c] for c in needs)) and rx.search(text)]
+    runs = _DIGIT_RUNS.findall(text) if digit else []
+    return [name for name, rx, needs in _MARKS
+            if (not needs or any(held[c] for c in needs)) and _FOUND.get(name, _searched)(rx, text, runs)]
+
+
+def _searched(rx: re.Pattern[str], text: str, runs: list[str]) -> bool:
+    return rx.search(text) is not None
+
+
+def _year_found(rx: re.Pattern[str], text: str, runs: list[str]) -> bool:
+    """`_YEAR` told from the line's runs of word characters that hold a digit: one of four, "19" or "20"
+    and two digits (a match of the pattern is such a run, whole)."""
+    return any(len(r) == 4 and r[:2] in ("19", "20") and r[2:].isdecimal() for r in runs)
+
+
+def _mixed_found(rx: re.Pattern[str], text: str, runs: list[str]) -> bool:
+    """`_MIXED` told from the runs that hold a digit: one of four or more characters that holds a
+    letter; or an underscore between word characters."""
+    return any(len(r) >= 4 and _LETTER.search(r) for r in runs) or ("_" in text and _JOINED.search(text) is not None)
+
+
+_DIGIT_RUNS = re.compile(r"\w*\d\w*")  # each run of word characters holding a digit, whole
+_LETTER = re.compile(r"[a-z]", re.IGNORECASE)
+_JOINED = re.compile(r"\w_\w")
+# Marks told without searching the line again (a search of `_MIXED` tries a word at every boundary).
+_FOUND = {"year": _year_found, "mixed_word": _mixed_found}
 
 
 # ---- context --------------------------------------------------------------------------------
