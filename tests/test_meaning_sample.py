@@ -336,3 +336,22 @@ def test_a_failing_second_process_leaves_the_work_to_this_one(news, tmp_path, mo
     assert f"the process projecting the meaning model's texts stopped ({why}); this one projects the rest" \
         in caplog.text
     _assert_same_files(tmp_path / "one", tmp_path / "two")
+
+
+def test_no_process_to_fork_leaves_the_work_to_this_one(news, tmp_path, monkeypatch, caplog):
+    index, _ = news
+
+    def refused(*args):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    engine = open_engine(Settings(index=index))
+    try:
+        read = _closing_read(engine)
+        mm.build(read, tmp_path / "one", sample=SAMPLE, chunk=7)
+        monkeypatch.setattr(mm, "_Helper", refused)
+        with caplog.at_level(logging.WARNING, logger="archive.meaning.model"):
+            mm.build(read, tmp_path / "two", sample=SAMPLE, chunk=7, procs=2)
+    finally:
+        engine.close()
+    assert "no process could be forked to project the meaning model's texts" in caplog.text
+    _assert_same_files(tmp_path / "one", tmp_path / "two")

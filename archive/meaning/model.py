@@ -331,7 +331,10 @@ def _learn(read: Read, dims: int, max_terms: int, sample: int, chunk: int, procs
     learnt = _Learnt(terms, vectorizer.idf_.astype(np.float32), unknown, rows, info, vectorizer.transform, matrix,
                      in_matrix, started, chunk)
     if procs > 1 and (in_matrix < 0).any():  # texts to transform while the SVD runs
-        learnt.helper = _Helper(learnt, read, (k, len(terms)))
+        try:
+            learnt.helper = _Helper(learnt, read, (k, len(terms)))
+        except OSError as exc:  # no process to be had (memory, a process limit): this one does it all
+            logger.warning("no process could be forked to project the meaning model's texts (%s)", exc)
     try:
         with _blas_threads(1):
             _, _, vt = randomized_svd(matrix, n_components=k, n_iter=5, random_state=0)
