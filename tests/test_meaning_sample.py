@@ -355,3 +355,23 @@ def test_no_process_to_fork_leaves_the_work_to_this_one(news, tmp_path, monkeypa
         engine.close()
     assert "no process could be forked to project the meaning model's texts" in caplog.text
     _assert_same_files(tmp_path / "one", tmp_path / "two")
+
+
+def test_a_document_deleted_before_the_second_read_stops_the_training_there(news, tmp_path):
+    """The texts learnt from are read a second time: one missing then (a deletion) is said at once,
+    not left to make the training matrix shorter than the rows."""
+    index, _ = news
+    engine = open_engine(Settings(index=index))
+    try:
+        docs = list(_closing_read(engine)())
+    finally:
+        engine.close()
+    reads = []
+
+    def shrinking():
+        reads.append(1)
+        return docs if len(reads) == 1 else docs[:-1]
+
+    with pytest.raises(mm.ArchiveChanged, match="deleted while the meaning model was trained"):
+        mm.build(shrinking, tmp_path, sample=len(docs), procs=2)
+    assert len(reads) == 2

@@ -223,8 +223,8 @@ class _Learnt:
         try:
             helper.project(self.projection)
             for start in range(0, len(self.rows), self.chunk):
+                other, projected = helper.chunk(start)  # first: the child checks the chunk's documents
                 out = self._known(start, min(self.chunk, len(self.rows) - start))
-                other, projected = helper.chunk(start)
                 out[other] = projected
                 yield _unit(out)
                 first = start + len(out)
@@ -308,16 +308,22 @@ def _learn(read: Read, dims: int, max_terms: int, sample: int, chunk: int, procs
     info = Info(documents=len(rows), trained_on=int(picked.sum()), texts=texts_count, trained=now, updated=now)
 
     def texts() -> Iterator[str]:
+        count = 0
         for i, doc in enumerate(read()):
+            count = i + 1
             if i < len(picked) and picked[i]:
                 if doc.id.encode() != rows.ids[i]:
                     raise ArchiveChanged("the documents changed while the meaning model was trained")
                 yield text_of(doc)
+        if count < len(picked):  # the texts of the rows missing would be missing from the matrix
+            raise ArchiveChanged("documents were deleted while the meaning model was trained")
 
     vectorizer = TfidfVectorizer(lowercase=True, token_pattern=TOKEN.pattern, stop_words="english",
                                  min_df=2, max_df=0.5, max_features=max_terms, sublinear_tf=True, dtype=np.float32)
     try:
         matrix = vectorizer.fit_transform(texts())
+    except ArchiveChanged:
+        raise
     except ValueError:  # no word occurs in two texts and under half of them: a tiny or empty archive
         info.dims = 1
         return _Learnt([], np.zeros(0, dtype=np.float32), np.zeros((1, 0), dtype=np.float32), rows, info, None,
