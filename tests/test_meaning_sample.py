@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import io
 import json
+import logging
+import os
 import re
-from collections import Counter
+import signal
+import time
+from collections import Counter, deque
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +25,7 @@ from archive.archive import Archive
 from archive.config import Settings
 from archive.engine.choice import open_engine
 from archive.meaning import model as mm
+from archive.meaning.build import _closing_read
 from archive.meaning.rows import CODED
 
 SAMPLE = 120  # of 250 distinct texts
@@ -175,9 +180,11 @@ def test_a_model_stored_with_rows_json_still_loads(news, tmp_path):
     assert [after.rows[i] for i in range(len(after.rows))] == [before.rows[i] for i in range(len(before.rows))]
 
 
-def test_a_read_that_differs_from_the_first_stops_the_training_and_keeps_the_stored_model(news, tmp_path):
+@pytest.mark.parametrize("procs", [1, 2])
+def test_a_read_that_differs_from_the_first_stops_the_training_and_keeps_the_stored_model(news, tmp_path, procs):
     index, _ = news
-    read, engine = _read(index)
+    engine = open_engine(Settings(index=index))
+    read = _closing_read(engine)
     try:
         mm.build(read, tmp_path, sample=SAMPLE)
         before = (tmp_path / "meaning" / "vectors.npy").read_bytes()
@@ -188,8 +195,8 @@ def test_a_read_that_differs_from_the_first_stops_the_training_and_keeps_the_sto
             docs = list(read())
             return docs[:-len(reads)]  # each read gives one document fewer
 
-        with pytest.raises(mm.ArchiveChanged):
-            mm.build(shrinking, tmp_path, sample=SAMPLE)
+        with pytest.raises(mm.ArchiveChanged):  # in the third read (the forked process's with procs 2)
+            mm.build(shrinking, tmp_path, sample=SAMPLE, procs=procs)
     finally:
         engine.close()
     assert (tmp_path / "meaning" / "vectors.npy").read_bytes() == before
@@ -217,3 +224,154 @@ def test_the_same_archive_in_another_document_order_gives_the_same_model(news):
     by_id = {one.rows[i].id: one.vectors[i] for i in range(len(one.rows))}
     closeness = [float(other.vectors[i] @ by_id[other.rows[i].id]) for i in range(len(other.rows))]
     assert min(closeness) > 0.9999
+
+
+def _files(folder: Path) -> dict:
+    """Return every array and list a stored model holds, by file and name."""
+    out: dict = {"terms": json.loads((folder / "terms.json").read_text()),
+                 "vectors": np.load(folder / "vectors.npy")}
+    for name in ("weights", "rows"):
+        with np.load(folder / f"{name}.npz") as arrays:
+            out.update({f"{name}.{k}": arrays[k] for k in arrays.files})
+    return out
+
+
+def _assert_same_files(one: Path, other: Path) -> None:
+    a, b = _files(one / "meaning"), _files(other / "meaning")
+    assert sorted(a) == sorted(b)
+    for name in a:
+        if isinstance(a[name], list):
+            assert a[name] == b[name], name
+        else:
+            assert a[name].dtype == b[name].dtype and np.array_equal(a[name], b[name]), name
+    assert (one / "meaning" / "vectors.npy").read_bytes() == (other / "meaning" / "vectors.npy").read_bytes()
+
+
+@pytest.fixture
+def helpers(monkeypatch):
+    """The forked processes `build` starts, as they are made."""
+    made = []
+
+    class Counted(mm._Helper):
+        def __init__(self, *args):
+            super().__init__(*args)
+            made.append(self)
+
+    monkeypatch.setattr(mm, "_Helper", Counted)
+    return made
+
+
+@pytest.mark.parametrize("lead", [mm.LEAD, 1])
+def test_a_second_process_writes_the_same_model_as_one(news, tmp_path, monkeypatch, helpers, lead):
+    """Texts not learnt from read, transformed and projected by a forked process while this one runs
+    the SVD: every file written is the one a single process writes, whether the child waits for the
+    projection after one chunk or runs ahead of it."""
+    monkeypatch.setattr(mm, "LEAD", lead)
+    index, _ = news
+    engine = open_engine(Settings(index=index))
+    try:
+        read = _closing_read(engine)
+        mm.build(read, tmp_path / "one", sample=SAMPLE, chunk=7)
+        assert helpers == []
+        info = mm.build(read, tmp_path / "two", sample=SAMPLE, chunk=7, procs=2)
+        assert len(helpers) == 1 and not helpers[0].process.is_alive() and helpers[0].process.exitcode == 0
+        assert info.trained_on == SAMPLE and info.documents == 251
+        # Every text learnt from: no text to transform, no process forked.
+        mm.build(read, tmp_path / "small", sample=1000, chunk=7, procs=2)
+        assert len(helpers) == 1
+    finally:
+        engine.close()
+    _assert_same_files(tmp_path / "one", tmp_path / "two")
+
+
+def _kill_after(chunks: int):
+    """Return a `_send_projected` that kills its process once it has sent `chunks` chunks."""
+    sent = []
+    send = mm._send_projected
+
+    def killing(conn, waiting, box):
+        while waiting:
+            if len(sent) == chunks:
+                os.kill(os.getpid(), signal.SIGKILL)
+            sent.append(1)
+            send(conn, deque([waiting.popleft()]), box)
+
+    return killing
+
+
+def _raising(self, chunk, other):
+    if len(self.rows) and os.getpid() != PARENT:
+        raise OSError("the disk went away")
+    return transform(self, chunk, other)
+
+
+PARENT = os.getpid()
+transform = mm._Learnt._transformed
+
+
+@pytest.mark.parametrize("how", ["killed mid-way", "killed at once", "raises", "hangs"])
+def test_a_failing_second_process_leaves_the_work_to_this_one(news, tmp_path, monkeypatch, caplog, helpers, how):
+    index, _ = news
+    engine = open_engine(Settings(index=index))
+    try:
+        read = _closing_read(engine)
+        mm.build(read, tmp_path / "one", sample=SAMPLE, chunk=7)
+        if how == "killed mid-way":
+            monkeypatch.setattr(mm, "_send_projected", _kill_after(5))
+        elif how == "killed at once":
+            monkeypatch.setattr(mm, "_help", lambda *args: os.kill(os.getpid(), signal.SIGKILL))
+        elif how == "raises":
+            monkeypatch.setattr(mm._Learnt, "_transformed", _raising)
+        else:
+            monkeypatch.setattr(mm, "HELPER_TIMEOUT", 1.0)
+            monkeypatch.setattr(mm, "_help", lambda *args: time.sleep(60))
+        with caplog.at_level(logging.WARNING, logger="archive.meaning.model"):
+            info = mm.build(read, tmp_path / "two", sample=SAMPLE, chunk=7, procs=2)
+    finally:
+        engine.close()
+    assert len(helpers) == 1 and not helpers[0].process.is_alive()
+    assert info.documents == 251
+    why = {"killed mid-way": "it died (killed by signal 9)", "killed at once": "it died (killed by signal 9)",
+           "raises": "OSError: the disk went away", "hangs": "it sent nothing for 1 s"}[how]
+    assert f"the process projecting the meaning model's texts stopped ({why}); this one projects the rest" \
+        in caplog.text
+    _assert_same_files(tmp_path / "one", tmp_path / "two")
+
+
+def test_no_process_to_fork_leaves_the_work_to_this_one(news, tmp_path, monkeypatch, caplog):
+    index, _ = news
+
+    def refused(*args):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    engine = open_engine(Settings(index=index))
+    try:
+        read = _closing_read(engine)
+        mm.build(read, tmp_path / "one", sample=SAMPLE, chunk=7)
+        monkeypatch.setattr(mm, "_Helper", refused)
+        with caplog.at_level(logging.WARNING, logger="archive.meaning.model"):
+            mm.build(read, tmp_path / "two", sample=SAMPLE, chunk=7, procs=2)
+    finally:
+        engine.close()
+    assert "no process could be forked to project the meaning model's texts" in caplog.text
+    _assert_same_files(tmp_path / "one", tmp_path / "two")
+
+
+def test_a_document_deleted_before_the_second_read_stops_the_training_there(news, tmp_path):
+    """The texts learnt from are read a second time: one missing then (a deletion) is said at once,
+    not left to make the training matrix shorter than the rows."""
+    index, _ = news
+    engine = open_engine(Settings(index=index))
+    try:
+        docs = list(_closing_read(engine)())
+    finally:
+        engine.close()
+    reads = []
+
+    def shrinking():
+        reads.append(1)
+        return docs if len(reads) == 1 else docs[:-1]
+
+    with pytest.raises(mm.ArchiveChanged, match="deleted while the meaning model was trained"):
+        mm.build(shrinking, tmp_path, sample=len(docs), procs=2)
+    assert len(reads) == 2

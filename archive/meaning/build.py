@@ -9,9 +9,12 @@ vocabulary ("updated"), which costs one read of the stored texts and no training
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from archive.config import Settings
+from archive.documents import Document
 from archive.engine.base import Engine
 from archive.engine.choice import open_engine
 from archive.errors import ArchiveError
@@ -28,7 +31,7 @@ def refresh(engine: Engine, index: Path, changed: int, full: bool = False) -> st
         return "meaning model unchanged"
     current = None if full or stored is None else mm.load(index)
     if current is None or _retrain(current.info, changed):
-        done = mm.build(engine.documents, index)
+        done = mm.build(_closing_read(engine), index, procs=min(2, os.cpu_count() or 1))
         verb = "trained" if stored is None else "retrained"
         learnt = f"{done.trained_on:,} texts" if done.trained_on >= done.texts else \
             f"{done.trained_on:,} of {done.texts:,} texts"
@@ -42,6 +45,21 @@ def refresh(engine: Engine, index: Path, changed: int, full: bool = False) -> st
         note += f". {done.note()}"
     logger.info("%s", note)
     return note
+
+
+def _closing_read(engine: Engine) -> Callable[[], Iterator[Document]]:
+    """Return a read of every stored document that closes the engine's readers once it is done.
+
+    Training reads the documents three times; the third read is made by a forked process, which must
+    open a reader of its own (a searcher kept open here would share its file offsets with it).
+    """
+    def read() -> Iterator[Document]:
+        try:
+            yield from engine.documents()
+        finally:
+            engine.close()  # the next read (or search) opens them again
+
+    return read
 
 
 def _retrain(info: mm.Info, changed: int) -> bool:

@@ -20,21 +20,27 @@ from __future__ import annotations
 import io
 import json
 import logging
+import mmap
+import multiprocessing
 import os
 import re
 import shutil
+import signal
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from itertools import islice
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
 from archive.documents import Document
+from archive.ingest.pool import _die_with_parent
 from archive.meaning.rows import Rows, RowsBuilder
 
 logger = logging.getLogger(__name__)
@@ -51,6 +57,13 @@ CHUNK = 2_000  # documents projected (and their vectors written) at a time
 TEXT_CHARS = 30_000  # each text's opening this long is read: a long report costs what an article does
 USEFUL_TEXTS = 200  # fewer distinct texts than this make a model too small to rank by meaning well
 TOKEN = re.compile(r"(?u)\b[^\W\d_][^\W\d_]+\b")  # words of two letters or more, no digits
+# Chunks of texts not learnt from that the forked process reads and transforms ahead of the projection
+# (while the SVD runs) before it waits for it: their sparse rows are what it holds, about 1 MB a chunk
+# of news texts. 32 chunks take it about as long as the SVD of `TRAIN_TEXTS` texts.
+LEAD = 32
+# Seconds without a chunk from the forked process after which it is taken as stuck: it is stopped and
+# this process projects the rest itself. A chunk takes well under a second.
+HELPER_TIMEOUT = 600.0
 
 
 class ArchiveChanged(ValueError):
@@ -160,15 +173,24 @@ def train(read: Read, dims: int = MAX_DIMS, max_terms: int = MAX_TERMS, sample: 
 
 
 def build(read: Read, index: Path, dims: int = MAX_DIMS, max_terms: int = MAX_TERMS,
-          sample: int = TRAIN_TEXTS, chunk: int = CHUNK) -> Info:
+          sample: int = TRAIN_TEXTS, chunk: int = CHUNK, procs: int = 1) -> Info:
     """Learn a model and write it into the index folder; each chunk of vectors goes to the file as it is made.
 
     The documents are read three times (their rows; the texts learnt from; every text, to project
     it), so nothing held grows with the archive but the rows (some 50 bytes a document).
+
+    With `procs` 2 and texts not learnt from (more distinct texts than `sample`), a forked process
+    makes the third read and transforms those texts while this one runs the SVD, then projects them
+    (`_Helper`); the model written is the same. Each call of `read` must then open a reader of its
+    own and close it when its documents are all read: a reader open at the fork would be shared by
+    the two processes, file offsets and all.
     """
-    learnt = _learn(read, dims, max_terms, sample, chunk)
-    return _write(Path(index), learnt.terms, learnt.idf, learnt.projection, learnt.rows,
-                  learnt.vector_chunks(read), learnt.finished)
+    learnt = _learn(read, dims, max_terms, sample, chunk, procs)
+    try:
+        return _write(Path(index), learnt.terms, learnt.idf, learnt.projection, learnt.rows,
+                      learnt.vector_chunks(read), learnt.finished)
+    finally:
+        learnt.stop()
 
 
 @dataclass
@@ -185,30 +207,79 @@ class _Learnt:
     in_matrix: np.ndarray  # each row's text's row in `matrix`, -1 for a text not learnt from
     started: float
     chunk: int = CHUNK
+    helper: _Helper | None = None  # the forked process reading and transforming the texts not learnt from
 
     def vector_chunks(self, read: Read) -> Iterator[np.ndarray]:
         """Yield every document's unit vector, `chunk` documents at a time, in the rows' order.
 
         A text learnt from is projected from its row of the training matrix (so below `TRAIN_TEXTS`
-        the vectors are those of a model trained on everything at once), any other text from its words.
+        the vectors are those of a model trained on everything at once), any other text from its words:
+        here, or by the forked process when there is one (`_Helper`).
         """
+        if self.helper is None:
+            yield from self._chunks(read)
+            return
+        helper, first = self.helper, 0  # first: the first row whose vector is not yet given
+        try:
+            helper.project(self.projection)
+            for start in range(0, len(self.rows), self.chunk):
+                other, projected = helper.chunk(start)  # first: the child checks the chunk's documents
+                out = self._known(start, min(self.chunk, len(self.rows) - start))
+                out[other] = projected
+                yield _unit(out)
+                first = start + len(out)
+            helper.finish()
+            return
+        except _HelperLost as exc:
+            logger.warning("the process projecting the meaning model's texts stopped (%s); "
+                           "this one projects the rest", exc)
+        finally:
+            self.stop()
+        yield from self._chunks(read, first)
+
+    def _chunks(self, read: Read, first: int = 0) -> Iterator[np.ndarray]:
+        """Yield the vectors of the chunks from row `first` on, reading and transforming in this process
+        (the documents before it are read and checked, not projected)."""
         docs = iter(read())
-        dims = self.projection.shape[0]
         for start in range(0, len(self.rows), self.chunk):
             chunk = list(islice(docs, self.chunk))
             _same_documents(chunk, self.rows.ids[start:start + self.chunk])
-            out = np.zeros((len(chunk), dims), dtype=np.float32)
-            if self.transform is not None:
-                at = self.in_matrix[start:start + len(chunk)]
-                known = np.flatnonzero(at >= 0)
-                other = np.flatnonzero(at < 0)
-                if len(known):
-                    out[known] = self.matrix[at[known]] @ self.projection.T
-                if len(other):
-                    out[other] = self.transform([text_of(chunk[i]) for i in other]) @ self.projection.T
+            if start < first:
+                continue
+            out = self._known(start, len(chunk))
+            other = self._others(start, len(chunk))
+            if len(other):
+                out[other] = self._transformed(chunk, other) @ self.projection.T
             yield _unit(out)
         if next(docs, None) is not None:
             raise ArchiveChanged("documents were added while the meaning model was trained")
+
+    def _known(self, start: int, size: int) -> np.ndarray:
+        """Return the (not yet unit) vectors of a chunk's texts learnt from, zero rows for the others."""
+        out = np.zeros((size, self.projection.shape[0]), dtype=np.float32)
+        if self.transform is not None:
+            at = self.in_matrix[start:start + size]
+            known = np.flatnonzero(at >= 0)
+            if len(known):
+                out[known] = self.matrix[at[known]] @ self.projection.T
+        return out
+
+    def _others(self, start: int, size: int) -> np.ndarray:
+        """Return the places in a chunk of the texts not learnt from (none without a vocabulary)."""
+        if self.transform is None:
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(self.in_matrix[start:start + size] < 0)
+
+    def _transformed(self, chunk: list[Document], other: np.ndarray) -> Any:
+        """Return the sparse TF-IDF rows of the chunk's texts at `other`."""
+        assert self.transform is not None
+        return self.transform([text_of(chunk[i]) for i in other])
+
+    def stop(self) -> None:
+        """Stop the forked process, if any (it is done, or its work is no longer wanted)."""
+        if self.helper is not None:
+            self.helper.stop()
+            self.helper = None
 
     def finished(self) -> Info:
         """Return the model's info, with the time taken so far."""
@@ -221,7 +292,7 @@ def _same_documents(chunk: list[Document], ids: np.ndarray) -> None:
         raise ArchiveChanged("the documents changed while the meaning model was trained")
 
 
-def _learn(read: Read, dims: int, max_terms: int, sample: int, chunk: int) -> _Learnt:
+def _learn(read: Read, dims: int, max_terms: int, sample: int, chunk: int, procs: int = 1) -> _Learnt:
     """Read the rows, then learn the vocabulary, idf and projection from (a sample of) the distinct texts."""
     from scipy import sparse
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -237,16 +308,22 @@ def _learn(read: Read, dims: int, max_terms: int, sample: int, chunk: int) -> _L
     info = Info(documents=len(rows), trained_on=int(picked.sum()), texts=texts_count, trained=now, updated=now)
 
     def texts() -> Iterator[str]:
+        count = 0
         for i, doc in enumerate(read()):
+            count = i + 1
             if i < len(picked) and picked[i]:
                 if doc.id.encode() != rows.ids[i]:
                     raise ArchiveChanged("the documents changed while the meaning model was trained")
                 yield text_of(doc)
+        if count < len(picked):  # the texts of the rows missing would be missing from the matrix
+            raise ArchiveChanged("documents were deleted while the meaning model was trained")
 
     vectorizer = TfidfVectorizer(lowercase=True, token_pattern=TOKEN.pattern, stop_words="english",
                                  min_df=2, max_df=0.5, max_features=max_terms, sublinear_tf=True, dtype=np.float32)
     try:
         matrix = vectorizer.fit_transform(texts())
+    except ArchiveChanged:
+        raise
     except ValueError:  # no word occurs in two texts and under half of them: a tiny or empty archive
         info.dims = 1
         return _Learnt([], np.zeros(0, dtype=np.float32), np.zeros((1, 0), dtype=np.float32), rows, info, None,
@@ -255,10 +332,176 @@ def _learn(read: Read, dims: int, max_terms: int, sample: int, chunk: int) -> _L
     terms = list(vectorizer.get_feature_names_out())
     k = max(1, min(dims, matrix.shape[0] - 1, len(terms) - 1))
     matrix = sparse.csr_matrix(matrix, dtype=np.float32)
-    _, _, vt = randomized_svd(matrix, n_components=k, n_iter=5, random_state=0)
     info.dims, info.terms = k, len(terms)
-    return _Learnt(terms, vectorizer.idf_.astype(np.float32), vt.astype(np.float32), rows, info,
-                   vectorizer.transform, matrix, in_matrix, started, chunk)
+    unknown = np.zeros((0, 0), dtype=np.float32)  # the projection, once the SVD is done
+    learnt = _Learnt(terms, vectorizer.idf_.astype(np.float32), unknown, rows, info, vectorizer.transform, matrix,
+                     in_matrix, started, chunk)
+    if procs > 1 and (in_matrix < 0).any():  # texts to transform while the SVD runs
+        try:
+            learnt.helper = _Helper(learnt, read, (k, len(terms)))
+        except OSError as exc:  # no process to be had (memory, a process limit): this one does it all
+            logger.warning("no process could be forked to project the meaning model's texts (%s)", exc)
+    try:
+        with _blas_threads(1):
+            _, _, vt = randomized_svd(matrix, n_components=k, n_iter=5, random_state=0)
+    except BaseException:
+        learnt.stop()
+        raise
+    learnt.projection = vt.astype(np.float32)
+    return learnt
+
+
+@contextmanager
+def _blas_threads(limit: int) -> Iterator[None]:
+    """Keep the BLAS library to `limit` threads for the block.
+
+    The SVD runs on one: most of its time goes to sparse products, which scipy makes on one thread
+    anyway. At 100,000 documents a second BLAS thread saves little when the other core is free
+    (3.5-4.3 s against 4.0-4.3 s, for 1.5 times the CPU time) and costs much when it is busy (the
+    forked process `_Helper`, or other work): its threads wait for each other spinning, 11-23 s
+    instead of 4. One thread also gives the same projection, to the bit, on any number of cores.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=limit, user_api="blas"):
+        yield
+
+
+class _HelperLost(Exception):
+    """The forked process died, failed or went silent: this process projects the rest itself."""
+
+
+class _Helper:
+    """A forked process that reads every document, checks it against the rows and transforms the texts
+    not learnt from, while this process runs the SVD; once the projection is there, it projects them
+    and sends each chunk's vectors back in order.
+
+    It reads with a reader of its own (`read` opens one per call; none is open here at the fork). It
+    runs at most `LEAD` chunks ahead of the projection, so what it holds does not grow with the archive.
+    The projection reaches it through memory shared at the fork, with a word on the pipe to say it is
+    there: nothing this process sends can block, whatever state the child is in. It dies with this process.
+    """
+
+    def __init__(self, learnt: _Learnt, read: Read, shape: tuple[int, int]):
+        ctx = multiprocessing.get_context("fork")
+        self.shape = shape
+        self.shared = mmap.mmap(-1, max(1, shape[0] * shape[1] * 4))  # shared with the child: MAP_SHARED
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_help, args=(child, learnt, read, self.shared, shape), daemon=True)
+        self.process.start()
+        child.close()  # only the child holds its end: its death reads as end-of-file here
+
+    def project(self, projection: np.ndarray) -> None:
+        """Give the child the projection."""
+        if projection.shape != self.shape:
+            raise _HelperLost(f"the projection is {projection.shape}, not {self.shape}")
+        np.frombuffer(self.shared, dtype=np.float32, count=projection.size)[:] = projection.reshape(-1)
+        try:
+            self.conn.send("projected")
+        except OSError as exc:  # it stopped: its last word (a failure, a change) says why, if it had one
+            message = self._receive()
+            raise _HelperLost(f"it could not be told of the projection ({exc}), and sent {message[0]!r}") from None
+
+    def chunk(self, start: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return the places and projected rows of the chunk from row `start`'s texts not learnt from."""
+        message = self._receive()
+        if message[0] != "chunk" or message[1] != start:
+            raise _HelperLost(f"it sent {message[0]!r} for the chunk from row {start}")
+        return message[2], message[3]
+
+    def finish(self) -> None:
+        """Wait for the child's word that the read ended with the last row."""
+        message = self._receive()
+        if message[0] != "done":
+            raise _HelperLost(f"it sent {message[0]!r} after the last chunk")
+        self.process.join(timeout=5)  # it exits once its word is sent
+
+    def _receive(self) -> tuple:
+        ready = wait([self.conn, self.process.sentinel], timeout=HELPER_TIMEOUT)
+        if not ready:
+            raise _HelperLost(f"it sent nothing for {HELPER_TIMEOUT:.0f} s")
+        try:
+            message = self.conn.recv()
+        except (EOFError, OSError) as exc:
+            raise _HelperLost(self._death() or f"it could not be heard: {exc!r}") from None
+        if message[0] == "changed":
+            raise ArchiveChanged(message[1])
+        if message[0] == "failed":
+            raise _HelperLost(message[1])
+        return message
+
+    def _death(self) -> str:
+        """Return how the child died, once its end of the pipe is closed ("" if it is still alive)."""
+        self.process.join(timeout=5)
+        code = self.process.exitcode
+        if code is None:
+            return ""
+        return f"it died ({f'killed by signal {-code}' if code < 0 else f'exit code {code}'})"
+
+    def stop(self) -> None:
+        """End the child (done, or no longer wanted) and wait for it."""
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.conn.close()
+        self.shared.close()
+
+
+def _help(conn: Connection, learnt: _Learnt, read: Read, shared: mmap.mmap, shape: tuple[int, int]) -> None:
+    """The forked process of `_Helper`: send ("chunk", start, places, vectors) for each chunk, then
+    ("done",), or ("changed", why) when the documents differ from the rows, ("failed", why) on an error."""
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    projection: np.ndarray | None = None
+
+    def projected(block: bool) -> np.ndarray | None:
+        """Return the projection once the parent says it is there (waiting for the word when `block`)."""
+        if projection is not None or not (block or conn.poll()):
+            return projection
+        if conn.recv() != "projected":
+            raise _HelperLost("the parent sent something else than the projection")
+        return np.frombuffer(shared, dtype=np.float32, count=shape[0] * shape[1]).reshape(shape)
+
+    try:
+        waiting: deque[tuple[int, np.ndarray, Any]] = deque()  # transformed, not yet projected
+        docs = iter(read())
+        for start in range(0, len(learnt.rows), learnt.chunk):
+            chunk = list(islice(docs, learnt.chunk))
+            _same_documents(chunk, learnt.rows.ids[start:start + learnt.chunk])
+            other = learnt._others(start, len(chunk))
+            waiting.append((start, other, learnt._transformed(chunk, other) if len(other) else None))
+            projection = projected(block=len(waiting) >= LEAD)
+            if projection is not None:
+                _send_projected(conn, waiting, projection)
+        if next(docs, None) is not None:
+            raise ArchiveChanged("documents were added while the meaning model was trained")
+        _send_projected(conn, waiting, projected(block=True))
+        _send(conn, ("done",))
+    except ArchiveChanged as exc:
+        _send(conn, ("changed", str(exc)))
+    except EOFError:  # the parent no longer wants the vectors
+        pass
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which projects the rest itself
+        _send(conn, ("failed", f"{type(exc).__name__}: {exc}"))
+
+
+def _send(conn: Connection, message: tuple) -> None:
+    """Send the child's last word, unless the parent has stopped listening (it then knows enough)."""
+    try:
+        conn.send(message)
+    except OSError:
+        pass
+
+
+def _send_projected(conn: Connection, waiting: deque[tuple[int, np.ndarray, Any]],
+                    projection: np.ndarray | None) -> None:
+    """Project the chunks waiting and send their vectors, in order."""
+    assert projection is not None
+    while waiting:
+        start, other, rows = waiting.popleft()
+        vectors = rows @ projection.T if rows is not None else np.zeros((0, projection.shape[0]), dtype=np.float32)
+        conn.send(("chunk", start, other, vectors))
 
 
 def _sample(hashes: np.ndarray, sample: int) -> tuple[np.ndarray, np.ndarray, int]:
