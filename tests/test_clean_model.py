@@ -301,18 +301,13 @@ def _ref_distance(flags: np.ndarray, forward: bool) -> np.ndarray:
 
 def _ref_run_lengths(flags: np.ndarray) -> np.ndarray:
     """Return, per position, the length of the run of True values it belongs to (0 when False)."""
-    out = np.zeros(len(flags))
-    i = 0
-    while i < len(flags):
-        if not flags[i]:
-            i += 1
-            continue
-        j = i
-        while j < len(flags) and flags[j]:
-            j += 1
-        out[i:j] = j - i
-        i = j
-    return out
+    from itertools import groupby
+
+    out: list[float] = []
+    for flag, run in groupby(flags.tolist()):
+        size = len(list(run))
+        out += [float(size) if flag else 0.0] * size
+    return np.array(out, dtype=np.float64)
 
 
 def _ref_repeats(texts: list[str]) -> np.ndarray:
