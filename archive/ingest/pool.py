@@ -157,7 +157,7 @@ class _Pool:
 
 def _serve(conn: Connection, fn: Callable[[int], Any]) -> None:
     """A worker: answer each item of each chunk received, until told to stop."""
-    _die_with_parent()
+    die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # so is a stop (systemd signals every process of the unit)
     while True:
@@ -175,7 +175,7 @@ def _serve(conn: Connection, fn: Callable[[int], Any]) -> None:
             conn.send((item, result))
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Ask Linux to kill this worker when the parent dies (it holds the parent's ingest lock)."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)

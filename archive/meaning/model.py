@@ -40,7 +40,7 @@ from typing import IO, Any
 import numpy as np
 
 from archive.documents import Document
-from archive.ingest.pool import _die_with_parent
+from archive.ingest.pool import die_with_parent
 from archive.meaning.rows import Rows, RowsBuilder
 
 logger = logging.getLogger(__name__)
@@ -450,7 +450,7 @@ class _Helper:
 def _help(conn: Connection, learnt: _Learnt, read: Read, shared: mmap.mmap, shape: tuple[int, int]) -> None:
     """The forked process of `_Helper`: send ("chunk", start, places, vectors) for each chunk, then
     ("done",), or ("changed", why) when the documents differ from the rows, ("failed", why) on an error."""
-    _die_with_parent()
+    die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     projection: np.ndarray | None = None
