@@ -157,9 +157,7 @@ class _Pool:
 
 def _serve(conn: Connection, fn: Callable[[int], Any]) -> None:
     """A worker: answer each item of each chunk received, until told to stop."""
-    die_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # so is a stop (systemd signals every process of the unit)
+    become_worker()
     while True:
         try:
             batch = conn.recv()
@@ -175,7 +173,15 @@ def _serve(conn: Connection, fn: Callable[[int], Any]) -> None:
             conn.send((item, result))
 
 
-def die_with_parent() -> None:
+def become_worker() -> None:
+    """Make a forked process a worker of the ingest process: it dies with it, and leaves Ctrl-C and
+    stop signals to it (systemd signals every process of the unit)."""
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def _die_with_parent() -> None:
     """Ask Linux to kill this worker when the parent dies (it holds the parent's ingest lock)."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)

@@ -25,7 +25,6 @@ import multiprocessing
 import os
 import re
 import shutil
-import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -40,7 +39,7 @@ from typing import IO, Any
 import numpy as np
 
 from archive.documents import Document
-from archive.ingest.pool import die_with_parent
+from archive.ingest.pool import become_worker
 from archive.meaning.rows import Rows, RowsBuilder
 
 logger = logging.getLogger(__name__)
@@ -240,10 +239,7 @@ class _Learnt:
     def _chunks(self, read: Read, first: int = 0) -> Iterator[np.ndarray]:
         """Yield the vectors of the chunks from row `first` on, reading and transforming in this process
         (the documents before it are read and checked, not projected)."""
-        docs = iter(read())
-        for start in range(0, len(self.rows), self.chunk):
-            chunk = list(islice(docs, self.chunk))
-            _same_documents(chunk, self.rows.ids[start:start + self.chunk])
+        for start, chunk in self.read_chunks(read):
             if start < first:
                 continue
             out = self._known(start, len(chunk))
@@ -251,6 +247,15 @@ class _Learnt:
             if len(other):
                 out[other] = self._transformed(chunk, other) @ self.projection.T
             yield _unit(out)
+
+    def read_chunks(self, read: Read) -> Iterator[tuple[int, list[Document]]]:
+        """Yield (first row, documents) a chunk at a time, each chunk checked against the rows; raise
+        `ArchiveChanged` when the documents differ from the rows or more follow them."""
+        docs = iter(read())
+        for start in range(0, len(self.rows), self.chunk):
+            chunk = list(islice(docs, self.chunk))
+            _same_documents(chunk, self.rows.ids[start:start + self.chunk])
+            yield start, chunk
         if next(docs, None) is not None:
             raise ArchiveChanged("documents were added while the meaning model was trained")
 
@@ -450,9 +455,7 @@ class _Helper:
 def _help(conn: Connection, learnt: _Learnt, read: Read, shared: mmap.mmap, shape: tuple[int, int]) -> None:
     """The forked process of `_Helper`: send ("chunk", start, places, vectors) for each chunk, then
     ("done",), or ("changed", why) when the documents differ from the rows, ("failed", why) on an error."""
-    die_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    become_worker()
     projection: np.ndarray | None = None
 
     def projected(block: bool) -> np.ndarray | None:
@@ -465,17 +468,12 @@ def _help(conn: Connection, learnt: _Learnt, read: Read, shared: mmap.mmap, shap
 
     try:
         waiting: deque[tuple[int, np.ndarray, Any]] = deque()  # transformed, not yet projected
-        docs = iter(read())
-        for start in range(0, len(learnt.rows), learnt.chunk):
-            chunk = list(islice(docs, learnt.chunk))
-            _same_documents(chunk, learnt.rows.ids[start:start + learnt.chunk])
+        for start, chunk in learnt.read_chunks(read):
             other = learnt._others(start, len(chunk))
             waiting.append((start, other, learnt._transformed(chunk, other) if len(other) else None))
             projection = projected(block=len(waiting) >= LEAD)
             if projection is not None:
                 _send_projected(conn, waiting, projection)
-        if next(docs, None) is not None:
-            raise ArchiveChanged("documents were added while the meaning model was trained")
         _send_projected(conn, waiting, projected(block=True))
         _send(conn, ("done",))
     except ArchiveChanged as exc:
