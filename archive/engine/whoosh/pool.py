@@ -60,28 +60,42 @@ class _Field:
         so the grouping holds little more than the postings: no Python list of every document
         number or weight of the field at once.
         """
-        numbers = self.numbers
-        if not numbers:
+        if not self.numbers:
             return
-        tn = np.frombuffer(self.terms, dtype=np.int32)
-        order = np.argsort(tn, kind="stable")
-        ends = np.cumsum(np.bincount(tn, minlength=len(numbers))).tolist()
-        del tn
-        self.terms = array("i")
+        ordered = self.ordered
+        terms, counts, order = _term_order(self)
         docs = np.frombuffer(self.docs, dtype=np.int32)[order]
         self.docs = array("i")
         weights = np.frombuffer(self.weights, dtype=np.float64)[order]
         self.weights = array("d")
-        values = np.empty(len(order), dtype=object)  # the same objects: a shared value stays shared
-        values[:] = self.values
-        self.values = []
-        byterm = values[order]
-        del values, order
-        ordered = self.ordered
-        for text in sorted(numbers):
-            n = numbers[text]
-            a, b = (ends[n - 1] if n else 0), ends[n]
+        byterm = _take_values(self, order)
+        del order
+        a = 0
+        for text, b in zip(terms, np.cumsum(counts).tolist()):
             yield text, docs[a:b].tolist(), weights[a:b].tolist(), byterm[a:b].tolist(), ordered
+            a = b
+
+
+def _term_order(f: _Field) -> tuple[list[bytes], np.ndarray, np.ndarray]:
+    """Return a field's terms in order, each one's number of postings, and the order that sorts its
+    postings by term (each term's in arrival order); forget the postings' term numbers."""
+    numbers = f.numbers
+    terms = sorted(numbers)
+    nt = len(terms)
+    rank = np.empty(nt, dtype=np.int32)
+    rank[np.fromiter(map(numbers.__getitem__, terms), dtype=np.int64, count=nt)] = np.arange(nt, dtype=np.int32)
+    key = rank[np.frombuffer(f.terms, dtype=np.int32)]
+    f.terms, f.numbers = array("i"), {}
+    return terms, np.bincount(key, minlength=nt).astype(np.int32), np.argsort(key, kind="stable")
+
+
+def _take_values(f: _Field, order: np.ndarray) -> np.ndarray:
+    """Return a field's values in `order`, as an array of the same objects (a shared value stays
+    shared), and forget them."""
+    values = np.empty(len(order), dtype=object)
+    values[:] = f.values
+    f.values = []
+    return values[order]
 
 
 # A run file's values are pickled in groups of whole terms of at least this many postings: one
@@ -124,17 +138,8 @@ class _RunField:
 def _write_field(out: BinaryIO, f: _Field, offset: int) -> _RunField:
     """Write a field's postings to a run file at `offset`, sorted by term (each term's in arrival order), and
     forget them."""
-    numbers = f.numbers
-    terms = sorted(numbers)
-    nt = len(terms)
-    rank = np.empty(nt, dtype=np.int32)
-    rank[np.fromiter(map(numbers.__getitem__, terms), dtype=np.int64, count=nt)] = np.arange(nt, dtype=np.int32)
-    key = rank[np.frombuffer(f.terms, dtype=np.int32)]
-    f.terms, f.numbers = array("i"), {}
-    order = np.argsort(key, kind="stable")  # by term, each term's postings in arrival order
-    counts = np.bincount(key, minlength=nt).astype(np.int32)
-    del key, rank
-    n = len(order)
+    terms, counts, order = _term_order(f)
+    nt, n = len(terms), len(order)
     ends = np.cumsum(counts, dtype=np.int64)
     # Groups of whole terms: a group ends with the term that reaches or passes a multiple of GROUP_POSTINGS.
     cuts = np.unique(np.searchsorted(ends, np.arange(GROUP_POSTINGS, n, GROUP_POSTINGS), side="left") + 1)
@@ -150,10 +155,7 @@ def _write_field(out: BinaryIO, f: _Field, offset: int) -> _RunField:
         out.write(arr.data)
     del arrays, arr
     f.docs, f.weights = array("i"), array("d")
-    values = np.empty(n, dtype=object)
-    values[:] = f.values
-    f.values = []
-    values = values[order]
+    values = _take_values(f, order)
     del order
     # One pickle per group: a value object a term's postings share comes back shared, as it was
     # held (and as Whoosh's writer pickles it, once per block).
