@@ -138,16 +138,15 @@ class LineModel:
     def _scores(self, rows: list[list[int]]) -> np.ndarray:
         """Return the first stage's scores of lines given by their feature columns: each row's
         weights summed (in its columns' order), all rows in one gather and one sum."""
-        starts, at = [], 0
-        for ids in rows:
-            starts.append(at)
-            at += len(ids)
-        if all(rows):
-            return np.add.reduceat(self.w1[list(chain.from_iterable(rows))], starts, axis=0) + self.b1
         z = np.zeros((len(rows), self.w1.shape[1]))
-        filled = [i for i, ids in enumerate(rows) if ids]
+        filled, starts, at = [], [], 0  # the rows with a feature, and where each one's columns start
+        for i, ids in enumerate(rows):
+            if ids:
+                filled.append(i)
+                starts.append(at)
+                at += len(ids)
         if filled:
-            z[filled] = np.add.reduceat(self.w1[list(chain.from_iterable(rows))], [starts[i] for i in filled], axis=0)
+            z[filled] = np.add.reduceat(self.w1[list(chain.from_iterable(rows))], starts, axis=0)
         return z + self.b1
 
     def probabilities(self, texts: list[str], rule_kinds: list[tuple[str, ...]] | None = None,
