@@ -160,6 +160,35 @@ def test_posting_arrays_hold_the_same_postings(tmp_path: Path) -> None:
         eng.close()
 
 
+def _positions_lists(rng: random.Random, n: int) -> list[list[int]]:
+    """Position lists as documents have them: mostly one, some many (over pickle's batch of 1,000
+    appends), positions past one, two and four bytes."""
+    out = []
+    for _ in range(n):
+        k = rng.choice([1, 1, 1, 1, 2, 3, 7, 999, 1000, 1001, 2500])
+        top = max(k, rng.choice([k + 1, 300, 70_000, 3_000_000, 2**33]))
+        out.append(sorted(rng.sample(range(top), k)))
+    return out
+
+
+@pytest.mark.parametrize("n", [1, 15, 16, 17, 128, 600])
+def test_positions_of_many_values_equal_whooshs_decoding(n: int) -> None:
+    """Values read at once give each document's positions as Whoosh's `decode_positions` does one by one."""
+    from whoosh.formats import Positions
+
+    fmt = Positions()
+    rng = random.Random(n)
+    for _ in range(5):
+        lists = _positions_lists(rng, n)
+        values = [fmt.encode(p) for p in lists]
+        assert arrays._gaps_at_once(values) is not None  # in the form that is read at once
+        for broken in (values, [v[:-1] for v in values], values[:-1] + [b"\x00\x00\x00\x01\x80\x03]q\x00K\x05a."]):
+            starts, flat = arrays.positions_of(broken)
+            want = [fmt.decode_positions(v) for v in broken]
+            assert starts.tolist()[0] == 0 and len(starts) == len(broken) + 1
+            assert [flat[a:b].tolist() for a, b in zip(starts[:-1], starts[1:])] == want
+
+
 # 0.03 MB: the postings go to many runs, and each term's blocks are cut from its runs as they are read.
 # A threshold of 300 documents, over two blocks of 128: a term's first blocks wait until it proves frequent.
 # A threshold of 40, within one block: a term of one block is kept when it reaches it.

@@ -431,6 +431,23 @@ _BLOCK_SIZE = struct.Struct("!i")  # Whoosh's signed block length before each bl
 
 def positions_of(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     """Return (starts, positions) of Whoosh `Positions` values: what `decode_positions` gives, flat."""
+    got = _gaps_at_once(values) if len(values) >= _AT_ONCE else None
+    if got is None:
+        counts, gaps = _gaps_each(values)
+    else:
+        counts, gaps = got
+    starts = np.zeros(len(values) + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
+    running = np.cumsum(gaps)
+    # Each document's gaps restart from 0: subtract the running sum reached before its first gap.
+    first = starts[:-1][counts > 0]
+    before = np.zeros(len(values), dtype=np.int64)
+    before[counts > 0] = running[first] - gaps[first]
+    return starts, running - np.repeat(before, counts)
+
+
+def _gaps_each(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """Return each value's number of positions and all their gaps, unpickling the values one by one."""
     deltas: list[int] = []
     counts = np.zeros(len(values), dtype=np.int64)
     for i, v in enumerate(values):
@@ -438,15 +455,44 @@ def positions_of(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
         got = loads(v[_COUNT:] if v.endswith(b".") else v[_COUNT:] + b".")
         counts[i] = len(got)
         deltas += got
-    starts = np.zeros(len(values) + 1, dtype=np.int64)
-    np.cumsum(counts, out=starts[1:])
-    gaps = np.asarray(deltas, dtype=np.int64)
-    running = np.cumsum(gaps)
-    # Each document's gaps restart from 0: subtract the running sum reached before its first gap.
-    first = starts[:-1][counts > 0]
-    before = np.zeros(len(values), dtype=np.int64)
-    before[counts > 0] = running[first] - gaps[first]
-    return starts, running - np.repeat(before, counts)
+    return counts, np.asarray(deltas, dtype=np.int64)
+
+
+# Values at least this many are unpickled as one list (`_gaps_at_once`): below, its numpy steps cost more.
+_AT_ONCE = 16
+# How `Positions.encode` pickles a value's gaps (protocol 2): a new list, kept in the memo as 0,
+# then one APPEND ("a") or runs of APPENDS ("(" ... "e") of the gaps, and the stop byte ".".
+_LIST_OPEN = np.frombuffer(b"\x80\x02]q\x00", dtype=np.uint8)
+_HEAD = _COUNT + len(_LIST_OPEN)
+
+
+def _gaps_at_once(values: list[bytes]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return what `_gaps_each` does with one unpickling: every value's appends, stripped of its count,
+    list opening and stop byte, put end to end after one list opening. None when a value is not in
+    `Positions.encode`'s form or the gaps found are not as many as the counts say (`_gaps_each` then
+    reads them one by one)."""
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    if lengths.min() <= _HEAD:
+        return None
+    blob = np.frombuffer(b"".join(values), dtype=np.uint8)
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    head = blob[starts[:, None] + np.arange(_HEAD)]
+    if (head[:, _COUNT:] != _LIST_OPEN).any() or (blob[ends - 1] != ord(".")).any():
+        return None
+    counts = head[:, :_COUNT].astype(np.int64) @ (256 ** np.arange(_COUNT - 1, -1, -1, dtype=np.int64))
+    # Each value's head and stop byte are dropped: +1 where a dropped stretch begins, -1 past its end.
+    size = len(blob) + 1
+    drop = (np.bincount(starts, minlength=size) - np.bincount(starts + _HEAD, minlength=size)
+            + np.bincount(ends - 1, minlength=size) - np.bincount(ends, minlength=size))
+    body = blob[np.cumsum(drop[:-1]) == 0].tobytes()
+    try:
+        gaps = loads(b"\x80\x02]" + body + b".")
+    except Exception:  # noqa: BLE001 - not the form expected after all: read them one by one
+        return None
+    if not isinstance(gaps, list) or len(gaps) != int(counts.sum()):
+        return None
+    return counts, np.asarray(gaps, dtype=np.int64)
 
 
 def folder_of(searcher: Searcher) -> str | None:

@@ -259,7 +259,7 @@ def write_terms(fw: W3FieldWriter, schema: Schema, pdr: Any, terms: Iterable[tup
             size = len(infobytes) + len(databytes)
             chunks += (pack_int(size if block is not None else -size), infobytes, databytes)
             if keep is not None:
-                keep.add(ids, ws, values, n >= kept.min_df if kept is not None else False)
+                keep.add(ids, ws, values)
             last = ids[-1]
         data = b"".join(chunks)
         postfile.write(data)
@@ -308,36 +308,25 @@ def _blocks(parts: Iterable[Part], size: int) -> Iterator[Part]:
 
 class _Keep:
     """A frequent term's postings as arrays, for the segment's posting arrays: gathered block by
-    block once the term is known to be frequent, its blocks' values held until then."""
+    block, its positions read from all its values at once when the term is done."""
 
     def __init__(self, with_positions: bool) -> None:
         self.with_positions = with_positions
         self.ids: list[np.ndarray] = []
         self.weights: list[np.ndarray] = []
-        self.counts: list[np.ndarray] = []
-        self.positions: list[np.ndarray] = []
-        self.waiting: list[Sequence[Any]] = []  # values of the blocks before the term proved frequent
+        self.values: list[Any] = []
 
-    def add(self, ids: Sequence[int], weights: array, values: Sequence[Any], frequent: bool) -> None:
+    def add(self, ids: Sequence[int], weights: array, values: Sequence[Any]) -> None:
         self.ids.append(np.asarray(ids, dtype=np.int32))
         self.weights.append(np.frombuffer(weights, dtype=np.float32).copy())
-        if not self.with_positions:
-            return
-        self.waiting.append(values)
-        if frequent:
-            for vs in self.waiting:
-                starts, positions = arrays.positions_of(list(vs))
-                self.counts.append(np.diff(starts))
-                self.positions.append(positions)
-            self.waiting = []
+        if self.with_positions:
+            self.values += values
 
     def arrays(self) -> tuple[np.ndarray, ...]:
         ids, weights = np.concatenate(self.ids), np.concatenate(self.weights)
         if not self.with_positions:
             return ids, weights
-        starts = np.zeros(len(ids) + 1, dtype=np.int64)
-        np.cumsum(np.concatenate(self.counts), out=starts[1:])
-        return ids, weights, starts, np.concatenate(self.positions)
+        return ids, weights, *arrays.positions_of(self.values)
 
 
 class _LengthsTask(multiproc.SubWriterTask):
