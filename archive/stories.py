@@ -240,12 +240,14 @@ class StoryAssigner:
         """Return the remembered document most similar to a signature (of these band keys) and
         its similarity, if it beats `best` at `best_sim` (ties go to the smaller id)."""
         rows = self._candidates(keys)
-        counts = np.count_nonzero(self._sigs[rows] == sig, axis=1).tolist()
-        for row, count in zip(rows.tolist(), counts):
-            other = self._docs[row]
-            assert other is not None
-            best, best_sim = _closer(other, float(count) / float(NUM_PERM), best, best_sim)
-        return best, best_sim
+        if not len(rows):
+            return best, best_sim
+        # The most similar candidate, on a tie the smallest id: the one `_closer` keeps of them all.
+        counts = np.count_nonzero(self._sigs[rows] == sig, axis=1)
+        top = int(counts.max())
+        docs = self._docs
+        other = min(str(docs[row]) for row in rows[counts == top].tolist())
+        return _closer(other, float(top) / float(NUM_PERM), best, best_sim)
 
     def remove(self, doc_id: str) -> None:
         """Forget a document's signature; the labels of the others stay as they are."""
@@ -260,13 +262,13 @@ class StoryAssigner:
 
     def _candidates(self, keys: np.ndarray) -> np.ndarray:
         """Return the live rows that share at least one whole band with a signature (of these band keys)."""
-        rows = self._merged.rows_of(keys) + self._recent.rows_of(keys)
         first = len(self._docs) - self._pending_rows
-        rows += (np.nonzero(self._pending[:self._pending_rows] == keys)[0] + first).tolist()
-        if not rows:
-            return np.zeros(0, dtype=np.int64)
-        r = np.unique(np.asarray(rows))
-        return r[[self._docs[row] is not None for row in r.tolist()]]
+        pending = np.flatnonzero((self._pending[:self._pending_rows] == keys).any(axis=1)) + first
+        rows = np.unique(np.concatenate((self._merged.rows_of(keys), self._recent.rows_of(keys), pending)))
+        if not self._dead:
+            return rows
+        docs = self._docs
+        return rows[[docs[row] is not None for row in rows.tolist()]]
 
     def _move_pending(self) -> None:
         """Move the pending band keys into the recent sorted arrays, and those into the older ones
@@ -311,14 +313,22 @@ class _KeyRows:
         self.keys = np.insert(self.keys, at, keys[order])
         self.rows = np.insert(self.rows, at, rows[order])
 
-    def rows_of(self, keys: np.ndarray) -> list[int]:
+    def rows_of(self, keys: np.ndarray) -> np.ndarray:
         """Return the rows of every key equal to one of `keys` (a row once for each key it has)."""
-        lo = np.searchsorted(self.keys, keys, "left")
-        hi = np.searchsorted(self.keys, keys, "right")
-        out: list[int] = []
-        for i in np.flatnonzero(hi > lo).tolist():
-            out += self.rows[lo[i]:hi[i]].tolist()
-        return out
+        if not len(self.keys):
+            return _NO_ROWS
+        lo = self.keys.searchsorted(keys)
+        found = self.keys.take(lo, mode="clip") == keys  # past the end, the last key is smaller
+        if not found.any():
+            return _NO_ROWS
+        lo = lo[found]
+        counts = self.keys.searchsorted(keys[found], "right") - lo
+        # Each found key's stretch of rows, end to end: its first index, then one more per row.
+        ends = np.cumsum(counts)
+        return self.rows[np.repeat(lo - ends + counts, counts) + np.arange(int(ends[-1]))]
+
+
+_NO_ROWS = np.zeros(0, dtype=np.int64)
 
 
 def _closer(other: str, sim: float, best: str | None, best_sim: float) -> tuple[str | None, float]:
