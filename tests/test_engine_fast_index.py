@@ -17,6 +17,7 @@ from archive.engine.whoosh.schema import build_schema
 from archive.engine.whoosh.searchers import open_index
 from archive.engine.whoosh.stored import to_fields
 from archive.engine.whoosh.writer import BuildWriter, LengthsWriter
+from archive.engine.whoosh.writer import _postings as writer_postings
 
 TEXTS = [
     "", "a", "The company said it would raise oil prices, the company said.",
@@ -40,6 +41,15 @@ def test_words_field_indexes_as_the_analyser_does(name: str) -> None:
                  field_boost=field.format.field_boost)
     for text in _texts():
         assert sorted(field.index(text)) == sorted(plain.index(text)), text
+
+
+@pytest.mark.parametrize("name", [n for n, f in build_schema().items() if f.indexed and not isinstance(f, WordsField)])
+def test_other_fields_index_as_whoosh_does(name: str) -> None:
+    """ID fields take a path of their own (the whole value, once); the others Whoosh's analyser and format."""
+    field = build_schema()[name]
+    for value in ("", " ", "d42", " Reuters ", "Kórea’s 서울", "a, B ,c", "2024-01-02", "x" * 300):
+        assert writer_postings(field, value) == tuple(map(list, zip(*field.index(value)))) or (
+            not list(field.index(value)) and writer_postings(field, value) == ([], [], [], [])), (name, value)
 
 
 def test_pairs_field_indexes_adjacent_words() -> None:
@@ -90,7 +100,7 @@ def test_lengths_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
             writer.commit()
             with ix.reader() as r:
                 infos.append({(f, t): (i.doc_frequency(), i.weight(), i.min_length(), i.max_length(), i.max_weight())
-                              for f in ("body", "title", "body_exact") for t, i in r.iter_field(f)})
+                              for f in r.schema.names() if r.schema[f].indexed for t, i in r.iter_field(f)})
         finally:
             ix.close()
             eng.close()

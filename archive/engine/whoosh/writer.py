@@ -22,10 +22,12 @@ from typing import Any
 
 import numpy as np
 from whoosh import multiproc
+from whoosh.analysis import IDTokenizer
 from whoosh.codec.base import PerDocumentReader
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3FieldWriter
 from whoosh.compat import dumps
 from whoosh.fields import Schema
+from whoosh.formats import Existence
 from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
@@ -41,11 +43,16 @@ _LENGTH = [0] + [byte_to_length(b) for b in range(1, 256)]
 
 def _postings(field: Any, value: Any) -> Postings:
     """Return a field's postings of a value as lists (terms, frequencies, weights, values)."""
-    got = field.postings(value) if isinstance(field, WordsField) else None
-    if got is None:
-        items = list(field.index(value))
-        got = ([i[0] for i in items], [i[1] for i in items], [i[2] for i in items], [i[3] for i in items])
-    return got
+    if isinstance(field, WordsField):
+        got = field.postings(value)
+        if got is not None:
+            return got
+    elif isinstance(value, str) and type(field.analyzer) is IDTokenizer and type(field.format) is Existence:
+        # An ID field's one term is the whole value (IDTokenizer), once, at the field's boost, with
+        # no value (Existence): what Whoosh's analyser and format give, without a token object.
+        return [value.encode("utf-8")], [1], [field.format.field_boost], [b""]
+    items = list(field.index(value))
+    return [i[0] for i in items], [i[1] for i in items], [i[2] for i in items], [i[3] for i in items]
 
 
 class LengthsWriter(SegmentWriter):
