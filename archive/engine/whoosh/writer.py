@@ -18,6 +18,7 @@ import struct
 import zlib
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
+from operator import sub
 from typing import Any
 
 import numpy as np
@@ -237,23 +238,26 @@ def write_terms(fw: W3FieldWriter, schema: Schema, pdr: Any, terms: Iterable[tup
             if blockweight > topweight:
                 topweight = blockweight
             if lengths is not None and ids[-1] < len(lengths):
-                got = [k for k in [lengths[d] for d in ids] if k]
+                got = list(map(lengths.__getitem__, ids))
             elif dfl is not None:
-                got = [k for k in [dfl(d, fieldname) for d in ids] if k]
+                got = [dfl(d, fieldname) for d in ids]
             else:
                 got = []
+            if got and not all(got):  # a zero length (or None) is no length: Whoosh leaves it out
+                got = [k for k in got if k]
             low, high = (min(got), max(got)) if got else (None, 0)
             if low is not None and (minlength is None or low < minlength):
                 minlength = low
             if high > maxlength:
                 maxlength = high
-            vs = [v for v in values if v]
             w0 = ws[0]
-            miniweights = (None if all(w == 1.0 for w in ws) else w0 if all(w == w0 for w in ws)
-                           else tuple(ws))
-            minivalues = (tuple(vs) if fixed is None or fixed < 0 else None if fixed == 0
-                          else b"".join(vs))
-            deltas = tuple([ids[0], *[y - x for x, y in zip(ids, ids[1:])]])
+            miniweights = (None if ws.count(1.0) == len(ws) else w0 if ws.count(w0) == len(ws) else tuple(ws))
+            if fixed == 0:
+                minivalues = None
+            else:
+                vs = [v for v in values if v] if b"" in values or None in values else values
+                minivalues = tuple(vs) if fixed is None or fixed < 0 else b"".join(vs)
+            deltas = (ids[0], *map(sub, ids[1:], ids))
             databytes = dumps((deltas, miniweights, minivalues), 2)
             comp = compression if len(databytes) >= COMPRESS_FROM else 0
             if comp:
