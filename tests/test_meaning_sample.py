@@ -27,6 +27,7 @@ from archive.engine.choice import open_engine
 from archive.meaning import model as mm
 from archive.meaning.build import _closing_read
 from archive.meaning.rows import CODED
+from archive.query.tree import Everything
 
 SAMPLE = 120  # of 250 distinct texts
 
@@ -245,6 +246,34 @@ def _assert_same_files(one: Path, other: Path) -> None:
         else:
             assert a[name].dtype == b[name].dtype and np.array_equal(a[name], b[name]), name
     assert (one / "meaning" / "vectors.npy").read_bytes() == (other / "meaning" / "vectors.npy").read_bytes()
+
+
+@pytest.mark.parametrize("sample", [SAMPLE, 1000])
+def test_the_rows_and_texts_learnt_from_in_one_read_give_the_same_model(news, tmp_path, sample):
+    """With the distinct hashes given ahead, the sample is chosen before the documents are read and the
+    rows and texts come from one read: the files written are those of the two reads. Hashes that are
+    not the documents' (one missing, one too many) are found out after the read, and the two reads
+    are made: the same files again."""
+    index, _ = news
+    engine = open_engine(Settings(index=index))
+    try:
+        read = _closing_read(engine)
+        hashes = engine.text_hashes(Everything())
+        reads = []
+
+        def counted():
+            reads.append(1)
+            return read()
+
+        mm.build(counted, tmp_path / "two", sample=sample, chunk=7)
+        assert len(reads) == 3
+        for name, given in (("one", hashes), ("fewer", set(sorted(hashes)[1:])), ("more", hashes | {"0" * 40})):
+            reads.clear()
+            mm.build(counted, tmp_path / name, sample=sample, chunk=7, hashes=lambda given=given: given)
+            assert len(reads) == (2 if name == "one" else 4), name
+            _assert_same_files(tmp_path / "two", tmp_path / name)
+    finally:
+        engine.close()
 
 
 @pytest.fixture

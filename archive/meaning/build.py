@@ -19,6 +19,7 @@ from archive.engine.base import Engine
 from archive.engine.choice import open_engine
 from archive.errors import ArchiveError
 from archive.meaning import model as mm
+from archive.query.tree import Everything
 
 logger = logging.getLogger(__name__)
 RETRAIN_SHARE = 0.2  # changes since training, as a share of the texts trained on, that call for retraining
@@ -31,7 +32,8 @@ def refresh(engine: Engine, index: Path, changed: int, full: bool = False) -> st
         return "meaning model unchanged"
     current = None if full or stored is None else mm.load(index)
     if current is None or _retrain(current.info, changed):
-        done = mm.build(_closing_read(engine), index, procs=min(2, os.cpu_count() or 1))
+        done = mm.build(_closing_read(engine), index, procs=min(2, os.cpu_count() or 1),
+                        hashes=_closing_hashes(engine))
         verb = "trained" if stored is None else "retrained"
         learnt = f"{done.trained_on:,} texts" if done.trained_on >= done.texts else \
             f"{done.trained_on:,} of {done.texts:,} texts"
@@ -60,6 +62,18 @@ def _closing_read(engine: Engine) -> Callable[[], Iterator[Document]]:
             engine.close()  # the next read (or search) opens them again
 
     return read
+
+
+def _closing_hashes(engine: Engine) -> Callable[[], set[str]]:
+    """Return how to get the distinct content hashes of every stored document, closing the engine's
+    readers afterwards (as `_closing_read` does)."""
+    def hashes() -> set[str]:
+        try:
+            return engine.text_hashes(Everything())
+        finally:
+            engine.close()
+
+    return hashes
 
 
 def _retrain(info: mm.Info, changed: int) -> bool:

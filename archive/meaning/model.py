@@ -172,11 +172,15 @@ def train(read: Read, dims: int = MAX_DIMS, max_terms: int = MAX_TERMS, sample: 
 
 
 def build(read: Read, index: Path, dims: int = MAX_DIMS, max_terms: int = MAX_TERMS,
-          sample: int = TRAIN_TEXTS, chunk: int = CHUNK, procs: int = 1) -> Info:
+          sample: int = TRAIN_TEXTS, chunk: int = CHUNK, procs: int = 1,
+          hashes: Callable[[], set[str]] | None = None) -> Info:
     """Learn a model and write it into the index folder; each chunk of vectors goes to the file as it is made.
 
     The documents are read three times (their rows; the texts learnt from; every text, to project
     it), so nothing held grows with the archive but the rows (some 50 bytes a document).
+    With `hashes` (the distinct content hashes of the documents `read` gives, known ahead) the
+    sample is chosen before the first read, and the rows and the texts learnt from come from one
+    read (`_one_read`); the model is the same.
 
     With `procs` 2 and texts not learnt from (more distinct texts than `sample`), a forked process
     makes the third read and transforms those texts while this one runs the SVD, then projects them
@@ -184,7 +188,7 @@ def build(read: Read, index: Path, dims: int = MAX_DIMS, max_terms: int = MAX_TE
     own and close it when its documents are all read: a reader open at the fork would be shared by
     the two processes, file offsets and all.
     """
-    learnt = _learn(read, dims, max_terms, sample, chunk, procs)
+    learnt = _learn(read, dims, max_terms, sample, chunk, procs, hashes)
     try:
         return _write(Path(index), learnt.terms, learnt.idf, learnt.projection, learnt.rows,
                       learnt.vector_chunks(read), learnt.finished)
@@ -297,39 +301,32 @@ def _same_documents(chunk: list[Document], ids: np.ndarray) -> None:
         raise ArchiveChanged("the documents changed while the meaning model was trained")
 
 
-def _learn(read: Read, dims: int, max_terms: int, sample: int, chunk: int, procs: int = 1) -> _Learnt:
-    """Read the rows, then learn the vocabulary, idf and projection from (a sample of) the distinct texts."""
+def _learn(read: Read, dims: int, max_terms: int, sample: int, chunk: int, procs: int = 1,
+           hashes: Callable[[], set[str]] | None = None) -> _Learnt:
+    """Read the rows, then learn the vocabulary, idf and projection from (a sample of) the distinct texts
+    (in the same read when the distinct hashes are given ahead: `_one_read`)."""
     from scipy import sparse
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.utils.extmath import randomized_svd
 
     started = time.monotonic()
-    built = RowsBuilder()
-    for doc in read():
-        built.add(doc)
-    rows = built.rows()
-    picked, in_matrix, texts_count = _sample(rows.hashes, sample)
-    now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    info = Info(documents=len(rows), trained_on=int(picked.sum()), texts=texts_count, trained=now, updated=now)
-
-    def texts() -> Iterator[str]:
-        count = 0
-        for i, doc in enumerate(read()):
-            count = i + 1
-            if i < len(picked) and picked[i]:
-                if doc.id.encode() != rows.ids[i]:
-                    raise ArchiveChanged("the documents changed while the meaning model was trained")
-                yield text_of(doc)
-        if count < len(picked):  # the texts of the rows missing would be missing from the matrix
-            raise ArchiveChanged("documents were deleted while the meaning model was trained")
-
     vectorizer = TfidfVectorizer(lowercase=True, token_pattern=TOKEN.pattern, stop_words="english",
                                  min_df=2, max_df=0.5, max_features=max_terms, sublinear_tf=True, dtype=np.float32)
-    try:
-        matrix = vectorizer.fit_transform(texts())
-    except ArchiveChanged:
-        raise
-    except ValueError:  # no word occurs in two texts and under half of them: a tiny or empty archive
+    got = _one_read(read, vectorizer, sample, hashes()) if hashes is not None else None
+    if got is None:
+        rows = _rows(read)
+        picked, in_matrix, texts_count = _sample(rows.hashes, sample)
+        try:
+            matrix = vectorizer.fit_transform(_picked_texts(read, rows, picked))
+        except ArchiveChanged:
+            raise
+        except ValueError:  # no word occurs in two texts and under half of them: a tiny or empty archive
+            matrix = None
+    else:
+        rows, picked, in_matrix, texts_count, matrix = got
+    now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    info = Info(documents=len(rows), trained_on=int(picked.sum()), texts=texts_count, trained=now, updated=now)
+    if matrix is None:
         info.dims = 1
         return _Learnt([], np.zeros(0, dtype=np.float32), np.zeros((1, 0), dtype=np.float32), rows, info, None,
                        None, in_matrix, started, chunk)
@@ -354,6 +351,68 @@ def _learn(read: Read, dims: int, max_terms: int, sample: int, chunk: int, procs
         raise
     learnt.projection = vt.astype(np.float32)
     return learnt
+
+
+def _rows(read: Read) -> Rows:
+    """Return the rows of every document `read` gives, in its order."""
+    built = RowsBuilder()
+    for doc in read():
+        built.add(doc)
+    return built.rows()
+
+
+def _picked_texts(read: Read, rows: Rows, picked: np.ndarray) -> Iterator[str]:
+    """Yield the texts of the picked rows, in their order, from a read that must give the rows' documents."""
+    count = 0
+    for i, doc in enumerate(read()):
+        count = i + 1
+        if i < len(picked) and picked[i]:
+            if doc.id.encode() != rows.ids[i]:
+                raise ArchiveChanged("the documents changed while the meaning model was trained")
+            yield text_of(doc)
+    if count < len(picked):  # the texts of the rows missing would be missing from the matrix
+        raise ArchiveChanged("documents were deleted while the meaning model was trained")
+
+
+def _one_read(read: Read, vectorizer: Any, sample: int, hashes: set[str]
+              ) -> tuple[Rows, np.ndarray, np.ndarray, int, Any] | None:
+    """Learn the vocabulary while the rows are read, the sample chosen ahead from the distinct hashes.
+
+    `_sample` draws from the distinct texts in the order of their hashes, so the distinct hashes alone
+    say which texts it picks; each is learnt from at its first document, as `_picked_texts` gives it.
+    Return (rows, picked, in_matrix, distinct texts, TF-IDF matrix or None for too few words), or None
+    when the documents read hold other texts than `hashes` (the caller then reads twice).
+    """
+    distinct = np.unique(np.asarray([h.encode() for h in hashes], dtype=bytes))
+    if len(distinct) > sample:
+        chosen = set(distinct[np.random.default_rng(SEED).choice(len(distinct), size=sample, replace=False)].tolist())
+    else:
+        chosen = set(distinct.tolist())
+    built = RowsBuilder()
+
+    def texts() -> Iterator[str]:
+        for doc in read():
+            built.add(doc)
+            key = doc.content_hash.encode()
+            if key in chosen:
+                chosen.discard(key)  # learnt from once, at its first document
+                yield text_of(doc)
+
+    gen = texts()
+    try:
+        matrix = vectorizer.fit_transform(gen)
+    except ArchiveChanged:
+        raise
+    except ValueError:  # a tiny or empty archive, as in `_learn`
+        matrix = None
+    for _ in gen:  # the rows of any documents the vectorizer did not ask for
+        pass
+    rows = built.rows()
+    if not np.array_equal(np.unique(rows.hashes), distinct):
+        logger.debug("the documents read hold other texts than the hashes given: reading them twice")
+        return None
+    picked, in_matrix, texts_count = _sample(rows.hashes, sample)
+    return rows, picked, in_matrix, texts_count, matrix
 
 
 @contextmanager
