@@ -404,3 +404,73 @@ def test_a_document_deleted_before_the_second_read_stops_the_training_there(news
     with pytest.raises(mm.ArchiveChanged, match="deleted while the meaning model was trained"):
         mm.build(shrinking, tmp_path, sample=len(docs), procs=2)
     assert len(reads) == 2
+
+
+def _text_of_raising(doc):
+    if os.getpid() != PARENT:
+        raise OSError("the disk went away")
+    return text_of(doc)
+
+
+text_of = mm.text_of
+
+
+@pytest.mark.parametrize("how", [None, "killed at once", "killed mid-way", "raises", "hangs", "not forked"])
+def test_the_first_read_in_a_second_process_gives_the_same_model(news, tmp_path, monkeypatch, caplog, how):
+    """With the hashes given and two processes, a forked process makes the first read and sends the
+    texts learnt from while this one learns from them: the same files. When it dies, fails, stays
+    silent or cannot be forked, this process reads them itself: the same files again."""
+    index, _ = news
+    engine = open_engine(Settings(index=index))
+    made = []
+
+    class Counted(mm._TextReader):
+        def __init__(self, *args):
+            super().__init__(*args)
+            made.append(self)
+
+    monkeypatch.setattr(mm, "_TextReader", Counted)
+    monkeypatch.setattr(mm, "TEXT_BATCH", 10)
+    try:
+        read = _closing_read(engine)
+        hashes = engine.text_hashes(Everything())
+        mm.build(read, tmp_path / "one", sample=SAMPLE, chunk=7)
+        if how == "killed at once":
+            monkeypatch.setattr(mm, "_read_texts", lambda *args: os.kill(os.getpid(), signal.SIGKILL))
+        elif how == "killed mid-way":
+            monkeypatch.setattr(mm, "RowsBuilder", _KillingRows)
+        elif how == "raises":
+            monkeypatch.setattr(mm, "text_of", _text_of_raising)
+        elif how == "hangs":
+            monkeypatch.setattr(mm, "HELPER_TIMEOUT", 1.0)
+            monkeypatch.setattr(mm, "_read_texts", lambda *args: time.sleep(60))
+        elif how == "not forked":
+            def refused(*args):
+                raise OSError(11, "Resource temporarily unavailable")
+            monkeypatch.setattr(mm, "_TextReader", refused)
+        with caplog.at_level(logging.WARNING, logger="archive.meaning.model"):
+            mm.build(read, tmp_path / "two", sample=SAMPLE, chunk=7, procs=2, hashes=lambda: hashes)
+    finally:
+        engine.close()
+    if how != "not forked":
+        assert len(made) == 1 and not made[0].process.is_alive()
+    why = {None: None, "killed at once": "it died (killed by signal 9)",
+           "killed mid-way": "it died (killed by signal 9)", "raises": "OSError: the disk went away",
+           "hangs": "it sent nothing for 1 s",
+           "not forked": "no process could be forked to read the meaning model's texts"}[how]
+    if why is None:
+        assert "meaning model's texts" not in caplog.text
+    elif how == "not forked":
+        assert why in caplog.text
+    else:
+        assert f"the process reading the meaning model's texts stopped ({why}); this one reads them" in caplog.text
+    _assert_same_files(tmp_path / "one", tmp_path / "two")
+
+
+class _KillingRows(mm.RowsBuilder):
+    """Rows that kill the forked process reading them at its 100th document (after some texts were sent)."""
+
+    def add(self, doc):
+        super().add(doc)
+        if os.getpid() != PARENT and sum(len(b) for b in self._blocks["id"]) + len(self._ids) == 100:
+            os.kill(os.getpid(), signal.SIGKILL)

@@ -312,7 +312,7 @@ def _learn(read: Read, dims: int, max_terms: int, sample: int, chunk: int, procs
     started = time.monotonic()
     vectorizer = TfidfVectorizer(lowercase=True, token_pattern=TOKEN.pattern, stop_words="english",
                                  min_df=2, max_df=0.5, max_features=max_terms, sublinear_tf=True, dtype=np.float32)
-    got = _one_read(read, vectorizer, sample, hashes()) if hashes is not None else None
+    got = _one_read(read, vectorizer, sample, hashes(), procs) if hashes is not None else None
     if got is None:
         rows = _rows(read)
         picked, in_matrix, texts_count = _sample(rows.hashes, sample)
@@ -374,45 +374,67 @@ def _picked_texts(read: Read, rows: Rows, picked: np.ndarray) -> Iterator[str]:
         raise ArchiveChanged("documents were deleted while the meaning model was trained")
 
 
-def _one_read(read: Read, vectorizer: Any, sample: int, hashes: set[str]
+def _one_read(read: Read, vectorizer: Any, sample: int, hashes: set[str], procs: int = 1
               ) -> tuple[Rows, np.ndarray, np.ndarray, int, Any] | None:
     """Learn the vocabulary while the rows are read, the sample chosen ahead from the distinct hashes.
 
     `_sample` draws from the distinct texts in the order of their hashes, so the distinct hashes alone
     say which texts it picks; each is learnt from at its first document, as `_picked_texts` gives it.
-    Return (rows, picked, in_matrix, distinct texts, TF-IDF matrix or None for too few words), or None
-    when the documents read hold other texts than `hashes` (the caller then reads twice).
+    With `procs` 2, a forked process reads (`_TextReader`) while this one learns; if it fails, this
+    one reads. Return (rows, picked, in_matrix, distinct texts, TF-IDF matrix or None for too few
+    words), or None when the documents read hold other texts than `hashes` (the caller then reads twice).
     """
     distinct = np.unique(np.asarray([h.encode() for h in hashes], dtype=bytes))
     if len(distinct) > sample:
         chosen = set(distinct[np.random.default_rng(SEED).choice(len(distinct), size=sample, replace=False)].tolist())
     else:
         chosen = set(distinct.tolist())
-    built = RowsBuilder()
+    got = None
+    if procs > 1:
+        try:
+            reader = _TextReader(read, chosen)
+        except OSError as exc:  # no process to be had: this one reads
+            logger.warning("no process could be forked to read the meaning model's texts (%s)", exc)
+        else:
+            try:
+                got = _fitted(vectorizer, reader.texts()), reader.rows
+            except _HelperLost as exc:
+                logger.warning("the process reading the meaning model's texts stopped (%s); this one reads them",
+                               exc)
+            finally:
+                reader.stop()
+    if got is None:
+        built = RowsBuilder()
 
-    def texts() -> Iterator[str]:
-        for doc in read():
-            built.add(doc)
-            key = doc.content_hash.encode()
-            if key in chosen:
-                chosen.discard(key)  # learnt from once, at its first document
-                yield text_of(doc)
+        def texts() -> Iterator[str]:
+            for doc in read():
+                built.add(doc)
+                key = doc.content_hash.encode()
+                if key in chosen:
+                    chosen.discard(key)  # learnt from once, at its first document
+                    yield text_of(doc)
 
-    gen = texts()
-    try:
-        matrix = vectorizer.fit_transform(gen)
-    except ArchiveChanged:
-        raise
-    except ValueError:  # a tiny or empty archive, as in `_learn`
-        matrix = None
-    for _ in gen:  # the rows of any documents the vectorizer did not ask for
-        pass
-    rows = built.rows()
-    if not np.array_equal(np.unique(rows.hashes), distinct):
+        got = _fitted(vectorizer, texts()), built.rows()
+    matrix, rows = got
+    if rows is None or not np.array_equal(np.unique(rows.hashes), distinct):
         logger.debug("the documents read hold other texts than the hashes given: reading them twice")
         return None
     picked, in_matrix, texts_count = _sample(rows.hashes, sample)
     return rows, picked, in_matrix, texts_count, matrix
+
+
+def _fitted(vectorizer: Any, texts: Iterator[str]) -> Any:
+    """Return the TF-IDF matrix `vectorizer` learns from `texts` (None: too few words, as in `_learn`),
+    having read `texts` to its end."""
+    try:
+        matrix = vectorizer.fit_transform(texts)
+    except ArchiveChanged:
+        raise
+    except ValueError:
+        matrix = None
+    for _ in texts:  # the documents the vectorizer did not ask for: their rows are still read
+        pass
+    return matrix
 
 
 @contextmanager
@@ -435,50 +457,19 @@ class _HelperLost(Exception):
     """The forked process died, failed or went silent: this process projects the rest itself."""
 
 
-class _Helper:
-    """A forked process that reads every document, checks it against the rows and transforms the texts
-    not learnt from, while this process runs the SVD; once the projection is there, it projects them
-    and sends each chunk's vectors back in order.
+class _Forked:
+    """A process forked for the training, and the pipe to it: its messages, its death, its end.
 
-    It reads with a reader of its own (`read` opens one per call; none is open here at the fork). It
-    runs at most `LEAD` chunks ahead of the projection, so what it holds does not grow with the archive.
-    The projection reaches it through memory shared at the fork, with a word on the pipe to say it is
-    there: nothing this process sends can block, whatever state the child is in. It dies with this process.
+    It dies with this process (`become_worker`). Its messages are tuples; ("changed", why) raises
+    `ArchiveChanged`, ("failed", why) and its death or silence for `HELPER_TIMEOUT` s raise `_HelperLost`.
     """
 
-    def __init__(self, learnt: _Learnt, read: Read, shape: tuple[int, int]):
+    def __init__(self, target: Callable[..., None], *args: Any):
         ctx = multiprocessing.get_context("fork")
-        self.shape = shape
-        self.shared = mmap.mmap(-1, max(1, shape[0] * shape[1] * 4))  # shared with the child: MAP_SHARED
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_help, args=(child, learnt, read, self.shared, shape), daemon=True)
+        self.process = ctx.Process(target=target, args=(child, *args), daemon=True)
         self.process.start()
         child.close()  # only the child holds its end: its death reads as end-of-file here
-
-    def project(self, projection: np.ndarray) -> None:
-        """Give the child the projection."""
-        if projection.shape != self.shape:
-            raise _HelperLost(f"the projection is {projection.shape}, not {self.shape}")
-        np.frombuffer(self.shared, dtype=np.float32, count=projection.size)[:] = projection.reshape(-1)
-        try:
-            self.conn.send("projected")
-        except OSError as exc:  # it stopped: its last word (a failure, a change) says why, if it had one
-            message = self._receive()
-            raise _HelperLost(f"it could not be told of the projection ({exc}), and sent {message[0]!r}") from None
-
-    def chunk(self, start: int) -> tuple[np.ndarray, np.ndarray]:
-        """Return the places and projected rows of the chunk from row `start`'s texts not learnt from."""
-        message = self._receive()
-        if message[0] != "chunk" or message[1] != start:
-            raise _HelperLost(f"it sent {message[0]!r} for the chunk from row {start}")
-        return message[2], message[3]
-
-    def finish(self) -> None:
-        """Wait for the child's word that the read ended with the last row."""
-        message = self._receive()
-        if message[0] != "done":
-            raise _HelperLost(f"it sent {message[0]!r} after the last chunk")
-        self.process.join(timeout=5)  # it exits once its word is sent
 
     def _receive(self) -> tuple:
         ready = wait([self.conn, self.process.sentinel], timeout=HELPER_TIMEOUT)
@@ -508,7 +499,101 @@ class _Helper:
             self.process.kill()
         self.process.join()
         self.conn.close()
+
+
+class _Helper(_Forked):
+    """A forked process that reads every document, checks it against the rows and transforms the texts
+    not learnt from, while this process runs the SVD; once the projection is there, it projects them
+    and sends each chunk's vectors back in order.
+
+    It reads with a reader of its own (`read` opens one per call; none is open here at the fork). It
+    runs at most `LEAD` chunks ahead of the projection, so what it holds does not grow with the archive.
+    The projection reaches it through memory shared at the fork, with a word on the pipe to say it is
+    there: nothing this process sends can block, whatever state the child is in.
+    """
+
+    def __init__(self, learnt: _Learnt, read: Read, shape: tuple[int, int]):
+        self.shape = shape
+        self.shared = mmap.mmap(-1, max(1, shape[0] * shape[1] * 4))  # shared with the child: MAP_SHARED
+        super().__init__(_help, learnt, read, self.shared, shape)
+
+    def project(self, projection: np.ndarray) -> None:
+        """Give the child the projection."""
+        if projection.shape != self.shape:
+            raise _HelperLost(f"the projection is {projection.shape}, not {self.shape}")
+        np.frombuffer(self.shared, dtype=np.float32, count=projection.size)[:] = projection.reshape(-1)
+        try:
+            self.conn.send("projected")
+        except OSError as exc:  # it stopped: its last word (a failure, a change) says why, if it had one
+            message = self._receive()
+            raise _HelperLost(f"it could not be told of the projection ({exc}), and sent {message[0]!r}") from None
+
+    def chunk(self, start: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return the places and projected rows of the chunk from row `start`'s texts not learnt from."""
+        message = self._receive()
+        if message[0] != "chunk" or message[1] != start:
+            raise _HelperLost(f"it sent {message[0]!r} for the chunk from row {start}")
+        return message[2], message[3]
+
+    def finish(self) -> None:
+        """Wait for the child's word that the read ended with the last row."""
+        message = self._receive()
+        if message[0] != "done":
+            raise _HelperLost(f"it sent {message[0]!r} after the last chunk")
+        self.process.join(timeout=5)  # it exits once its word is sent
+
+    def stop(self) -> None:
+        super().stop()
         self.shared.close()
+
+
+class _TextReader(_Forked):
+    """A forked process that makes the first read: it sends the texts learnt from as it finds them, a
+    batch at a time, then the rows, while this process learns the vocabulary from the texts
+    (`_one_read`): reading and learning each take one core. Like `_Helper`, it reads with a reader of
+    its own."""
+
+    def __init__(self, read: Read, chosen: set[bytes]):
+        self.rows: Rows | None = None
+        super().__init__(_read_texts, read, chosen)
+
+    def texts(self) -> Iterator[str]:
+        """Yield the texts the child sends, in its order; then keep the rows it sends last."""
+        while True:
+            message = self._receive()
+            if message[0] == "rows":
+                self.rows = message[1]
+                return
+            if message[0] != "texts":
+                raise _HelperLost(f"it sent {message[0]!r} among the texts")
+            yield from message[1]
+
+
+TEXT_BATCH = 256  # texts the first read's process sends at a time
+
+
+def _read_texts(conn: Connection, read: Read, chosen: set[bytes]) -> None:
+    """The forked process of `_TextReader`: send ("texts", [text, ...]) as the chosen texts come (each
+    at its first document), then ("rows", rows); ("failed", why) on an error."""
+    become_worker()
+    try:
+        built = RowsBuilder()
+        batch: list[str] = []
+        for doc in read():
+            built.add(doc)
+            key = doc.content_hash.encode()
+            if key in chosen:
+                chosen.discard(key)
+                batch.append(text_of(doc))
+                if len(batch) >= TEXT_BATCH:
+                    conn.send(("texts", batch))
+                    batch = []
+        conn.send(("texts", batch))
+        conn.send(("rows", built.rows()))
+    except (EOFError, BrokenPipeError):  # the parent no longer wants them
+        pass
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which reads them itself
+        _send(conn, ("failed", f"{type(exc).__name__}: {exc}"))
 
 
 def _help(conn: Connection, learnt: _Learnt, read: Read, shared: mmap.mmap, shape: tuple[int, int]) -> None:
