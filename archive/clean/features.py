@@ -57,7 +57,8 @@ _URL_PIECES = ("http", "www.", ".com", ".org", ".net", ".co.uk", ".io")  # what 
 # What a line holds, each a feature of its own ("mixed_word": file names and codes, "IMG_2041"),
 # with what a line must hold for the pattern to match at all: a digit, an "@" or "#", a character
 # outside ASCII, an underscore, a piece of a web address ("w"). Most lines hold none of these, and the
-# test costs less than the search.
+# test costs less than the search. `_marks` makes these tests one after another, in this order (the
+# table stays the reference its tests compare it with).
 _MARKS = (("url", _URL_ANY_CASE, "w"), ("email", _EMAIL, "@"), ("handle", _HANDLE, "@#"), ("date", _DATE, "0"),
           ("time", _TIME, "0"), ("year", _YEAR, "0"), ("cjk", _CJK, "^"), ("mixed_word", _MIXED, "0_"))
 _BINS_WORDS = (0, 1, 2, 3, 4, 6, 9, 14, 24, 39)
@@ -140,7 +141,8 @@ def _shape_tokens(text: str, words: list[str], rule_kinds: tuple[str, ...]) -> l
         toks.append(f"l={words[-1]}")
         if len(words) > 1:
             toks.append(f"f2={words[0]}_{words[1]}")
-    nwords = len(words) + len(_CJK.findall(text)) // 2
+    ascii_only = text.isascii()
+    nwords = len(words) if ascii_only else len(words) + len(_CJK.findall(text)) // 2
     stripped = text.strip()
     first, last = stripped[:1], stripped[-1:]
     toks.append(f"nw={_bin(nwords, _BINS_WORDS)}")
@@ -175,37 +177,42 @@ def _shape_tokens(text: str, words: list[str], rule_kinds: tuple[str, ...]) -> l
 
 
 def _marks(text: str, digit: bool) -> list[str]:
-    """Return the names of the marks a line holds (`_MARKS`), searching only where one may match."""
+    """Return the names of the marks a line holds, in `_MARKS` order, each searched for only where the
+    line holds what it needs (`_MARKS`); year and mixed words are told from the runs of word
+    characters that hold a digit."""
+    out = []
     other = not text.isascii()
-    # In an ASCII line, case-blind is lower-cased: an address holds one of these pieces.
-    web = other or any(piece in text.lower() for piece in _URL_PIECES)
-    held = {"0": digit, "^": other, "@": "@" in text, "#": "#" in text, "_": "_" in text, "w": web}
+    if (other or any(piece in text.lower() for piece in _URL_PIECES)) and _URL_ANY_CASE.search(text):
+        out.append("url")
+    at = "@" in text
+    if at and _EMAIL.search(text):
+        out.append("email")
+    if (at or "#" in text) and _HANDLE.search(text):
+        out.append("handle")
     runs = _DIGIT_RUNS.findall(text) if digit else []
-    return [name for name, rx, needs in _MARKS
-            if (not needs or any(held[c] for c in needs)) and _FOUND.get(name, _searched)(rx, text, runs)]
+    if digit:
+        if _DATE.search(text):
+            out.append("date")
+        if _TIME.search(text):
+            out.append("time")
+        if _year_found(runs):
+            out.append("year")
+    if other and _CJK.search(text):
+        out.append("cjk")
+    if (digit and any(len(r) >= 4 and _LETTER.search(r) for r in runs)) or ("_" in text and _JOINED.search(text)):
+        out.append("mixed_word")
+    return out
 
 
-def _searched(rx: re.Pattern[str], text: str, runs: list[str]) -> bool:
-    return rx.search(text) is not None
-
-
-def _year_found(rx: re.Pattern[str], text: str, runs: list[str]) -> bool:
+def _year_found(runs: list[str]) -> bool:
     """`_YEAR` told from the line's runs of word characters that hold a digit: one of four, "19" or "20"
     and two digits (a match of the pattern is such a run, whole)."""
     return any(len(r) == 4 and r[:2] in ("19", "20") and r[2:].isdecimal() for r in runs)
 
 
-def _mixed_found(rx: re.Pattern[str], text: str, runs: list[str]) -> bool:
-    """`_MIXED` told from the runs that hold a digit: one of four or more characters that holds a
-    letter; or an underscore between word characters."""
-    return any(len(r) >= 4 and _LETTER.search(r) for r in runs) or ("_" in text and _JOINED.search(text) is not None)
-
-
 _DIGIT_RUNS = re.compile(r"\w*\d\w*")  # each run of word characters holding a digit, whole
 _LETTER = re.compile(r"[a-z]", re.IGNORECASE)
 _JOINED = re.compile(r"\w_\w")
-# Marks told without searching the line again (a search of `_MIXED` tries a word at every boundary).
-_FOUND = {"year": _year_found, "mixed_word": _mixed_found}
 
 
 # ---- context --------------------------------------------------------------------------------
