@@ -263,7 +263,9 @@ class _Pass:
             p = self.report.failed[0]
             raise ArchiveError(f"{p.path}: {p.reason} (--strict: the run stops at the first failure)")
         self.keys = keys = file_keys(files)
-        todo = [k for k, (c, p, r) in enumerate(files) if self._may_change(int(keys[k]), p)]
+        # Nothing known (a first build): every file may change, and none needs a stat to say so.
+        todo = ([k for k, (c, p, r) in enumerate(files) if self._may_change(int(keys[k]), p)] if len(self.known)
+                else list(range(len(files))))
         changing = bytearray(len(files))  # a byte a file, not a set of a million numbers
         for k in todo:
             changing[k] = 1
