@@ -58,8 +58,9 @@ USEFUL_TEXTS = 200  # fewer distinct texts than this make a model too small to r
 TOKEN = re.compile(r"(?u)\b[^\W\d_][^\W\d_]+\b")  # words of two letters or more, no digits
 # Chunks of texts not learnt from that the forked process reads and transforms ahead of the projection
 # (while the SVD runs) before it waits for it: their sparse rows are what it holds, about 1 MB a chunk
-# of news texts. 32 chunks take it about as long as the SVD of `TRAIN_TEXTS` texts.
-LEAD = 32
+# of news texts. It reads and transforms about as many chunks as the SVD of `TRAIN_TEXTS` texts lasts;
+# at 32, at 100,000 documents (50 chunks), this process then waited for the last ones (about 1 s).
+LEAD = 64
 # Seconds without a chunk from the forked process after which it is taken as stuck: it is stopped and
 # this process projects the rest itself. A chunk takes well under a second.
 HELPER_TIMEOUT = 600.0
