@@ -306,15 +306,11 @@ def _learn(read: Read, dims: int, max_terms: int, sample: int, chunk: int, procs
            hashes: Callable[[], set[str]] | None = None) -> _Learnt:
     """Read the rows, then learn the vocabulary, idf and projection from (a sample of) the distinct texts
     (in the same read when the distinct hashes are given ahead: `_one_read`)."""
-    from scipy import sparse
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.utils.extmath import randomized_svd
-
     started = time.monotonic()
-    vectorizer = TfidfVectorizer(lowercase=True, token_pattern=TOKEN.pattern, stop_words="english",
-                                 min_df=2, max_df=0.5, max_features=max_terms, sublinear_tf=True, dtype=np.float32)
-    got = _one_read(read, vectorizer, sample, hashes(), procs) if hashes is not None else None
+    make = partial(_vectorizer, max_terms)
+    got = _one_read(read, make, sample, hashes(), procs) if hashes is not None else None
     if got is None:
+        vectorizer = make()
         rows = _rows(read)
         picked, in_matrix, texts_count = _sample(rows.hashes, sample)
         try:
@@ -324,13 +320,16 @@ def _learn(read: Read, dims: int, max_terms: int, sample: int, chunk: int, procs
         except ValueError:  # no word occurs in two texts and under half of them: a tiny or empty archive
             matrix = None
     else:
-        rows, picked, in_matrix, texts_count, matrix = got
+        rows, picked, in_matrix, texts_count, matrix, vectorizer = got
     now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     info = Info(documents=len(rows), trained_on=int(picked.sum()), texts=texts_count, trained=now, updated=now)
     if matrix is None:
         info.dims = 1
         return _Learnt([], np.zeros(0, dtype=np.float32), np.zeros((1, 0), dtype=np.float32), rows, info, None,
                        None, in_matrix, started, chunk)
+    from scipy import sparse
+    from sklearn.utils.extmath import randomized_svd
+
     vectorizer.stop_words_ = None  # the words left out, kept by scikit-learn only to be looked at
     terms = list(vectorizer.get_feature_names_out())
     k = max(1, min(dims, matrix.shape[0] - 1, len(terms) - 1))
@@ -354,6 +353,14 @@ def _learn(read: Read, dims: int, max_terms: int, sample: int, chunk: int, procs
     return learnt
 
 
+def _vectorizer(max_terms: int) -> Any:
+    """Return a new TF-IDF vectorizer of the model's words (scikit-learn is imported when first needed)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(lowercase=True, token_pattern=TOKEN.pattern, stop_words="english", min_df=2,
+                           max_df=0.5, max_features=max_terms, sublinear_tf=True, dtype=np.float32)
+
+
 def _rows(read: Read) -> Rows:
     """Return the rows of every document `read` gives, in its order."""
     built = RowsBuilder()
@@ -375,15 +382,17 @@ def _picked_texts(read: Read, rows: Rows, picked: np.ndarray) -> Iterator[str]:
         raise ArchiveChanged("documents were deleted while the meaning model was trained")
 
 
-def _one_read(read: Read, vectorizer: Any, sample: int, hashes: set[str], procs: int = 1
-              ) -> tuple[Rows, np.ndarray, np.ndarray, int, Any] | None:
+def _one_read(read: Read, make: Callable[[], Any], sample: int, hashes: set[str], procs: int = 1
+              ) -> tuple[Rows, np.ndarray, np.ndarray, int, Any, Any] | None:
     """Learn the vocabulary while the rows are read, the sample chosen ahead from the distinct hashes.
 
     `_sample` draws from the distinct texts in the order of their hashes, so the distinct hashes alone
     say which texts it picks; each is learnt from at its first document, as `_picked_texts` gives it.
-    With `procs` 2, a forked process reads (`_TextReader`) while this one learns; if it fails, this
-    one reads. Return (rows, picked, in_matrix, distinct texts, TF-IDF matrix or None for too few
-    words), or None when the documents read hold other texts than `hashes` (the caller then reads twice).
+    With `procs` 2, a forked process reads (`_TextReader`) while this one learns with the vectorizer
+    `make` gives (scikit-learn is imported while the child starts reading); if it fails, this one
+    reads. Return (rows, picked, in_matrix, distinct texts, TF-IDF matrix or None for too few words,
+    vectorizer), or None when the documents read hold other texts than `hashes` (the caller then
+    reads twice).
     """
     distinct = np.unique(np.asarray([h.encode() for h in hashes], dtype=bytes))
     if len(distinct) > sample:
@@ -398,6 +407,7 @@ def _one_read(read: Read, vectorizer: Any, sample: int, hashes: set[str], procs:
             logger.warning("no process could be forked to read the meaning model's texts (%s)", exc)
         else:
             try:
+                vectorizer = make()
                 got = _fitted(vectorizer, reader.texts()), reader.rows
             except _HelperLost as exc:
                 logger.warning("the process reading the meaning model's texts stopped (%s); this one reads them",
@@ -415,13 +425,14 @@ def _one_read(read: Read, vectorizer: Any, sample: int, hashes: set[str], procs:
                     chosen.discard(key)  # learnt from once, at its first document
                     yield text_of(doc)
 
+        vectorizer = make()
         got = _fitted(vectorizer, texts()), built.rows()
     matrix, rows = got
     if rows is None or not np.array_equal(np.unique(rows.hashes), distinct):
         logger.debug("the documents read hold other texts than the hashes given: reading them twice")
         return None
     picked, in_matrix, texts_count = _sample(rows.hashes, sample)
-    return rows, picked, in_matrix, texts_count, matrix
+    return rows, picked, in_matrix, texts_count, matrix, vectorizer
 
 
 def _fitted(vectorizer: Any, texts: Iterator[str]) -> Any:
