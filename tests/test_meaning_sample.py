@@ -430,7 +430,7 @@ def test_the_first_read_in_a_second_process_gives_the_same_model(news, tmp_path,
             made.append(self)
 
     monkeypatch.setattr(mm, "_TextReader", Counted)
-    monkeypatch.setattr(mm, "TEXT_BATCH", 10)
+    monkeypatch.setattr(mm, "READ_BATCH", 10)
     try:
         read = _closing_read(engine)
         hashes = engine.text_hashes(Everything())
@@ -438,7 +438,7 @@ def test_the_first_read_in_a_second_process_gives_the_same_model(news, tmp_path,
         if how == "killed at once":
             monkeypatch.setattr(mm, "_read_texts", lambda *args: os.kill(os.getpid(), signal.SIGKILL))
         elif how == "killed mid-way":
-            monkeypatch.setattr(mm, "RowsBuilder", _KillingRows)
+            monkeypatch.setattr(mm, "text_of", _text_of_killing(40))
         elif how == "raises":
             monkeypatch.setattr(mm, "text_of", _text_of_raising)
         elif how == "hangs":
@@ -467,10 +467,16 @@ def test_the_first_read_in_a_second_process_gives_the_same_model(news, tmp_path,
     _assert_same_files(tmp_path / "one", tmp_path / "two")
 
 
-class _KillingRows(mm.RowsBuilder):
-    """Rows that kill the forked process reading them at its 100th document (after some texts were sent)."""
+def _text_of_killing(texts: int):
+    """Return a `text_of` that kills the forked process reading the texts at its text number `texts`
+    (after it sent some batches)."""
+    seen = []
 
-    def add(self, doc):
-        super().add(doc)
-        if os.getpid() != PARENT and sum(len(b) for b in self._blocks["id"]) + len(self._ids) == 100:
-            os.kill(os.getpid(), signal.SIGKILL)
+    def killing(doc):
+        if os.getpid() != PARENT:
+            seen.append(1)
+            if len(seen) == texts:
+                os.kill(os.getpid(), signal.SIGKILL)
+        return text_of(doc)
+
+    return killing

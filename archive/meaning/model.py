@@ -40,7 +40,7 @@ import numpy as np
 
 from archive.documents import Document
 from archive.ingest.pool import become_worker
-from archive.meaning.rows import Rows, RowsBuilder
+from archive.meaning.rows import Rows, RowsBuilder, row_of
 
 logger = logging.getLogger(__name__)
 
@@ -407,8 +407,8 @@ def _one_read(read: Read, make: Callable[[], Any], sample: int, hashes: set[str]
             logger.warning("no process could be forked to read the meaning model's texts (%s)", exc)
         else:
             try:
-                vectorizer = make()
-                got = _fitted(vectorizer, reader.texts()), reader.rows
+                vectorizer, built = make(), RowsBuilder()
+                got = _fitted(vectorizer, reader.texts(built)), built.rows()
             except _HelperLost as exc:
                 logger.warning("the process reading the meaning model's texts stopped (%s); this one reads them",
                                exc)
@@ -428,7 +428,7 @@ def _one_read(read: Read, make: Callable[[], Any], sample: int, hashes: set[str]
         vectorizer = make()
         got = _fitted(vectorizer, texts()), built.rows()
     matrix, rows = got
-    if rows is None or not np.array_equal(np.unique(rows.hashes), distinct):
+    if not np.array_equal(np.unique(rows.hashes), distinct):
         logger.debug("the documents read hold other texts than the hashes given: reading them twice")
         return None
     picked, in_matrix, texts_count = _sample(rows.hashes, sample)
@@ -560,48 +560,51 @@ class _Helper(_Forked):
 
 
 class _TextReader(_Forked):
-    """A forked process that makes the first read: it sends the texts learnt from as it finds them, a
-    batch at a time, then the rows, while this process learns the vocabulary from the texts
-    (`_one_read`): reading and learning each take one core. Like `_Helper`, it reads with a reader of
-    its own."""
+    """A forked process that makes the first read: it sends each document's row and the texts learnt
+    from, a batch of documents at a time, while this process gathers the rows and learns the
+    vocabulary from the texts (`_one_read`): reading and learning each take one core. Like `_Helper`,
+    it reads with a reader of its own. The rows come as plain values a batch at a time, so neither
+    process holds them twice."""
 
     def __init__(self, read: Read, chosen: set[bytes]):
-        self.rows: Rows | None = None
         super().__init__(_read_texts, read, chosen)
 
-    def texts(self) -> Iterator[str]:
-        """Yield the texts the child sends, in its order; then keep the rows it sends last."""
+    def texts(self, built: RowsBuilder) -> Iterator[str]:
+        """Yield the texts the child sends, in its order, adding the rows it sends to `built`; end when it
+        says the read is done."""
         while True:
             message = self._receive()
-            if message[0] == "rows":
-                self.rows = message[1]
+            if message[0] == "done":
                 return
-            if message[0] != "texts":
-                raise _HelperLost(f"it sent {message[0]!r} among the texts")
-            yield from message[1]
+            if message[0] != "read":
+                raise _HelperLost(f"it sent {message[0]!r} among the documents")
+            for row in message[1]:
+                built.add_row(*row)
+            yield from message[2]
 
 
-TEXT_BATCH = 256  # texts the first read's process sends at a time
+READ_BATCH = 512  # documents whose rows (and texts learnt from) the first read's process sends at a time
 
 
 def _read_texts(conn: Connection, read: Read, chosen: set[bytes]) -> None:
-    """The forked process of `_TextReader`: send ("texts", [text, ...]) as the chosen texts come (each
-    at its first document), then ("rows", rows); ("failed", why) on an error."""
+    """The forked process of `_TextReader`: send ("read", [row, ...], [text, ...]) for each batch of
+    documents (a row: id, content hash, source, lang, date; a chosen text at its first document), then
+    ("done",); ("failed", why) on an error."""
     become_worker()
     try:
-        built = RowsBuilder()
-        batch: list[str] = []
+        rows: list[tuple[str, ...]] = []
+        texts: list[str] = []
         for doc in read():
-            built.add(doc)
+            rows.append(row_of(doc))
             key = doc.content_hash.encode()
             if key in chosen:
                 chosen.discard(key)
-                batch.append(text_of(doc))
-                if len(batch) >= TEXT_BATCH:
-                    conn.send(("texts", batch))
-                    batch = []
-        conn.send(("texts", batch))
-        conn.send(("rows", built.rows()))
+                texts.append(text_of(doc))
+            if len(rows) >= READ_BATCH:
+                conn.send(("read", rows, texts))
+                rows, texts = [], []
+        conn.send(("read", rows, texts))
+        conn.send(("done",))
     except (EOFError, BrokenPipeError):  # the parent no longer wants them
         pass
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which reads them itself

@@ -140,6 +140,11 @@ def _bytes(strings: Iterable[str]) -> np.ndarray:
     return np.asarray([s.encode() for s in strings], dtype=bytes)
 
 
+def row_of(doc: Document) -> tuple[str, str, str, str, str]:
+    """Return a document's row as plain values: id, content hash, then source, lang and date (CODED)."""
+    return doc.id, doc.content_hash, doc.source, doc.language, doc.date
+
+
 class RowsBuilder:
     """Rows gathered one document at a time, made compact arrays every `BLOCK` documents.
 
@@ -156,7 +161,7 @@ class RowsBuilder:
 
     def add(self, doc: Document) -> None:
         """Add a document's row."""
-        self.add_row(doc.id, doc.content_hash, doc.source, doc.language, doc.date)
+        self.add_row(*row_of(doc))
 
     def add_row(self, doc_id: str, text_hash: str, *coded: str) -> None:
         """Add a row: id, content hash, then source, lang and date."""
