@@ -430,12 +430,20 @@ _BLOCK_SIZE = struct.Struct("!i")  # Whoosh's signed block length before each bl
 
 
 def positions_of(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """Return (starts, positions) of Whoosh `Positions` values: what `decode_positions` gives, flat."""
-    got = _gaps_at_once(values) if len(values) >= _AT_ONCE else None
-    if got is None:
-        counts, gaps = _gaps_each(values)
-    else:
-        counts, gaps = got
+    """Return (starts, positions) of Whoosh `Positions` values: what `decode_positions` gives, flat.
+
+    The values are read `_SLICE` at a time (a frequent term's run to millions), each slice with one
+    unpickling when it is in the form `_gaps_at_once` reads.
+    """
+    counts_parts, gaps_parts = [], []
+    for at in range(0, len(values), _SLICE):
+        part = values[at:at + _SLICE]
+        got = _gaps_at_once(part) if len(part) >= _AT_ONCE else None
+        counts, gaps = got if got is not None else _gaps_each(part)
+        counts_parts.append(counts)
+        gaps_parts.append(gaps)
+    counts = np.concatenate(counts_parts) if counts_parts else np.zeros(0, dtype=np.int64)
+    gaps = np.concatenate(gaps_parts) if gaps_parts else np.zeros(0, dtype=np.int64)
     starts = np.zeros(len(values) + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
     running = np.cumsum(gaps)
@@ -460,6 +468,7 @@ def _gaps_each(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
 
 # Values at least this many are unpickled as one list (`_gaps_at_once`): below, its numpy steps cost more.
 _AT_ONCE = 16
+_SLICE = 1 << 16  # values unpickled at once at most: what a slice holds for a moment stays a few MB
 # How `Positions.encode` pickles a value's gaps (protocol 2): a new list, kept in the memo as 0,
 # then one APPEND ("a") or runs of APPENDS ("(" ... "e") of the gaps, and the stop byte ".".
 _LIST_OPEN = np.frombuffer(b"\x80\x02]q\x00", dtype=np.uint8)
@@ -469,25 +478,22 @@ _HEAD = _COUNT + len(_LIST_OPEN)
 def _gaps_at_once(values: list[bytes]) -> tuple[np.ndarray, np.ndarray] | None:
     """Return what `_gaps_each` does with one unpickling: every value's appends, stripped of its count,
     list opening and stop byte, put end to end after one list opening. None when a value is not in
-    `Positions.encode`'s form or the gaps found are not as many as the counts say (`_gaps_each` then
-    reads them one by one)."""
+    `Positions.encode`'s form or the gaps found are not as many as the counts say in all (`_gaps_each`
+    then reads them one by one). The counts are checked in all, not value by value: a value whose
+    count disagreed with its own list (which Whoosh never writes) would shift positions between
+    documents where `_gaps_each` would not."""
     lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
     if lengths.min() <= _HEAD:
         return None
     blob = np.frombuffer(b"".join(values), dtype=np.uint8)
     ends = np.cumsum(lengths)
-    starts = ends - lengths
-    head = blob[starts[:, None] + np.arange(_HEAD)]
+    head = blob[(ends - lengths)[:, None] + np.arange(_HEAD)]
     if (head[:, _COUNT:] != _LIST_OPEN).any() or (blob[ends - 1] != ord(".")).any():
         return None
+    del blob
     counts = head[:, :_COUNT].astype(np.int64) @ (256 ** np.arange(_COUNT - 1, -1, -1, dtype=np.int64))
-    # Each value's head and stop byte are dropped: +1 where a dropped stretch begins, -1 past its end.
-    size = len(blob) + 1
-    drop = (np.bincount(starts, minlength=size) - np.bincount(starts + _HEAD, minlength=size)
-            + np.bincount(ends - 1, minlength=size) - np.bincount(ends, minlength=size))
-    body = blob[np.cumsum(drop[:-1]) == 0].tobytes()
     try:
-        gaps = loads(b"\x80\x02]" + body + b".")
+        gaps = loads(b"\x80\x02]" + b"".join([v[_HEAD:-1] for v in values]) + b".")
     except Exception:  # noqa: BLE001 - not the form expected after all: read them one by one
         return None
     if not isinstance(gaps, list) or len(gaps) != int(counts.sum()):

@@ -27,7 +27,7 @@ from whoosh.analysis import IDTokenizer
 from whoosh.codec.base import PerDocumentReader
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3FieldWriter
 from whoosh.compat import dumps
-from whoosh.fields import Schema
+from whoosh.fields import ID, Schema
 from whoosh.formats import Existence
 from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -48,7 +48,8 @@ def _postings(field: Any, value: Any) -> Postings:
         got = field.postings(value)
         if got is not None:
             return got
-    elif isinstance(value, str) and type(field.analyzer) is IDTokenizer and type(field.format) is Existence:
+    elif (isinstance(value, str) and type(field) is ID and type(field.analyzer) is IDTokenizer
+          and type(field.format) is Existence):
         # An ID field's one term is the whole value (IDTokenizer), once, at the field's boost, with
         # no value (Existence): what Whoosh's analyser and format give, without a token object.
         return [value.encode("utf-8")], [1], [field.format.field_boost], [b""]
