@@ -63,6 +63,8 @@ def test_every_method_answers_on_both_engines(settings: Settings) -> None:
         assert stats["documents"] == 3 and sum(stats["years"].values()) == 2  # distinct texts
 
         ferry, everything = _tree("ferry"), _tree("*")
+        assert engine.text_hashes(everything) == {d.content_hash for d in docs}  # what the meaning model reads
+        assert isinstance(engine.hashes_at_hand, bool)
         result = engine.search(everything, limit=10)
         assert result.total == 2 and len(result.hits) == 2  # the two copies are one result
         stories = engine.search(everything, limit=10, count="stories")

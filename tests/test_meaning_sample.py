@@ -406,8 +406,21 @@ def test_a_document_deleted_before_the_second_read_stops_the_training_there(news
     assert len(reads) == 2
 
 
+READING: list[int] = []  # not empty in the forked process making the first read (see `_reading`)
+
+
+def _reading(*args):
+    """`_read_texts` marking its process, so that a patched `text_of` fails there and nowhere else (not in
+    this process, not in the process projecting the texts)."""
+    READING.append(1)
+    return read_texts(*args)
+
+
+read_texts = mm._read_texts
+
+
 def _text_of_raising(doc):
-    if os.getpid() != PARENT:
+    if READING:
         raise OSError("the disk went away")
     return text_of(doc)
 
@@ -415,11 +428,28 @@ def _text_of_raising(doc):
 text_of = mm.text_of
 
 
-@pytest.mark.parametrize("how", [None, "killed at once", "killed mid-way", "raises", "hangs", "not forked"])
+def _text_of_killing(texts: int):
+    """Return a `text_of` that kills the process making the first read at its text number `texts`
+    (after it sent some batches)."""
+    seen = []
+
+    def killing(doc):
+        if READING:
+            seen.append(1)
+            if len(seen) == texts:
+                os.kill(os.getpid(), signal.SIGKILL)
+        return text_of(doc)
+
+    return killing
+
+
+@pytest.mark.parametrize("how", [None, "killed at once", "killed mid-way", "raises", "hangs", "not forked",
+                                 "fewer hashes", "more hashes"])
 def test_the_first_read_in_a_second_process_gives_the_same_model(news, tmp_path, monkeypatch, caplog, how):
     """With the hashes given and two processes, a forked process makes the first read and sends the
-    texts learnt from while this one learns from them: the same files. When it dies, fails, stays
-    silent or cannot be forked, this process reads them itself: the same files again."""
+    documents' rows and the texts learnt from while this one learns from them: the same files. When it
+    dies, fails, stays silent or cannot be forked, this process reads them itself; with hashes that are
+    not the documents', it reads twice: the same files again."""
     index, _ = news
     engine = open_engine(Settings(index=index))
     made = []
@@ -431,6 +461,7 @@ def test_the_first_read_in_a_second_process_gives_the_same_model(news, tmp_path,
 
     monkeypatch.setattr(mm, "_TextReader", Counted)
     monkeypatch.setattr(mm, "READ_BATCH", 10)
+    monkeypatch.setattr(mm, "_read_texts", _reading)
     try:
         read = _closing_read(engine)
         hashes = engine.text_hashes(Everything())
@@ -448,35 +479,49 @@ def test_the_first_read_in_a_second_process_gives_the_same_model(news, tmp_path,
             def refused(*args):
                 raise OSError(11, "Resource temporarily unavailable")
             monkeypatch.setattr(mm, "_TextReader", refused)
+        elif how == "fewer hashes":
+            hashes = set(sorted(hashes)[1:])
+        elif how == "more hashes":
+            hashes = hashes | {"0" * 40}
         with caplog.at_level(logging.WARNING, logger="archive.meaning.model"):
             mm.build(read, tmp_path / "two", sample=SAMPLE, chunk=7, procs=2, hashes=lambda: hashes)
     finally:
         engine.close()
     if how != "not forked":
         assert len(made) == 1 and not made[0].process.is_alive()
-    why = {None: None, "killed at once": "it died (killed by signal 9)",
-           "killed mid-way": "it died (killed by signal 9)", "raises": "OSError: the disk went away",
-           "hangs": "it sent nothing for 1 s",
-           "not forked": "no process could be forked to read the meaning model's texts"}[how]
-    if why is None:
-        assert "meaning model's texts" not in caplog.text
-    elif how == "not forked":
-        assert why in caplog.text
+    why = {"killed at once": "it died (killed by signal 9)", "killed mid-way": "it died (killed by signal 9)",
+           "raises": "OSError: the disk went away", "hangs": "it sent nothing for 1 s"}.get(how)
+    if how == "not forked":
+        assert "no process could be forked to read the meaning model's texts" in caplog.text
+    elif why is None:
+        assert "stopped" not in caplog.text  # neither forked process failed
     else:
         assert f"the process reading the meaning model's texts stopped ({why}); this one reads them" in caplog.text
+        assert "the process projecting" not in caplog.text  # only the first read's process failed
     _assert_same_files(tmp_path / "one", tmp_path / "two")
 
 
-def _text_of_killing(texts: int):
-    """Return a `text_of` that kills the forked process reading the texts at its text number `texts`
-    (after it sent some batches)."""
-    seen = []
+@pytest.mark.parametrize("procs", [1, 2])
+def test_an_error_of_the_read_itself_is_raised_not_taken_for_too_few_words(news, tmp_path, procs):
+    """A first read that fails after its last document (every text seen) stops the training with its
+    error; the vectorizer's own error for too few words is a `ValueError` too, and must not swallow it
+    (the later reads, which succeed, would then write a model of one dimension)."""
+    index, _ = news
+    engine = open_engine(Settings(index=index))
+    try:
+        read = _closing_read(engine)
+        hashes = engine.text_hashes(Everything())
 
-    def killing(doc):
-        if os.getpid() != PARENT:
-            seen.append(1)
-            if len(seen) == texts:
-                os.kill(os.getpid(), signal.SIGKILL)
-        return text_of(doc)
+        calls = []
 
-    return killing
+        def failing():  # the first read fails (in this process), the others do not
+            calls.append(1)
+            yield from read()
+            if len(calls) == 1:
+                raise ValueError("a stored field could not be decoded")
+
+        with pytest.raises(ValueError, match="could not be decoded"):
+            mm.build(failing, tmp_path, sample=SAMPLE, procs=procs, hashes=lambda: hashes)
+    finally:
+        engine.close()
+    assert not (tmp_path / "meaning").exists()

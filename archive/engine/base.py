@@ -30,6 +30,9 @@ class Engine(Protocol):
     # True when story clusters (near-duplicate texts) are kept with the documents; an engine
     # without them treats each distinct text as its own story.
     keeps_stories: bool
+    # True when `text_hashes(Everything())` reads a column, not the documents: the meaning model
+    # then chooses its sample before its first read and reads the documents once less.
+    hashes_at_hand: bool
 
     # -- searching ------------------------------------------------------------------------
 

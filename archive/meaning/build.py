@@ -33,7 +33,7 @@ def refresh(engine: Engine, index: Path, changed: int, full: bool = False) -> st
     current = None if full or stored is None else mm.load(index)
     if current is None or _retrain(current.info, changed):
         done = mm.build(_closing_read(engine), index, procs=min(2, os.cpu_count() or 1),
-                        hashes=_closing_hashes(engine))
+                        hashes=_closing_hashes(engine) if engine.hashes_at_hand else None)
         verb = "trained" if stored is None else "retrained"
         learnt = f"{done.trained_on:,} texts" if done.trained_on >= done.texts else \
             f"{done.trained_on:,} of {done.texts:,} texts"
@@ -52,8 +52,9 @@ def refresh(engine: Engine, index: Path, changed: int, full: bool = False) -> st
 def _closing_read(engine: Engine) -> Callable[[], Iterator[Document]]:
     """Return a read of every stored document that closes the engine's readers once it is done.
 
-    Training reads the documents three times; the third read is made by a forked process, which must
-    open a reader of its own (a searcher kept open here would share its file offsets with it).
+    Training reads the documents two or three times, and forked processes make some of the reads
+    (`model.build`): each must open a reader of its own (a searcher kept open here would share its
+    file offsets with it).
     """
     def read() -> Iterator[Document]:
         try:

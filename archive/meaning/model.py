@@ -58,8 +58,8 @@ USEFUL_TEXTS = 200  # fewer distinct texts than this make a model too small to r
 TOKEN = re.compile(r"(?u)\b[^\W\d_][^\W\d_]+\b")  # words of two letters or more, no digits
 # Chunks of texts not learnt from that the forked process reads and transforms ahead of the projection
 # (while the SVD runs) before it waits for it: their sparse rows are what it holds, about 1 MB a chunk
-# of news texts. It reads and transforms about as many chunks as the SVD of `TRAIN_TEXTS` texts lasts;
-# at 32, at 100,000 documents (50 chunks), this process then waited for the last ones (about 1 s).
+# of news texts. The SVD of `TRAIN_TEXTS` texts lasts about as long as it takes to read and transform
+# 64 chunks: at 100,000 documents (50 chunks) they are all ready when the projection is.
 LEAD = 64
 # Seconds without a chunk from the forked process after which it is taken as stuck: it is stopped and
 # this process projects the rest itself. A chunk takes well under a second.
@@ -178,7 +178,8 @@ def build(read: Read, index: Path, dims: int = MAX_DIMS, max_terms: int = MAX_TE
     """Learn a model and write it into the index folder; each chunk of vectors goes to the file as it is made.
 
     The documents are read three times (their rows; the texts learnt from; every text, to project
-    it), so nothing held grows with the archive but the rows (some 50 bytes a document).
+    it), or twice with `hashes` (below), so nothing held grows with the archive but the rows (some
+    50 bytes a document).
     With `hashes` (the distinct content hashes of the documents `read` gives, known ahead) the
     sample is chosen before the first read, and the rows and the texts learnt from come from one
     read (`_one_read`); the model is the same.
@@ -313,12 +314,7 @@ def _learn(read: Read, dims: int, max_terms: int, sample: int, chunk: int, procs
         vectorizer = make()
         rows = _rows(read)
         picked, in_matrix, texts_count = _sample(rows.hashes, sample)
-        try:
-            matrix = vectorizer.fit_transform(_picked_texts(read, rows, picked))
-        except ArchiveChanged:
-            raise
-        except ValueError:  # no word occurs in two texts and under half of them: a tiny or empty archive
-            matrix = None
+        matrix = _fitted(vectorizer, _Texts(_picked_texts(read, rows, picked)))
     else:
         rows, picked, in_matrix, texts_count, matrix, vectorizer = got
     now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
@@ -395,6 +391,7 @@ def _one_read(read: Read, make: Callable[[], Any], sample: int, hashes: set[str]
     reads twice).
     """
     distinct = np.unique(np.asarray([h.encode() for h in hashes], dtype=bytes))
+    del hashes  # a set of strings: several times the array
     if len(distinct) > sample:
         chosen = set(distinct[np.random.default_rng(SEED).choice(len(distinct), size=sample, replace=False)].tolist())
     else:
@@ -408,25 +405,15 @@ def _one_read(read: Read, make: Callable[[], Any], sample: int, hashes: set[str]
         else:
             try:
                 vectorizer, built = make(), RowsBuilder()
-                got = _fitted(vectorizer, reader.texts(built)), built.rows()
+                got = _fitted(vectorizer, _Texts(_added(reader.documents(), built))), built.rows()
             except _HelperLost as exc:
                 logger.warning("the process reading the meaning model's texts stopped (%s); this one reads them",
                                exc)
             finally:
                 reader.stop()
     if got is None:
-        built = RowsBuilder()
-
-        def texts() -> Iterator[str]:
-            for doc in read():
-                built.add(doc)
-                key = doc.content_hash.encode()
-                if key in chosen:
-                    chosen.discard(key)  # learnt from once, at its first document
-                    yield text_of(doc)
-
-        vectorizer = make()
-        got = _fitted(vectorizer, texts()), built.rows()
+        vectorizer, built = make(), RowsBuilder()
+        got = _fitted(vectorizer, _Texts(_added(_documents(read, chosen), built))), built.rows()
     matrix, rows = got
     if not np.array_equal(np.unique(rows.hashes), distinct):
         logger.debug("the documents read hold other texts than the hashes given: reading them twice")
@@ -435,16 +422,56 @@ def _one_read(read: Read, make: Callable[[], Any], sample: int, hashes: set[str]
     return rows, picked, in_matrix, texts_count, matrix, vectorizer
 
 
-def _fitted(vectorizer: Any, texts: Iterator[str]) -> Any:
-    """Return the TF-IDF matrix `vectorizer` learns from `texts` (None: too few words, as in `_learn`),
-    having read `texts` to its end."""
+Row = tuple[str, str, str, str, str]  # `rows.row_of`: id, content hash, source, lang, date
+
+
+def _documents(read: Read, chosen: set[bytes]) -> Iterator[tuple[Row, str | None]]:
+    """Yield each document's row, with its text when it is learnt from (a chosen text, at its first
+    document; `chosen` loses it)."""
+    for doc in read():
+        key = doc.content_hash.encode()
+        if key in chosen:
+            chosen.discard(key)
+            yield row_of(doc), text_of(doc)
+        else:
+            yield row_of(doc), None
+
+
+def _added(documents: Iterable[tuple[Row, str | None]], built: RowsBuilder) -> Iterator[str]:
+    """Yield the texts learnt from, adding every document's row to `built` on the way."""
+    add = built.add_row
+    for row, text in documents:
+        add(*row)
+        if text is not None:
+            yield text
+
+
+class _Texts:
+    """The texts a vectorizer learns from, and whether they were read to their end."""
+
+    def __init__(self, texts: Iterator[str]):
+        self.texts, self.done = texts, False
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.texts
+        self.done = True
+
+
+def _fitted(vectorizer: Any, texts: _Texts) -> Any:
+    """Return the TF-IDF matrix `vectorizer` learns from `texts`, having read them to their end (the
+    rows of the documents gathered on the way are then all there); None when it finds too few words
+    (no word in two texts and under half of them: a tiny or empty archive). An error of the read
+    itself (`ArchiveChanged` among them) is raised."""
+    feed = iter(texts)
     try:
-        matrix = vectorizer.fit_transform(texts)
-    except ArchiveChanged:
-        raise
+        matrix = vectorizer.fit_transform(feed)
     except ValueError:
-        matrix = None
-    for _ in texts:  # the documents the vectorizer did not ask for: their rows are still read
+        for _ in feed:  # the documents the vectorizer did not ask for (none when the read failed)
+            pass
+        if not texts.done:
+            raise
+        return None
+    for _ in feed:
         pass
     return matrix
 
@@ -480,8 +507,13 @@ class _Forked:
         ctx = multiprocessing.get_context("fork")
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=target, args=(child, *args), daemon=True)
-        self.process.start()
-        child.close()  # only the child holds its end: its death reads as end-of-file here
+        try:
+            self.process.start()
+        except BaseException:
+            self.conn.close()
+            raise
+        finally:
+            child.close()  # only the child holds its end: its death reads as end-of-file here
 
     def _receive(self) -> tuple:
         ready = wait([self.conn, self.process.sentinel], timeout=HELPER_TIMEOUT)
@@ -560,50 +592,41 @@ class _Helper(_Forked):
 
 
 class _TextReader(_Forked):
-    """A forked process that makes the first read: it sends each document's row and the texts learnt
-    from, a batch of documents at a time, while this process gathers the rows and learns the
-    vocabulary from the texts (`_one_read`): reading and learning each take one core. Like `_Helper`,
-    it reads with a reader of its own. The rows come as plain values a batch at a time, so neither
-    process holds them twice."""
+    """A forked process that makes the first read: it sends each document's row, with its text when it
+    is learnt from, a batch of documents at a time, while this process gathers the rows and learns
+    the vocabulary from the texts (`_one_read`): reading and learning each take one core. Like
+    `_Helper`, it reads with a reader of its own. The rows come as plain values a batch at a time,
+    so neither process holds them twice."""
 
     def __init__(self, read: Read, chosen: set[bytes]):
         super().__init__(_read_texts, read, chosen)
 
-    def texts(self, built: RowsBuilder) -> Iterator[str]:
-        """Yield the texts the child sends, in its order, adding the rows it sends to `built`; end when it
-        says the read is done."""
+    def documents(self) -> Iterator[tuple[Row, str | None]]:
+        """Yield what `_documents` yields, as the child sends it; end when it says the read is done."""
         while True:
             message = self._receive()
             if message[0] == "done":
                 return
             if message[0] != "read":
                 raise _HelperLost(f"it sent {message[0]!r} among the documents")
-            for row in message[1]:
-                built.add_row(*row)
-            yield from message[2]
+            yield from message[1]
 
 
-READ_BATCH = 512  # documents whose rows (and texts learnt from) the first read's process sends at a time
+READ_BATCH = 512  # documents the first read's process sends at a time
 
 
 def _read_texts(conn: Connection, read: Read, chosen: set[bytes]) -> None:
-    """The forked process of `_TextReader`: send ("read", [row, ...], [text, ...]) for each batch of
-    documents (a row: id, content hash, source, lang, date; a chosen text at its first document), then
-    ("done",); ("failed", why) on an error."""
+    """The forked process of `_TextReader`: send ("read", [(row, text or None), ...]) for each batch of
+    documents (`_documents`), then ("done",); ("failed", why) on an error."""
     become_worker()
     try:
-        rows: list[tuple[str, ...]] = []
-        texts: list[str] = []
-        for doc in read():
-            rows.append(row_of(doc))
-            key = doc.content_hash.encode()
-            if key in chosen:
-                chosen.discard(key)
-                texts.append(text_of(doc))
-            if len(rows) >= READ_BATCH:
-                conn.send(("read", rows, texts))
-                rows, texts = [], []
-        conn.send(("read", rows, texts))
+        batch: list[tuple[Row, str | None]] = []
+        for item in _documents(read, chosen):
+            batch.append(item)
+            if len(batch) >= READ_BATCH:
+                conn.send(("read", batch))
+                batch = []
+        conn.send(("read", batch))
         conn.send(("done",))
     except (EOFError, BrokenPipeError):  # the parent no longer wants them
         pass

@@ -47,6 +47,7 @@ class SphinxEngine(ClusterStore):
     """Search and write one archive held by a Sphinx cluster."""
 
     keeps_stories = False  # each distinct text is its own story
+    hashes_at_hand = False  # the distinct hashes come with the documents' texts, fetched from every shard
 
     @staticmethod
     def exists(path: Path) -> bool:

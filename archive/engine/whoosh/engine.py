@@ -46,6 +46,7 @@ class WhooshEngine:
     """Search and write one Whoosh index folder."""
 
     keeps_stories = True  # story labels live in the index's `story` column (archive/clusters.py)
+    hashes_at_hand = True  # the content hashes are a column of the column table (accel.py)
 
     def __init__(self, path: Path, warm: bool = False):
         """Open the engine; with `warm` (a server), each generation is warmed as soon as it is opened."""
