@@ -245,9 +245,9 @@ class StoryAssigner:
         # The most similar candidate, on a tie the smallest id: the one `_closer` keeps of them all.
         counts = np.count_nonzero(self._sigs[rows] == sig, axis=1)
         top = int(counts.max())
-        docs = self._docs
-        other = min(str(docs[row]) for row in rows[counts == top].tolist())
-        return _closer(other, float(top) / float(NUM_PERM), best, best_sim)
+        ids = [self._docs[row] for row in rows[counts == top].tolist()]
+        assert None not in ids  # candidates are live rows
+        return _closer(min(ids), float(top) / float(NUM_PERM), best, best_sim)
 
     def remove(self, doc_id: str) -> None:
         """Forget a document's signature; the labels of the others stay as they are."""
@@ -329,6 +329,7 @@ class _KeyRows:
 
 
 _NO_ROWS = np.zeros(0, dtype=np.int64)
+_NO_ROWS.flags.writeable = False
 
 
 def _closer(other: str, sim: float, best: str | None, best_sim: float) -> tuple[str | None, float]:
