@@ -14,6 +14,7 @@ import re
 import signal
 import time
 from collections import Counter, deque
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -255,10 +256,7 @@ def test_the_rows_and_texts_learnt_from_in_one_read_give_the_same_model(news, tm
     not the documents' (one missing, one too many) are found out after the read, and the two reads
     are made: the same files again."""
     index, _ = news
-    engine = open_engine(Settings(index=index))
-    try:
-        read = _closing_read(engine)
-        hashes = engine.text_hashes(Everything())
+    with _read_and_hashes(index) as (read, hashes):
         reads = []
 
         def counted():
@@ -272,22 +270,36 @@ def test_the_rows_and_texts_learnt_from_in_one_read_give_the_same_model(news, tm
             mm.build(counted, tmp_path / name, sample=sample, chunk=7, hashes=lambda given=given: given)
             assert len(reads) == (2 if name == "one" else 4), name
             _assert_same_files(tmp_path / "two", tmp_path / name)
+
+
+@contextmanager
+def _read_and_hashes(index: Path):
+    """Yield a read of the index's documents (`_closing_read`) and their distinct hashes; close the engine after."""
+    engine = open_engine(Settings(index=index))
+    try:
+        yield _closing_read(engine), engine.text_hashes(Everything())
     finally:
         engine.close()
 
 
-@pytest.fixture
-def helpers(monkeypatch):
-    """The forked processes `build` starts, as they are made."""
+def _counted(monkeypatch, name: str) -> list:
+    """Return the processes of the class `name` of the model (`_Helper`, `_TextReader`) as `build` makes them."""
     made = []
+    cls = getattr(mm, name)
 
-    class Counted(mm._Helper):
+    class Counted(cls):  # type: ignore[misc, valid-type]
         def __init__(self, *args):
             super().__init__(*args)
             made.append(self)
 
-    monkeypatch.setattr(mm, "_Helper", Counted)
+    monkeypatch.setattr(mm, name, Counted)
     return made
+
+
+@pytest.fixture
+def helpers(monkeypatch):
+    """The forked processes projecting texts that `build` starts, as they are made."""
+    return _counted(monkeypatch, "_Helper")
 
 
 @pytest.mark.parametrize("lead", [mm.LEAD, 1])
@@ -452,14 +464,7 @@ def test_the_first_read_in_a_second_process_gives_the_same_model(news, tmp_path,
     not the documents', it reads twice: the same files again."""
     index, _ = news
     engine = open_engine(Settings(index=index))
-    made = []
-
-    class Counted(mm._TextReader):
-        def __init__(self, *args):
-            super().__init__(*args)
-            made.append(self)
-
-    monkeypatch.setattr(mm, "_TextReader", Counted)
+    made = _counted(monkeypatch, "_TextReader")
     monkeypatch.setattr(mm, "READ_BATCH", 10)
     monkeypatch.setattr(mm, "_read_texts", _reading)
     try:
@@ -507,11 +512,7 @@ def test_an_error_of_the_read_itself_is_raised_not_taken_for_too_few_words(news,
     error; the vectorizer's own error for too few words is a `ValueError` too, and must not swallow it
     (the later reads, which succeed, would then write a model of one dimension)."""
     index, _ = news
-    engine = open_engine(Settings(index=index))
-    try:
-        read = _closing_read(engine)
-        hashes = engine.text_hashes(Everything())
-
+    with _read_and_hashes(index) as (read, hashes):
         calls = []
 
         def failing():  # the first read fails (in this process), the others do not
@@ -522,6 +523,4 @@ def test_an_error_of_the_read_itself_is_raised_not_taken_for_too_few_words(news,
 
         with pytest.raises(ValueError, match="could not be decoded"):
             mm.build(failing, tmp_path, sample=SAMPLE, procs=procs, hashes=lambda: hashes)
-    finally:
-        engine.close()
     assert not (tmp_path / "meaning").exists()
