@@ -314,7 +314,7 @@ def _learn(read: Read, dims: int, max_terms: int, sample: int, chunk: int, procs
         vectorizer = make()
         rows = _rows(read)
         picked, in_matrix, texts_count = _sample(rows.hashes, sample)
-        matrix = _fitted(vectorizer, _Texts(_picked_texts(read, rows, picked)))
+        matrix = _fitted(vectorizer, _picked_texts(read, rows, picked))
     else:
         rows, picked, in_matrix, texts_count, matrix, vectorizer = got
     now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
@@ -396,6 +396,12 @@ def _one_read(read: Read, make: Callable[[], Any], sample: int, hashes: set[str]
         chosen = set(distinct[np.random.default_rng(SEED).choice(len(distinct), size=sample, replace=False)].tolist())
     else:
         chosen = set(distinct.tolist())
+
+    def learnt_from(documents: Iterable[tuple[Row, str | None]]) -> tuple[Any, Rows, Any]:
+        """Return the matrix, the rows and the vectorizer of (row, text or None) per document."""
+        vectorizer, built = make(), RowsBuilder()
+        return _fitted(vectorizer, _added(documents, built)), built.rows(), vectorizer
+
     got = None
     if procs > 1:
         try:
@@ -404,17 +410,13 @@ def _one_read(read: Read, make: Callable[[], Any], sample: int, hashes: set[str]
             logger.warning("no process could be forked to read the meaning model's texts (%s)", exc)
         else:
             try:
-                vectorizer, built = make(), RowsBuilder()
-                got = _fitted(vectorizer, _Texts(_added(reader.documents(), built))), built.rows()
+                got = learnt_from(reader.documents())
             except _HelperLost as exc:
                 logger.warning("the process reading the meaning model's texts stopped (%s); this one reads them",
                                exc)
             finally:
                 reader.stop()
-    if got is None:
-        vectorizer, built = make(), RowsBuilder()
-        got = _fitted(vectorizer, _Texts(_added(_documents(read, chosen), built))), built.rows()
-    matrix, rows = got
+    matrix, rows, vectorizer = got if got is not None else learnt_from(_documents(read, chosen))
     if not np.array_equal(np.unique(rows.hashes), distinct):
         logger.debug("the documents read hold other texts than the hashes given: reading them twice")
         return None
@@ -449,7 +451,7 @@ def _added(documents: Iterable[tuple[Row, str | None]], built: RowsBuilder) -> I
 class _Texts:
     """The texts a vectorizer learns from, and whether they were read to their end."""
 
-    def __init__(self, texts: Iterator[str]):
+    def __init__(self, texts: Iterable[str]):
         self.texts, self.done = texts, False
 
     def __iter__(self) -> Iterator[str]:
@@ -457,18 +459,19 @@ class _Texts:
         self.done = True
 
 
-def _fitted(vectorizer: Any, texts: _Texts) -> Any:
+def _fitted(vectorizer: Any, texts: Iterable[str]) -> Any:
     """Return the TF-IDF matrix `vectorizer` learns from `texts`, having read them to their end (the
     rows of the documents gathered on the way are then all there); None when it finds too few words
     (no word in two texts and under half of them: a tiny or empty archive). An error of the read
     itself (`ArchiveChanged` among them) is raised."""
-    feed = iter(texts)
+    source = _Texts(texts)
+    feed = iter(source)
     try:
         matrix = vectorizer.fit_transform(feed)
     except ValueError:
         for _ in feed:  # the documents the vectorizer did not ask for (none when the read failed)
             pass
-        if not texts.done:
+        if not source.done:
             raise
         return None
     for _ in feed:
