@@ -36,6 +36,7 @@ file as they come (`_Spill`).
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 import re
@@ -44,6 +45,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from functools import cache, reduce
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +64,7 @@ SHINGLE = 3
 NUM_PERM = 128
 SEED = 1
 SCHEME = "affine32"  # datasketch 2.0's default, named because stored values must say theirs
+PERMUTATIONS_FILE = "story_permutations.npz"  # the permutations of NUM_PERM, SEED and SCHEME
 BITS = 8  # the low bits of each hash value a signature keeps
 # LSH bands: BANDS bands of ROWS hash values each, the ones datasketch's MinHashLSH picks for
 # THRESHOLD and NUM_PERM (its `_optimal_param` with equal weights; tests/test_stories.py checks).
@@ -85,18 +88,16 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
     """Return the affine permutations (a, b) of datasketch's MinHash for NUM_PERM, SEED and SCHEME.
 
-    datasketch is imported when first needed: it pulls in scipy (about a second), which a run
-    that changes nothing never uses.
+    They are package data (`PERMUTATIONS_FILE`, written once from datasketch 2.0's
+    `MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations`; tests/test_stories.py
+    checks them against it): importing datasketch pulls in scipy, 0.6 s of one core before an
+    ingest's first signature, and every stored signature depends on these 256 numbers alone.
     """
-    import datasketch
-
-    a, b = datasketch.MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+    with np.load(io.BytesIO(resources.files("archive").joinpath(PERMUTATIONS_FILE).read_bytes())) as data:
+        a, b = data["a"], data["b"]
+    if a.shape != (NUM_PERM,) or b.shape != (NUM_PERM,):
+        raise ValueError(f"{PERMUTATIONS_FILE} holds {a.shape[0]} and {b.shape[0]} permutations, not {NUM_PERM}")
     return a.astype(np.uint32), b.astype(np.uint32)
-
-
-def preload() -> None:
-    """Import datasketch now (before forking workers that compute signatures)."""
-    _permutations()
 
 
 def shingles(text: str) -> set[bytes]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 import shutil
+import subprocess
+import sys
 import tracemalloc
 from collections import Counter
 from pathlib import Path
@@ -205,6 +207,21 @@ def test_bands_are_the_ones_datasketch_picks():
     from datasketch.lsh import _optimal_param
     bands = _optimal_param(stories_mod.THRESHOLD, stories_mod.NUM_PERM, 0.5, 0.5)
     assert (stories_mod.BANDS, stories_mod.ROWS) == bands
+
+
+def test_the_stored_permutations_are_datasketchs_and_signing_does_not_import_it():
+    import datasketch
+    a, b = datasketch.MinHash(num_perm=stories_mod.NUM_PERM, seed=stories_mod.SEED,
+                              scheme=stories_mod.SCHEME).permutations
+    got_a, got_b = stories_mod._permutations()
+    assert got_a.dtype == got_b.dtype == np.uint32
+    assert got_a.tolist() == [int(v) for v in a] and got_b.tolist() == [int(v) for v in b]
+    # datasketch (and the scipy it imports) stays out of an ingest: a fresh interpreter signs a text.
+    code = ("import sys; from archive.stories import signature; "
+            "assert signature('three words here and more') is not None; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('datasketch', 'scipy')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_signature_keeps_the_low_byte_of_datasketchs_values_and_round_trips_as_blobs():

@@ -40,7 +40,6 @@ from archive.ingest.storage import storage_errors
 from archive.ingest.walk import Collection, Problem, WalkedFiles, collections_for, os_reason
 from archive.related import StoryIndex, open_stories
 from archive.research.runs import RunLog
-from archive.stories import preload
 
 logger = logging.getLogger("archive.ingest")  # the name cron's log lines have always carried
 Progress = Callable[[int, int], None]
@@ -326,7 +325,6 @@ class _Pass:
         if procs <= 1 or len(todo) < MIN_POOL_FILES:
             return Readings(self._read, None)
         if self.stories is not None:
-            preload()  # import datasketch once, before the fork, not in every worker
             self.sign_ahead = True
         logger.info("cleaning %d files in %d processes", len(todo), procs)
         return Readings(self._read, ordered_map(self._read, todo, procs))
