@@ -240,3 +240,7 @@ def test_walked_files_give_what_the_walk_gives(tmp_path: Path) -> None:
     assert got[len(want) - 1] == (colls[-1], str(named), want[-1][2])
     with pytest.raises(IndexError):
         got[len(want)]
+    one = WalkedFiles(colls[:1], settings, IngestReport())  # a single collection: no search for it
+    assert list(one) == [one[k] for k in range(len(one))] == want[:32]
+    with pytest.raises(IndexError):
+        one[-1]

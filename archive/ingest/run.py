@@ -262,18 +262,23 @@ class _Pass:
             p = self.report.failed[0]
             raise ArchiveError(f"{p.path}: {p.reason} (--strict: the run stops at the first failure)")
         self.keys = keys = file_keys(files)
-        # Nothing known (a first build): every file may change, and none needs a stat to say so.
-        todo = ([k for k, (c, p, r) in enumerate(files) if self._may_change(int(keys[k]), p)] if len(self.known)
-                else list(range(len(files))))
-        changing = bytearray(len(files))  # a byte a file, not a set of a million numbers
-        for k in todo:
-            changing[k] = 1
-        grown = self.learnt.learn(((files[k][0].name, files[k][1], files[k][2]) for k in todo),
-                                  ((c.name, p, r) for k, (c, p, r) in enumerate(files) if not changing[k]),
-                                  procs=clean_procs(self.settings))
-        del changing
-        if grown:
-            todo = sorted(set(todo) | self._holding(grown, set(todo)))
+        procs = clean_procs(self.settings)
+        if not len(self.known):
+            # Nothing known (a first build): every file may change, none needs a stat to say so, and
+            # no unchanged file can hold a line learnt now.
+            todo = list(range(len(files)))
+            self.learnt.learn(((c.name, p, r) for c, p, r in files), procs=procs)
+        else:
+            todo = [k for k, (c, p, r) in enumerate(files) if self._may_change(int(keys[k]), p)]
+            changing = bytearray(len(files))  # a byte a file, not a set of a million numbers
+            for k in todo:
+                changing[k] = 1
+            grown = self.learnt.learn(((c.name, p, r) for c, p, r in map(files.__getitem__, todo)),
+                                      ((c.name, p, r) for k, (c, p, r) in enumerate(files) if not changing[k]),
+                                      procs=procs)
+            del changing
+            if grown:
+                todo = sorted(set(todo) | self._holding(grown, set(todo)))
         repeats = len({c.name for c in collections}) < len(collections)
         self.named = set() if repeats else None
         reads = self._reads(todo, repeats)
@@ -317,7 +322,7 @@ class _Pass:
             for k in todo:
                 firsts.setdefault(int(self.keys[k]), k)
             todo = sorted(firsts.values())
-        for k in todo:
+        for k in todo if len(self.known) else ():
             coll, _, relpath = self.files[k]
             if (coll.name, relpath) not in self.relearn and (prevs := self.known.file(coll.name, relpath)) \
                     and all(p.pipeline == PIPELINE_VERSION for p in prevs):
@@ -399,7 +404,7 @@ class _Pass:
         coll, path, relpath = self.files[k]
         # Its bytes are compared with the manifest's entries of it when `_reads` found them.
         prevs = self.shortcuts.get(k, [])
-        learnt = self.learnt.for_file(coll.name, os.path.relpath(path, coll.root))
+        learnt = self.learnt.for_file(coll.name, relpath)
         return read_file(coll, path, prevs, self.settings, learnt, sign=self.sign_ahead)
 
     def run_of(self, doc: Document, prev: Entry | None) -> str:

@@ -82,20 +82,21 @@ class WalkedFiles:
 
     def __init__(self, collections: list[Collection], settings: Settings, report: Reporter):
         self._colls: list[Collection] = []
-        self._roots: list[str] = []
+        self._prefixes: list[str] = []  # each collection's folder and a separator: a path is prefix + relpath
         self._ends: list[int] = []  # one past each collection's last file
         self._rels = bytearray()  # every relpath, encoded as the file system's names are (os.fsencode)
         self._starts = array("q", [0])  # where each relpath begins in `_rels`, and one past the last
         self._paths: dict[int, str] = {}  # the paths that are not folder + relpath
         for coll in collections:
-            root, join, rels, starts, paths = str(coll.root), os.path.join, self._rels, self._starts, self._paths
+            # os.path.join(root, relpath), as the walk makes a path (a relpath is never absolute)
+            prefix, rels, starts, paths = os.path.join(str(coll.root), ""), self._rels, self._starts, self._paths
             for path, rel in walk_relative(coll, settings, report):
-                if path != join(root, rel):
+                if path != prefix + rel:
                     paths[len(starts) - 1] = path
                 rels += os.fsencode(rel)
                 starts.append(len(rels))
             self._colls.append(coll)
-            self._roots.append(root)
+            self._prefixes.append(prefix)
             self._ends.append(len(starts) - 1)
 
     def __len__(self) -> int:
@@ -107,16 +108,16 @@ class WalkedFiles:
     def __getitem__(self, k: int) -> tuple[Collection, str, str]:
         if not 0 <= k < len(self):
             raise IndexError(k)
-        c = bisect_right(self._ends, k)
+        c = bisect_right(self._ends, k) if len(self._ends) > 1 else 0
         rel = self._rel(k)
-        return self._colls[c], self._paths.get(k) or os.path.join(self._roots[c], rel), rel
+        return self._colls[c], self._paths.get(k) or self._prefixes[c] + rel, rel
 
     def __iter__(self) -> Iterator[tuple[Collection, str, str]]:
-        start = 0
-        for coll, root, end in zip(self._colls, self._roots, self._ends):
+        start, rels, starts, paths = 0, self._rels, self._starts, self._paths
+        for coll, prefix, end in zip(self._colls, self._prefixes, self._ends):
             for k in range(start, end):
-                rel = self._rel(k)
-                yield coll, self._paths.get(k) or os.path.join(root, rel), rel
+                rel = rels[starts[k]:starts[k + 1]].decode(_FS_ENCODING, _FS_ERRORS)  # as `_rel`
+                yield coll, paths.get(k) or prefix + rel, rel
             start = end
 
 
