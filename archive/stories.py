@@ -77,6 +77,7 @@ _PENDING_ROWS = 64  # rows added before their band keys go into the recent sorte
 _RECENT_ROWS = 4096  # rows in the recent arrays before they are merged into the older ones
 Signature = npt.NDArray[np.uint8]
 _WORD = re.compile(r"\w+")
+_ASCII_WORD = re.compile(rb"\w+")
 _UNKNOWN = object()  # a signature not computed yet
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS signatures (id TEXT PRIMARY KEY, story TEXT NOT NULL, sig BLOB NOT NULL) WITHOUT ROWID;
@@ -102,10 +103,15 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
 
 def shingles(text: str) -> set[bytes]:
     """Return the set of 3-word shingles of a text (case-folded words; punctuation ignored)."""
-    words = _WORD.findall(text.casefold())
+    if text.isascii():
+        # The same words as the str pattern's (an ASCII word character is [a-zA-Z0-9_] to both, and
+        # casefold is lower for ASCII), found as bytes: no shingle is encoded on its own.
+        words = _ASCII_WORD.findall(text.lower().encode("ascii"))
+    else:
+        words = [w.encode() for w in _WORD.findall(text.casefold())]
     if len(words) < SHINGLE:
-        return {" ".join(words).encode()} if words else set()
-    return {" ".join(words[i:i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)}
+        return {b" ".join(words)} if words else set()
+    return set(map(b" ".join, zip(*(words[i:] for i in range(SHINGLE)))))
 
 
 def signature(text: str) -> Signature | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -58,6 +59,17 @@ def synd(tmp_path_factory):
 ])
 def test_shingles_fold_case_and_skip_punctuation(text, expected):
     assert stories_mod.shingles(text) == expected
+
+
+def test_shingles_are_every_run_of_three_case_folded_words():
+    texts = ["\n\n".join(p) for _, _, p in syndicated.bbc_articles(20)]
+    texts += ["snake_case and 3rd-quarter 2024 results, UP 12%", "Straße STRASSE straße", "naïve café Ōsaka 東京 株価",
+              "İstanbul ǅemal ﬁnance", "a b", "word", "?!", "x\ty\nz\u00a0w"]
+    for text in texts:
+        words = re.findall(r"\w+", text.casefold())
+        want = {" ".join(words[i:i + 3]).encode() for i in range(len(words) - 2)} if len(words) >= 3 else \
+            ({" ".join(words).encode()} if words else set())
+        assert stories_mod.shingles(text) == want, text[:40]
 
 
 def test_signature_estimates_jaccard_of_copies_and_strangers():
