@@ -39,6 +39,7 @@ _CUE_WORDS = frozenset("photo photos image images picture pictures credit getty 
 _CUE_STEMS = ("subscri", "advert")
 _CUE = re.compile(r"\b(" + "|".join(sorted(_CUE_WORDS) + [f"{stem}\\w*" for stem in _CUE_STEMS]) + r")\b|©",
                   re.IGNORECASE)
+_CUE_REACH = 160  # a cue is looked for in this many characters at either end of a line
 _RUN = re.compile(r"\w+")
 # What every cue holds ("photo" is in "photos"): a text holding none of these has no cue.
 _CUE_PARTS = tuple(sorted({w for w in _CUE_WORDS if not any(v != w and v in w for v in _CUE_WORDS)} | set(_CUE_STEMS)))
@@ -64,10 +65,11 @@ def find_split(text: str, model: LineModel | None, whole: tuple[LineRule, ...] |
         # Too short to hold a sentence and a piece, or boilerplate as a whole: a credit after a
         # sentence ("… on Monday. (Getty Images)") makes the whole line a caption.
         return None
-    head_cue, tail_cue = _has_cue(text[:160]), _has_cue(text[-160:])
+    n = len(text)
+    head_cue = _has_cue(text[:_CUE_REACH])
+    tail_cue = head_cue if n <= _CUE_REACH else _has_cue(text[-_CUE_REACH:])  # a short line is both ends
     if not (head_cue or tail_cue):
         return None  # the cheap test that spares most lines: no word that announces boilerplate
-    n = len(text)
     candidates: list[tuple[tuple[int, int], tuple[int, int]]] = []  # (drop span, keep span)
     for m in _SENTENCE_GAP.finditer(text):
         head, tail = text[:m.start()], text[m.end():]
