@@ -95,3 +95,25 @@ def test_the_first_characters_of_a_pattern_are_those_it_can_begin_with():
     assert first_chars("k") >= {"k", "K"}
     for anything in (".x", "a?", "(a|)", "", r"(a)?\1", "[^a]b", r"\W{0,3}x?"):
         assert first_chars(anything) is None, anything
+
+
+def test_the_texts_a_pattern_needs_are_in_every_line_it_matches():
+    """A line is searched for a branch only when it holds the branch's needed texts (lower-cased);
+    those are runs of literal characters outside optional parts and alternatives."""
+    from archive.clean.rules import required_texts
+
+    assert required_texts(r"\b(download|get) (the|our) [^.!?]{0,50}\bapps?\b") == ("app", " ")  # longest first
+    assert set(required_texts(r"\((photo )?(credit:|via) [^)]{1,60}\)\s*$")) == {"(", " ", ")"}
+    assert set(required_texts(r"Photo\s*:(?:x|y)+")) == {"photo", ":"}
+    assert required_texts(r"(?:(/)|x(/))c?") == ("/",)  # what every alternative holds; the optional "c" is not
+    assert required_texts(r"(?:ab|cab)") == ()  # whole runs are compared, not their parts
+    assert required_texts("(a|)x*") == () and required_texts(r"(a)\1") == ("a",)
+    assert required_texts("/ 사진") == ("/ ",)  # non-ASCII characters end a run
+    rules = generic_rules()
+    for line in _lines():
+        for rule in rules:
+            if rule.pattern.search(line) and line.isascii():
+                for branch in _top_branches(rule.pattern.pattern):
+                    compiled = re.compile(branch, re.IGNORECASE)
+                    if compiled.search(line):
+                        assert all(t in line.lower() for t in required_texts(branch)), (branch, line)
