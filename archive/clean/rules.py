@@ -55,9 +55,11 @@ class RuleScreen:
 
     Over the lines of Reuters-derived articles this takes 30.6 µs a line against 42.5 for one
     alternation of the whole patterns. Looking for the needed texts first took the lines cleaning
-    asks about from 20.0 to 13.4 µs a line (Reuters-derived files) and from 34.1 to 18.1 (BBC's). A line holding a line break is tried with that
-    alternation, since a search would look past the break where "." cannot; a pattern with a
-    backreference stays whole, since taking it apart would change its group numbers.
+    asks about from 20.0 to 13.4 µs a line (Reuters-derived files) and from 34.1 to 18.1 (BBC's).
+
+    A line holding a line break is tried with that alternation, since a search would look past
+    the break where "." cannot; a pattern with a backreference stays whole, since taking it apart
+    would change its group numbers.
     """
 
     def __init__(self, rules: tuple[LineRule, ...]):
