@@ -155,22 +155,23 @@ def _shape_tokens(text: str, words: list[str], rule_kinds: tuple[str, ...]) -> l
         toks.append(f"case2={_char_class(raw_words[1][:1])}")
     alpha = [w for w in raw_words if w[:1].isalpha()]
     if alpha:
-        caps = sum(1 for w in alpha if w[0].isupper()) / len(alpha)
+        caps = sum([w[0].isupper() for w in alpha]) / len(alpha)
         toks.append(f"caps={_bin(caps, _BINS_SHARE)}")
-        if all(w.isupper() for w in alpha if len(w) > 1) and any(len(w) > 1 for w in alpha):
+        longer = [w for w in alpha if len(w) > 1]
+        if longer and all(map(str.isupper, longer)):
             toks.append("allcaps")
     if words:
-        fn = sum(1 for w in words if w in _FUNCTION) / len(words)
+        fn = sum(map(_FUNCTION.__contains__, words)) / len(words)
         toks.append(f"fn={_bin(fn, _BINS_SHARE)}")
     digits = len(_DIGIT.findall(text))
     if digits:
         toks.append(f"digits={_bin(digits / max(1, len(text)), (0.0, 0.05, 0.15, 0.3))}")
     toks += [f"p={ch}" for ch in dict.fromkeys(_PUNCT.findall(stripped))]
-    seps = len(_SEPARATORS.findall(text)) if any(c in text for c in _SEPARATOR_CHARS) else 0
+    seps = len(_SEPARATORS.findall(text)) if any(map(text.__contains__, _SEPARATOR_CHARS)) else 0
     if seps:
         toks.append(f"seps={min(seps, 4)}")
     toks += _marks(text, digits > 0)
-    if any(len(w) > 18 for w in raw_words):
+    if max(map(len, raw_words), default=0) > 18:
         toks.append("long_word")
     toks += [f"rule={k}" for k in rule_kinds]
     return toks
@@ -182,8 +183,9 @@ def _marks(text: str, digit: bool) -> list[str]:
     characters that hold a digit."""
     out = []
     other = not text.isascii()
-    if (other or any(piece in text.lower() for piece in _URL_PIECES)) and _URL_ANY_CASE.search(text):
-        out.append("url")
+    if other or any(map(text.lower().__contains__, _URL_PIECES)):
+        if _URL_ANY_CASE.search(text):
+            out.append("url")
     at = "@" in text
     if at and _EMAIL.search(text):
         out.append("email")
@@ -210,7 +212,9 @@ def _year_found(runs: list[str]) -> bool:
     return any(len(r) == 4 and r[:2] in ("19", "20") and r[2:].isdecimal() for r in runs)
 
 
-_DIGIT_RUNS = re.compile(r"\w*\d\w*")  # each run of word characters holding a digit, whole
+# Each run of word characters holding a digit, whole: found from a run's start only ("\b"), as
+# "\w*\d\w*" finds them but without trying again from each later character of a run without one.
+_DIGIT_RUNS = re.compile(r"\b\w*\d\w*")
 _LETTER = re.compile(r"[a-z]", re.IGNORECASE)
 _JOINED = re.compile(r"\w_\w")
 
