@@ -47,9 +47,27 @@ def test_words_field_indexes_as_the_analyser_does(name: str) -> None:
 def test_other_fields_index_as_whoosh_does(name: str) -> None:
     """ID fields take a path of their own (the whole value, once); the others Whoosh's analyser and format."""
     field = build_schema()[name]
-    for value in ("", " ", "d42", " Reuters ", "Kórea’s 서울", "a, B ,c", "2024-01-02", "x" * 300):
+    for value in ("", " ", "d42", " Reuters ", "Kórea’s 서울", "a, B ,c", "2024-01-02", "x" * 300, "a, ,b", ",,,",
+                  "A,a,A, a ,b", "Ä,ä, Ä ,ÄÄ", "x\ny, z\t", "  ,  ", "İstanbul,ﬁnance,STRASSE,straße",
+                  ",".join(["crude"] * 300 + ["grain"])):
         assert writer_postings(field, value) == tuple(map(list, zip(*field.index(value)))) or (
             not list(field.index(value)) and writer_postings(field, value) == ([], [], [], [])), (name, value)
+
+
+def test_keyword_fields_take_their_own_path() -> None:
+    """The comma-separated keyword fields are counted without Whoosh's tokens (`keyword_postings`); a
+    keyword field split at spaces, or one with another analyser, is not."""
+    from whoosh.fields import KEYWORD
+
+    from archive.engine.whoosh.fields import keyword_postings
+
+    schema = build_schema()
+    for name in ("sender", "recipients", "topics", "places"):
+        assert keyword_postings(schema[name], "crude, Grain,crude") == (
+            [b"crude", b"grain"], [2, 1], [2.0, 1.0], [b"\x00\x00\x00\x02", b"\x00\x00\x00\x01"]), name
+    assert keyword_postings(KEYWORD(lowercase=True), "a,b") is None
+    assert keyword_postings(KEYWORD(commas=True), "a,b") is None
+    assert keyword_postings(schema["topics"], ["a", "b"]) is None
 
 
 def test_only_id_fields_take_the_whole_value_path() -> None:

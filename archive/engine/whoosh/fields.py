@@ -15,8 +15,10 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from typing import Any
 
-from whoosh.fields import TEXT
+from whoosh.analysis import CompositeAnalyzer, LowercaseFilter, RegexTokenizer, StripFilter
+from whoosh.fields import KEYWORD, TEXT
 from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_uint
 
@@ -100,6 +102,34 @@ class WordsField(TEXT):
 
 # A text's postings in one field: terms, frequencies, weights, encoded values.
 Postings = tuple[list[bytes], list[int], list[float], list[bytes]]
+_COMMA_PIECE = re.compile("[^,]+")
+
+
+def keyword_postings(field: Any, value: object) -> Postings | None:
+    """Return the postings of a comma-separated, lower-cased KEYWORD field's value (topics, places,
+    senders), or None for any other field or value.
+
+    Whoosh's analyser for it finds each run of characters between commas, strips it and lowers
+    its case, one token object at a time; the terms are counted in order of first occurrence,
+    each weighing its count times the field's boost (`Frequency`).
+    """
+    if not isinstance(value, str) or type(field) is not KEYWORD or type(field.format) is not Frequency:
+        return None
+    analyzer = field.analyzer
+    if type(analyzer) is not CompositeAnalyzer or len(analyzer.items) != 3:
+        return None
+    tokenizer, strip, lower = analyzer.items
+    if not (type(tokenizer) is RegexTokenizer and tokenizer.expression.pattern == _COMMA_PIECE.pattern
+            and not tokenizer.gaps and type(strip) is StripFilter and type(lower) is LowercaseFilter):
+        return None
+    counts: dict[str, int] = {}
+    for piece in _COMMA_PIECE.findall(value):
+        term = piece.strip().lower()
+        counts[term] = counts.get(term, 0) + 1
+    boost = field.format.field_boost
+    freqs = list(counts.values())
+    return ([w.encode("utf-8") for w in counts], freqs, [float(n) * boost for n in freqs],
+            [_COUNTS[n] if n < len(_COUNTS) else pack_uint(n) for n in freqs])
 # Encoded values shared by every posting that has them: most postings are a word once in a text.
 # Besides the encoding, this saves the pool a bytes object per posting.
 _COUNTS = [pack_uint(n) for n in range(256)]

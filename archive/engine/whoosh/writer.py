@@ -35,7 +35,7 @@ from whoosh.writing import SegmentWriter
 
 from archive.engine.whoosh import arrays
 from archive.engine.whoosh.columns import perdoc_length_bytes
-from archive.engine.whoosh.fields import Postings, WordsField
+from archive.engine.whoosh.fields import Postings, WordsField, keyword_postings
 from archive.engine.whoosh.pool import Part, TermPool
 from archive.engine.whoosh.termindex import TermIndexWriter
 
@@ -53,6 +53,10 @@ def _postings(field: Any, value: Any) -> Postings:
         # An ID field's one term is the whole value (IDTokenizer), once, at the field's boost, with
         # no value (Existence): what Whoosh's analyser and format give, without a token object.
         return [value.encode("utf-8")], [1], [field.format.field_boost], [b""]
+    else:
+        got = keyword_postings(field, value)
+        if got is not None:
+            return got
     items = list(field.index(value))
     return [i[0] for i in items], [i[1] for i in items], [i[2] for i in items], [i[3] for i in items]
 
