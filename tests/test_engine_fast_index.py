@@ -45,7 +45,8 @@ def test_words_field_indexes_as_the_analyser_does(name: str) -> None:
 
 @pytest.mark.parametrize("name", [n for n, f in build_schema().items() if f.indexed and not isinstance(f, WordsField)])
 def test_other_fields_index_as_whoosh_does(name: str) -> None:
-    """ID fields take a path of their own (the whole value, once); the others Whoosh's analyser and format."""
+    """ID fields (the whole value, once) and comma-separated keyword fields (`keyword_postings`) take
+    paths of their own, the others Whoosh's analyser and format: the same postings as Whoosh's."""
     field = build_schema()[name]
     for value in ("", " ", "d42", " Reuters ", "Kórea’s 서울", "a, B ,c", "2024-01-02", "x" * 300, "a, ,b", ",,,",
                   "A,a,A, a ,b", "Ä,ä, Ä ,ÄÄ", "x\ny, z\t", "  ,  ", "İstanbul,ﬁnance,STRASSE,straße",
@@ -54,9 +55,10 @@ def test_other_fields_index_as_whoosh_does(name: str) -> None:
             not list(field.index(value)) and writer_postings(field, value) == ([], [], [], [])), (name, value)
 
 
-def test_keyword_fields_take_their_own_path() -> None:
-    """The comma-separated keyword fields are counted without Whoosh's tokens (`keyword_postings`); a
-    keyword field split at spaces, or one with another analyser, is not."""
+def test_keyword_fields_take_their_own_path(monkeypatch) -> None:
+    """The comma-separated keyword fields are counted without Whoosh's tokens (`keyword_postings`,
+    which the writer takes for them); a keyword field split at spaces, or one with another
+    analyser, is not."""
     from whoosh.fields import KEYWORD
 
     from archive.engine.whoosh.fields import keyword_postings
@@ -65,9 +67,19 @@ def test_keyword_fields_take_their_own_path() -> None:
     for name in ("sender", "recipients", "topics", "places"):
         assert keyword_postings(schema[name], "crude, Grain,crude") == (
             [b"crude", b"grain"], [2, 1], [2.0, 1.0], [b"\x00\x00\x00\x02", b"\x00\x00\x00\x01"]), name
+    boosted = KEYWORD(lowercase=True, commas=True, field_boost=2.5)
+    for value in ("crude, Grain,crude", "a,a,a,B", ",".join(["x"] * 300)):
+        assert keyword_postings(boosted, value) == tuple(map(list, zip(*boosted.index(value)))), value
     assert keyword_postings(KEYWORD(lowercase=True), "a,b") is None
     assert keyword_postings(KEYWORD(commas=True), "a,b") is None
     assert keyword_postings(schema["topics"], ["a", "b"]) is None
+
+    def analysed(*args: object, **kwargs: object) -> None:
+        raise AssertionError("Whoosh's analyser was asked")
+
+    monkeypatch.setattr(KEYWORD, "index", analysed)
+    assert writer_postings(schema["topics"], "crude,grain") == ([b"crude", b"grain"], [1, 1], [1.0, 1.0],
+                                                                 [b"\x00\x00\x00\x01"] * 2)
 
 
 def test_only_id_fields_take_the_whole_value_path() -> None:

@@ -95,9 +95,7 @@ class WordsField(TEXT):
             for w in words:
                 for term in w if isinstance(w, tuple) else (w,):  # a possessive and its plain word
                     counts[term] = counts.get(term, 0) + 1
-        freqs = list(counts.values())
-        return ([w.encode("utf-8") for w in counts], freqs, [n * boost for n in freqs],
-                [_COUNTS[n] if n < len(_COUNTS) else pack_uint(n) for n in freqs])
+        return _counted(counts, boost)
 
 
 # A text's postings in one field: terms, frequencies, weights, encoded values.
@@ -126,10 +124,17 @@ def keyword_postings(field: Any, value: object) -> Postings | None:
     for piece in _COMMA_PIECE.findall(value):
         term = piece.strip().lower()
         counts[term] = counts.get(term, 0) + 1
-    boost = field.format.field_boost
+    return _counted(counts, float(field.format.field_boost))
+
+
+def _counted(counts: dict[str, int], boost: float) -> Postings:
+    """Return the postings of terms counted in a text, in `Frequency`'s format: each weighs its count
+    times the field's boost, and its value is its count."""
     freqs = list(counts.values())
-    return ([w.encode("utf-8") for w in counts], freqs, [float(n) * boost for n in freqs],
+    return ([w.encode("utf-8") for w in counts], freqs, [n * boost for n in freqs],
             [_COUNTS[n] if n < len(_COUNTS) else pack_uint(n) for n in freqs])
+
+
 # Encoded values shared by every posting that has them: most postings are a word once in a text.
 # Besides the encoding, this saves the pool a bytes object per posting.
 _COUNTS = [pack_uint(n) for n in range(256)]
