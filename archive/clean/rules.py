@@ -53,22 +53,27 @@ class RuleScreen:
     they are grouped by the characters they may begin with (`ByFirstChar`), and a line is
     tried only with the branches its first character may begin.
 
-    Over the lines of Reuters-derived articles this takes 30.6 µs a line against 42.5 for one
-    alternation of the whole patterns. Looking for the needed texts first took the lines cleaning
-    asks about from 20.0 to 13.4 µs a line (Reuters-derived files) and from 34.1 to 18.1 (BBC's).
+    Over the lines of Reuters-derived articles this took 30.6 µs a line against 42.5 for one
+    alternation of the whole patterns. On another machine and another set of lines (those cleaning
+    asks about), looking for the needed texts first took it from 20.0 to 13.4 µs a line for
+    Reuters-derived files and from 34.1 to 18.1 for BBC's.
 
     A line holding a line break is tried with that alternation, since a search would look past
-    the break where "." cannot; a pattern with a backreference stays whole, since taking it apart
-    would change its group numbers.
+    the break where "." cannot. A pattern with a backreference is tried whole and on its own,
+    since taking it apart, or joining it to others, would change its group numbers.
     """
 
     def __init__(self, rules: tuple[LineRule, ...]):
         caret: list[str] = []
         anywhere: list[str] = []
         rest: list[str] = []
+        kept: list[str] = []
         for rule in rules:
             pattern = rule.pattern.pattern
-            for branch in ([pattern] if _BACKREFERENCE.search(pattern) else _top_branches(pattern)):
+            if _BACKREFERENCE.search(pattern):
+                kept.append(pattern)
+                continue
+            for branch in _top_branches(pattern):
                 if branch.startswith("^") and branch[1:2] not in ("", "*", "+", "?", "{"):
                     caret.append(branch[1:])
                 elif branch.startswith(".*") and branch[2:3] not in ("", "*", "+", "?", "{"):
@@ -77,19 +82,21 @@ class RuleScreen:
                     rest.append(branch)
         self.caret = ByFirstChar(caret)
         # Each searched branch with the texts every match of it holds (lower-cased), and those of
-        # them that are punctuation alone: a line without one of them is not searched.
+        # them without letters: a line without one of them is not searched.
         self.anywhere = tuple((re.compile(p, re.IGNORECASE), texts, tuple(t for t in texts if not _has_case(t)))
                               for p in anywhere for texts in [required_texts(p)])
         self.rest = re.compile(_alternation(rest) or "(?!)", re.IGNORECASE)
+        self.kept = tuple(re.compile(p, re.IGNORECASE) for p in kept)  # each tried whole, at the line's start
         self.whole = re.compile(_alternation([r.pattern.pattern for r in rules]) or "(?!)", re.IGNORECASE)
 
     def __call__(self, line: str) -> bool:
         if "\n" in line:
             return bool(self.whole.match(line))
-        if self.caret.match(line) or self.rest.match(line):
+        if self.caret.match(line) or self.rest.match(line) or any(p.match(line) for p in self.kept):
             return True
         # An ASCII line, lower-cased, holds a branch's lower-cased texts when it matches the branch;
-        # in any other line, only the punctuation is looked for (a letter may match other letters).
+        # in any other line, only the texts without letters are looked for (a letter there may
+        # match a letter outside ASCII: the Kelvin sign is a "k").
         ascii_only = line.isascii()
         low = line.lower() if ascii_only else line
         for pattern, texts, marks in self.anywhere:
