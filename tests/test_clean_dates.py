@@ -34,7 +34,8 @@ def test_the_first_written_date_is_found_wherever_it_stands():
             words.insert(rnd.randrange(len(words) + 1),
                          date(rnd.randrange(1900, 2100), rnd.randrange(1, 13), rnd.randrange(1, 29)))
         dates = [w for w in words if isinstance(w, date)]
-        text = " ".join(_written(w, rnd.randrange(9)) if isinstance(w, date) else w for w in words)
+        gap = rnd.choice([" ", "  ", "\t", "\n", "\u00a0"])  # any white space parts words and a date's parts
+        text = gap.join(_written(w, rnd.randrange(9)).replace(" ", gap) if isinstance(w, date) else w for w in words)
         assert date_from_text(text) == (dates[0].isoformat() if dates else ""), text
 
 

@@ -133,16 +133,18 @@ def test_without_the_classifier_the_menu_stays():
 
 
 def test_installed_package_ships_the_rules_and_the_model(tmp_path):
-    # Build the package as an install would lay it out (no editable paths), then load from there.
+    # Build the package as an install would lay it out (no editable paths), then load from there:
+    # the rules, the line model and the story signatures' permutations are package data.
     lib = tmp_path / "lib"
     subprocess.run([sys.executable, "-c", "import setuptools; setuptools.setup()", "-q", "build_py",
                     "--build-lib", str(lib)], cwd=ROOT, check=True, capture_output=True)
-    probe = ("import archive.clean.classify as c, archive.clean.rules as r; "
-             "print(c.__file__); print(c.default_model() is not None, len(r.generic_rules()) > 10)")
+    probe = ("import archive.clean.classify as c, archive.clean.rules as r, archive.stories as s; "
+             "print(c.__file__); print(c.default_model() is not None, len(r.generic_rules()) > 10, "
+             "len(s._permutations()[0]) == s.NUM_PERM)")
     out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(lib)},
                          check=True, capture_output=True, text=True).stdout.split("\n")
     assert out[0].startswith(str(lib))
-    assert out[1] == "True True"
+    assert out[1] == "True True True"
 
 
 def _reference_words(text: str) -> list[str]:
@@ -340,3 +342,22 @@ def test_context_vectors_are_those_computed_column_by_column():
     assert len(cases) > 100
     for probs, texts in cases:
         assert np.array_equal(context_features(probs, texts), _columnwise_context(probs, texts))
+
+
+@pytest.mark.parametrize("line, present, absent", [
+    ("By Anna LEE", {"caps=5", "case2=upper", "fn=2"}, {"allcaps"}),  # every word capitalised; 1 of 3 a function word
+    ("NEWS ALERT: OIL UP", {"allcaps", "caps=5"}, set()),
+    ("A B c", {"caps=3"}, {"allcaps"}),  # 2 of 3 capitalised (0.67); one-letter words say nothing of all-caps
+    ("the cat of the house", {"fn=3", "caps=0"}, {"allcaps"}),  # 3 of 5 function words: 0.6
+    ("Home | News | Sport", {"seps=2"}, {"long_word"}),
+    ("a " + "x" * 18 + " word", set(), {"long_word"}),
+    ("a " + "x" * 19 + " word", {"long_word"}, set()),
+    ("12 345", {"digits=3"}, {"caps=0", "allcaps"}),  # no word begins with a letter: no share of capitals
+])
+def test_shape_features_count_as_their_names_say(line, present, absent):
+    """The counted shape features of a line, worked out by hand: the share of capitalised words, all
+    capitals, the share of function words, separators, a word over 18 characters."""
+    from archive.clean.features import line_tokens
+
+    tokens = set(line_tokens(line))
+    assert present <= tokens and not absent & tokens, sorted(tokens)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import shutil
@@ -232,7 +233,9 @@ def test_the_stored_permutations_are_datasketchs_and_signing_does_not_import_it(
     code = ("import sys; from archive.stories import signature; "
             "assert signature('three words here and more') is not None; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('datasketch', 'scipy')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    here = str(Path(stories_mod.__file__).parents[1])  # the archive these tests import, installed or not
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=here,
+                         env={**os.environ, "PYTHONPATH": here}).stdout
     assert out.strip() == "[]"
 
 
