@@ -65,7 +65,8 @@ class Archive:
         blank query with filters searches the filters alone). `aliases=False` searches the names
         as written, without their variants; `time_budget` is how many seconds the search may
         take before it stops with a partial result.
-        `count="stories"` counts story clusters (near-duplicates once) in the total and facets.
+        `count="stories"` counts story clusters (near-duplicates once) in the total and facets, and
+        lists one hit per story: its best-ranked version (the others: `story`, "n versions").
         `cite` asks the engine for the digest of the texts matched (`SearchResult.texts_digest`),
         from the matches it counts anyway, for a citation (archive/research/cite.py).
         `mode` "meaning" ranks texts by closeness in meaning to the query, "hybrid" fuses that

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -110,6 +111,36 @@ def test_search_result_links_to_its_versions(synd, make_app):
     client = make_app(index).test_client()
     page = client.get("/search?q=reportedly").get_data(as_text=True)
     assert page.count('class="versions-link"') == 10 and "3 versions" in page
+
+
+def test_search_page_and_api_list_one_hit_per_story_when_asked(synd, make_app):
+    """`group=stories` on the page and the API: one hit per story, stories counted, the choice kept
+    in the page's links; the stories are read from every matching document."""
+    index, _ = synd
+    with Archive(Settings(index=index)) as archive:
+        docs = [archive.get(h.id) for h in archive.search("reportedly", limit=100).hits]
+    stories = {d.story for d in docs if d is not None}
+    assert len(docs) > len(stories) > 1
+    client = make_app(index).test_client()
+    page = client.get("/search?q=reportedly&group=stories").get_data(as_text=True)
+    assert f'<span id="total">{len(stories)}</span> stories match' in page
+    assert page.count('<li class="hit">') == min(len(stories), 10)
+    assert '<strong aria-current="true">one per story</strong>' in page and "sort=newest&amp;group=stories" in page
+    # The chart counts stories too, and offers no share: all documents of a month are texts.
+    assert re.search(r"Matching stories per (month|year)</span>", page)
+    assert re.search(r": \d+ stor(y|ies)</title>", page)
+    assert "share of all documents" not in page
+    every = client.get("/search?q=reportedly").get_data(as_text=True)
+    assert f'<span id="total">{len(docs)}</span> documents match' in every and "group=stories" in every
+    assert re.search(r"Matching documents per (month|year)</span>", every) and "share of all documents" in every
+    api = client.get("/api/search?q=reportedly&group=stories&limit=100").get_json()
+    assert api["total"] == len(stories) == len(api["hits"])
+    with Archive(Settings(index=index)) as archive:
+        assert {archive.get(h["id"]).story for h in api["hits"]} == stories  # type: ignore[union-attr]
+    assert client.get("/api/search?q=reportedly&group=authors").get_json()["total"] == len(docs)
+    # Ranked by meaning, every text is listed: the page says documents, not stories.
+    meaning = client.get("/search?q=reportedly&group=stories&mode=meaning").get_data(as_text=True)
+    assert "stories match" not in meaning and "one per story" not in meaning
 
 
 @pytest.mark.browser

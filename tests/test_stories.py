@@ -23,6 +23,8 @@ from archive.archive import Archive
 from archive.config import Settings
 from archive.documents import document_id
 from archive.ingest import ingest
+from archive.query.aliases import NO_ALIASES
+from archive.query.filters import NO_FILTERS, compose
 
 
 def _pairs(labels: dict) -> int:
@@ -107,6 +109,55 @@ def test_search_counts_stories_when_asked(synd):
     assert (words_texts.total, words.total) == (24, 12)
 
 
+def _pages(archive: Archive, query: str, sort: str, count: str, size: int) -> list:
+    hits, offset = [], 0
+    while True:
+        page = archive.search(query, limit=size, offset=offset, sort=sort, count=count, facets=False).hits
+        hits += page
+        if len(page) < size:
+            return hits
+        offset += size
+
+
+@pytest.mark.parametrize("query", ["*", "reportedly", "said OR year"])
+@pytest.mark.parametrize("sort, margin", [("relevance", 64), ("newest", 64), ("newest", 0)])
+def test_counting_stories_lists_one_hit_per_story(synd, query, sort, margin, monkeypatch):
+    """Every page together holds each matching story once, as its first version in the list of
+    texts, and as many hits as the total says (the stories matched, found by reading every document).
+    Whoosh ranks in date order; with no margin its list of texts is too short at first and grows."""
+    from archive.engine.whoosh import results
+    monkeypatch.setattr(results, "STORY_MARGIN", margin)
+    index, root, groups = synd
+    with Archive(Settings(index=index)) as archive:
+        docs = [archive.get(document_id(root.name, rel)) for rel in groups]
+        words = re.compile(r"\b(reportedly)\b" if query == "reportedly" else r"\b(said|year|years)\b" if "OR" in query
+                           else r"")
+        matching = {d.story for d in docs if d is not None and words.search(f"{d.title}\n{d.text}".lower())}
+        texts = _pages(archive, query, sort, "texts", 100)
+        stories = _pages(archive, query, sort, "stories", 1 if margin == 0 else 4)
+        total = archive.search(query, limit=0, count="stories").total
+        story_of = {h.id: archive.get(h.id).story for h in texts}  # type: ignore[union-attr]
+    assert 1 < len(matching) < len(texts) or query == "*"
+    assert [story_of[h.id] for h in stories] == list(dict.fromkeys(story_of[h.id] for h in texts))
+    assert {story_of[h.id] for h in stories} == matching
+    assert len(stories) == total == len(matching)
+
+
+@pytest.mark.parametrize("query", ["*", "reportedly", "said OR year", '"the government"', "source:wire"])
+def test_stories_counted_in_bulk_agree_with_a_walk_over_the_matches(synd, query):
+    """The story total and facets from the counted matches equal those of a plain walk over Whoosh's
+    matches with a set of story labels per facet value (`similar.story_tally`)."""
+    from archive.engine.whoosh import similar
+    index = synd[0]
+    with Archive(Settings(index=index)) as archive:
+        result = archive.search(query, limit=0, count="stories")
+        tree = archive.with_marks(compose(query, NO_FILTERS, NO_ALIASES).tree)
+        with archive.engine.searcher() as s:
+            total, facets, complete = similar.story_tally(s, tree, tuple(result.facets), float("inf"))
+    assert complete and result.total == total > 0
+    assert result.facets == facets
+
+
 def test_search_rejects_unknown_count(synd):
     from archive.errors import BadQuery
     with Archive(Settings(index=synd[0])) as archive, pytest.raises(BadQuery):
@@ -172,6 +223,9 @@ def test_cli_search_counts_stories(synd):
     texts = invoke("search", "--index", str(index), "--count", "reportedly")
     stories = invoke("search", "--index", str(index), "--count", "--stories", "reportedly")
     assert (texts.output.strip(), stories.output.strip()) == ("24", "12"), stories.output
+    listed = invoke("search", "--index", str(index), "--stories", "--limit", "20", "reportedly").output
+    assert listed.startswith("12 stories match")
+    assert re.findall(r"^(\d+)\. ", listed, re.M) == [str(n) for n in range(1, 13)]
 
 
 # -- the assigner against datasketch's own LSH -------------------------------------------------

@@ -24,6 +24,7 @@ def search() -> ResponseReturnValue:
 
     `query`, `interpreted` and `suggestion` are about `q` alone; the filters restrict the results.
     `mode=meaning` ranks by closeness in meaning, `mode=hybrid` fuses both rankings (no citation then).
+    `group=stories` lists one hit per story and counts stories in the total and facets.
     """
     state = SearchState.from_args(request.args)
     try:
@@ -39,7 +40,7 @@ def search() -> ResponseReturnValue:
         return jsonify(error=f"mode must be one of {', '.join(SEARCH_MODES)}", query=state.q), 400
     try:
         result = archive.search(state.q, filters=state.search_filters(), limit=limit, offset=offset, sort=sort,
-                                cite=state.mode == "keyword", mode=state.mode)
+                                cite=state.mode == "keyword", mode=state.mode, count=state.count)
     except BadQuery as exc:
         return jsonify(error=str(exc), query=state.q), 400
     if state.mode != "keyword":  # a ranking by meaning is no set of matches a hash could cite

@@ -19,6 +19,7 @@ from archive.query.filters import Filters
 SORTS = ("relevance", "newest", "oldest")
 TIMELINE_MODES = ("count", "share")
 SEARCH_MODES = ("keyword", "meaning", "hybrid")  # by words, by meaning (docs/meaning.md), or both fused
+GROUPS = ("stories",)  # `group=stories`: one hit per story, stories counted (docs/related.md)
 MAX_PAGE = 10_000
 MAX_VALUE_CHARS = 200
 # Each filter: URL parameter -> (label shown on its chip, pattern a valid value matches).
@@ -51,6 +52,7 @@ class SearchState:
     timeline: str = "count"
     filters: dict[str, str] = field(default_factory=dict)
     mode: str = "keyword"
+    group: str = ""  # "" lists every distinct text; "stories" one per story
 
     @classmethod
     def from_args(cls, args: MultiDict) -> SearchState:
@@ -67,9 +69,15 @@ class SearchState:
             if value and pattern.fullmatch(value):
                 filters[name] = value
         mode = args.get("mode", "keyword")
+        group = args.get("group", "")
         return cls(q=args.get("q", "").strip(), page=page, sort=sort if sort in SORTS else "relevance",
                    timeline=timeline if timeline in TIMELINE_MODES else "count", filters=filters,
-                   mode=mode if mode in SEARCH_MODES else "keyword")
+                   mode=mode if mode in SEARCH_MODES else "keyword", group=group if group in GROUPS else "")
+
+    @property
+    def count(self) -> str:
+        """Return what the search counts and lists once: "stories" (`group=stories`, by words) or "texts"."""
+        return "stories" if self.group == "stories" and self.mode == "keyword" else "texts"
 
     @property
     def active(self) -> bool:
@@ -118,6 +126,8 @@ class SearchState:
             out["timeline"] = self.timeline
         if self.mode != "keyword":
             out["mode"] = self.mode
+        if self.group:
+            out["group"] = self.group
         if self.page != 1:
             out["page"] = str(self.page)
         return {k: v for k, v in out.items() if v}

@@ -41,11 +41,12 @@ class Bar:
     width: float
     height: float
     href: str
+    noun: str = "document"  # what is counted: "document", or "story" (one per story)
 
     @property
     def title(self) -> str:
         """Return the tooltip text of the bar."""
-        docs = "document" if self.count == 1 else "documents"
+        docs = self.noun if self.count == 1 else _plural(self.noun)
         if self.total:
             return f"{self.label}: {self.count} {docs} ({100 * self.count / self.total:.1f}% of {self.total})"
         return f"{self.label}: {self.count} {docs}"
@@ -70,6 +71,12 @@ class Timeline(Scale):
     """The bars of one query's timeline."""
 
     bars: list[Bar] = field(default_factory=list)
+    noun: str = "document"
+
+    @property
+    def nouns(self) -> str:
+        """Return what the bars count, plural: "documents" or "stories"."""
+        return _plural(self.noun)
 
     @property
     def ticks(self) -> list[str]:
@@ -101,12 +108,17 @@ class Timeline(Scale):
         return self.bars[-1].label
 
 
+def _plural(noun: str) -> str:
+    return "stories" if noun == "story" else noun + "s"
+
+
 def build(facets: dict[str, dict[str, int]], totals: dict[str, dict[str, int]] | None,
-          href: Callable[[str, str], str]) -> Timeline | None:
+          href: Callable[[str, str], str], noun: str = "document") -> Timeline | None:
     """Return the timeline of a result's month (or year) facet, or None when no hit has a date.
 
     :param totals: facets of all documents (same filters) for share mode, or None for counts.
     :param href: builds the link of a bar from (unit, label): a filter on that month or year.
+    :param noun: what the facets count: "document", or "story" (a search with `count="stories"`).
     """
     months = facets.get("month") or {}
     if not months:
@@ -128,8 +140,9 @@ def build(facets: dict[str, dict[str, int]], totals: dict[str, dict[str, int]] |
         if values[i] > 0:
             h = max(h, MIN_BAR)  # a month with one hit must not look like a month with none
         bars.append(Bar(key, counts.get(key, 0), all_counts.get(key, 0), values[i], x=round(i * step + gap / 2, 2),
-                        y=round(HEIGHT - h, 2), width=round(step - gap, 2), height=round(h, 2), href=href(unit, key)))
-    return Timeline(unit, share, peak, bars)
+                        y=round(HEIGHT - h, 2), width=round(step - gap, 2), height=round(h, 2), href=href(unit, key),
+                        noun=noun))
+    return Timeline(unit, share, peak, bars, noun)
 
 
 def _value(count: int, total: int, share: bool) -> float:

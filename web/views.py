@@ -55,7 +55,8 @@ def search() -> str:
         archive = get_archive()
         try:
             result = archive.search(state.q, filters=state.search_filters(), limit=size,
-                                    offset=(state.page - 1) * size, sort=state.sort, mode=state.mode)
+                                    offset=(state.page - 1) * size, sort=state.sort, mode=state.mode,
+                                    count=state.count)
         except BadQuery as exc:
             error = str(exc)
         if result is not None:
@@ -78,11 +79,16 @@ def _suggestion(state: SearchState, result: SearchResult) -> SearchState | None:
 
 
 def _timeline(archive: Archive, state: SearchState, result: SearchResult) -> timeline.Timeline | None:
-    """Return the chart of the result's months; in share mode each bar is divided by all documents of its month."""
+    """Return the chart of the result's months; in share mode each bar is divided by all documents of its month.
+
+    One per story, the bars count stories, never as a share: all documents of a month are texts.
+    """
+    stories = state.count == "stories"
     totals = None
-    if state.timeline == "share" and result.facets.get("month"):
+    if state.timeline == "share" and result.facets.get("month") and not stories:
         totals = timeline.period_totals(current_app).of(archive, state.search_filters())
-    return timeline.build(result.facets, totals, lambda unit, key: state.with_filter(unit, key).url())
+    return timeline.build(result.facets, totals, lambda unit, key: state.with_filter(unit, key).url(),
+                          "story" if stories else "document")
 
 
 def _facets(state: SearchState, result: SearchResult) -> list[tuple[str, str, list[FacetValue]]]:

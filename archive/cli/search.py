@@ -30,7 +30,7 @@ from archive.render import terminal
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Stream every result as CSV or JSON Lines.")
 @click.option("--no-aliases", "no_aliases", is_flag=True, help="Search names as written, without their aliases.")
 @click.option("--stories", is_flag=True,
-              help="Count stories (near-duplicate versions once), not texts, in totals and facets.")
+              help="One hit per story (its best-ranked version); count stories, not texts, in totals and facets.")
 @click.option("--source", "sources", multiple=True, metavar="NAME",
               help="Only documents from this source (repeat for any of several).")
 @click.option("--date", "dates", multiple=True, metavar="WHEN",
@@ -75,7 +75,7 @@ def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count:
                     cited = _cited(archive, result, filters, sort, not no_aliases)
                     click.echo(json.dumps(cited, ensure_ascii=False, indent=1))
                 else:
-                    _print_hits(result, filters)
+                    _print_hits(result, filters, "story" if stories else "document")
     except ArchiveError as exc:
         fail(exc)
         return
@@ -93,12 +93,13 @@ def _cited(archive: Archive, result: SearchResult, filters: Filters, sort: str, 
     return with_citation(archive, result.to_dict(), sort, aliases, digest=digest)
 
 
-def _print_hits(result: SearchResult, filters: Filters) -> None:
+def _print_hits(result: SearchResult, filters: Filters, unit: str = "document") -> None:
     tty = sys.stdout.isatty()
     at_least = "" if result.total_exact else "at least "
     p = printable
     within = f" within {p(' '.join(filters.clauses()))}" if filters else ""
-    click.echo(f"{at_least}{plural.count(result.total, 'document')} {plural.match(result.total)} "
+    noun = plural.count(result.total, unit, "stories" if unit == "story" else "")
+    click.echo(f"{at_least}{noun} {plural.match(result.total)} "
                f"{p(result.interpreted)}" + within + (" (partial)" if result.partial else ""))
     for rank, hit in enumerate(result.hits, start=result.offset + 1):
         copies = f"  [{len(hit.paths)} copies]" if len(hit.paths) > 1 else ""

@@ -47,7 +47,8 @@ class Engine(Protocol):
         `suggest_from` is the tree as written (before aliases): when few documents match, its
         rare words are checked for typos. `cite` asks for the digest of the texts matched.
         `literal` is the tree before aliases: by relevance, the texts it matches may rank first.
-        `count="stories"` counts story clusters instead of distinct texts in the total and facets.
+        `count="stories"` counts story clusters instead of distinct texts in the total and facets,
+        and lists one hit per story (its best-ranked version).
         """
         ...
 

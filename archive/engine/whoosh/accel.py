@@ -69,6 +69,27 @@ class Table:
         self.fields = {name: _column_codes(s, name) for name in fields}
         self.lengths: dict[str, np.ndarray] = {}  # field lengths for scoring, read when first needed
         self.labels: dict[str, str] = {}  # source keys -> their stored spelling, looked up when first shown
+        self._story: np.ndarray | None = None
+        self.story_groups = 0  # story codes run from 0 to story_groups - 1 (once built)
+
+    def story_codes(self, s: Searcher) -> np.ndarray:
+        """Return a story code per document number (built on first use): equal codes, one story.
+
+        A document without a story label is a story of its own text, as `similar.story_keys` has
+        it: its code follows the labels' codes, by its text's code. `s` is a searcher of this
+        table's generation.
+        """
+        if self._story is None:
+            if "story" in s.schema.names() and self.size:
+                labels = _column_codes(s, "story")
+                codes = labels.codes.copy()
+                unlabelled = codes < 0
+                codes[unlabelled] = len(labels.values) + self.hash[unlabelled]
+            else:
+                codes = self.hash
+            self.story_groups = int(codes.max()) + 1 if len(codes) else 0
+            self._story = codes
+        return self._story
 
     def hash_lines(self) -> np.ndarray | None:
         """Return each content hash followed by a newline, as fixed-width bytes (built on first use).
@@ -276,12 +297,22 @@ def _watch(docs: Iterator[int], deadline: float) -> Iterator[int]:
 
 # -- counting -----------------------------------------------------------------------------------
 
-def distinct(t: Table, docs: np.ndarray) -> int:
-    """Return the number of distinct texts among documents."""
+def _grouping(t: Table, stories: bool) -> tuple[np.ndarray, int]:
+    """Return (a code per document, the number of codes): of texts, or of stories."""
+    if not stories:
+        return t.hash, t.groups
+    if t._story is None:
+        raise ValueError("the table's story codes are not built: call Table.story_codes first")
+    return t._story, t.story_groups
+
+
+def distinct(t: Table, docs: np.ndarray, stories: bool = False) -> int:
+    """Return the number of distinct texts (with `stories`: stories, `Table.story_codes`) among documents."""
     if not len(docs):
         return 0
-    seen = np.zeros(t.groups, dtype=bool)
-    seen[t.hash[docs]] = True
+    key, groups = _grouping(t, stories)
+    seen = np.zeros(groups, dtype=bool)
+    seen[key[docs]] = True
     return int(seen.sum())
 
 
@@ -352,11 +383,13 @@ def unique(a: np.ndarray) -> np.ndarray:
     return phrases.distinct_sorted(np.sort(a)) if len(a) > 1 else a
 
 
-def facet_values(t: Table, docs: np.ndarray, name: str) -> dict[str, int]:
-    """Return {value: distinct texts} of one field among documents (values as indexed)."""
+def facet_values(t: Table, docs: np.ndarray, name: str, stories: bool = False) -> dict[str, int]:
+    """Return {value: distinct texts} of one field among documents (values as indexed); with
+    `stories`, {value: stories} (`Table.story_codes`, built before)."""
+    key, groups = _grouping(t, stories)
     col = t.fields[name]
     codes = col.codes[docs]
     keep = codes >= 0
-    pairs = unique(codes[keep] * max(t.groups, 1) + t.hash[docs][keep])
-    counts = np.bincount(pairs // max(t.groups, 1), minlength=len(col.values))
+    pairs = unique(codes[keep] * max(groups, 1) + key[docs][keep])
+    counts = np.bincount(pairs // max(groups, 1), minlength=len(col.values))
     return {col.values[i]: int(c) for i in np.flatnonzero(counts) for c in (counts[i],)}

@@ -27,7 +27,7 @@ from archive.engine.common import FACET_FIELDS, SUGGEST_BELOW, TIME_BUDGET, File
 from archive.engine.spans import document_marks
 from archive.engine.whoosh import accel, arrays, research, similar
 from archive.engine.whoosh.compile import Compiler
-from archive.engine.whoosh.results import best, facet_counts, make_hits
+from archive.engine.whoosh.results import best, count_stories, facet_counts, make_hits
 from archive.engine.whoosh.results import count as count_texts
 from archive.engine.whoosh.schema import build_schema
 from archive.engine.whoosh.searchers import SearcherManager, open_index, retry_read
@@ -193,7 +193,8 @@ class WhooshEngine:
         (no second pass; none when they were not counted in bulk). `literal` is the tree before
         aliases: by relevance, the texts it matches rank above those only an alias finds.
         `count="stories"` then counts story clusters (near-duplicates once) in the total and
-        facets, in a second, unscored pass with a time budget of its own.
+        facets (from the matches counted in bulk, or in a second, unscored pass with a time budget
+        of its own), and the hits are one per story: its best-ranked version.
         """
         with self.searcher() as s:
             # The column table is read once per index generation (14 s at a million documents):
@@ -212,12 +213,16 @@ class WhooshEngine:
                 digest = accel.texts_digest(accel.table(s), counted.docs)
             if limit and counted.total:
                 first = _literal_docs(s, literal, deadline) if sort == "relevance" else None
-                top, complete = best(s, comp, offset + limit, sort, deadline, counted.memo, first, counted.docs)
+                key = accel.table(s).story_codes(s) if count == "stories" else None  # one hit per story
+                top, complete = best(s, comp, offset + limit, sort, deadline, counted.memo, first, counted.docs, key)
                 complete = complete and counted.complete
                 hits = list(make_hits(s, comp, top[offset:], snippet_count, deadline, late))
             suggestion = None
             if suggest_from is not None and counted.total < SUGGEST_BELOW:
                 suggestion = suggest(s.reader(), suggest_from, query)
+            stories = None  # (total, facets) of stories, from the matches just counted in bulk
+            if count == "stories" and counted.docs is not None:
+                stories = count_stories(s, counted.docs, fields)
         notes = list(comp.notes)
         if late:
             notes.append(f"The time ran out before {len(late)} of the hits were marked: they show their opening lines.")
@@ -228,7 +233,11 @@ class WhooshEngine:
                               partial=comp.partial or not complete or bool(late), offset=offset, limit=limit, hits=hits,
                               facets=counted.facets, suggestion=suggestion, messages=notes,
                               texts_digest=digest[0], texts_count=digest[1])
-        if count == "stories":
+        if stories is not None:
+            result.total = stories[0]
+            if facets:
+                result.facets = stories[1]
+        elif count == "stories":
             self._count_stories(result, tree, facets, time_budget)
         return result
 

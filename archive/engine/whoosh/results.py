@@ -22,6 +22,7 @@ from archive.engine.whoosh import accel, scores
 from archive.engine.whoosh.compile import Compiled
 
 CHECK_EVERY = 256  # matches between two looks at the clock
+STORY_MARGIN = 64  # texts ranked beyond 4 a story asked for, to find one hit per story (grown if short)
 
 
 class _Unmarked:
@@ -60,6 +61,14 @@ def count(s: Searcher, comp: Compiled, fields: tuple[str, ...], deadline: float)
     total = accel.distinct(t, docs)
     facets = {name: _labelled(s, name, accel.facet_values(t, docs, name)) for name in fields}
     return Counted(total, facets, duplicates=len(docs) - total, docs=docs, memo=memo)
+
+
+def count_stories(s: Searcher, docs: np.ndarray, fields: tuple[str, ...]) -> tuple[int, dict[str, dict[str, int]]]:
+    """Count the stories among matched documents (`Counted.docs`), in total and per facet value."""
+    t = accel.table(s)
+    t.story_codes(s)
+    return (accel.distinct(t, docs, stories=True),
+            {name: _labelled(s, name, accel.facet_values(t, docs, name, stories=True)) for name in fields})
 
 
 def _count_slowly(s: Searcher, comp: Compiled, fields: tuple[str, ...], deadline: float) -> Counted:
@@ -155,7 +164,7 @@ def ranked(s: Searcher, comp: Compiled, limit: int | None, sort: str, deadline: 
 
 def best(s: Searcher, comp: Compiled, limit: int | None, sort: str, deadline: float,
          memo: dict | None = None, first: np.ndarray | None = None,
-         known: np.ndarray | None = None) -> tuple[list[tuple[int, float]], bool]:
+         known: np.ndarray | None = None, key: np.ndarray | None = None) -> tuple[list[tuple[int, float]], bool]:
     """Return (docnum, score) of the top `limit` distinct texts (all when None), and whether complete.
 
     By relevance, the whole query is scored with numpy when every part of it can be
@@ -163,16 +172,46 @@ def best(s: Searcher, comp: Compiled, limit: int | None, sort: str, deadline: fl
     document numbers: those holding the query as written, before aliases) rank above the
     other matches by relevance, each group in score order: `김정은` lists the text that holds
     김정은 before those that only say "Kim Jong Un", however the scores compare. `known`: the
-    query's matching documents, when just counted in bulk (`Counted.docs`).
+    query's matching documents, when just counted in bulk (`Counted.docs`). `key` (a code per
+    document number, `Table.story_codes`) keeps the first document of each code: one per story.
     """
     if sort == "relevance":
         t = accel.table(s)
         scored = scores.score(s, t, comp.query, memo, known)
         if scored is not None:
-            return scores.top(t, scored, limit, first), True
-        if first is not None and len(first):
-            return _first_then_rest(s, comp, limit, deadline, set(first.tolist()))
-    return ranked(s, comp, limit, sort, deadline)
+            return scores.top(t, scored, limit, first, key), True
+    early = set(first.tolist()) if sort == "relevance" and first is not None and len(first) else None
+
+    def whoosh(n: int | None) -> tuple[list[tuple[int, float]], bool]:
+        if early is not None:
+            return _first_then_rest(s, comp, n, deadline, early)
+        return ranked(s, comp, n, sort, deadline)
+
+    if key is None:
+        return whoosh(limit)
+    # Whoosh collapses on the text; the first of each story come from a longer list of texts,
+    # made longer until it holds `limit` stories or every match.
+    n = None if limit is None else 4 * limit + STORY_MARGIN
+    while True:
+        top, complete = whoosh(n)
+        got = _first_of_each(top, key, limit)
+        if n is None or len(top) < n or (limit is not None and len(got) >= limit) or not complete:
+            return got, complete
+        n *= 8
+
+
+def _first_of_each(top: list[tuple[int, float]], key: np.ndarray, limit: int | None) -> list[tuple[int, float]]:
+    """Return the first `limit` pairs of `top` whose document's key has not come before."""
+    seen: set[int] = set()
+    out = []
+    for d, score in top:
+        k = int(key[d])
+        if k not in seen:
+            seen.add(k)
+            out.append((d, score))
+            if limit is not None and len(out) == limit:
+                break
+    return out
 
 
 def _first_then_rest(s: Searcher, comp: Compiled, limit: int | None, deadline: float,

@@ -86,10 +86,13 @@ def _rows(docs: np.ndarray, only: np.ndarray) -> np.ndarray:
     return at
 
 
-def top(t: Table, scored: Scored, limit: int | None, first: np.ndarray | None = None) -> list[tuple[int, float]]:
+def top(t: Table, scored: Scored, limit: int | None, first: np.ndarray | None = None,
+        key: np.ndarray | None = None) -> list[tuple[int, float]]:
     """Return (docnum, score) of the best copy of each text, best first (ties: lower docnum).
 
     Documents in `first` (sorted document numbers) come before all others, each group best first.
+    `key` (a code per document number, `Table.story_codes`) keeps the best document of each code
+    instead: one per story.
 
     For a short page of a long list, only the best-scored documents are sorted: every document
     scoring at least the k-th best score (ties included), k growing until they hold `limit`
@@ -99,23 +102,23 @@ def top(t: Table, scored: Scored, limit: int | None, first: np.ndarray | None = 
     docs, scores = scored
     if first is not None and len(first):
         order = np.lexsort((docs, -scores, ~np.isin(docs, first, assume_unique=True)))
-        return _first_copies(t, docs, scores, order, limit)
+        return _first_copies(t, docs, scores, order, limit, key)
     k = 4 * limit + 64 if limit is not None else len(docs)
     while k < len(docs) // 4:
         threshold = np.partition(scores, len(scores) - k)[len(scores) - k]  # the k-th best score
         near = np.flatnonzero(scores >= threshold)
         order = near[np.lexsort((docs[near], -scores[near]))]
-        got = _first_copies(t, docs, scores, order, limit)
+        got = _first_copies(t, docs, scores, order, limit, key)
         if limit is not None and len(got) == limit:
             return got
         k *= 8
-    return _first_copies(t, docs, scores, np.lexsort((docs, -scores)), limit)
+    return _first_copies(t, docs, scores, np.lexsort((docs, -scores)), limit, key)
 
 
 def _first_copies(t: Table, docs: np.ndarray, scores: np.ndarray, order: np.ndarray,
-                  limit: int | None) -> list[tuple[int, float]]:
-    """Return the first `limit` documents of `order` whose text has not come before, with their scores."""
-    _, first = np.unique(t.hash[docs[order]], return_index=True)
+                  limit: int | None, key: np.ndarray | None = None) -> list[tuple[int, float]]:
+    """Return the first `limit` documents of `order` whose text (or `key`) has not come before, with their scores."""
+    _, first = np.unique((t.hash if key is None else key)[docs[order]], return_index=True)
     best = order[np.sort(first)][:limit]
     return [(int(d), float(v)) for d, v in zip(docs[best], scores[best])]
 
