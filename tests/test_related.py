@@ -137,7 +137,11 @@ def test_search_page_and_api_list_one_hit_per_story_when_asked(synd, make_app):
     assert api["total"] == len(stories) == len(api["hits"])
     with Archive(Settings(index=index)) as archive:
         assert {archive.get(h["id"]).story for h in api["hits"]} == stories  # type: ignore[union-attr]
-    assert client.get("/api/search?q=reportedly&group=authors").get_json()["total"] == len(docs)
+    bad = client.get("/api/search?q=reportedly&group=authors")
+    assert bad.status_code == 400 and "group must be stories" in bad.get_json()["error"]
+    # A new query from the search box keeps the choice.
+    assert '<input type="hidden" name="group" value="stories">' in page
+    assert 'name="group"' not in every
     # Ranked by meaning, every text is listed: the page says documents, not stories.
     meaning = client.get("/search?q=reportedly&group=stories&mode=meaning").get_data(as_text=True)
     assert "stories match" not in meaning and "one per story" not in meaning

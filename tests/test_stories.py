@@ -158,6 +158,58 @@ def test_stories_counted_in_bulk_agree_with_a_walk_over_the_matches(synd, query)
     assert result.facets == facets
 
 
+@pytest.mark.parametrize("query", ["said OR year", "*"])
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+@pytest.mark.parametrize("whoosh_ranks", [False, True])
+def test_one_per_story_is_the_first_of_each_in_the_list_of_texts(synd, query, sort, whoosh_ranks, monkeypatch):
+    """`best` with a key (here: texts grouped seven by seven) gives, for every limit, the first text of
+    each group in the full list of texts, whether numpy or Whoosh ranks (and Whoosh's list grows)."""
+    from archive.engine.whoosh import accel, results, scores
+    from archive.engine.whoosh.compile import Compiler
+    monkeypatch.setattr(results, "STORY_MARGIN", 0)
+    if whoosh_ranks:
+        monkeypatch.setattr(scores, "score", lambda *args, **kwargs: None)
+    lengths: list[int | None] = []
+    ranked = results.ranked
+    monkeypatch.setattr(results, "ranked", lambda s, comp, n, *a, **k: lengths.append(n) or ranked(s, comp, n, *a, **k))
+    with Archive(Settings(index=synd[0])) as archive:
+        tree = archive.with_marks(compose(query, NO_FILTERS, NO_ALIASES).tree)
+        with archive.engine.searcher() as s:
+            comp = Compiler(s.reader()).compile(tree)
+            key = accel.table(s).hash // 7
+            every, _ = results.best(s, comp, None, sort, float("inf"))
+            seen: set[int] = set()
+            want = [(d, score) for d, score in every if not (int(key[d]) in seen or seen.add(int(key[d])))]
+            assert len(every) > len(want) > 3
+            for limit in range(1, len(want) + 2):
+                got, complete = results.best(s, comp, limit, sort, float("inf"), key=key)
+                assert complete and got == want[:limit], limit
+    if whoosh_ranks or sort != "relevance":
+        assert any(b is not None and a is not None and b > a for a, b in zip(lengths, lengths[1:]))
+
+
+def test_copies_of_a_text_labelled_apart_are_one_story(tmp_path):
+    """Two copies of a page without words get each its own label (no signature to compare): they are
+    still one text, so one story, listed once in every order, and the walk over the matches agrees."""
+    from archive.engine.whoosh import similar
+    root = tmp_path / "coll"
+    root.mkdir()
+    page = "<html><head><title>Photo gallery: the week</title></head><body><img src='x.jpg'><p>* * *</p></body></html>"
+    for name in ("a.html", "b.html"):
+        (root / name).write_text(page)
+    ingest([str(root)], Settings(index=tmp_path / "index"))
+    with Archive(Settings(index=tmp_path / "index")) as archive:
+        texts = archive.search("*", limit=10)
+        docs = [archive.get(document_id("coll", name)) for name in ("a.html", "b.html")]
+        assert texts.total == 1 and len({d.story for d in docs if d is not None}) == 2  # labelled apart
+        for sort in ("relevance", "newest", "oldest"):
+            one = archive.search("*", limit=10, sort=sort, count="stories")
+            assert (one.total, len(one.hits)) == (1, 1), sort
+        tree = archive.with_marks(compose("*", NO_FILTERS, NO_ALIASES).tree)
+        with archive.engine.searcher() as s:
+            assert similar.story_tally(s, tree, (), float("inf"))[0] == 1
+
+
 def test_search_rejects_unknown_count(synd):
     from archive.errors import BadQuery
     with Archive(Settings(index=synd[0])) as archive, pytest.raises(BadQuery):
@@ -226,6 +278,9 @@ def test_cli_search_counts_stories(synd):
     listed = invoke("search", "--index", str(index), "--stories", "--limit", "20", "reportedly").output
     assert listed.startswith("12 stories match")
     assert re.findall(r"^(\d+)\. ", listed, re.M) == [str(n) for n in range(1, 13)]
+    # Ranked by meaning, every text is listed, and the count says documents.
+    by_meaning = invoke("search", "--index", str(index), "--stories", "--meaning", "government minister").output
+    assert re.search(r"^\d+ documents? match", by_meaning, re.M) and "stories match" not in by_meaning
 
 
 # -- the assigner against datasketch's own LSH -------------------------------------------------

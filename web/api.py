@@ -11,7 +11,7 @@ from archive.errors import BadQuery
 from archive.render import html
 from archive.research.cite import with_citation
 from web.facade import get_archive
-from web.filters import SEARCH_MODES, SearchState
+from web.filters import GROUPS, SEARCH_MODES, SearchState
 from web.lookup import load_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -38,6 +38,8 @@ def search() -> ResponseReturnValue:
     archive = get_archive()
     if request.args.get("mode", "keyword") not in SEARCH_MODES:
         return jsonify(error=f"mode must be one of {', '.join(SEARCH_MODES)}", query=state.q), 400
+    if request.args.get("group", "") not in ("", *GROUPS):
+        return jsonify(error=f"group must be {' or '.join(GROUPS)}, or left out", query=state.q), 400
     try:
         result = archive.search(state.q, filters=state.search_filters(), limit=limit, offset=offset, sort=sort,
                                 cite=state.mode == "keyword", mode=state.mode, count=state.count)

@@ -75,7 +75,7 @@ def search(query: str, limit: int, offset: int, sort: str, as_json: bool, count:
                     cited = _cited(archive, result, filters, sort, not no_aliases)
                     click.echo(json.dumps(cited, ensure_ascii=False, indent=1))
                 else:
-                    _print_hits(result, filters, "story" if stories else "document")
+                    _print_hits(result, filters, "story" if stories and mode == "keyword" else "document")
     except ArchiveError as exc:
         fail(exc)
         return

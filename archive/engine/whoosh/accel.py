@@ -75,16 +75,24 @@ class Table:
     def story_codes(self, s: Searcher) -> np.ndarray:
         """Return a story code per document number (built on first use): equal codes, one story.
 
-        A document without a story label is a story of its own text, as `similar.story_keys` has
-        it: its code follows the labels' codes, by its text's code. `s` is a searcher of this
-        table's generation.
+        Every copy of a text gets one code, as `similar.story_keys` has it: the smallest among
+        its live copies, where a story label's code (the labels' order) comes before no label
+        (the text's own story: a code after the labels', by the text's code). Copies of a text
+        can be labelled apart: a text without words is labelled by each copy's id, and an index
+        made before labels existed holds copies without one. `s` is a searcher of this table's
+        generation.
         """
         if self._story is None:
             if "story" in s.schema.names() and self.size:
                 labels = _column_codes(s, "story")
-                codes = labels.codes.copy()
-                unlabelled = codes < 0
-                codes[unlabelled] = len(labels.values) + self.hash[unlabelled]
+                own = labels.codes.copy()
+                unlabelled = own < 0
+                own[unlabelled] = len(labels.values) + self.hash[unlabelled]
+                fallback = len(labels.values) + np.arange(self.groups, dtype=np.int64)
+                canon = fallback.copy()  # a text without a live copy keeps its own story
+                live = self.live & (self.hash >= 0)
+                np.minimum.at(canon, self.hash[live], own[live])
+                codes = np.where(self.hash >= 0, canon[np.maximum(self.hash, 0)], own)
             else:
                 codes = self.hash
             self.story_groups = int(codes.max()) + 1 if len(codes) else 0

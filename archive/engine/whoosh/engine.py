@@ -200,7 +200,9 @@ class WhooshEngine:
             # The column table is read once per index generation (14 s at a million documents):
             # not this query's time, or the first search of a process (every command-line search)
             # ran out of time before it began and gave a partial total.
-            accel.table(s)
+            t = accel.table(s)
+            if count == "stories":
+                t.story_codes(s)  # read once per index generation, as the table is
             deadline = time.monotonic() + time_budget
             comp = Compiler(s.reader()).compile(tree)
             fields = FACET_FIELDS if facets else ()
@@ -213,7 +215,7 @@ class WhooshEngine:
                 digest = accel.texts_digest(accel.table(s), counted.docs)
             if limit and counted.total:
                 first = _literal_docs(s, literal, deadline) if sort == "relevance" else None
-                key = accel.table(s).story_codes(s) if count == "stories" else None  # one hit per story
+                key = t.story_codes(s) if count == "stories" else None  # one hit per story
                 top, complete = best(s, comp, offset + limit, sort, deadline, counted.memo, first, counted.docs, key)
                 complete = complete and counted.complete
                 hits = list(make_hits(s, comp, top[offset:], snippet_count, deadline, late))

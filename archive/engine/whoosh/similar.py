@@ -58,12 +58,23 @@ def key_terms(s: Searcher, text: str, numterms: int = NUMTERMS) -> list[tuple[st
 
 
 def story_keys(s: Searcher) -> list:
-    """Return each document's story label (its content hash when it has none)."""
+    """Return each document's story key: one per text, its smallest story label among its live
+    copies (copies can be labelled apart: a text without words is labelled by each copy's id),
+    or its content hash when none of them has a label (as `accel.Table.story_codes` codes them)."""
     hashes = column(s, "content_hash")
     if "story" not in s.schema.names():
         return hashes
     stories = column(s, "story")
-    return [st or h for st, h in zip(stories, hashes)]
+    reader = s.reader()
+    dead = reader.has_deletions()
+    best: dict[str, tuple[int, str]] = {}
+    for d, (st, h) in enumerate(zip(stories, hashes)):
+        if dead and reader.is_deleted(d):
+            continue
+        key = (0, st) if st else (1, h)
+        if h not in best or key < best[h]:
+            best[h] = key
+    return [best[h][1] if h in best else (st or h) for st, h in zip(stories, hashes)]
 
 
 def _versions(s: Searcher, story: str) -> int:
