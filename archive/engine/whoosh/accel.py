@@ -88,8 +88,8 @@ class Table:
                 own = labels.codes.copy()
                 unlabelled = own < 0
                 own[unlabelled] = len(labels.values) + self.hash[unlabelled]
-                fallback = len(labels.values) + np.arange(self.groups, dtype=np.int64)
-                canon = fallback.copy()  # a text without a live copy keeps its own story
+                # A text's code: the smallest of its live copies'; a text with none keeps its own story.
+                canon = len(labels.values) + np.arange(self.groups, dtype=np.int64)
                 live = self.live & (self.hash >= 0)
                 np.minimum.at(canon, self.hash[live], own[live])
                 codes = np.where(self.hash >= 0, canon[np.maximum(self.hash, 0)], own)
@@ -98,6 +98,14 @@ class Table:
             self.story_groups = int(codes.max()) + 1 if len(codes) else 0
             self._story = codes
         return self._story
+
+    def grouping(self, stories: bool) -> tuple[np.ndarray, int]:
+        """Return (a code per document, the number of codes): of texts, or of stories (`story_codes`, built before)."""
+        if not stories:
+            return self.hash, self.groups
+        if self._story is None:
+            raise ValueError("the table's story codes are not built: call Table.story_codes first")
+        return self._story, self.story_groups
 
     def hash_lines(self) -> np.ndarray | None:
         """Return each content hash followed by a newline, as fixed-width bytes (built on first use).
@@ -305,20 +313,11 @@ def _watch(docs: Iterator[int], deadline: float) -> Iterator[int]:
 
 # -- counting -----------------------------------------------------------------------------------
 
-def _grouping(t: Table, stories: bool) -> tuple[np.ndarray, int]:
-    """Return (a code per document, the number of codes): of texts, or of stories."""
-    if not stories:
-        return t.hash, t.groups
-    if t._story is None:
-        raise ValueError("the table's story codes are not built: call Table.story_codes first")
-    return t._story, t.story_groups
-
-
 def distinct(t: Table, docs: np.ndarray, stories: bool = False) -> int:
     """Return the number of distinct texts (with `stories`: stories, `Table.story_codes`) among documents."""
     if not len(docs):
         return 0
-    key, groups = _grouping(t, stories)
+    key, groups = t.grouping(stories)
     seen = np.zeros(groups, dtype=bool)
     seen[key[docs]] = True
     return int(seen.sum())
@@ -394,7 +393,7 @@ def unique(a: np.ndarray) -> np.ndarray:
 def facet_values(t: Table, docs: np.ndarray, name: str, stories: bool = False) -> dict[str, int]:
     """Return {value: distinct texts} of one field among documents (values as indexed); with
     `stories`, {value: stories} (`Table.story_codes`, built before)."""
-    key, groups = _grouping(t, stories)
+    key, groups = t.grouping(stories)
     col = t.fields[name]
     codes = col.codes[docs]
     keep = codes >= 0

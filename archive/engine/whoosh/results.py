@@ -194,24 +194,10 @@ def best(s: Searcher, comp: Compiled, limit: int | None, sort: str, deadline: fl
     n = None if limit is None else 4 * limit + STORY_MARGIN
     while True:
         top, complete = whoosh(n)
-        got = _first_of_each(top, key, limit)
+        got = [top[i] for i in scores.firsts(key[[d for d, _ in top]])[:limit]] if top else []
         if n is None or len(top) < n or (limit is not None and len(got) >= limit) or not complete:
             return got, complete
         n *= 8
-
-
-def _first_of_each(top: list[tuple[int, float]], key: np.ndarray, limit: int | None) -> list[tuple[int, float]]:
-    """Return the first `limit` pairs of `top` whose document's key has not come before."""
-    seen: set[int] = set()
-    out = []
-    for d, score in top:
-        k = int(key[d])
-        if k not in seen:
-            seen.add(k)
-            out.append((d, score))
-            if limit is not None and len(out) == limit:
-                break
-    return out
 
 
 def _first_then_rest(s: Searcher, comp: Compiled, limit: int | None, deadline: float,

@@ -118,9 +118,14 @@ def top(t: Table, scored: Scored, limit: int | None, first: np.ndarray | None = 
 def _first_copies(t: Table, docs: np.ndarray, scores: np.ndarray, order: np.ndarray,
                   limit: int | None, key: np.ndarray | None = None) -> list[tuple[int, float]]:
     """Return the first `limit` documents of `order` whose text (or `key`) has not come before, with their scores."""
-    _, first = np.unique((t.hash if key is None else key)[docs[order]], return_index=True)
-    best = order[np.sort(first)][:limit]
+    best = order[firsts((t.hash if key is None else key)[docs[order]])[:limit]]
     return [(int(d), float(v)) for d, v in zip(docs[best], scores[best])]
+
+
+def firsts(codes: np.ndarray) -> np.ndarray:
+    """Return the positions of each code's first occurrence, in order."""
+    _, first = np.unique(codes, return_index=True)
+    return np.sort(first)
 
 
 def _score(s: Searcher, t: Table, q: wq.Query, memo: dict) -> Scored:  # noqa: PLR0911
